@@ -1,0 +1,50 @@
+/**
+ * Money is integer minor units (cents) plus an ISO 4217 currency code. Amounts never pass through
+ * floating point: decimal text is parsed digit by digit, and sums and products are checked to stay
+ * within JavaScript's safe integers.
+ */
+export type Money = { amountMinor: number; currency: string };
+
+const DECIMAL_AMOUNT = /^(-?)(\d{1,15})(?:\.(\d{1,2}))?$/;
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+/**
+ * Parses decimal text with at most two fraction digits ("29.99", "5", "0.5") into minor units.
+ * Returns undefined for anything else ("abc", "0.001", "1e3", "").
+ */
+export function parseAmountMinor(text: string): number | undefined {
+  const match = DECIMAL_AMOUNT.exec(text.trim());
+  if (!match) return undefined;
+  const [, sign, whole, fraction = ''] = match;
+  const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return sign === '-' ? -minor : minor;
+}
+
+/** Formats minor units as decimal text with two fraction digits: 10997 → "109.97". */
+export function formatAmountMinor(amountMinor: number): string {
+  const sign = amountMinor < 0 ? '-' : '';
+  const absolute = Math.abs(amountMinor);
+  const whole = Math.floor(absolute / 100);
+  const fraction = String(absolute % 100).padStart(2, '0');
+  return `${sign}${whole}.${fraction}`;
+}
+
+export function isCurrencyCode(code: string): boolean {
+  return CURRENCY_CODE.test(code);
+}
+
+/** unit price × quantity, or undefined when the result would not be a safe integer. */
+export function multiplyMinor(amountMinor: number, quantity: number): number | undefined {
+  const product = amountMinor * quantity;
+  return Number.isSafeInteger(product) ? product : undefined;
+}
+
+/** Sum of minor amounts, or undefined when it would not be a safe integer. */
+export function sumMinor(amountsMinor: readonly number[]): number | undefined {
+  let total = 0;
+  for (const amount of amountsMinor) {
+    total += amount;
+    if (!Number.isSafeInteger(total)) return undefined;
+  }
+  return total;
+}

@@ -1,0 +1,160 @@
+import {
+  AlreadyExistsError,
+  IllegalStateError,
+  NotFoundError,
+  ValidationError,
+} from '../errors.js';
+import { formatAmountMinor, isCurrencyCode, multiplyMinor, sumMinor } from '../money.js';
+import type { CancelOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
+import type { OrderCancelled, OrderEvent, OrderPlaced, OrderShipped, PaymentReceived } from './events.js';
+import type { Order } from './state.js';
+
+const MAX_ID_LENGTH = 100;
+const MAX_TEXT_LENGTH = 500;
+const MAX_ITEMS = 100;
+const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** Pure: returns the events a command produces, or throws a domain error before building any. */
+export function decide(command: OrderCommand, state: Order): OrderEvent[] {
+  switch (command.type) {
+    case 'PlaceOrder':
+      return [placeOrder(command, state)];
+    case 'ReceivePayment':
+      return [receivePayment(command, state)];
+    case 'ShipOrder':
+      return [shipOrder(command, state)];
+    case 'CancelOrder':
+      return [cancelOrder(command, state)];
+    default: {
+      const _exhaustive: never = command;
+      throw new Error(`Unknown command ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+}
+
+function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
+  requireText(data.orderId, 'orderId', MAX_ID_LENGTH);
+  requireText(data.customerId, 'customerId', MAX_ID_LENGTH);
+  if (!isCurrencyCode(data.currency)) {
+    throw new ValidationError(`Currency must be a three-letter ISO 4217 code such as "USD", got "${data.currency}"`, 'currency');
+  }
+  if (data.items.length === 0) throw new ValidationError('An order needs at least one item', 'items');
+  if (data.items.length > MAX_ITEMS) throw new ValidationError(`An order has at most ${MAX_ITEMS} items`, 'items');
+
+  const lineTotals = data.items.map((item, index) => {
+    const field = `items[${index}]`;
+    requireText(item.productId, `${field}.productId`, MAX_ID_LENGTH);
+    requireText(item.name, `${field}.name`, MAX_TEXT_LENGTH);
+    if (!Number.isInteger(item.quantity) || item.quantity <= 0) {
+      throw new ValidationError(`Quantity must be a positive whole number, got ${item.quantity}`, `${field}.quantity`);
+    }
+    if (!Number.isSafeInteger(item.unitPriceMinor) || item.unitPriceMinor <= 0) {
+      throw new ValidationError(
+        `Unit price must be positive, got ${formatAmountMinor(item.unitPriceMinor)}`,
+        `${field}.unitPrice`,
+      );
+    }
+    return multiplyMinor(item.unitPriceMinor, item.quantity);
+  });
+  const totalMinor = lineTotals.includes(undefined) ? undefined : sumMinor(lineTotals as number[]);
+  if (totalMinor === undefined) throw new ValidationError('The order total is too large', 'items');
+
+  if (state.status !== 'Empty') {
+    throw new AlreadyExistsError(`Order ${data.orderId} exists already`, 'Order', data.orderId);
+  }
+  return {
+    type: 'OrderPlaced',
+    data: {
+      orderId: data.orderId,
+      customerId: data.customerId,
+      items: data.items.map(({ productId, name, quantity, unitPriceMinor }) => ({ productId, name, quantity, unitPriceMinor })),
+      currency: data.currency,
+      totalMinor,
+      placedAt: data.now,
+    },
+  };
+}
+
+function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived {
+  const order = requireStatus(state, data.orderId, 'Pending', 'receive a payment');
+  requireText(data.paymentId, 'paymentId', MAX_ID_LENGTH);
+  requireText(data.method, 'method', MAX_ID_LENGTH);
+  if (data.amountMinor !== order.totalMinor) {
+    throw new ValidationError(
+      `Payment of ${formatAmountMinor(data.amountMinor)} ${order.currency} does not match the order total ` +
+        `${formatAmountMinor(order.totalMinor)} ${order.currency}`,
+      'amount',
+    );
+  }
+  return {
+    type: 'PaymentReceived',
+    data: {
+      orderId: data.orderId,
+      paymentId: data.paymentId,
+      amountMinor: data.amountMinor,
+      method: data.method,
+      receivedAt: data.now,
+    },
+  };
+}
+
+function shipOrder({ data }: ShipOrder, state: Order): OrderShipped {
+  requireStatus(state, data.orderId, 'Paid', 'be shipped');
+  requireText(data.trackingNumber, 'trackingNumber', MAX_ID_LENGTH);
+  requireText(data.carrier, 'carrier', MAX_ID_LENGTH);
+  if (data.estimatedDelivery !== null && !ISO_DATE.test(data.estimatedDelivery)) {
+    throw new ValidationError(
+      `Estimated delivery must be a date like 2025-01-15, got "${data.estimatedDelivery}"`,
+      'estimatedDelivery',
+    );
+  }
+  return {
+    type: 'OrderShipped',
+    data: {
+      orderId: data.orderId,
+      trackingNumber: data.trackingNumber,
+      carrier: data.carrier,
+      estimatedDelivery: data.estimatedDelivery,
+      shippedAt: data.now,
+    },
+  };
+}
+
+function cancelOrder({ data }: CancelOrder, state: Order): OrderCancelled {
+  const order = requireStatus(state, data.orderId, ['Pending', 'Paid'], 'be cancelled');
+  requireText(data.reason, 'reason', MAX_TEXT_LENGTH);
+  return {
+    type: 'OrderCancelled',
+    data: {
+      orderId: data.orderId,
+      reason: data.reason,
+      refundMinor: order.status === 'Paid' ? order.paidMinor : 0,
+      cancelledAt: data.now,
+    },
+  };
+}
+
+/** NOT_FOUND for an order that was never placed; FAILED_PRECONDITION naming the status otherwise. */
+function requireStatus<S extends Exclude<Order['status'], 'Empty'>>(
+  state: Order,
+  orderId: string,
+  allowed: S | S[],
+  action: string,
+): Extract<Order, { status: S }> {
+  if (state.status === 'Empty') throw new NotFoundError(`Order ${orderId} does not exist`, 'Order', orderId);
+  const statuses: string[] = Array.isArray(allowed) ? allowed : [allowed];
+  if (!statuses.includes(state.status)) {
+    throw new IllegalStateError(
+      `Order ${orderId} is ${state.status.toLowerCase()}; it cannot ${action}`,
+      state.status.toUpperCase(),
+    );
+  }
+  return state as Extract<Order, { status: S }>;
+}
+
+function requireText(value: string, field: string, maxLength: number): void {
+  if (value.trim() === '') throw new ValidationError(`${field} must not be empty`, field);
+  if (value.length > maxLength) {
+    throw new ValidationError(`${field} must be at most ${maxLength} characters, got ${value.length}`, field);
+  }
+}

@@ -1,0 +1,35 @@
+import type { OrderEvent } from './events.js';
+
+type Placed = { orderId: string; customerId: string; currency: string; totalMinor: number };
+
+/** What the decider needs to know about an order; the read side keeps the rest. */
+export type Order =
+  | { status: 'Empty' }
+  | ({ status: 'Pending' } & Placed)
+  | ({ status: 'Paid'; paidMinor: number } & Placed)
+  | ({ status: 'Shipped'; paidMinor: number } & Placed)
+  | ({ status: 'Cancelled' } & Placed);
+
+export type OrderStatus = Order['status'];
+
+export const initialState = (): Order => ({ status: 'Empty' });
+
+/** Folds one event into the state. Never throws: an event that was appended is a fact. */
+export function evolve(state: Order, event: OrderEvent): Order {
+  switch (event.type) {
+    case 'OrderPlaced': {
+      const { orderId, customerId, currency, totalMinor } = event.data;
+      return { status: 'Pending', orderId, customerId, currency, totalMinor };
+    }
+    case 'PaymentReceived':
+      return state.status === 'Empty' ? state : { ...state, status: 'Paid', paidMinor: event.data.amountMinor };
+    case 'OrderShipped':
+      return state.status === 'Paid' ? { ...state, status: 'Shipped' } : state;
+    case 'OrderCancelled':
+      return state.status === 'Empty' ? state : { ...state, status: 'Cancelled' };
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { ExpectedVersion } from './eventStore.js';
+
+/** The stream's version was not the one the writer expected: reload and retry. */
+export class ExpectedVersionConflictError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: ExpectedVersion,
+    readonly actualVersion: number,
+  ) {
+    super(
+      `Stream ${streamId} is at version ${actualVersion}, but version ${String(expectedVersion)} was expected; reload and retry`,
+    );
+    this.name = 'ExpectedVersionConflictError';
+  }
+
+  get details(): Record<string, unknown> {
+    return { streamId: this.streamId, expectedVersion: this.expectedVersion, actualVersion: this.actualVersion };
+  }
+}
+
+/** Some of an append's event ids are stored already, but not as that same append. */
+export class DuplicateEventError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(readonly eventId: string) {
+    super(`Event ${eventId} is stored already as part of another append`);
+    this.name = 'DuplicateEventError';
+  }
+
+  get details(): Record<string, unknown> {
+    return { eventId: this.eventId };
+  }
+}
+
+/** The storage cannot take writes right now (read-only, full, locked); retry later. */
+export class StorageUnavailableError extends Error {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StorageUnavailableError';
+  }
+
+  get details(): Record<string, unknown> {
+    return {};
+  }
+}

@@ -1,0 +1,81 @@
+/** Who and why, recorded with every event. */
+export type EventMetadata = {
+  userId: string;
+  correlationId: string;
+  /** The id of the command or event that caused this one. */
+  causationId: string;
+  commandId: string;
+  /** ISO 8601 time at which the command was handled. */
+  occurredAt: string;
+};
+
+/** An event as the application hands it to the store. */
+export type NewEvent = {
+  /** A uuid. Appending an eventId that is stored already does not store it twice. */
+  eventId: string;
+  type: string;
+  /** The version of `data`'s shape, so old shapes can be upcast on read. */
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+};
+
+/** An event as the store returns it. */
+export type StoredEvent = NewEvent & {
+  /** Global, strictly increasing, assigned by the store at commit. */
+  position: number;
+  streamId: string;
+  streamType: string;
+  /** 1, 2, 3, … within the stream. */
+  version: number;
+};
+
+/**
+ * What the stream's version must be for an append to go through:
+ * a number (the version the caller read), "no_stream" (the append creates the stream) or "any".
+ */
+export type ExpectedVersion = number | 'no_stream' | 'any';
+
+export type AppendResult = {
+  /** The stream's version after the append: the version of its last event. */
+  nextVersion: number;
+  /** The global position of the last event appended. */
+  lastPosition: number;
+};
+
+/**
+ * The append-only event log: the single source of truth. Implementations (SQLite, PostgreSQL) must
+ * pass `describeEventStoreContract` in test/eventstore/.
+ */
+export interface EventStore {
+  /**
+   * Appends events to one stream atomically: all of them or none.
+   *
+   * Throws `ExpectedVersionConflictError` (code CONFLICT, with streamId, expected and actual
+   * version) when the stream's version does not match `expectedVersion`, and writes nothing.
+   * When every eventId is stored already in this stream, this is a no-op that returns the result
+   * of the original append; when only some are, or one is stored in another stream, it throws
+   * `DuplicateEventError` and writes nothing.
+   */
+  append(
+    streamId: string,
+    streamType: string,
+    events: readonly NewEvent[],
+    options: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult>;
+
+  /** The stream's events in version order, from `fromVersion` (default 1). Empty for an unknown stream. */
+  readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]>;
+
+  /**
+   * Up to `limit` events of all streams with position greater than `afterPosition` (default 0), in
+   * position order: the catch-up feed for projections and subscriptions.
+   */
+  readAll(options?: { afterPosition?: number; limit?: number }): Promise<StoredEvent[]>;
+
+  /** The position of the last event stored, 0 for an empty log. */
+  headPosition(): Promise<number>;
+
+  /** Releases the connection. Calls after close reject. */
+  close(): Promise<void>;
+}

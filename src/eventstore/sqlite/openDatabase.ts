@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { createEventsSchema } from './schema.js';
+
+export type SqliteOptions = {
+  /**
+   * FULL (default) fsyncs every commit, so an acknowledged append survives power loss;
+   * NORMAL survives a process crash only, but writes faster.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a writer waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+};
+
+/** Opens (creating if needed) the SQLite file that holds the event log and the read tables. */
+export function openDatabase(file: string, options: SqliteOptions = {}): Database.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  createEventsSchema(db);
+  return db;
+}

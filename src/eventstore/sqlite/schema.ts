@@ -1,0 +1,25 @@
+import type Database from 'better-sqlite3';
+
+/** The log's tables. Idempotent: safe to run on every start. */
+export function createEventsSchema(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS events (
+      position       INTEGER PRIMARY KEY AUTOINCREMENT,
+      event_id       TEXT    NOT NULL UNIQUE,
+      stream_id      TEXT    NOT NULL,
+      stream_type    TEXT    NOT NULL,
+      version        INTEGER NOT NULL CHECK (version > 0),
+      type           TEXT    NOT NULL,
+      schema_version INTEGER NOT NULL,
+      data           TEXT    NOT NULL,
+      metadata       TEXT    NOT NULL,
+      UNIQUE (stream_id, version)
+    ) STRICT;
+
+    -- Events are facts: the log refuses to change or forget one.
+    CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+    CREATE TRIGGER IF NOT EXISTS events_are_permanent BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events cannot be deleted'); END;
+  `);
+}

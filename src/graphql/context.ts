@@ -1,0 +1,23 @@
+import type { OrderCommands } from '../application/orderCommands.js';
+import type { StoredEvent } from '../eventstore/eventStore.js';
+import type { ChangeFeed } from '../projections/changeFeed.js';
+import type { OrderViewQueries } from '../projections/orderView/queries.js';
+import type { OrderViewChange } from '../projections/orderView/view.js';
+
+/** What the server hands every resolver: the write side, the read side and who is asking. */
+export type OrderServices = {
+  commands: OrderCommands;
+  orders: OrderViewQueries;
+  /** Resolves once the read side has applied the log up to `position`. */
+  readYourWrites: (position: number) => Promise<void>;
+  /** The order's events from the log: for history queries only. */
+  orderHistory: (orderId: string) => Promise<StoredEvent[]>;
+  orderChanges: ChangeFeed<OrderViewChange>;
+};
+
+export type GraphQLContext = OrderServices & {
+  /** "anonymous" until authentication exists. */
+  userId: string;
+  /** From the x-correlation-id header (or connection params), else generated per request. */
+  correlationId: string;
+};

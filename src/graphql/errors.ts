@@ -1,0 +1,80 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { MiddlewareFn } from 'type-graphql';
+
+/** Codes a client may act on; anything else is masked as INTERNAL_SERVER_ERROR. */
+const CLIENT_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FAILED_PRECONDITION',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'SERVICE_UNAVAILABLE',
+  // Apollo's own, for documents it cannot run.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** An error thrown by a lower layer: a `code` and `details` that become extensions (domain, eventstore). */
+type CodedError = Error & { code: string; details?: Record<string, unknown> };
+
+function isCodedError(error: unknown): error is CodedError {
+  return error instanceof Error && typeof (error as CodedError).code === 'string' && CLIENT_CODES.has((error as CodedError).code);
+}
+
+export function badUserInput(message: string, field: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
+}
+
+export function notFound(message: string, type: string, id: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NOT_FOUND', type, id } });
+}
+
+/**
+ * Turns errors that carry a client code into GraphQLErrors with that code in extensions, by code
+ * and never by class, so this layer imports neither domain nor eventstore.
+ */
+export function toGraphQLError(error: unknown): unknown {
+  if (error instanceof GraphQLError || !isCodedError(error)) return error;
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { ...error.details, code: error.code },
+  });
+}
+
+/** type-graphql global middleware: the same mapping for queries, mutations and subscriptions. */
+export const mapErrors: MiddlewareFn = async (_, next) => {
+  try {
+    return await next();
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+};
+
+/**
+ * The last net, shared by HTTP (Apollo's formatError) and WebSocket: keeps errors with a client
+ * code, and masks everything else so no internal detail or stack trace leaks.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const mapped = toGraphQLError(original);
+  if (mapped instanceof GraphQLError && mapped !== original) {
+    return { ...formatted, message: mapped.message, extensions: mapped.extensions };
+  }
+  console.error('Unexpected error while serving GraphQL:', original);
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

@@ -1,0 +1,60 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { decodeOrderCursor } from '../../projections/orderView/cursor.js';
+import type { GraphQLContext } from '../context.js';
+import { badUserInput, notFound } from '../errors.js';
+import { Order, toOrder } from './order.type.js';
+import { OrderConnection } from './orderConnection.type.js';
+import { OrderEvent, toOrderEvent } from './orderEvent.type.js';
+import { OrderStatus } from './orderStatus.enum.js';
+
+const MAX_PAGE_SIZE = 100;
+
+/** Queries: they read the order_views tables; only history reads the event log. */
+@Resolver(() => Order)
+export class OrderResolver {
+  @Query(() => Order, { nullable: true, description: 'One order, or null when there is no such order.' })
+  order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Order | null {
+    const view = ctx.orders.getOrderView(id);
+    return view ? toOrder(view) : null;
+  }
+
+  @Query(() => OrderConnection, { description: 'Orders, newest first, optionally of one customer or status.' })
+  orders(
+    @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
+    @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | undefined,
+    @Arg('first', () => Int, { defaultValue: 20, description: `1 to ${MAX_PAGE_SIZE}.` }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' })
+    after: string | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): OrderConnection {
+    if (first < 1 || first > MAX_PAGE_SIZE) {
+      throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
+    }
+    const afterPosition = after == null ? undefined : decodeOrderCursor(after);
+    if (after != null && afterPosition === undefined) {
+      throw badUserInput(`after is not a cursor from this API: "${after}"`, 'after');
+    }
+    const filter = { customerId: customerId ?? undefined, status: status ?? undefined };
+    const page = ctx.orders.listOrderViews(filter, first, afterPosition);
+    const edges = page.nodes.map(({ view, cursor }) => ({ cursor, node: toOrder(view) }));
+    return {
+      edges,
+      nodes: edges.map((edge) => edge.node),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Query(() => [OrderEvent], { description: "An order's events from the event log, oldest first." })
+  async orderHistory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderEvent[]> {
+    const events = await ctx.orderHistory(id);
+    if (events.length === 0) throw notFound(`Order ${id} does not exist`, 'Order', id);
+    return events.map(toOrderEvent);
+  }
+
+  @FieldResolver(() => [OrderEvent])
+  async history(@Root() order: Order, @Ctx() ctx: GraphQLContext): Promise<OrderEvent[]> {
+    const events = await ctx.orderHistory(order.id);
+    return events.filter((event) => event.version <= order.version).map(toOrderEvent);
+  }
+}

@@ -1,0 +1,51 @@
+import { GraphQLDateTimeISO, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+
+@ObjectType({ description: 'One event of an order, as stored in the event log.' })
+export class OrderEvent {
+  @Field(() => ID)
+  eventId!: string;
+
+  @Field(() => String, { description: 'Past tense: OrderPlaced, PaymentReceived, OrderShipped, OrderCancelled.' })
+  type!: string;
+
+  @Field(() => Int, { description: "The event's version within the order's stream: 1, 2, 3, …" })
+  version!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Global position in the event log.' })
+  position!: number;
+
+  @Field(() => Int, { description: "The version of the data's shape." })
+  schemaVersion!: number;
+
+  @Field(() => GraphQLDateTimeISO)
+  occurredAt!: string;
+
+  @Field(() => GraphQLJSON, { description: 'The payload as stored; amounts are integer minor units (amountMinor).' })
+  data!: unknown;
+
+  @Field(() => String, { description: 'Who sent the command.' })
+  userId!: string;
+
+  @Field(() => String, { description: 'Shared by every event of one conversation (x-correlation-id).' })
+  correlationId!: string;
+
+  @Field(() => String, { description: 'The id of the command or event that caused this one.' })
+  causationId!: string;
+
+  @Field(() => String)
+  commandId!: string;
+}
+
+export function toOrderEvent(event: StoredEvent): OrderEvent {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    version: event.version,
+    position: event.position,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    ...event.metadata,
+  };
+}

@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+import { ORDER_STREAM_TYPE, type OrderEvent } from '../../domain/order/index.js';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+import type { Projection } from '../projection.js';
+import { OrderViewQueries } from './queries.js';
+import { createOrderViewTables } from './table.js';
+import type { OrderViewChange } from './view.js';
+
+/**
+ * Keeps order_views and order_view_items in step with the Order streams. Each applied event
+ * yields the order's view as of that event, for subscriptions.
+ */
+export function orderViewProjection(
+  db: Database.Database,
+  onCommitted: (changes: OrderViewChange[]) => void = () => undefined,
+): Projection<OrderViewChange> {
+  createOrderViewTables(db);
+  const queries = new OrderViewQueries(db);
+  const statements = prepareWrites(db);
+
+  return {
+    name: 'orderView',
+    onCommitted,
+    apply(stored: StoredEvent): OrderViewChange | undefined {
+      if (stored.streamType !== ORDER_STREAM_TYPE) return undefined;
+      const event = { type: stored.type, data: stored.data } as OrderEvent;
+      const orderId = event.data.orderId;
+      const currentVersion = statements.versionOf.get(orderId);
+      // Idempotent: an event at or below the row's version was applied already.
+      if (currentVersion !== undefined && stored.version <= currentVersion) return undefined;
+      const touched = { version: stored.version, position: stored.position, updatedAt: stored.metadata.occurredAt, orderId };
+
+      switch (event.type) {
+        case 'OrderPlaced': {
+          const { customerId, currency, totalMinor, items, placedAt } = event.data;
+          const itemCount = items.reduce((sum, item) => sum + item.quantity, 0);
+          statements.insertOrder.run({ ...touched, customerId, currency, totalMinor, itemCount, placedAt });
+          items.forEach((item, index) =>
+            statements.insertItem.run({
+              orderId,
+              lineNumber: index + 1,
+              productId: item.productId,
+              name: item.name,
+              quantity: item.quantity,
+              unitPriceMinor: item.unitPriceMinor,
+              lineTotalMinor: item.unitPriceMinor * item.quantity,
+            }),
+          );
+          break;
+        }
+        case 'PaymentReceived':
+          statements.markPaid.run({ ...touched, paymentId: event.data.paymentId, method: event.data.method });
+          break;
+        case 'OrderShipped': {
+          const { trackingNumber, carrier, estimatedDelivery } = event.data;
+          statements.markShipped.run({ ...touched, trackingNumber, carrier, estimatedDelivery });
+          break;
+        }
+        case 'OrderCancelled':
+          statements.markCancelled.run({ ...touched, reason: event.data.reason, refundMinor: event.data.refundMinor });
+          break;
+        default: {
+          const _exhaustive: never = event;
+          return undefined;
+        }
+      }
+      const view = queries.getOrderView(orderId);
+      return view && { view };
+    },
+  };
+}
+
+function prepareWrites(db: Database.Database) {
+  const touch = 'version = @version, position = @position, updated_at = @updatedAt';
+  return {
+    versionOf: db.prepare<[string], number>('SELECT version FROM order_views WHERE order_id = ?').pluck(),
+    insertOrder: db.prepare(
+      `INSERT INTO order_views (order_id, customer_id, status, currency, total_minor, item_count, placed_at,
+         placed_position, updated_at, version, position)
+       VALUES (@orderId, @customerId, 'PENDING', @currency, @totalMinor, @itemCount, @placedAt,
+         @position, @updatedAt, @version, @position)`,
+    ),
+    insertItem: db.prepare(
+      `INSERT INTO order_view_items (order_id, line_number, product_id, name, quantity, unit_price_minor, line_total_minor)
+       VALUES (@orderId, @lineNumber, @productId, @name, @quantity, @unitPriceMinor, @lineTotalMinor)`,
+    ),
+    markPaid: db.prepare(
+      `UPDATE order_views SET status = 'PAID', payment_id = @paymentId, payment_method = @method, ${touch}
+       WHERE order_id = @orderId`,
+    ),
+    markShipped: db.prepare(
+      `UPDATE order_views SET status = 'SHIPPED', tracking_number = @trackingNumber, carrier = @carrier,
+         estimated_delivery = @estimatedDelivery, ${touch}
+       WHERE order_id = @orderId`,
+    ),
+    markCancelled: db.prepare(
+      `UPDATE order_views SET status = 'CANCELLED', cancellation_reason = @reason, refund_minor = @refundMinor, ${touch}
+       WHERE order_id = @orderId`,
+    ),
+  };
+}

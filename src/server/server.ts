@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { buildSchema } from '../graphql/buildSchema.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { formatError } from '../graphql/errors.js';
+import { websocketHooks } from '../graphql/websocketHooks.js';
+import type { ServerConfig } from './config.js';
+import { openServices, type RunningServices } from './services.js';
+
+const GRAPHQL_PATH = '/graphql';
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+const CORRELATION_ID = /^[\w.:-]{1,100}$/;
+
+export type OrderstreamServer = {
+  /** http://host:port/graphql */
+  url: string;
+  /** ws://host:port/graphql */
+  wsUrl: string;
+  port: number;
+  services: RunningServices;
+  /** Stops accepting, closes WebSockets (1001), drains HTTP, then closes the database. */
+  close(): Promise<void>;
+};
+
+/** HTTP (Apollo) and WebSocket (graphql-ws) on one port and path, over one set of services. */
+export async function startServer(config: ServerConfig): Promise<OrderstreamServer> {
+  const services = await openServices(config);
+  const schema = await buildSchema();
+  const app = express();
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
+  const wsCleanup = useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      context: (ctx): GraphQLContext =>
+        contextFor(services, ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id']),
+      ...websocketHooks(schema),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // We drain and close ourselves (see close below); Apollo's handlers would re-raise the signal first.
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send(`orderstream is running. POST GraphQL to ${GRAPHQL_PATH}; subscribe with graphql-ws on the same path.\n`);
+  });
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: MAX_MESSAGE_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextFor(services, req.headers['x-correlation-id']),
+    }),
+  );
+
+  const port = await listen(httpServer, config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
+    port,
+    services,
+    async close() {
+      await apollo.stop();
+      await services.close();
+    },
+  };
+}
+
+function contextFor(services: RunningServices, correlationId: unknown): GraphQLContext {
+  return {
+    ...services,
+    userId: 'anonymous',
+    correlationId: typeof correlationId === 'string' && CORRELATION_ID.test(correlationId) ? correlationId : randomUUID(),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

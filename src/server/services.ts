@@ -1,0 +1,41 @@
+import { OrderCommands } from '../application/orderCommands.js';
+import { orderStreamId } from '../domain/order/index.js';
+import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import type { OrderServices } from '../graphql/context.js';
+import { ChangeFeed } from '../projections/changeFeed.js';
+import { orderViewProjection } from '../projections/orderView/projection.js';
+import { OrderViewQueries } from '../projections/orderView/queries.js';
+import type { OrderViewChange } from '../projections/orderView/view.js';
+import { ProjectionRunner } from '../projections/runner.js';
+import type { ServerConfig } from './config.js';
+
+export type RunningServices = OrderServices & {
+  store: SqliteEventStore;
+  orderViewRunner: ProjectionRunner<OrderViewChange>;
+  close(): Promise<void>;
+};
+
+/** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
+export async function openServices(config: Pick<ServerConfig, 'databaseFile' | 'synchronous'>): Promise<RunningServices> {
+  const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
+  const store = new SqliteEventStore(db);
+  const orderChanges = new ChangeFeed<OrderViewChange>();
+  const projection = orderViewProjection(db, (changes) => orderChanges.publish(changes));
+  const orderViewRunner = new ProjectionRunner(db, store, projection);
+  await orderViewRunner.start();
+
+  return {
+    store,
+    orderViewRunner,
+    commands: new OrderCommands(store),
+    orders: new OrderViewQueries(db),
+    readYourWrites: (position) => orderViewRunner.waitFor(position),
+    orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
+    orderChanges,
+    async close() {
+      orderViewRunner.stop();
+      await store.close();
+    },
+  };
+}
