@@ -4,6 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type CancelOrderInput = {
+  /** Recorded in the events' metadata; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** The order version the client saw; a different one is a CONFLICT. */
   expectedVersion?: number | null | undefined;
@@ -28,7 +29,7 @@ export type OrderStatus =
   | 'SHIPPED';
 
 export type PlaceOrderInput = {
-  /** Recorded in the events metadata; a new uuid when absent. */
+  /** Recorded in the events' metadata; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** ISO 4217 currency code of every price. */
   currency?: string;
@@ -42,6 +43,7 @@ export type PlaceOrderInput = {
 export type ReceivePaymentInput = {
   /** Must equal the order's total exactly. */
   amount: string;
+  /** Recorded in the events' metadata; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** The order version the client saw; a different one is a CONFLICT. */
   expectedVersion?: number | null | undefined;
@@ -53,6 +55,7 @@ export type ReceivePaymentInput = {
 
 export type ShipOrderInput = {
   carrier: string;
+  /** Recorded in the events' metadata; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** A date such as "2025-01-15". */
   estimatedDelivery?: string | null | undefined;

@@ -1,16 +1,8 @@
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, InputType } from 'type-graphql';
+import { OrderCommandInput } from './orderCommand.input.js';
 
 @InputType()
-export class CancelOrderInput {
-  @Field(() => ID)
-  orderId!: string;
-
+export class CancelOrderInput extends OrderCommandInput {
   @Field(() => String)
   reason!: string;
-
-  @Field(() => Int, { nullable: true, description: 'The order version the client saw; a different one is a CONFLICT.' })
-  expectedVersion?: number;
-
-  @Field(() => ID, { nullable: true })
-  commandId?: string;
 }

@@ -30,6 +30,6 @@ export class PlaceOrderInput {
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of every price.' })
   currency!: string;
 
-  @Field(() => ID, { nullable: true, description: 'Recorded in the events metadata; a new uuid when absent.' })
+  @Field(() => ID, { nullable: true, description: "Recorded in the events' metadata; a new uuid when absent." })
   commandId?: string;
 }

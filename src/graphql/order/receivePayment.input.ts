@@ -1,11 +1,9 @@
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { DecimalScalar } from '../scalars/decimal.js';
+import { OrderCommandInput } from './orderCommand.input.js';
 
 @InputType()
-export class ReceivePaymentInput {
-  @Field(() => ID)
-  orderId!: string;
-
+export class ReceivePaymentInput extends OrderCommandInput {
   @Field(() => ID)
   paymentId!: string;
 
@@ -14,10 +12,4 @@ export class ReceivePaymentInput {
 
   @Field(() => String, { description: 'How the customer paid, e.g. "credit_card".' })
   method!: string;
-
-  @Field(() => Int, { nullable: true, description: 'The order version the client saw; a different one is a CONFLICT.' })
-  expectedVersion?: number;
-
-  @Field(() => ID, { nullable: true })
-  commandId?: string;
 }

@@ -1,11 +1,9 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, InputType } from 'type-graphql';
+import { OrderCommandInput } from './orderCommand.input.js';
 
 @InputType()
-export class ShipOrderInput {
-  @Field(() => ID)
-  orderId!: string;
-
+export class ShipOrderInput extends OrderCommandInput {
   @Field(() => String)
   trackingNumber!: string;
 
@@ -14,10 +12,4 @@ export class ShipOrderInput {
 
   @Field(() => GraphQLLocalDate, { nullable: true, description: 'A date such as "2025-01-15".' })
   estimatedDelivery?: string;
-
-  @Field(() => Int, { nullable: true, description: 'The order version the client saw; a different one is a CONFLICT.' })
-  expectedVersion?: number;
-
-  @Field(() => ID, { nullable: true })
-  commandId?: string;
 }
