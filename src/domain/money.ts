@@ -10,13 +10,14 @@ const CURRENCY_CODE = /^[A-Z]{3}$/;
 
 /**
  * Parses decimal text with at most two fraction digits ("29.99", "5", "0.5") into minor units.
- * Returns undefined for anything else ("abc", "0.001", "1e3", "").
+ * Returns undefined for anything else ("abc", "0.001", "1e3", "") and for amounts too large to be exact.
  */
 export function parseAmountMinor(text: string): number | undefined {
   const match = DECIMAL_AMOUNT.exec(text.trim());
   if (!match) return undefined;
   const [, sign, whole, fraction = ''] = match;
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  if (!Number.isSafeInteger(minor)) return undefined; // past 2^53 the cents would be rounded
   return sign === '-' ? -minor : minor;
 }
 

@@ -12,7 +12,7 @@ import type { Order } from './state.js';
 const MAX_ID_LENGTH = 100;
 const MAX_TEXT_LENGTH = 500;
 const MAX_ITEMS = 100;
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Pure: returns the events a command produces, or throws a domain error before building any. */
 export function decide(command: OrderCommand, state: Order): OrderEvent[] {
@@ -48,7 +48,10 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
     if (!Number.isInteger(item.quantity) || item.quantity <= 0) {
       throw new ValidationError(`Quantity must be a positive whole number, got ${item.quantity}`, `${field}.quantity`);
     }
-    if (!Number.isSafeInteger(item.unitPriceMinor) || item.unitPriceMinor <= 0) {
+    if (!Number.isSafeInteger(item.unitPriceMinor)) {
+      throw new ValidationError(`Unit price must be a whole number of cents, got ${item.unitPriceMinor}`, `${field}.unitPrice`);
+    }
+    if (item.unitPriceMinor <= 0) {
       throw new ValidationError(
         `Unit price must be positive, got ${formatAmountMinor(item.unitPriceMinor)}`,
         `${field}.unitPrice`,
@@ -102,7 +105,7 @@ function shipOrder({ data }: ShipOrder, state: Order): OrderShipped {
   requireStatus(state, data.orderId, 'Paid', 'be shipped');
   requireText(data.trackingNumber, 'trackingNumber', MAX_ID_LENGTH);
   requireText(data.carrier, 'carrier', MAX_ID_LENGTH);
-  if (data.estimatedDelivery !== null && !ISO_DATE.test(data.estimatedDelivery)) {
+  if (data.estimatedDelivery !== null && !isCalendarDate(data.estimatedDelivery)) {
     throw new ValidationError(
       `Estimated delivery must be a date like 2025-01-15, got "${data.estimatedDelivery}"`,
       'estimatedDelivery',
@@ -150,6 +153,13 @@ function requireStatus<S extends Exclude<Order['status'], 'Empty'>>(
     );
   }
   return state as Extract<Order, { status: S }>;
+}
+
+/** YYYY-MM-DD naming a day that exists (no 2025-02-31). */
+function isCalendarDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 function requireText(value: string, field: string, maxLength: number): void {

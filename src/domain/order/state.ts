@@ -21,12 +21,13 @@ export function evolve(state: Order, event: OrderEvent): Order {
       const { orderId, customerId, currency, totalMinor } = event.data;
       return { status: 'Pending', orderId, customerId, currency, totalMinor };
     }
+    // Each event moves only the states decide emits it from; anything else leaves the state as it is.
     case 'PaymentReceived':
-      return state.status === 'Empty' ? state : { ...state, status: 'Paid', paidMinor: event.data.amountMinor };
+      return state.status === 'Pending' ? { ...state, status: 'Paid', paidMinor: event.data.amountMinor } : state;
     case 'OrderShipped':
       return state.status === 'Paid' ? { ...state, status: 'Shipped' } : state;
     case 'OrderCancelled':
-      return state.status === 'Empty' ? state : { ...state, status: 'Cancelled' };
+      return state.status === 'Pending' || state.status === 'Paid' ? { ...state, status: 'Cancelled' } : state;
     default: {
       const _exhaustive: never = event;
       return state;
