@@ -62,8 +62,9 @@ export async function handleCommand<State, Command, Event extends { type: string
       throw new ExpectedVersionConflictError(stream.streamId, options.expectedVersion, currentVersion);
     }
 
-    // 2. Decide: pure, throws on a broken rule.
+    // 2. Decide: pure, throws on a broken rule. Nothing to record is a success that writes nothing.
     const events = decider.decide(command, state);
+    if (events.length === 0) return { events, nextVersion: currentVersion, lastPosition: 0 };
 
     // 3. Append with the version read, so a writer that got in between is detected.
     const newEvents: NewEvent[] = events.map((event) => ({

@@ -19,11 +19,14 @@ export class ExpectedVersionConflictError extends Error {
   }
 }
 
-/** Some of an append's event ids are stored already, but not as that same append. */
+/** An event id is stored already outside this append, or repeats within it. */
 export class DuplicateEventError extends Error {
   readonly code = 'CONFLICT';
-  constructor(readonly eventId: string) {
-    super(`Event ${eventId} is stored already as part of another append`);
+  constructor(
+    readonly eventId: string,
+    reason = 'is stored already as part of another append',
+  ) {
+    super(`Event ${eventId} ${reason}`);
     this.name = 'DuplicateEventError';
   }
 

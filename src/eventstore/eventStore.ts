@@ -53,9 +53,11 @@ export interface EventStore {
    *
    * Throws `ExpectedVersionConflictError` (code CONFLICT, with streamId, expected and actual
    * version) when the stream's version does not match `expectedVersion`, and writes nothing.
-   * When every eventId is stored already in this stream, this is a no-op that returns the result
-   * of the original append; when only some are, or one is stored in another stream, it throws
-   * `DuplicateEventError` and writes nothing.
+   * When every eventId is stored already, in this stream, at consecutive versions in this order (a
+   * retried append), this is a no-op that returns the version and position of the last of them.
+   * When only some are, one is stored in another stream, or one repeats within `events`, it throws
+   * `DuplicateEventError` and writes nothing. An empty `events`, or an event whose data is not
+   * JSON, throws TypeError.
    */
   append(
     streamId: string,

@@ -1,6 +1,7 @@
 import type { OrderCommands } from '../application/orderCommands.js';
 import type { StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../projections/changeFeed.js';
+import type { ProjectionEngine } from '../projections/engine.js';
 import type { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
 
@@ -8,11 +9,13 @@ import type { OrderViewChange } from '../projections/orderView/view.js';
 export type OrderServices = {
   commands: OrderCommands;
   orders: OrderViewQueries;
-  /** Resolves once the read side has applied the log up to `position`. */
+  /** Resolves once the read side has applied the log up to `position`; SERVICE_UNAVAILABLE if it cannot. */
   readYourWrites: (position: number) => Promise<void>;
   /** The order's events from the log: for history queries only. */
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   orderChanges: ChangeFeed<OrderViewChange>;
+  /** Status, rebuild and retry of the read models. */
+  projections: ProjectionEngine;
 };
 
 export type GraphQLContext = OrderServices & {

@@ -1,52 +1,73 @@
 import type Database from 'better-sqlite3';
+import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
-import { prepareCheckpoints } from './checkpoints.js';
-import type { Projection } from './projection.js';
+import { toStorageError } from '../eventstore/sqlite/storageErrors.js';
+import { type Generations, tableNames } from './generations.js';
+import type { ProjectionDefinition, ProjectionWriter } from './projection.js';
 
-export type ProjectionRunnerOptions = {
+/** Why a projection stopped: the event it could not apply. */
+export type ProjectionFailure = {
+  position: number;
+  eventId: string;
+  eventType: string;
+  message: string;
+  failedAt: string;
+};
+
+export type RunnerOptions<Change> = {
   /** Events read and applied per transaction. */
   batchSize?: number;
-  /** How often to look for events appended by other processes on the same file. */
-  pollIntervalMs?: number;
+  /** Announce changes (the live generation) or not (a rebuild). */
+  announce: boolean;
+  /** Called after each committed batch with its last position and its changes. */
+  onCommitted?: (position: number, changes: Change[]) => void;
 };
 
 /**
- * Feeds one projection from the log in position order. Each batch of events and the new
- * checkpoint commit in one transaction, so a crash never leaves the read model ahead of or behind
- * its checkpoint, and a restart resumes where the last commit ended.
+ * Feeds one generation of one projection from the log in position order. Each batch of events and
+ * the new checkpoint commit in one transaction, so a crash never leaves the tables ahead of or
+ * behind the checkpoint, and a restart resumes where the last commit ended. An event that throws
+ * stops this runner just before it (the failure is kept) until `retry`.
  */
 export class ProjectionRunner<Change> {
-  private checkpoint = 0;
-  private catchingUp: Promise<void> | undefined;
-  private pendingCatchUp = false;
-  private waiters: { position: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private pollTimer: NodeJS.Timeout | undefined;
-  private failure: unknown;
+  private checkpoint: number;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private paused = false;
+  private failed: ProjectionFailure | undefined;
+  private readonly writer: ProjectionWriter<Change>;
   private readonly applyBatch: (events: StoredEvent[]) => Change[];
   private readonly batchSize: number;
 
   constructor(
     db: Database.Database,
     private readonly store: EventStore,
-    private readonly projection: Projection<Change>,
-    private readonly options: ProjectionRunnerOptions = {},
+    private readonly definition: ProjectionDefinition<Change>,
+    readonly generation: number,
+    generations: Generations,
+    startPosition: number,
+    private readonly options: RunnerOptions<Change>,
   ) {
+    this.checkpoint = startPosition;
     this.batchSize = options.batchSize ?? 500;
-    const checkpoints = prepareCheckpoints(db);
-    this.checkpoint = checkpoints.read(projection.name);
-    this.applyBatch = db.transaction((events: StoredEvent[]) => {
+    this.writer = definition.create(db, tableNames(definition as ProjectionDefinition, generation), {
+      announce: options.announce,
+    });
+    const transaction = db.transaction((events: StoredEvent[]) => {
       const changes: Change[] = [];
       for (const event of events) {
-        const change = projection.apply(event);
+        const change = this.writer.apply(event);
         if (change !== undefined) changes.push(change);
       }
-      checkpoints.write(projection.name, events.at(-1)!.position);
+      generations.checkpoint(definition.name, generation, events.at(-1)!.position);
       return changes;
     });
+    // IMMEDIATE takes the write lock up front, so another process's writer makes us wait, not fail.
+    this.applyBatch = (events) => transaction.immediate(events);
   }
 
   get name(): string {
-    return this.projection.name;
+    return this.definition.name;
   }
 
   /** The position of the last event applied. */
@@ -54,77 +75,91 @@ export class ProjectionRunner<Change> {
     return this.checkpoint;
   }
 
-  /** Catches up with the log, then keeps polling for events other processes append. */
-  async start(): Promise<void> {
-    await this.catchUp();
-    const interval = this.options.pollIntervalMs ?? 1000;
-    this.pollTimer = setInterval(() => void this.catchUp().catch(() => undefined), interval);
-    this.pollTimer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.pollTimer);
-    const stopped = new Error(`Projection ${this.name} stopped`);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(stopped);
-  }
-
-  /** Resolves once every event up to `position` is applied (read-your-writes). */
-  waitFor(position: number): Promise<void> {
-    if (this.checkpoint >= position) return Promise.resolve();
-    const reached = new Promise<void>((resolve, reject) => this.waiters.push({ position, resolve, reject }));
-    void this.catchUp().catch(() => undefined);
-    return reached;
+  get failure(): ProjectionFailure | undefined {
+    return this.failed;
   }
 
   /**
-   * Applies everything the log holds past the checkpoint. Concurrent calls share one run, plus one
-   * more pass if events arrived during it.
+   * Applies what the log holds past the checkpoint, up to `until`. Concurrent calls share one run,
+   * plus one more pass when events arrived during it. Does nothing while paused or failed.
    */
-  catchUp(): Promise<void> {
-    if (this.catchingUp) {
-      this.pendingCatchUp = true;
-      return this.catchingUp;
+  catchUp(until = Number.MAX_SAFE_INTEGER): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
     }
-    this.catchingUp = this.runCatchUp().finally(() => {
-      this.catchingUp = undefined;
+    this.running = this.run(until).finally(() => {
+      this.running = undefined;
     });
-    return this.catchingUp;
+    return this.running;
   }
 
-  private async runCatchUp(): Promise<void> {
+  /** Stops applying at the next batch boundary; resolves once no batch is in flight. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.running;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Forgets the failure and tries the failed event again. */
+  retry(): Promise<void> {
+    this.failed = undefined;
+    return this.catchUp();
+  }
+
+  private async run(until: number): Promise<void> {
     do {
-      this.pendingCatchUp = false;
-      for (;;) {
-        const events = await this.store.readAll({ afterPosition: this.checkpoint, limit: this.batchSize });
-        if (events.length === 0) break;
-        const changes = this.applyOrFail(events);
-        this.checkpoint = events.at(-1)!.position;
-        this.projection.onCommitted?.(changes);
-        this.resolveWaiters();
+      this.again = false;
+      while (!this.paused && !this.failed && this.checkpoint < until) {
+        const limit = Math.min(this.batchSize, until - this.checkpoint);
+        const events = await this.store.readAll({ afterPosition: this.checkpoint, limit });
+        if (events.length === 0 || this.paused) break;
+        this.applyAll(events);
       }
-    } while (this.pendingCatchUp);
+    } while (this.again && !this.paused && !this.failed);
   }
 
-  private applyOrFail(events: StoredEvent[]): Change[] {
+  private applyAll(events: StoredEvent[]): void {
     try {
-      const changes = this.applyBatch(events);
-      this.failure = undefined;
-      return changes;
-    } catch (error) {
-      this.failure = error;
-      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
-      throw error;
+      this.commit(events);
+    } catch (batchError) {
+      throwIfStorageFault(batchError);
+      // Find the event that fails: apply one at a time, so everything before it is kept.
+      for (const event of events) {
+        try {
+          this.commit([event]);
+        } catch (error) {
+          throwIfStorageFault(error);
+          this.failed = {
+            position: event.position,
+            eventId: event.eventId,
+            eventType: event.type,
+            message: error instanceof Error ? error.message : String(error),
+            failedAt: new Date().toISOString(),
+          };
+          console.error(`Projection ${this.name} stopped at event ${event.position} (${event.type}):`, error);
+          return;
+        }
+      }
     }
   }
 
-  /** The last error that stopped a batch, until a later batch succeeds. */
-  get lastError(): unknown {
-    return this.failure;
+  private commit(events: StoredEvent[]): void {
+    const changes = this.applyBatch(events);
+    this.checkpoint = events.at(-1)!.position;
+    try {
+      this.options.onCommitted?.(this.checkpoint, changes);
+    } catch (error) {
+      console.error(`Projection ${this.name}: announcing changes failed`, error);
+    }
   }
+}
 
-  private resolveWaiters(): void {
-    const reached = this.waiters.filter((waiter) => waiter.position <= this.checkpoint);
-    this.waiters = this.waiters.filter((waiter) => waiter.position > this.checkpoint);
-    for (const waiter of reached) waiter.resolve();
-  }
+/** A storage fault (busy, read-only, full) is no bug of the projection: leave it to the next try. */
+function throwIfStorageFault(error: unknown): void {
+  const mapped = toStorageError(error);
+  if (mapped instanceof StorageUnavailableError) throw mapped;
 }

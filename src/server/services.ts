@@ -7,12 +7,11 @@ import { ChangeFeed } from '../projections/changeFeed.js';
 import { orderViewProjection } from '../projections/orderView/projection.js';
 import { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
-import { ProjectionRunner } from '../projections/runner.js';
+import { ProjectionEngine } from '../projections/engine.js';
 import type { ServerConfig } from './config.js';
 
 export type RunningServices = OrderServices & {
   store: SqliteEventStore;
-  orderViewRunner: ProjectionRunner<OrderViewChange>;
   close(): Promise<void>;
 };
 
@@ -21,20 +20,24 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new SqliteEventStore(db);
   const orderChanges = new ChangeFeed<OrderViewChange>();
-  const projection = orderViewProjection(db, (changes) => orderChanges.publish(changes));
-  const orderViewRunner = new ProjectionRunner(db, store, projection);
-  await orderViewRunner.start();
+  const projections = new ProjectionEngine(db, store, [
+    orderViewProjection((changes) => orderChanges.publish(changes)),
+  ]);
+  await projections.start();
 
   return {
     store,
-    orderViewRunner,
+    projections,
     commands: new OrderCommands(store),
     orders: new OrderViewQueries(db),
-    readYourWrites: (position) => orderViewRunner.waitFor(position),
+    async readYourWrites(position) {
+      await projections.waitFor(position);
+      projections.assertCurrent('orderView', position);
+    },
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
     orderChanges,
     async close() {
-      orderViewRunner.stop();
+      await projections.stop();
       await store.close();
     },
   };

@@ -17,7 +17,7 @@ describe('Order service restarted on the same file', () => {
     await requestData(first.url, ReceivePaymentDocument, {
       input: { orderId: ids[0]!, paymentId: 'pay-r', amount: '109.97', method: 'card' },
     });
-    const checkpointBefore = first.services.orderViewRunner.position;
+    const checkpointBefore = (await first.services.projections.status())[0]!.position;
     await first.dispose();
 
     // While the server is down, another writer appends to the log: the read side must pick it up
@@ -44,12 +44,15 @@ describe('Order service restarted on the same file', () => {
       ],
       { expectedVersion: 1 },
     );
-    const checkpointRow = db.prepare("SELECT position FROM projection_checkpoints WHERE name = 'orderView'").pluck().get();
+    const checkpointRow = db
+      .prepare("SELECT position FROM projection_generations WHERE name = 'orderView' AND live = 1")
+      .pluck()
+      .get();
     expect(checkpointRow).toBe(checkpointBefore);
     await store.close();
 
     const second = await startTestServer({ databaseFile: first.databaseFile });
-    expect(second.services.orderViewRunner.position).toBe(lastPosition);
+    expect(await second.services.projections.status()).toMatchObject([{ name: 'orderView', state: 'LIVE', position: lastPosition }]);
     const { orders } = await requestData(second.url, ListOrdersDocument, { customerId: 'cust-restart' });
     expect(orders.totalCount).toBe(3);
     const statuses = await Promise.all(

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DuplicateEventError, ExpectedVersionConflictError } from '../errors.js';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, StoredEvent } from '../eventStore.js';
+import { validateAppend } from '../validateAppend.js';
 import { toStorageError } from './storageErrors.js';
 import { type EventRow, prepareStatements } from './statements.js';
 
@@ -29,6 +30,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     { expectedVersion }: { expectedVersion: ExpectedVersion },
   ): Promise<AppendResult> {
+    validateAppend(events);
     try {
       return this.appendInTransaction(streamId, streamType, events, expectedVersion);
     } catch (error) {

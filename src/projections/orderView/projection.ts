@@ -1,26 +1,31 @@
 import type Database from 'better-sqlite3';
 import { ORDER_STREAM_TYPE, type OrderEvent } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
-import type { Projection } from '../projection.js';
+import type { ProjectionDefinition } from '../projection.js';
 import { OrderViewQueries } from './queries.js';
-import { createOrderViewTables } from './table.js';
+import { type OrderViewTableNames, orderViewTables } from './table.js';
 import type { OrderViewChange } from './view.js';
 
 /**
- * Keeps order_views and order_view_items in step with the Order streams. Each applied event
- * yields the order's view as of that event, for subscriptions.
+ * Keeps order_views and order_view_items in step with the Order streams. When announcing, each
+ * applied event yields the order's view as of that event, for subscriptions.
  */
 export function orderViewProjection(
-  db: Database.Database,
   onCommitted: (changes: OrderViewChange[]) => void = () => undefined,
-): Projection<OrderViewChange> {
-  createOrderViewTables(db);
-  const queries = new OrderViewQueries(db);
-  const statements = prepareWrites(db);
-
+): ProjectionDefinition<OrderViewChange> {
   return {
     name: 'orderView',
+    version: 1,
+    tables: orderViewTables,
     onCommitted,
+    create: (db, tables, { announce }) => orderViewWriter(db, tables as OrderViewTableNames, announce),
+  };
+}
+
+function orderViewWriter(db: Database.Database, tables: OrderViewTableNames, announce: boolean) {
+  const queries = new OrderViewQueries(db, tables);
+  const statements = prepareWrites(db, tables);
+  return {
     apply(stored: StoredEvent): OrderViewChange | undefined {
       if (stored.streamType !== ORDER_STREAM_TYPE) return undefined;
       const event = { type: stored.type, data: stored.data } as OrderEvent;
@@ -64,37 +69,38 @@ export function orderViewProjection(
           return undefined;
         }
       }
+      if (!announce) return undefined;
       const view = queries.getOrderView(orderId);
       return view && { view };
     },
   };
 }
 
-function prepareWrites(db: Database.Database) {
+function prepareWrites(db: Database.Database, { order_views, order_view_items }: OrderViewTableNames) {
   const touch = 'version = @version, position = @position, updated_at = @updatedAt';
   return {
-    versionOf: db.prepare<[string], number>('SELECT version FROM order_views WHERE order_id = ?').pluck(),
+    versionOf: db.prepare<[string], number>(`SELECT version FROM ${order_views} WHERE order_id = ?`).pluck(),
     insertOrder: db.prepare(
-      `INSERT INTO order_views (order_id, customer_id, status, currency, total_minor, item_count, placed_at,
+      `INSERT INTO ${order_views} (order_id, customer_id, status, currency, total_minor, item_count, placed_at,
          placed_position, updated_at, version, position)
        VALUES (@orderId, @customerId, 'PENDING', @currency, @totalMinor, @itemCount, @placedAt,
          @position, @updatedAt, @version, @position)`,
     ),
     insertItem: db.prepare(
-      `INSERT INTO order_view_items (order_id, line_number, product_id, name, quantity, unit_price_minor, line_total_minor)
+      `INSERT INTO ${order_view_items} (order_id, line_number, product_id, name, quantity, unit_price_minor, line_total_minor)
        VALUES (@orderId, @lineNumber, @productId, @name, @quantity, @unitPriceMinor, @lineTotalMinor)`,
     ),
     markPaid: db.prepare(
-      `UPDATE order_views SET status = 'PAID', payment_id = @paymentId, payment_method = @method, ${touch}
+      `UPDATE ${order_views} SET status = 'PAID', payment_id = @paymentId, payment_method = @method, ${touch}
        WHERE order_id = @orderId`,
     ),
     markShipped: db.prepare(
-      `UPDATE order_views SET status = 'SHIPPED', tracking_number = @trackingNumber, carrier = @carrier,
+      `UPDATE ${order_views} SET status = 'SHIPPED', tracking_number = @trackingNumber, carrier = @carrier,
          estimated_delivery = @estimatedDelivery, ${touch}
        WHERE order_id = @orderId`,
     ),
     markCancelled: db.prepare(
-      `UPDATE order_views SET status = 'CANCELLED', cancellation_reason = @reason, refund_minor = @refundMinor, ${touch}
+      `UPDATE ${order_views} SET status = 'CANCELLED', cancellation_reason = @reason, refund_minor = @refundMinor, ${touch}
        WHERE order_id = @orderId`,
     ),
   };

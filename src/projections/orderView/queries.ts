@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { encodeOrderCursor } from './cursor.js';
-import type { OrderItemRow, OrderViewRow } from './table.js';
+import { LIVE_ORDER_VIEW_TABLES, type OrderItemRow, type OrderViewRow, type OrderViewTableNames } from './table.js';
 import type { OrderView, OrderViewStatus } from './view.js';
 
 export type OrderFilter = { customerId?: string; status?: OrderViewStatus };
@@ -11,16 +11,19 @@ export type OrderPage = {
   totalCount: number;
 };
 
-/** Reads of the order_views tables. Never touches the event log. */
+/** Reads of the order view tables (the live ones unless told otherwise). Never touches the event log. */
 export class OrderViewQueries {
   private readonly byId: Database.Statement<[string], OrderViewRow>;
   private readonly itemsOf: Database.Statement<[string], OrderItemRow>;
   private readonly pageStatements = new Map<string, { page: Database.Statement; count: Database.Statement }>();
 
-  constructor(private readonly db: Database.Database) {
-    this.byId = db.prepare('SELECT * FROM order_views WHERE order_id = ?');
+  constructor(
+    private readonly db: Database.Database,
+    private readonly tables: OrderViewTableNames = LIVE_ORDER_VIEW_TABLES,
+  ) {
+    this.byId = db.prepare(`SELECT * FROM ${tables.order_views} WHERE order_id = ?`);
     this.itemsOf = db.prepare(
-      `SELECT * FROM order_view_items WHERE order_id IN (SELECT value FROM json_each(?))
+      `SELECT * FROM ${tables.order_view_items} WHERE order_id IN (SELECT value FROM json_each(?))
        ORDER BY order_id, line_number`,
     );
   }
@@ -57,10 +60,10 @@ export class OrderViewQueries {
       const where = (extra: string[]) => (extra.length ? `WHERE ${extra.join(' AND ')}` : '');
       statements = {
         page: this.db.prepare(
-          `SELECT * FROM order_views ${where([...conditions, ...(hasCursor ? ['placed_position < ?'] : [])])}
+          `SELECT * FROM ${this.tables.order_views} ${where([...conditions, ...(hasCursor ? ['placed_position < ?'] : [])])}
            ORDER BY placed_position DESC LIMIT ?`,
         ),
-        count: this.db.prepare(`SELECT count(*) FROM order_views ${where(conditions)}`).pluck(),
+        count: this.db.prepare(`SELECT count(*) FROM ${this.tables.order_views} ${where(conditions)}`).pluck(),
       };
       this.pageStatements.set(key, statements);
     }

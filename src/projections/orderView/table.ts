@@ -1,8 +1,7 @@
-import type Database from 'better-sqlite3';
-
-export function createOrderViewTables(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS order_views (
+/** The order view's tables, given each one's physical name (see generations.ts). */
+export const orderViewTables = {
+  order_views: (table: string) => `
+    CREATE TABLE ${table} (
       order_id            TEXT    PRIMARY KEY,
       customer_id         TEXT    NOT NULL,
       status              TEXT    NOT NULL,
@@ -22,11 +21,11 @@ export function createOrderViewTables(db: Database.Database): void {
       version             INTEGER NOT NULL,
       position            INTEGER NOT NULL
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS order_views_by_customer ON order_views (customer_id, placed_position);
-    CREATE INDEX IF NOT EXISTS order_views_by_status ON order_views (status, placed_position);
-
-    CREATE TABLE IF NOT EXISTS order_view_items (
-      order_id         TEXT    NOT NULL REFERENCES order_views (order_id),
+    CREATE INDEX ${table}_by_customer ON ${table} (customer_id, placed_position);
+    CREATE INDEX ${table}_by_status ON ${table} (status, placed_position);`,
+  order_view_items: (table: string) => `
+    CREATE TABLE ${table} (
+      order_id         TEXT    NOT NULL,
       line_number      INTEGER NOT NULL,
       product_id       TEXT    NOT NULL,
       name             TEXT    NOT NULL,
@@ -34,9 +33,13 @@ export function createOrderViewTables(db: Database.Database): void {
       unit_price_minor INTEGER NOT NULL,
       line_total_minor INTEGER NOT NULL,
       PRIMARY KEY (order_id, line_number)
-    ) STRICT;
-  `);
-}
+    ) STRICT;`,
+};
+
+export type OrderViewTableNames = Record<keyof typeof orderViewTables, string>;
+
+/** Queries read the logical names: views onto the live generation. */
+export const LIVE_ORDER_VIEW_TABLES: OrderViewTableNames = { order_views: 'order_views', order_view_items: 'order_view_items' };
 
 export type OrderViewRow = {
   order_id: string;

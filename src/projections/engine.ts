@@ -1,0 +1,285 @@
+import type Database from 'better-sqlite3';
+import type { EventStore } from '../eventstore/eventStore.js';
+import { Generations } from './generations.js';
+import type { ProjectionDefinition } from './projection.js';
+import { type ProjectionFailure, ProjectionRunner } from './runner.js';
+
+export type ProjectionState = 'LIVE' | 'BUILDING' | 'FAILED';
+
+export type ProjectionStatus = {
+  name: string;
+  version: number;
+  state: ProjectionState;
+  /** The position of the last event applied to the tables queries read. */
+  position: number;
+  headPosition: number;
+  lagEvents: number;
+  /** Age of the oldest event not yet applied; 0 when caught up. */
+  lagMs: number;
+  lastError: ProjectionFailure | null;
+  /** Position reached by a rebuild in progress beside the live tables; null when none runs. */
+  rebuildPosition: number | null;
+};
+
+/** A rebuild or retry the projection's state does not allow (FAILED_PRECONDITION). */
+export class ProjectionStateError extends Error {
+  readonly code = 'FAILED_PRECONDITION';
+  constructor(message: string, readonly details: Record<string, unknown>) {
+    super(message);
+    this.name = 'ProjectionStateError';
+  }
+}
+
+/** The read side could not confirm the command's effect; the command itself is stored. */
+export class ReadModelUnavailableError extends Error {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(message: string, readonly details: Record<string, unknown>) {
+    super(message);
+    this.name = 'ReadModelUnavailableError';
+  }
+}
+
+type Slot = {
+  definition: ProjectionDefinition<any>;
+  live: ProjectionRunner<any>;
+  /** The live generation is a first build (new projection or new version) still catching up. */
+  building: boolean;
+  rebuild?: ProjectionRunner<any>;
+};
+
+export type EngineOptions = {
+  /** How often to look for events appended by other processes on the same file. */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  rebuildBatchSize?: number;
+};
+
+/**
+ * Runs every projection, each with its own tables, checkpoint and failure: one projection that
+ * throws stops alone. New projections and new versions build from position 0 in the background;
+ * `rebuild` fills fresh tables beside the live ones and swaps them in when caught up.
+ */
+export class ProjectionEngine {
+  private readonly slots = new Map<string, Slot>();
+  private readonly generations: Generations;
+  private waiters: { position: number; resolve: () => void }[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly store: EventStore,
+    private readonly definitions: ProjectionDefinition<any>[],
+    private readonly options: EngineOptions = {},
+  ) {
+    this.generations = new Generations(db);
+  }
+
+  /** Catches up the projections that were live; new or changed ones build in the background. */
+  async start(): Promise<void> {
+    for (const definition of this.definitions) this.slots.set(definition.name, this.openSlot(definition));
+    await Promise.all(
+      [...this.slots.values()].map((slot) => (slot.building ? void this.build(slot) : slot.live.catchUp())),
+    );
+    this.pollTimer = setInterval(() => this.poke(), this.options.pollIntervalMs ?? 1000);
+    this.pollTimer.unref();
+  }
+
+  /** Stops at a checkpoint: waits for batches in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.pollTimer);
+    await Promise.all([...this.slots.values()].flatMap((slot) => [slot.live.pause(), slot.rebuild?.pause()]));
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  /** Looks for new events now (after an append in this process, or on the poll timer). */
+  poke(): void {
+    for (const slot of this.slots.values()) {
+      slot.live.catchUp().then(
+        // A runner that just failed no longer holds back read-your-writes.
+        () => this.settleWaiters(),
+        (error: unknown) => console.error(`Projection ${slot.definition.name}:`, error),
+      );
+    }
+  }
+
+  /**
+   * Resolves once every projection has applied the log up to `position` (read-your-writes).
+   * A failed projection is not waited for: it may never get there.
+   */
+  waitFor(position: number): Promise<void> {
+    const reached = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
+    this.settleWaiters();
+    this.poke();
+    return reached;
+  }
+
+  /** Throws SERVICE_UNAVAILABLE when `name` cannot show the log up to `position`. */
+  assertCurrent(name: string, position: number): void {
+    const slot = this.slot(name);
+    if (slot.live.position >= position) return;
+    const failure = slot.live.failure;
+    throw new ReadModelUnavailableError(
+      failure
+        ? `The change was stored, but the ${name} read model stopped at event ${failure.position} and does not show it yet`
+        : `The change was stored, but the ${name} read model is still building and does not show it yet`,
+      { projection: name, position },
+    );
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const headPosition = await this.store.headPosition();
+    return Promise.all(
+      [...this.slots.values()].map(async (slot) => {
+        const position = slot.live.position;
+        const [nextEvent] = position < headPosition ? await this.store.readAll({ afterPosition: position, limit: 1 }) : [];
+        return {
+          name: slot.definition.name,
+          version: slot.definition.version,
+          state: this.state(slot),
+          position,
+          headPosition,
+          lagEvents: Math.max(0, headPosition - position),
+          lagMs: nextEvent ? Math.max(0, Date.now() - Date.parse(nextEvent.metadata.occurredAt)) : 0,
+          lastError: slot.live.failure ?? null,
+          rebuildPosition: slot.rebuild?.position ?? null,
+        };
+      }),
+    );
+  }
+
+  /** Resumes a failed projection from the event that failed (after the code is fixed). */
+  async retry(name: string): Promise<void> {
+    const slot = this.slot(name);
+    if (!slot.live.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: this.state(slot) });
+    await slot.live.retry();
+    // A first build that failed continues as a build until it has caught up.
+    if (slot.building) await this.build(slot);
+    this.settleWaiters();
+  }
+
+  /**
+   * Rebuilds `name` from position 0 into fresh tables while queries keep reading the live ones,
+   * then swaps them in atomically at the live position, so subscribers see no gap or duplicate.
+   */
+  async rebuild(name: string, onProgress?: (position: number, headPosition: number) => void): Promise<void> {
+    const slot = this.slot(name);
+    if (slot.rebuild) throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: this.state(slot) });
+    const definition = slot.definition;
+    const generation = this.generations.create(definition);
+    let headPosition = await this.store.headPosition();
+    const next = this.runner(definition, generation, 0, {
+      announce: false,
+      batchSize: this.options.rebuildBatchSize ?? 2000,
+      onCommitted: (position) => onProgress?.(position, Math.max(headPosition, position)),
+    });
+    slot.rebuild = next;
+    try {
+      // 1. Catch up beside the live tables, which keep serving.
+      for (;;) {
+        await next.catchUp(headPosition);
+        this.throwIfFailed(next);
+        const head = await this.store.headPosition();
+        if (head - next.position < (this.options.rebuildBatchSize ?? 2000)) break;
+        headPosition = head;
+      }
+      // 2. Hold the live runner at a batch boundary and bring the new tables to exactly its position.
+      await slot.live.pause();
+      await next.catchUp(slot.live.position);
+      this.throwIfFailed(next);
+      // 3. Swap: views to the new tables, then continue live (announcing) from the same position.
+      this.generations.makeLive(definition, generation);
+      const old = slot.live;
+      slot.live = this.liveRunner(definition, generation, next.position);
+      slot.building = false;
+      this.generations.drop(definition, old.generation);
+    } catch (error) {
+      slot.live.resume();
+      this.generations.drop(definition, generation);
+      throw error;
+    } finally {
+      slot.rebuild = undefined;
+      this.poke();
+    }
+  }
+
+  private openSlot(definition: ProjectionDefinition<any>): Slot {
+    for (const stale of this.generations.stale(definition.name)) this.generations.drop(definition, stale);
+    const current = this.generations.live(definition.name);
+    if (current && current.version === definition.version) {
+      return { definition, live: this.liveRunner(definition, current.generation, current.position), building: false };
+    }
+    const generation = this.generations.create(definition);
+    this.generations.makeLive(definition, generation);
+    if (current) this.generations.drop(definition, current.generation);
+    return { definition, live: this.liveRunner(definition, generation, 0), building: true };
+  }
+
+  /** A first build: catch up in the background, then count as live. */
+  private async build(slot: Slot): Promise<void> {
+    try {
+      for (;;) {
+        const head = await this.store.headPosition();
+        await slot.live.catchUp(head);
+        if (slot.live.failure || slot.live.position >= head) break;
+      }
+    } catch (error) {
+      console.error(`Projection ${slot.definition.name}: build interrupted`, error);
+      return;
+    }
+    if (!slot.live.failure) slot.building = false;
+    this.settleWaiters();
+  }
+
+  private liveRunner(definition: ProjectionDefinition<any>, generation: number, position: number) {
+    return this.runner(definition, generation, position, {
+      announce: true,
+      batchSize: this.options.batchSize,
+      onCommitted: (_position, changes) => {
+        if (changes.length > 0) definition.onCommitted?.(changes);
+        this.settleWaiters();
+      },
+    });
+  }
+
+  private runner(
+    definition: ProjectionDefinition<any>,
+    generation: number,
+    position: number,
+    options: ConstructorParameters<typeof ProjectionRunner>[6],
+  ): ProjectionRunner<any> {
+    return new ProjectionRunner(this.db, this.store, definition, generation, this.generations, position, options);
+  }
+
+  private settleWaiters(): void {
+    const lowest = Math.min(
+      ...[...this.slots.values()]
+        .filter((slot) => !slot.live.failure)
+        .map((slot) => slot.live.position),
+    );
+    const settled = this.waiters.filter((waiter) => waiter.position <= lowest);
+    if (settled.length === 0) return;
+    this.waiters = this.waiters.filter((waiter) => waiter.position > lowest);
+    for (const waiter of settled) waiter.resolve();
+  }
+
+  private state(slot: Slot): ProjectionState {
+    if (slot.live.failure) return 'FAILED';
+    return slot.building ? 'BUILDING' : 'LIVE';
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new ProjectionStateError(`There is no projection named ${name}`, { name });
+    return slot;
+  }
+
+  private throwIfFailed(runner: ProjectionRunner<unknown>): void {
+    const failure = runner.failure;
+    if (failure) {
+      throw new ProjectionStateError(
+        `Rebuilding ${runner.name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`,
+        { position: failure.position, eventId: failure.eventId },
+      );
+    }
+  }
+}
