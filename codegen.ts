@@ -14,7 +14,7 @@ const config: CodegenConfig = {
       config: {
         scalars: {
           Decimal: 'string',
-          DateTimeISO: 'string',
+          DateTime: 'string',
           LocalDate: 'string',
           SafeInt: 'number',
           JSON: 'unknown',

@@ -43,6 +43,16 @@ export type AppendResult = {
   lastPosition: number;
 };
 
+export type ReadAllOptions = {
+  afterPosition?: number;
+  /** Default 1000. */
+  limit?: number;
+  /** Only events of these types. */
+  types?: readonly string[];
+  /** Only events of this stream. */
+  streamId?: string;
+};
+
 /**
  * The append-only event log: the single source of truth. Implementations (SQLite, PostgreSQL) must
  * pass `describeEventStoreContract` in test/eventstore/.
@@ -70,10 +80,10 @@ export interface EventStore {
   readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]>;
 
   /**
-   * Up to `limit` events of all streams with position greater than `afterPosition` (default 0), in
-   * position order: the catch-up feed for projections and subscriptions.
+   * Up to `limit` events with position greater than `afterPosition` (default 0), in position
+   * order: the catch-up feed for projections and subscriptions. `types` and `streamId` narrow it.
    */
-  readAll(options?: { afterPosition?: number; limit?: number }): Promise<StoredEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
 
   /** The position of the last event stored, 0 for an empty log. */
   headPosition(): Promise<number>;

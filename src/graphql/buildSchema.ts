@@ -3,14 +3,22 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
 import { mapErrors } from './errors.js';
+import { EventsResolver } from './events/events.resolver.js';
 import { OrderResolver } from './order/order.resolver.js';
 import { OrderCommandsResolver } from './order/orderCommands.resolver.js';
 import { OrderSubscriptionsResolver } from './order/orderSubscriptions.resolver.js';
+import { ProjectionsResolver } from './projections/projections.resolver.js';
 
 /** The executable schema: code first; schema.graphql is printed from it by `npm run generate`. */
 export function buildSchema(): Promise<GraphQLSchema> {
   return buildTypeGraphQLSchema({
-    resolvers: [OrderResolver, OrderCommandsResolver, OrderSubscriptionsResolver],
+    resolvers: [
+      OrderResolver,
+      OrderCommandsResolver,
+      OrderSubscriptionsResolver,
+      EventsResolver,
+      ProjectionsResolver,
+    ],
     globalMiddlewares: [mapErrors],
     // Unused: every subscription brings its own `subscribe`, but type-graphql insists on one.
     pubSub: createPubSub(),

@@ -1,5 +1,5 @@
 import type { OrderCommands } from '../application/orderCommands.js';
-import type { StoredEvent } from '../eventstore/eventStore.js';
+import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../projections/changeFeed.js';
 import type { ProjectionEngine } from '../projections/engine.js';
 import type { OrderViewQueries } from '../projections/orderView/queries.js';
@@ -11,8 +11,10 @@ export type OrderServices = {
   orders: OrderViewQueries;
   /** Resolves once the read side has applied the log up to `position`; SERVICE_UNAVAILABLE if it cannot. */
   readYourWrites: (position: number) => Promise<void>;
-  /** The order's events from the log: for history queries only. */
+  /** The order's events from the log: for history and time-travel queries only. */
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
+  /** The log itself, for the global event feed. */
+  eventLog: Pick<EventStore, 'readAll'>;
   orderChanges: ChangeFeed<OrderViewChange>;
   /** Status, rebuild and retry of the read models. */
   projections: ProjectionEngine;

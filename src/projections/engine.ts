@@ -30,6 +30,16 @@ export class ProjectionStateError extends Error {
   }
 }
 
+export class ProjectionNotFoundError extends Error {
+  readonly code = 'NOT_FOUND';
+  readonly details: Record<string, unknown>;
+  constructor(name: string) {
+    super(`There is no projection named ${name}`);
+    this.name = 'ProjectionNotFoundError';
+    this.details = { type: 'Projection', id: name };
+  }
+}
+
 /** The read side could not confirm the command's effect; the command itself is stored. */
 export class ReadModelUnavailableError extends Error {
   readonly code = 'SERVICE_UNAVAILABLE';
@@ -269,7 +279,7 @@ export class ProjectionEngine {
 
   private slot(name: string): Slot {
     const slot = this.slots.get(name);
-    if (!slot) throw new ProjectionStateError(`There is no projection named ${name}`, { name });
+    if (!slot) throw new ProjectionNotFoundError(name);
     return slot;
   }
 

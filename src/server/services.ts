@@ -4,7 +4,7 @@ import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../projections/changeFeed.js';
-import { orderViewProjection } from '../projections/orderView/projection.js';
+import { projectionDefinitions } from '../projections/definitions.js';
 import { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
 import { ProjectionEngine } from '../projections/engine.js';
@@ -20,9 +20,7 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new SqliteEventStore(db);
   const orderChanges = new ChangeFeed<OrderViewChange>();
-  const projections = new ProjectionEngine(db, store, [
-    orderViewProjection((changes) => orderChanges.publish(changes)),
-  ]);
+  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges }));
   await projections.start();
 
   return {
@@ -35,6 +33,7 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
       projections.assertCurrent('orderView', position);
     },
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
+    eventLog: store,
     orderChanges,
     async close() {
       await projections.stop();

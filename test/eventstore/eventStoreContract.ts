@@ -260,6 +260,30 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(all).toEqual([...streams].sort((x, y) => x.position - y.position));
       });
 
+      it('narrows readAll to some event types and to one stream', async () => {
+        const [a, b] = [newStreamId('a'), newStreamId('b')];
+        await store.append(a, 'Thing', [newEvent('Created', {}), newEvent('Renamed', {})], { expectedVersion: 'no_stream' });
+        await store.append(b, 'Thing', [newEvent('Created', {}), newEvent('Deleted', {})], { expectedVersion: 'no_stream' });
+        await store.append(a, 'Thing', [newEvent('Deleted', {})], { expectedVersion: 2 });
+
+        const typesOf = (events: StoredEvent[]) => events.map((e) => [e.streamId, e.type]);
+        expect(typesOf(await store.readAll({ types: ['Created', 'Deleted'] }))).toEqual([
+          [a, 'Created'],
+          [b, 'Created'],
+          [b, 'Deleted'],
+          [a, 'Deleted'],
+        ]);
+        expect(typesOf(await store.readAll({ streamId: a }))).toEqual([
+          [a, 'Created'],
+          [a, 'Renamed'],
+          [a, 'Deleted'],
+        ]);
+        const [first] = await store.readAll({ streamId: b, types: ['Deleted'] });
+        expect(first).toMatchObject({ streamId: b, type: 'Deleted', version: 2 });
+        expect(await store.readAll({ types: ['Deleted'], afterPosition: first!.position })).toHaveLength(1);
+        expect(await store.readAll({ types: ['Deleted'], afterPosition: first!.position, limit: 0 })).toEqual([]);
+      });
+
       it('pages through the whole log with afterPosition and limit, with no gap and no duplicate', async () => {
         const streams = [newStreamId('a'), newStreamId('b'), newStreamId('c')];
         const appended: NewEvent[] = [];

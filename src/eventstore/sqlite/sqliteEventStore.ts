@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DuplicateEventError, ExpectedVersionConflictError } from '../errors.js';
-import type { AppendResult, EventStore, ExpectedVersion, NewEvent, StoredEvent } from '../eventStore.js';
+import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, StoredEvent } from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
 import { toStorageError } from './storageErrors.js';
 import { type EventRow, prepareStatements } from './statements.js';
@@ -42,8 +42,12 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => this.statements.readStream.all(streamId, fromVersion).map(toStoredEvent));
   }
 
-  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT } = {}): Promise<StoredEvent[]> {
-    return this.read(() => this.statements.readAll.all(afterPosition, limit).map(toStoredEvent));
+  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId }: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    if (types === undefined && streamId === undefined) {
+      return this.read(() => this.statements.readAll.all(afterPosition, limit).map(toStoredEvent));
+    }
+    const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null, streamId: streamId ?? null };
+    return this.read(() => this.statements.readAllFiltered.all(filter).map(toStoredEvent));
   }
 
   async headPosition(): Promise<number> {

@@ -34,6 +34,13 @@ export function prepareStatements(db: Database.Database) {
     readAll: db.prepare<[number, number], EventRow>(
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
     ),
+    readAllFiltered: db.prepare<{ after: number; limit: number; types: string | null; streamId: string | null }, EventRow>(
+      `SELECT * FROM events
+       WHERE position > @after
+         AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+         AND (@streamId IS NULL OR stream_id = @streamId)
+       ORDER BY position LIMIT @limit`,
+    ),
     headPosition: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
   };
 }

@@ -1,5 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
 import { decodeOrderCursor } from '../../projections/orderView/cursor.js';
+import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { Order, toOrder } from './order.type.js';
@@ -43,6 +45,28 @@ export class OrderResolver {
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
       totalCount: page.totalCount,
     };
+  }
+
+  @Query(() => Order, {
+    nullable: true,
+    description:
+      'Time travel: the order as it was at `asOf` and/or right after `version`, folded from its events in the log; ' +
+      'null before the order existed.',
+  })
+  async orderAt(
+    @Arg('id', () => ID) id: string,
+    @Arg('asOf', () => GraphQLDateTime, { nullable: true }) asOf: Date | undefined,
+    @Arg('version', () => Int, { nullable: true }) version: number | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Order | null> {
+    if (version != null && version < 0) throw badUserInput(`version must be 0 or more, got ${version}`, 'version');
+    const events = (await ctx.orderHistory(id)).filter(
+      (event) =>
+        (version == null || event.version <= version) &&
+        (asOf == null || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
+    );
+    const view = orderViewAfter(id, events);
+    return view ? toOrder(view) : null;
   }
 
   @Query(() => [OrderEvent], { description: "An order's events from the event log, oldest first." })

@@ -1,4 +1,4 @@
-import { GraphQLDateTimeISO, GraphQLLocalDate, GraphQLSafeInt } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLLocalDate, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { OrderView } from '../../projections/orderView/view.js';
 import { Money, money } from './money.type.js';
@@ -64,10 +64,10 @@ export class Order {
   @Field(() => Money, { nullable: true, description: 'What a cancellation paid back: zero when the order was unpaid.' })
   refund!: Money | null;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTime)
   placedAt!: string;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTime)
   updatedAt!: string;
 
   @Field(() => Int, { description: 'The version of the last event applied; pass it as expectedVersion.' })

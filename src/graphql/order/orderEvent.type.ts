@@ -1,4 +1,4 @@
-import { GraphQLDateTimeISO, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 
@@ -19,7 +19,7 @@ export class OrderEvent {
   @Field(() => Int, { description: "The version of the data's shape." })
   schemaVersion!: number;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTime)
   occurredAt!: string;
 
   @Field(() => GraphQLJSON, { description: 'The payload as stored; amounts are integer minor units (amountMinor).' })
@@ -36,6 +36,19 @@ export class OrderEvent {
 
   @Field(() => String)
   commandId!: string;
+}
+
+@ObjectType({ description: 'One event of the log, of any stream.' })
+export class Event extends OrderEvent {
+  @Field(() => ID, { description: 'The stream: for an order, "order-" followed by the order id.' })
+  streamId!: string;
+
+  @Field(() => String, { description: 'The kind of stream, e.g. "Order".' })
+  streamType!: string;
+}
+
+export function toEvent(event: StoredEvent): Event {
+  return { ...toOrderEvent(event), streamId: event.streamId, streamType: event.streamType };
 }
 
 export function toOrderEvent(event: StoredEvent): OrderEvent {

@@ -1,0 +1,36 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { orderStreamId } from '../../domain/order/index.js';
+import type { GraphQLContext } from '../context.js';
+import { badUserInput } from '../errors.js';
+import { toEvent } from '../order/orderEvent.type.js';
+import { EventConnection } from './eventConnection.type.js';
+
+const MAX_PAGE_SIZE = 1000;
+
+/** The global event feed, for audit and integration: reads the log itself, by position. */
+@Resolver()
+export class EventsResolver {
+  @Query(() => EventConnection, { description: 'Events after a position, oldest first, optionally of some types or one order.' })
+  async events(
+    @Arg('after', () => GraphQLSafeInt, { defaultValue: 0, description: 'A position; 0 for the start of the log.' })
+    after: number,
+    @Arg('first', () => Int, { defaultValue: 100, description: `1 to ${MAX_PAGE_SIZE}.` }) first: number,
+    @Arg('types', () => [String], { nullable: true, description: 'Only these event types, e.g. ["OrderShipped"].' })
+    types: string[] | undefined,
+    @Arg('streamId', () => ID, { nullable: true, description: "Only this order's events (the order id)." })
+    orderId: string | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<EventConnection> {
+    if (first < 1 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
+    if (after < 0) throw badUserInput(`after must be a position (0 or more), got ${after}`, 'after');
+    const events = await ctx.eventLog.readAll({
+      afterPosition: after,
+      limit: first + 1,
+      types: types ?? undefined,
+      streamId: orderId == null ? undefined : orderStreamId(orderId),
+    });
+    const page = events.slice(0, first).map(toEvent);
+    return { nodes: page, hasNextPage: events.length > first, endPosition: page.at(-1)?.position ?? after };
+  }
+}

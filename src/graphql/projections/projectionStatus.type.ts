@@ -1,0 +1,64 @@
+import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ProjectionState {
+  LIVE = 'LIVE',
+  BUILDING = 'BUILDING',
+  FAILED = 'FAILED',
+}
+
+registerEnumType(ProjectionState, {
+  name: 'ProjectionState',
+  description: 'LIVE: applying events as they come. BUILDING: catching up from position 0. FAILED: stopped at an event.',
+});
+
+@ObjectType({ description: 'The event a projection could not apply.' })
+export class ProjectionError {
+  @Field(() => GraphQLSafeInt)
+  position!: number;
+
+  @Field(() => ID)
+  eventId!: string;
+
+  @Field(() => String)
+  eventType!: string;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => GraphQLDateTime)
+  failedAt!: string;
+}
+
+@ObjectType({ description: 'Where a read model is in the event log.' })
+export class ProjectionStatus {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int, { description: 'Bumped in the code when the read model changes; a new version rebuilds from 0.' })
+  version!: number;
+
+  @Field(() => ProjectionState)
+  state!: ProjectionState;
+
+  @Field(() => GraphQLSafeInt, { description: 'The position of the last event applied to the tables queries read.' })
+  position!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'The position of the last event in the log.' })
+  headPosition!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Events in the log not applied yet.' })
+  lagEvents!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Age in milliseconds of the oldest event not applied yet; 0 when caught up.' })
+  lagMs!: number;
+
+  @Field(() => ProjectionError, { nullable: true, description: 'Why the projection stopped, while FAILED.' })
+  lastError!: ProjectionError | null;
+
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Position reached by a rebuild running beside the live tables; null when none runs.',
+  })
+  rebuildPosition!: number | null;
+}
