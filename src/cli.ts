@@ -1,36 +1,31 @@
+import { Command } from 'commander';
+import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
+import { serve } from './cli/serve.js';
 import { readConfig } from './server/config.js';
-import { startServer } from './server/server.js';
 
-const USAGE = 'usage: orderstream serve';
+const program = new Command()
+  .name('orderstream')
+  .description('An e-commerce order service on event sourcing and CQRS, served as GraphQL.')
+  .showHelpAfterError();
 
-async function serve(): Promise<void> {
-  const config = readConfig(process.env);
-  const server = await startServer(config);
-  console.log(`orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), event log ${config.databaseFile}`);
+program
+  .command('serve', { isDefault: true })
+  .description('serve GraphQL over HTTP and WebSocket (PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS)')
+  .action(serve);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal forces exit
-    stopping = true;
-    console.log(`orderstream: ${signal} received, shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error) => {
-        console.error('orderstream: shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
+program
+  .command('rebuild')
+  .description('rebuild read models from the event log, with progress (all of them when no name is given)')
+  .argument('[projections...]', 'names of the read models, e.g. orderView')
+  .option('--url <url>', 'GraphQL URL of the running server that should rebuild', `http://localhost:${process.env.PORT || 4000}/graphql`)
+  .option('--offline', 'rebuild directly in ORDERSTREAM_DB instead (only while no server uses that file)')
+  .action(async (projections: string[], options: { url: string; offline?: boolean }) => {
+    const names = projections.length > 0 ? projections : undefined;
+    if (options.offline) await rebuildOffline(readConfig(process.env).databaseFile, names);
+    else await rebuildThroughServer(options.url, names);
+  });
 
-const [command = 'serve'] = process.argv.slice(2);
-if (command !== 'serve') {
-  console.error(`Unknown command "${command}"\n${USAGE}`);
-  process.exit(2);
-}
-serve().catch((error: unknown) => {
+program.parseAsync().catch((error: unknown) => {
   console.error(`orderstream: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

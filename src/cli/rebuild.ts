@@ -1,0 +1,83 @@
+import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { projectionDefinitions } from '../projections/definitions.js';
+import { ProjectionEngine } from '../projections/engine.js';
+import { progressReporter } from './progressBar.js';
+
+const POLL_MS = 250;
+
+type StatusRow = { name: string; state: string; position: number; headPosition: number; rebuildPosition: number | null };
+
+/**
+ * Rebuilds read models through a running server's `rebuildProjection` mutation, showing progress
+ * from its `projections` status. The server keeps serving from the live tables meanwhile.
+ */
+export async function rebuildThroughServer(url: string, names: string[] | undefined): Promise<void> {
+  const targets = names ?? (await projectionStatuses(url)).map((status) => status.name);
+  for (const name of targets) {
+    console.error(`Rebuilding ${name} through ${url}`);
+    const progress = progressReporter();
+    const poll = setInterval(() => {
+      projectionStatuses(url).then(
+        (statuses) => {
+          const status = statuses.find((candidate) => candidate.name === name);
+          if (status?.rebuildPosition != null) progress.update(status.rebuildPosition, status.headPosition);
+        },
+        () => undefined,
+      );
+    }, POLL_MS);
+    try {
+      const result = await graphql<{ rebuildProjection: StatusRow }>(
+        url,
+        'mutation Rebuild($name: String!) { rebuildProjection(name: $name) { name state position headPosition rebuildPosition } }',
+        { name },
+      );
+      progress.finish(result.rebuildProjection.position, result.rebuildProjection.headPosition);
+    } finally {
+      clearInterval(poll);
+    }
+  }
+}
+
+/** Rebuilds read models directly in the database file: only while no server uses that file. */
+export async function rebuildOffline(databaseFile: string, names: string[] | undefined): Promise<void> {
+  const db = openDatabase(databaseFile);
+  const store = new SqliteEventStore(db);
+  const engine = new ProjectionEngine(db, store, projectionDefinitions());
+  try {
+    await engine.start();
+    const targets = names ?? (await engine.status()).map((status) => status.name);
+    for (const name of targets) {
+      console.error(`Rebuilding ${name} in ${databaseFile}`);
+      const progress = progressReporter();
+      let last = { done: 0, total: 0 };
+      await engine.rebuild(name, (done, total) => {
+        last = { done, total };
+        progress.update(done, total);
+      });
+      progress.finish(last.done, last.total);
+    }
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+}
+
+async function projectionStatuses(url: string): Promise<StatusRow[]> {
+  const data = await graphql<{ projections: StatusRow[] }>(
+    url,
+    '{ projections { name state position headPosition rebuildPosition } }',
+  );
+  return data.projections;
+}
+
+async function graphql<Data>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Data; errors?: { message: string }[] };
+  if (body.errors?.length || !body.data) throw new Error(body.errors?.map((error) => error.message).join('; ') ?? 'no data');
+  return body.data;
+}
