@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
+import { CustomerResolver } from './customer/customer.resolver.js';
+import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { OrderResolver } from './order/order.resolver.js';
@@ -18,6 +20,8 @@ export function buildSchema(): Promise<GraphQLSchema> {
       OrderSubscriptionsResolver,
       EventsResolver,
       ProjectionsResolver,
+      CustomerResolver,
+      DashboardResolver,
     ],
     globalMiddlewares: [mapErrors],
     // Unused: every subscription brings its own `subscribe`, but type-graphql insists on one.

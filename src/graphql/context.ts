@@ -1,6 +1,8 @@
 import type { OrderCommands } from '../application/orderCommands.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../projections/changeFeed.js';
+import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
+import type { DashboardQueries } from '../projections/dashboard/queries.js';
 import type { ProjectionEngine } from '../projections/engine.js';
 import type { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
@@ -9,6 +11,10 @@ import type { OrderViewChange } from '../projections/orderView/view.js';
 export type OrderServices = {
   commands: OrderCommands;
   orders: OrderViewQueries;
+  /** The customerSummary read model. */
+  customers: CustomerSummaryQueries;
+  /** The dashboard read model. */
+  dashboard: DashboardQueries;
   /** Resolves once the read side has applied the log up to `position`; SERVICE_UNAVAILABLE if it cannot. */
   readYourWrites: (position: number) => Promise<void>;
   /** The order's events from the log: for history and time-travel queries only. */

@@ -1,9 +1,15 @@
 import type { ChangeFeed } from './changeFeed.js';
+import { customerSummaryProjection } from './customerSummary/projection.js';
+import { dashboardProjection } from './dashboard/projection.js';
 import { orderViewProjection } from './orderView/projection.js';
 import type { OrderViewChange } from './orderView/view.js';
 import type { ProjectionDefinition } from './projection.js';
 
 /** Every read model the server runs, in the order the engine starts them. */
 export function projectionDefinitions(feeds: { orderChanges?: ChangeFeed<OrderViewChange> } = {}): ProjectionDefinition<any>[] {
-  return [orderViewProjection((changes) => feeds.orderChanges?.publish(changes))];
+  return [
+    orderViewProjection((changes) => feeds.orderChanges?.publish(changes)),
+    customerSummaryProjection(),
+    dashboardProjection(),
+  ];
 }

@@ -4,6 +4,8 @@ import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../projections/changeFeed.js';
+import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
+import { DashboardQueries } from '../projections/dashboard/queries.js';
 import { projectionDefinitions } from '../projections/definitions.js';
 import { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
@@ -28,6 +30,8 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
     projections,
     commands: new OrderCommands(store),
     orders: new OrderViewQueries(db),
+    customers: new CustomerSummaryQueries(db),
+    dashboard: new DashboardQueries(db),
     async readYourWrites(position) {
       await projections.waitFor(position);
       projections.assertCurrent('orderView', position);

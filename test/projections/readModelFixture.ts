@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { OrderCommands } from '../../src/application/orderCommands.js';
+import type { OrderLine } from '../../src/domain/order/index.js';
+import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
+import { ProjectionEngine } from '../../src/projections/engine.js';
+import type { ProjectionDefinition } from '../../src/projections/projection.js';
+
+/** 2 × Widget at 29.99 + 1 × Gadget at 49.99 = 109.97. */
+export const REFERENCE_ITEMS: OrderLine[] = [
+  { productId: 'p1', name: 'Widget', quantity: 2, unitPriceMinor: 2999 },
+  { productId: 'p2', name: 'Gadget', quantity: 1, unitPriceMinor: 4999 },
+];
+
+/**
+ * A real SQLite log driven through the real command handler at fixed times (the command's `now`
+ * and the event's `occurredAt` both set to `at`), and an engine running the projections under test.
+ */
+export class OrderLogFixture {
+  readonly directory = mkdtempSync(join(tmpdir(), 'orderstream-readmodel-'));
+  readonly db: Database.Database = openDatabase(join(this.directory, 'orderstream.db'));
+  readonly store = new SqliteEventStore(this.db);
+  private readonly commands = new OrderCommands(this.store);
+  engine: ProjectionEngine | undefined;
+
+  place(at: string, orderId: string, customerId: string, items: OrderLine[] = REFERENCE_ITEMS, currency = 'USD') {
+    return this.run(at, { type: 'PlaceOrder', data: { orderId, customerId, items, currency, now: at } });
+  }
+
+  pay(at: string, orderId: string, amountMinor: number) {
+    return this.run(at, { type: 'ReceivePayment', data: { orderId, paymentId: `pay-${orderId}`, amountMinor, method: 'card', now: at } });
+  }
+
+  ship(at: string, orderId: string) {
+    return this.run(at, { type: 'ShipOrder', data: { orderId, trackingNumber: 'T-1', carrier: 'UPS', estimatedDelivery: null, now: at } });
+  }
+
+  cancel(at: string, orderId: string) {
+    return this.run(at, { type: 'CancelOrder', data: { orderId, reason: 'test', now: at } });
+  }
+
+  /** Starts an engine on the log and waits until every projection is live at the head. */
+  async startEngine(definitions: ProjectionDefinition<any>[]): Promise<ProjectionEngine> {
+    const engine = new ProjectionEngine(this.db, this.store, definitions, { batchSize: 3, rebuildBatchSize: 3 });
+    this.engine = engine;
+    await engine.start();
+    const head = await this.store.headPosition();
+    await waitUntil(async () => (await engine.status()).every((status) => status.state === 'LIVE' && status.position === head));
+    return engine;
+  }
+
+  async stopEngine(): Promise<void> {
+    await this.engine?.stop();
+    this.engine = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stopEngine();
+    await this.store.close();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  /** Every row of the given tables (logical names), in primary-key order. */
+  dump(tables: Record<string, string>): Record<string, unknown[]> {
+    return Object.fromEntries(
+      Object.entries(tables).map(([table, orderBy]) => [table, this.db.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all()]),
+    );
+  }
+
+  private async run(at: string, command: Parameters<OrderCommands['execute']>[0]) {
+    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not reached in 5 s');
+}
