@@ -192,8 +192,15 @@ export class ProjectionEngine {
         if (head - next.position < (this.options.rebuildBatchSize ?? 2000)) break;
         headPosition = head;
       }
-      // 2. Hold the live runner at a batch boundary and bring the new tables to exactly its position.
+      // 2. Hold the live runner at a batch boundary with both at the same position: the live one
+      // first announces whatever the new tables already hold, then the new tables catch up with it.
       await slot.live.pause();
+      while (slot.live.position < next.position && !slot.live.failure) {
+        slot.live.resume();
+        await slot.live.catchUp(next.position);
+        await slot.live.pause();
+      }
+      this.throwIfFailed(slot.live);
       await next.catchUp(slot.live.position);
       this.throwIfFailed(next);
       // 3. Swap: views to the new tables, then continue live (announcing) from the same position.
@@ -221,10 +228,18 @@ export class ProjectionEngine {
     const generation = this.generations.create(definition);
     this.generations.makeLive(definition, generation);
     if (current) this.generations.drop(definition, current.generation);
-    return { definition, live: this.liveRunner(definition, generation, 0), building: true };
+    const builder = this.runner(definition, generation, 0, {
+      announce: false,
+      batchSize: this.options.rebuildBatchSize ?? 2000,
+      onCommitted: () => this.settleWaiters(),
+    });
+    return { definition, live: builder, building: true };
   }
 
-  /** A first build: catch up in the background, then count as live. */
+  /**
+   * A first build: catch up in the background without announcing history to subscribers, then
+   * continue from the same position as the announcing live runner.
+   */
   private async build(slot: Slot): Promise<void> {
     try {
       for (;;) {
@@ -232,12 +247,17 @@ export class ProjectionEngine {
         await slot.live.catchUp(head);
         if (slot.live.failure || slot.live.position >= head) break;
       }
+      if (slot.live.failure) return;
+      await slot.live.pause();
+      slot.live = this.liveRunner(slot.definition, slot.live.generation, slot.live.position);
+      slot.building = false;
     } catch (error) {
       console.error(`Projection ${slot.definition.name}: build interrupted`, error);
       return;
+    } finally {
+      this.settleWaiters();
     }
-    if (!slot.live.failure) slot.building = false;
-    this.settleWaiters();
+    this.poke();
   }
 
   private liveRunner(definition: ProjectionDefinition<any>, generation: number, position: number) {
@@ -287,7 +307,7 @@ export class ProjectionEngine {
     const failure = runner.failure;
     if (failure) {
       throw new ProjectionStateError(
-        `Rebuilding ${runner.name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`,
+        `Projection ${runner.name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`,
         { position: failure.position, eventId: failure.eventId },
       );
     }

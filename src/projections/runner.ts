@@ -118,6 +118,8 @@ export class ProjectionRunner<Change> {
         const events = await this.store.readAll({ afterPosition: this.checkpoint, limit });
         if (events.length === 0 || this.paused) break;
         this.applyAll(events);
+        // SQLite work is synchronous: let requests and other runners in between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } while (this.again && !this.paused && !this.failed);
   }
