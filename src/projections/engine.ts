@@ -72,7 +72,7 @@ export type EngineOptions = {
 export class ProjectionEngine {
   private readonly slots = new Map<string, Slot>();
   private readonly generations: Generations;
-  private waiters: { position: number; resolve: () => void }[] = [];
+  private waiters: { position: number; include: readonly string[]; resolve: () => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -113,11 +113,12 @@ export class ProjectionEngine {
   }
 
   /**
-   * Resolves once every projection has applied the log up to `position` (read-your-writes).
-   * A failed projection is not waited for: it may never get there.
+   * Resolves once every live projection, and each one named in `include` unless it failed, has
+   * applied the log up to `position` (read-your-writes). Projections still building are not waited
+   * for unless named: a first build of a long log would hold every mutation.
    */
-  waitFor(position: number): Promise<void> {
-    const reached = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
+  waitFor(position: number, include: readonly string[] = []): Promise<void> {
+    const reached = new Promise<void>((resolve) => this.waiters.push({ position, include, resolve }));
     this.settleWaiters();
     this.poke();
     return reached;
@@ -281,15 +282,19 @@ export class ProjectionEngine {
   }
 
   private settleWaiters(): void {
-    const lowest = Math.min(
-      ...[...this.slots.values()]
-        .filter((slot) => !slot.live.failure)
-        .map((slot) => slot.live.position),
-    );
-    const settled = this.waiters.filter((waiter) => waiter.position <= lowest);
+    const settled = this.waiters.filter((waiter) => this.reached(waiter.position, waiter.include));
     if (settled.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => waiter.position > lowest);
+    this.waiters = this.waiters.filter((waiter) => !settled.includes(waiter));
     for (const waiter of settled) waiter.resolve();
+  }
+
+  private reached(position: number, include: readonly string[]): boolean {
+    return [...this.slots.values()].every(
+      (slot) =>
+        slot.live.failure ||
+        (slot.building && !include.includes(slot.definition.name)) ||
+        slot.live.position >= position,
+    );
   }
 
   private state(slot: Slot): ProjectionState {

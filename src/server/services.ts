@@ -33,7 +33,7 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
     customers: new CustomerSummaryQueries(db),
     dashboard: new DashboardQueries(db),
     async readYourWrites(position) {
-      await projections.waitFor(position);
+      await projections.waitFor(position, ['orderView']);
       projections.assertCurrent('orderView', position);
     },
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
