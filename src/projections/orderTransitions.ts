@@ -1,4 +1,5 @@
-import type { OrderEvent } from '../domain/order/index.js';
+import { ORDER_STREAM_TYPE, type OrderEvent } from '../domain/order/index.js';
+import type { StoredEvent } from '../eventstore/eventStore.js';
 import type { OrderViewStatus } from './orderView/view.js';
 
 /**
@@ -28,4 +29,16 @@ export function canonicalTime(text: string, event: { eventId: string; type: stri
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new Error(`Event ${event.eventId} (${event.type}) carries no valid time: "${text}"`);
   return new Date(ms).toISOString();
+}
+
+/** The stored event as an Order event, or undefined when it belongs to another kind of stream. */
+export function asOrderEvent(stored: StoredEvent): OrderEvent | undefined {
+  return stored.streamType === ORDER_STREAM_TYPE ? ({ type: stored.type, data: stored.data } as OrderEvent) : undefined;
+}
+
+/** Money the event moves to the business: a payment in, a refund out, nothing otherwise. */
+export function revenueMinor(event: OrderEvent): number {
+  if (event.type === 'PaymentReceived') return event.data.amountMinor;
+  if (event.type === 'OrderCancelled') return -event.data.refundMinor;
+  return 0;
 }

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
-import { ORDER_STREAM_TYPE, type OrderEvent } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
-import { canonicalTime, nextOrderStatus } from '../orderTransitions.js';
+import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { ProjectionDefinition } from '../projection.js';
 import { type CustomerSummaryOrderRow, type CustomerSummaryTableNames, customerSummaryTables } from './table.js';
@@ -25,8 +24,8 @@ function customerSummaryWriter(db: Database.Database, tables: CustomerSummaryTab
   const statements = prepareWrites(db, tables);
   return {
     apply(stored: StoredEvent): undefined {
-      if (stored.streamType !== ORDER_STREAM_TYPE) return undefined;
-      const event = { type: stored.type, data: stored.data } as OrderEvent;
+      const event = asOrderEvent(stored);
+      if (!event) return undefined;
       const orderId = event.data.orderId;
       const order = statements.orderById.get(orderId);
       // Idempotent: an event at or below the order's applied version has had its effect already.
@@ -47,8 +46,7 @@ function customerSummaryWriter(db: Database.Database, tables: CustomerSummaryTab
       // Like the domain's evolve, an event that does not move the order from its status changes nothing.
       if (!next) return undefined;
       statements.moveStatus.run({ customerId: order.customer_id, from: order.status, to: next });
-      const spendDelta =
-        event.type === 'PaymentReceived' ? event.data.amountMinor : event.type === 'OrderCancelled' ? -event.data.refundMinor : 0;
+      const spendDelta = revenueMinor(event);
       if (spendDelta !== 0) {
         statements.addSpend.run({ customerId: order.customer_id, currency: order.currency, delta: spendDelta });
       }

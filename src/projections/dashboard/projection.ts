@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { ORDER_STREAM_TYPE, type OrderEvent } from '../../domain/order/index.js';
+import type { OrderEvent } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
-import { canonicalTime, nextOrderStatus } from '../orderTransitions.js';
+import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { ProjectionDefinition } from '../projection.js';
 import { type ActivityKind, type DashboardOrderRow, type DashboardTableNames, dashboardTables } from './table.js';
@@ -30,8 +30,8 @@ function dashboardWriter(db: Database.Database, tables: DashboardTableNames) {
   const statements = prepareWrites(db, tables);
   return {
     apply(stored: StoredEvent): undefined {
-      if (stored.streamType !== ORDER_STREAM_TYPE) return undefined;
-      const event = { type: stored.type, data: stored.data } as OrderEvent;
+      const event = asOrderEvent(stored);
+      if (!event) return undefined;
       const orderId = event.data.orderId;
       const order = statements.orderById.get(orderId);
       // Idempotent: an event at or below the order's applied version has had its effect already.
@@ -51,9 +51,7 @@ function dashboardWriter(db: Database.Database, tables: DashboardTableNames) {
       statements.setOrder.run({ orderId, status: next ?? order.status, version: stored.version });
       // Like the domain's evolve, an event that does not move the order from its status changes nothing.
       if (!next) return undefined;
-      const revenueMinor =
-        event.type === 'PaymentReceived' ? event.data.amountMinor : event.type === 'OrderCancelled' ? -event.data.refundMinor : 0;
-      statements.insertActivity.run({ ...activity, currency: order.currency, revenueMinor });
+      statements.insertActivity.run({ ...activity, currency: order.currency, revenueMinor: revenueMinor(event) });
       return undefined;
     },
   };

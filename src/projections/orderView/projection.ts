@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ORDER_STREAM_TYPE, type OrderEvent } from '../../domain/order/index.js';
+import { asOrderEvent } from '../orderTransitions.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import type { ProjectionDefinition } from '../projection.js';
 import { OrderViewQueries } from './queries.js';
@@ -27,8 +27,8 @@ function orderViewWriter(db: Database.Database, tables: OrderViewTableNames, ann
   const statements = prepareWrites(db, tables);
   return {
     apply(stored: StoredEvent): OrderViewChange | undefined {
-      if (stored.streamType !== ORDER_STREAM_TYPE) return undefined;
-      const event = { type: stored.type, data: stored.data } as OrderEvent;
+      const event = asOrderEvent(stored);
+      if (!event) return undefined;
       const orderId = event.data.orderId;
       const currentVersion = statements.versionOf.get(orderId);
       // Idempotent: an event at or below the row's version was applied already.
