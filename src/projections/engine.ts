@@ -74,6 +74,7 @@ export class ProjectionEngine {
   private readonly generations: Generations;
   private waiters: { position: number; include: readonly string[]; resolve: () => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -96,6 +97,7 @@ export class ProjectionEngine {
 
   /** Stops at a checkpoint: waits for batches in flight. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.pollTimer);
     await Promise.all([...this.slots.values()].flatMap((slot) => [slot.live.pause(), slot.rebuild?.pause()]));
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
@@ -177,7 +179,7 @@ export class ProjectionEngine {
     if (slot.rebuild) throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: this.state(slot) });
     const definition = slot.definition;
     const generation = this.generations.create(definition);
-    let headPosition = await this.store.headPosition();
+    let headPosition = 0;
     const next = this.runner(definition, generation, 0, {
       announce: false,
       batchSize: this.options.rebuildBatchSize ?? 2000,
@@ -185,14 +187,9 @@ export class ProjectionEngine {
     });
     slot.rebuild = next;
     try {
-      // 1. Catch up beside the live tables, which keep serving.
-      for (;;) {
-        await next.catchUp(headPosition);
-        this.throwIfFailed(next);
-        const head = await this.store.headPosition();
-        if (head - next.position < (this.options.rebuildBatchSize ?? 2000)) break;
-        headPosition = head;
-      }
+      // 1. Catch up beside the live tables, which keep serving, to about one batch from the head.
+      await this.catchUpToHead(next, this.options.rebuildBatchSize ?? 2000, (head) => (headPosition = head));
+      this.throwIfFailed(next);
       // 2. Hold the live runner at a batch boundary with both at the same position: the live one
       // first announces whatever the new tables already hold, then the new tables catch up with it.
       await slot.live.pause();
@@ -243,12 +240,8 @@ export class ProjectionEngine {
    */
   private async build(slot: Slot): Promise<void> {
     try {
-      for (;;) {
-        const head = await this.store.headPosition();
-        await slot.live.catchUp(head);
-        if (slot.live.failure || slot.live.position >= head) break;
-      }
-      if (slot.live.failure) return;
+      await this.catchUpToHead(slot.live);
+      if (slot.live.failure || this.stopped) return;
       await slot.live.pause();
       slot.live = this.liveRunner(slot.definition, slot.live.generation, slot.live.position);
       slot.building = false;
@@ -259,6 +252,18 @@ export class ProjectionEngine {
       this.settleWaiters();
     }
     this.poke();
+  }
+
+  /** Catches `runner` up until it is within `slack` events of the head, fails, or is held. */
+  private async catchUpToHead(runner: ProjectionRunner<unknown>, slack = 0, onHead?: (head: number) => void): Promise<void> {
+    for (;;) {
+      const head = await this.store.headPosition();
+      onHead?.(head);
+      const before = runner.position;
+      await runner.catchUp(head);
+      // Done, failed, or held (paused by stop or a swap): no progress means stop looping.
+      if (runner.failure || head - runner.position <= slack || runner.position === before) return;
+    }
   }
 
   private liveRunner(definition: ProjectionDefinition<any>, generation: number, position: number) {

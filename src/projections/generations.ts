@@ -40,6 +40,7 @@ export class Generations {
         'UPDATE projection_generations SET live = (generation = @generation) WHERE name = @name',
       ),
       remove: db.prepare<[string, number], void>('DELETE FROM projection_generations WHERE name = ? AND generation = ?'),
+      stale: db.prepare<[string], number>('SELECT generation FROM projection_generations WHERE name = ? AND live = 0').pluck(),
     };
   }
 
@@ -85,10 +86,7 @@ export class Generations {
 
   /** Generations of a projection other than the live one: leftovers of an interrupted rebuild. */
   stale(name: string): number[] {
-    return this.db
-      .prepare<[string], number>('SELECT generation FROM projection_generations WHERE name = ? AND live = 0')
-      .pluck()
-      .all(name);
+    return this.statements.stale.all(name);
   }
 }
 

@@ -129,7 +129,7 @@ describe('ProjectionEngine', () => {
       expect(orderView).toMatchObject({ state: 'LIVE', position: head });
       expect(counter).toMatchObject({ name: 'eventCounter', state: 'FAILED', position: 2, lagEvents: head - 2 });
       expect(counter!.lastError).toMatchObject({ position: 3, eventType: 'OrderPlaced', message: 'bug in eventCounter' });
-      expect(counter!.lagMs).toBeGreaterThanOrEqual(0);
+      expect(counter!.lagMs).toBeGreaterThan(0); // the unapplied event was written in 2025
 
       // Read-your-writes does not hang on the failed projection.
       await engine.waitFor(head);
