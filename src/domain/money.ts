@@ -49,3 +49,15 @@ export function sumMinor(amountsMinor: readonly number[]): number | undefined {
   }
   return total;
 }
+
+/**
+ * Minor units of an amount an older system stored as a float of major units (99.99 dollars).
+ * Fifteen significant digits are what a double holds exactly, so float noise from that system's
+ * arithmetic (109.97000000000001) goes and the intended cents stay. Undefined when the amount is
+ * not a finite number of whole cents.
+ */
+export function minorFromLegacyFloat(amount: unknown): number | undefined {
+  if (typeof amount !== 'number' || !Number.isFinite(amount)) return undefined;
+  const decimal = amount.toPrecision(15).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return parseAmountMinor(decimal);
+}

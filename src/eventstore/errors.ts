@@ -47,3 +47,18 @@ export class StorageUnavailableError extends Error {
     return {};
   }
 }
+
+/** A client's idempotency key (commandId) came back with another command or input. */
+export class IdempotencyKeyReusedError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(readonly commandId: string) {
+    super(
+      `commandId ${commandId} was already used for a different command or input; send a new commandId for a new command`,
+    );
+    this.name = 'IdempotencyKeyReusedError';
+  }
+
+  get details(): Record<string, unknown> {
+    return { commandId: this.commandId };
+  }
+}

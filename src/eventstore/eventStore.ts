@@ -4,7 +4,10 @@ export type EventMetadata = {
   correlationId: string;
   /** The id of the command or event that caused this one. */
   causationId: string;
+  /** The command's id; when the client chose it, its idempotency key (see AppendOptions). */
   commandId: string;
+  /** A hash of who sent the command and its input, kept when commandId is an idempotency key. */
+  commandFingerprint?: string;
   /** ISO 8601 time at which the command was handled. */
   occurredAt: string;
 };
@@ -36,11 +39,33 @@ export type StoredEvent = NewEvent & {
  */
 export type ExpectedVersion = number | 'no_stream' | 'any';
 
+export type AppendOptions = {
+  expectedVersion: ExpectedVersion;
+  /**
+   * The events' commandId, chosen by the client so a retried command appends nothing. When events
+   * with this commandId are stored already, the append is a no-op that answers as the original did
+   * (with `replayed: true`, whichever stream they are in), provided their commandFingerprint is
+   * this append's; otherwise it throws `IdempotencyKeyReusedError`. Checked in the append's transaction, before the version.
+   */
+  idempotencyKey?: string;
+};
+
 export type AppendResult = {
   /** The stream's version after the append: the version of its last event. */
   nextVersion: number;
   /** The global position of the last event appended. */
   lastPosition: number;
+  /** Set when the idempotency key's command was stored already and nothing was appended. */
+  replayed?: true;
+};
+
+/** The events one command appended, found by its commandId. */
+export type RecordedCommand = {
+  streamId: string;
+  firstVersion: number;
+  lastVersion: number;
+  lastPosition: number;
+  fingerprint: string | undefined;
 };
 
 export type ReadAllOptions = {
@@ -73,8 +98,11 @@ export interface EventStore {
     streamId: string,
     streamType: string,
     events: readonly NewEvent[],
-    options: { expectedVersion: ExpectedVersion },
+    options: AppendOptions,
   ): Promise<AppendResult>;
+
+  /** The events stored for a commandId, undefined when none are. */
+  findCommand(commandId: string): Promise<RecordedCommand | undefined>;
 
   /** The stream's events in version order, from `fromVersion` (default 1). Empty for an unknown stream. */
   readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]>;

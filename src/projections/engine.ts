@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { EventStore } from '../eventstore/eventStore.js';
+import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
+import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 import { Generations } from './generations.js';
 import type { ProjectionDefinition } from './projection.js';
 import { type ProjectionFailure, ProjectionRunner } from './runner.js';
@@ -144,7 +145,7 @@ export class ProjectionEngine {
     return Promise.all(
       [...this.slots.values()].map(async (slot) => {
         const position = slot.live.position;
-        const [nextEvent] = position < headPosition ? await this.store.readAll({ afterPosition: position, limit: 1 }) : [];
+        const nextEvent = position < headPosition ? await this.nextEvent(position) : undefined;
         return {
           name: slot.definition.name,
           version: slot.definition.version,
@@ -159,6 +160,16 @@ export class ProjectionEngine {
       }),
     );
   }
+  /** The event after `position`, for its time; an unreadable one has none (the runner reports it). */
+  private async nextEvent(position: number): Promise<StoredEvent | undefined> {
+    try {
+      return (await this.store.readAll({ afterPosition: position, limit: 1 }))[0];
+    } catch (error) {
+      if (error instanceof UnreadableEventError) return undefined;
+      throw error;
+    }
+  }
+
 
   /** Resumes a failed projection from the event that failed (after the code is fixed). */
   async retry(name: string): Promise<void> {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { toStorageError } from '../eventstore/sqlite/storageErrors.js';
+import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 import { type Generations, tableNames } from './generations.js';
 import type { ProjectionDefinition, ProjectionWriter } from './projection.js';
 
@@ -115,13 +116,45 @@ export class ProjectionRunner<Change> {
       this.again = false;
       while (!this.paused && !this.failed && this.checkpoint < until) {
         const limit = Math.min(this.batchSize, until - this.checkpoint);
-        const events = await this.store.readAll({ afterPosition: this.checkpoint, limit });
+        const events = await this.readBatch(limit);
         if (events.length === 0 || this.paused) break;
         this.applyAll(events);
         // SQLite work is synchronous: let requests and other runners in between batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
     } while (this.again && !this.paused && !this.failed);
+  }
+
+  /**
+   * The next events, up to `limit`. When one of them cannot be read, the runner applies those
+   * before it one by one and stops at it, as it does at an event a projection fails on.
+   */
+  private async readBatch(limit: number): Promise<StoredEvent[]> {
+    try {
+      return await this.store.readAll({ afterPosition: this.checkpoint, limit });
+    } catch (error) {
+      if (!(error instanceof UnreadableEventError)) throw error;
+      while (!this.failed && this.checkpoint < error.position) {
+        try {
+          this.applyAll(await this.store.readAll({ afterPosition: this.checkpoint, limit: 1 }));
+        } catch (unreadable) {
+          if (!(unreadable instanceof UnreadableEventError)) throw unreadable;
+          this.stop(unreadable, unreadable);
+        }
+      }
+      return [];
+    }
+  }
+
+  private stop(event: { position: number; eventId: string; eventType: string }, error: unknown): void {
+    this.failed = {
+      position: event.position,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      message: error instanceof Error ? error.message : String(error),
+      failedAt: new Date().toISOString(),
+    };
+    console.error(`Projection ${this.name} stopped at event ${event.position} (${event.eventType}):`, error);
   }
 
   private applyAll(events: StoredEvent[]): void {
@@ -135,14 +168,7 @@ export class ProjectionRunner<Change> {
           this.commit([event]);
         } catch (error) {
           throwIfStorageFault(error);
-          this.failed = {
-            position: event.position,
-            eventId: event.eventId,
-            eventType: event.type,
-            message: error instanceof Error ? error.message : String(error),
-            failedAt: new Date().toISOString(),
-          };
-          console.error(`Projection ${this.name} stopped at event ${event.position} (${event.type}):`, error);
+          this.stop({ ...event, eventType: event.type }, error);
           return;
         }
       }

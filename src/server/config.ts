@@ -5,6 +5,8 @@ export type ServerConfig = {
   /** The SQLite file that holds the event log and the read tables. */
   databaseFile: string;
   synchronous: 'FULL' | 'NORMAL';
+  /** An aggregate's state is snapshotted every this many events. */
+  snapshotEvery: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -12,9 +14,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '0.0.0.0',
   databaseFile: './data/orderstream.db',
   synchronous: 'FULL',
+  snapshotEvery: 100,
 };
 
-/** Reads PORT, HOST, ORDERSTREAM_DB and ORDERSTREAM_SYNCHRONOUS; throws one message listing every bad value. */
+/** Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS and ORDERSTREAM_SNAPSHOT_EVERY; throws one message listing every bad value. */
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const problems: string[] = [];
   const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_CONFIG.port : Number(env.PORT);
@@ -23,11 +26,19 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
     problems.push(`ORDERSTREAM_SYNCHRONOUS must be FULL or NORMAL, got "${env.ORDERSTREAM_SYNCHRONOUS}"`);
   }
+  const snapshotEvery =
+    env.ORDERSTREAM_SNAPSHOT_EVERY === undefined || env.ORDERSTREAM_SNAPSHOT_EVERY === ''
+      ? DEFAULT_CONFIG.snapshotEvery
+      : Number(env.ORDERSTREAM_SNAPSHOT_EVERY);
+  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 1) {
+    problems.push(`ORDERSTREAM_SNAPSHOT_EVERY must be a whole number of events, 1 or more, got "${env.ORDERSTREAM_SNAPSHOT_EVERY}"`);
+  }
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
     host: env.HOST || DEFAULT_CONFIG.host,
     databaseFile: env.ORDERSTREAM_DB || DEFAULT_CONFIG.databaseFile,
     synchronous: synchronous as ServerConfig['synchronous'],
+    snapshotEvery,
   };
 }

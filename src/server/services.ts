@@ -1,7 +1,11 @@
+import { eventSchemas } from '../application/eventSchemas.js';
 import { OrderCommands } from '../application/orderCommands.js';
-import { orderStreamId } from '../domain/order/index.js';
+import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
+import type { EventStore } from '../eventstore/eventStore.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
+import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../projections/changeFeed.js';
 import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
@@ -13,14 +17,22 @@ import { ProjectionEngine } from '../projections/engine.js';
 import type { ServerConfig } from './config.js';
 
 export type RunningServices = OrderServices & {
-  store: SqliteEventStore;
+  /** The log as every reader sees it: events in their current shape. */
+  store: EventStore;
   close(): Promise<void>;
 };
 
 /** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
-export async function openServices(config: Pick<ServerConfig, 'databaseFile' | 'synchronous'>): Promise<RunningServices> {
+export async function openServices(
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery'>>,
+): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
-  const store = new SqliteEventStore(db);
+  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
+  const snapshots = {
+    store: new SqliteSnapshotStore(db),
+    every: config.snapshotEvery,
+    stateSchemaVersion: ORDER_STATE_SCHEMA_VERSION,
+  };
   const orderChanges = new ChangeFeed<OrderViewChange>();
   const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges }));
   await projections.start();
@@ -28,7 +40,7 @@ export async function openServices(config: Pick<ServerConfig, 'databaseFile' | '
   return {
     store,
     projections,
-    commands: new OrderCommands(store),
+    commands: new OrderCommands(store, snapshots),
     orders: new OrderViewQueries(db),
     customers: new CustomerSummaryQueries(db),
     dashboard: new DashboardQueries(db),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuplicateEventError, ExpectedVersionConflictError } from '../../src/eventstore/errors.js';
+import { DuplicateEventError, ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../../src/eventstore/errors.js';
 import type { EventMetadata, EventStore, NewEvent, StoredEvent } from '../../src/eventstore/eventStore.js';
 
 export type EventStoreFactory = () => Promise<{ store: EventStore; dispose: () => Promise<void> }>;
@@ -333,6 +333,87 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(second.lastPosition).toBeGreaterThan(first.lastPosition);
         expect(await store.headPosition()).toBe(second.lastPosition);
         expect((await store.readAll()).at(-1)!.position).toBe(second.lastPosition);
+      });
+    });
+
+    describe('idempotency keys (commandId chosen by the client)', () => {
+      const commandEvents = (commandId: string, fingerprint: string, types: string[]) =>
+        types.map((type) => newEvent(type, {}, { metadata: { commandId, causationId: commandId, commandFingerprint: fingerprint } }));
+
+      it('finds the events a command appended by its commandId, and nothing for an unknown one', async () => {
+        const stream = newStreamId('order');
+        await store.append(stream, 'Order', [newEvent('A', {})], { expectedVersion: 'no_stream' });
+        const commandId = randomUUID();
+        const result = await store.append(stream, 'Order', commandEvents(commandId, 'fp-1', ['B', 'C']), {
+          expectedVersion: 1,
+          idempotencyKey: commandId,
+        });
+
+        expect(await store.findCommand(commandId)).toEqual({
+          streamId: stream,
+          firstVersion: 2,
+          lastVersion: 3,
+          lastPosition: result.lastPosition,
+          fingerprint: 'fp-1',
+        });
+        expect(await store.findCommand(randomUUID())).toBeUndefined();
+      });
+
+      it('answers a second append with the same key and fingerprint as the first did, and stores nothing', async () => {
+        const stream = newStreamId('order');
+        const key = randomUUID();
+        const first = await store.append(stream, 'Order', commandEvents(key, 'fp', ['A']), {
+          expectedVersion: 'no_stream',
+          idempotencyKey: key,
+        });
+
+        // The retry read the stream before the first append landed: its expected version is stale.
+        const retry = await store.append(newStreamId('elsewhere'), 'Order', commandEvents(key, 'fp', ['A']), {
+          expectedVersion: 'no_stream',
+          idempotencyKey: key,
+        });
+
+        expect(retry).toEqual({ ...first, replayed: true });
+        expect(await store.headPosition()).toBe(first.lastPosition);
+      });
+
+      it('refuses the same key with another fingerprint with IdempotencyKeyReusedError, and stores nothing', async () => {
+        const stream = newStreamId('order');
+        const key = randomUUID();
+        await store.append(stream, 'Order', commandEvents(key, 'fp-a', ['A']), { expectedVersion: 'no_stream', idempotencyKey: key });
+        const head = await store.headPosition();
+
+        const error = await rejectionOf(
+          store.append(stream, 'Order', commandEvents(key, 'fp-b', ['B']), { expectedVersion: 1, idempotencyKey: key }),
+        );
+
+        expect(error).toBeInstanceOf(IdempotencyKeyReusedError);
+        expect(error).toMatchObject({ code: 'CONFLICT', commandId: key });
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('lets exactly one of many concurrent appends with one key store its events', async () => {
+        const key = randomUUID();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            store.append(newStreamId('order'), 'Order', commandEvents(key, 'fp', ['A']), {
+              expectedVersion: 'no_stream',
+              idempotencyKey: key,
+            }),
+          ),
+        );
+
+        expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+        expect(new Set(results.map((result) => result.lastPosition)).size).toBe(1);
+        expect(await store.readAll()).toHaveLength(1);
+      });
+
+      it('refuses, before any I/O, events whose commandId is not the key', async () => {
+        const error = await rejectionOf(
+          store.append(newStreamId('order'), 'Order', [newEvent('A', {})], { expectedVersion: 'no_stream', idempotencyKey: 'key-1' }),
+        );
+        expect(error).toBeInstanceOf(TypeError);
+        expect(await store.headPosition()).toBe(0);
       });
     });
 

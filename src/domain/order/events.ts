@@ -49,3 +49,14 @@ export const orderEventTypes = [
   'OrderShipped',
   'OrderCancelled',
 ] as const satisfies readonly OrderEvent['type'][];
+
+/**
+ * The version of each event's data shape that this code writes. OrderPlaced is at 2: version 1 is
+ * the older system's shape (see legacy/), read through an upcaster.
+ */
+export const orderEventSchemaVersions = {
+  OrderPlaced: 2,
+  PaymentReceived: 1,
+  OrderShipped: 1,
+  OrderCancelled: 1,
+} as const satisfies Record<OrderEvent['type'], number>;

@@ -9,5 +9,8 @@ export const orderDecider: Decider<Order, OrderCommand, OrderEvent> = { decide, 
 export type * from './commands.js';
 export type * from './events.js';
 export type { Order, OrderStatus } from './state.js';
-export { orderEventTypes } from './events.js';
+export { ORDER_STATE_SCHEMA_VERSION } from './state.js';
+export { orderEventSchemaVersions, orderEventTypes } from './events.js';
+export { upcastOrderPlacedV1 } from './legacy/orderPlacedV1.js';
+export { upcastPaymentTakenV1 } from './legacy/paymentTakenV1.js';
 export { ORDER_STREAM_TYPE, orderStreamId } from './stream.js';

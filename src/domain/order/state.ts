@@ -12,6 +12,9 @@ export type Order =
 
 export type OrderStatus = Order['status'];
 
+/** The version of Order's shape in snapshots: bump it when Order or `evolve` changes. */
+export const ORDER_STATE_SCHEMA_VERSION = 1;
+
 export const initialState = (): Order => ({ status: 'Empty' });
 
 /** Folds one event into the state. Never throws: an event that was appended is a fact. */

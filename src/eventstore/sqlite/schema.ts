@@ -16,6 +16,9 @@ export function createEventsSchema(db: Database.Database): void {
       UNIQUE (stream_id, version)
     ) STRICT;
 
+    -- A command's events, found by its id: how a retried command with the same key is recognised.
+    CREATE INDEX IF NOT EXISTS events_by_command_id ON events (json_extract(metadata, '$.commandId'));
+
     -- Events are facts: the log refuses to change or forget one.
     CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;

@@ -1,6 +1,15 @@
 import type Database from 'better-sqlite3';
-import { DuplicateEventError, ExpectedVersionConflictError } from '../errors.js';
-import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, StoredEvent } from '../eventStore.js';
+import { DuplicateEventError, ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../errors.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  ExpectedVersion,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  RecordedCommand,
+  StoredEvent,
+} from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
 import { toStorageError } from './storageErrors.js';
 import { type EventRow, prepareStatements } from './statements.js';
@@ -14,7 +23,7 @@ export class SqliteEventStore implements EventStore {
     streamId: string,
     streamType: string,
     events: readonly NewEvent[],
-    expectedVersion: ExpectedVersion,
+    options: AppendOptions,
   ) => AppendResult;
 
   constructor(private readonly db: Database.Database) {
@@ -28,11 +37,11 @@ export class SqliteEventStore implements EventStore {
     streamId: string,
     streamType: string,
     events: readonly NewEvent[],
-    { expectedVersion }: { expectedVersion: ExpectedVersion },
+    options: AppendOptions,
   ): Promise<AppendResult> {
-    validateAppend(events);
+    validateAppend(events, options);
     try {
-      return this.appendInTransaction(streamId, streamType, events, expectedVersion);
+      return this.appendInTransaction(streamId, streamType, events, options);
     } catch (error) {
       throw toStorageError(error);
     }
@@ -48,6 +57,10 @@ export class SqliteEventStore implements EventStore {
     }
     const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null, streamId: streamId ?? null };
     return this.read(() => this.statements.readAllFiltered.all(filter).map(toStoredEvent));
+  }
+
+  async findCommand(commandId: string): Promise<RecordedCommand | undefined> {
+    return this.read(() => this.recordedCommand(commandId));
   }
 
   async headPosition(): Promise<number> {
@@ -70,9 +83,18 @@ export class SqliteEventStore implements EventStore {
     streamId: string,
     streamType: string,
     events: readonly NewEvent[],
-    expectedVersion: ExpectedVersion,
+    { expectedVersion, idempotencyKey }: AppendOptions,
   ): AppendResult {
-    // 1. An append that is stored already is a no-op that answers as the original did.
+    // 1. A command or an append that is stored already is a no-op that answers as the original did.
+    if (idempotencyKey !== undefined) {
+      const recorded = this.recordedCommand(idempotencyKey);
+      if (recorded) {
+        if (recorded.fingerprint !== events[0]!.metadata.commandFingerprint) {
+          throw new IdempotencyKeyReusedError(idempotencyKey);
+        }
+        return { nextVersion: recorded.lastVersion, lastPosition: recorded.lastPosition, replayed: true };
+      }
+    }
     const original = this.findStoredAppend(streamId, events);
     if (original) return original;
 
@@ -100,6 +122,18 @@ export class SqliteEventStore implements EventStore {
       lastPosition = Number(info.lastInsertRowid);
     }
     return { nextVersion: version, lastPosition };
+  }
+
+  private recordedCommand(commandId: string): RecordedCommand | undefined {
+    const row = this.statements.recordedCommand.get(commandId);
+    if (!row) return undefined;
+    return {
+      streamId: row.stream_id,
+      firstVersion: row.first_version,
+      lastVersion: row.last_version,
+      lastPosition: row.last_position,
+      fingerprint: row.fingerprint ?? undefined,
+    };
   }
 
   private findStoredAppend(streamId: string, events: readonly NewEvent[]): AppendResult | undefined {

@@ -41,6 +41,15 @@ export function prepareStatements(db: Database.Database) {
          AND (@streamId IS NULL OR stream_id = @streamId)
        ORDER BY position LIMIT @limit`,
     ),
+    recordedCommand: db.prepare<
+      [string],
+      { stream_id: string; first_version: number; last_version: number; last_position: number; fingerprint: string | null }
+    >(
+      `SELECT stream_id, min(version) AS first_version, max(version) AS last_version, max(position) AS last_position,
+              json_extract(metadata, '$.commandFingerprint') AS fingerprint
+       FROM events WHERE json_extract(metadata, '$.commandId') = ?
+       GROUP BY stream_id ORDER BY last_position LIMIT 1`,
+    ),
     headPosition: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
   };
 }

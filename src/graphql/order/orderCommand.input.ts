@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from './idempotencyKey.js';
 
 /** The fields every command on an existing order shares. Never an argument itself, so not in the schema. */
 @InputType()
@@ -9,6 +10,6 @@ export class OrderCommandInput {
   @Field(() => Int, { nullable: true, description: 'The order version the client saw; a different one is a CONFLICT.' })
   expectedVersion?: number;
 
-  @Field(() => ID, { nullable: true, description: "Recorded in the events' metadata; a new uuid when absent." })
+  @Field(() => ID, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
   commandId?: string;
 }

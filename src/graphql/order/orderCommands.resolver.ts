@@ -29,7 +29,7 @@ export class OrderCommandsResolver {
         now,
       },
     };
-    return runCommand(ctx, command, { commandId: input.commandId, now });
+    return runCommand(ctx, 'placeOrder', input, command, now);
   }
 
   @Mutation(() => Order, { description: "Records a payment of a pending order's exact total." })
@@ -40,7 +40,7 @@ export class OrderCommandsResolver {
     const now = new Date().toISOString();
     const { orderId, paymentId, amount, method } = input;
     const command = { type: 'ReceivePayment' as const, data: { orderId, paymentId, amountMinor: amount, method, now } };
-    return runCommand(ctx, command, { ...input, now });
+    return runCommand(ctx, 'receivePayment', input, command, now);
   }
 
   @Mutation(() => Order, { description: 'Ships a paid order.' })
@@ -51,13 +51,13 @@ export class OrderCommandsResolver {
       type: 'ShipOrder' as const,
       data: { orderId, trackingNumber, carrier, estimatedDelivery: input.estimatedDelivery ?? null, now },
     };
-    return runCommand(ctx, command, { ...input, now });
+    return runCommand(ctx, 'shipOrder', input, command, now);
   }
 
   @Mutation(() => Order, { description: 'Cancels a pending or paid order; a paid order is refunded in full.' })
   cancelOrder(@Arg('input', () => CancelOrderInput) input: CancelOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
     const now = new Date().toISOString();
     const command = { type: 'CancelOrder' as const, data: { orderId: input.orderId, reason: input.reason, now } };
-    return runCommand(ctx, command, { ...input, now });
+    return runCommand(ctx, 'cancelOrder', input, command, now);
   }
 }

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from './idempotencyKey.js';
 import { DecimalScalar } from '../scalars/decimal.js';
 
 @InputType()
@@ -30,6 +31,6 @@ export class PlaceOrderInput {
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of every price.' })
   currency!: string;
 
-  @Field(() => ID, { nullable: true, description: "Recorded in the events' metadata; a new uuid when absent." })
+  @Field(() => ID, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
   commandId?: string;
 }

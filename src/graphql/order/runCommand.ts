@@ -1,28 +1,42 @@
+import { commandFingerprint } from '../../application/commandFingerprint.js';
 import type { OrderCommand } from '../../domain/order/index.js';
+import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
 import type { GraphQLContext } from '../context.js';
+import { badUserInput } from '../errors.js';
 import { type Order, toOrder } from './order.type.js';
+
+const COMMAND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Runs a command for a mutation and answers with the order as the read side has it once the
- * command's events are applied (read-your-writes).
+ * command's events are applied (read-your-writes). A `commandId` is an idempotency key: a retry
+ * answers with the order as the original command left it, and writes nothing.
  */
 export async function runCommand(
   ctx: GraphQLContext,
+  mutation: string,
+  input: { commandId?: string | null; expectedVersion?: number | null },
   command: OrderCommand,
-  options: { commandId?: string | null; expectedVersion?: number | null; now: string },
+  now: string,
 ): Promise<Order> {
+  const { commandId, expectedVersion } = input;
+  if (commandId != null && !COMMAND_ID.test(commandId)) {
+    throw badUserInput('commandId must be 1 to 128 letters, digits or . _ : -', 'commandId');
+  }
   const result = await ctx.commands.execute(
     command,
+    { userId: ctx.userId, correlationId: ctx.correlationId, occurredAt: now },
     {
-      userId: ctx.userId,
-      correlationId: ctx.correlationId,
-      commandId: options.commandId ?? undefined,
-      occurredAt: options.now,
+      expectedVersion: expectedVersion ?? undefined,
+      idempotency: commandId == null ? undefined : { key: commandId, fingerprint: commandFingerprint(ctx.userId, mutation, input) },
     },
-    { expectedVersion: options.expectedVersion ?? undefined },
   );
   await ctx.readYourWrites(result.lastPosition);
-  const view = ctx.orders.getOrderView(command.data.orderId);
-  if (!view) throw new Error(`Order ${command.data.orderId} is missing from the read side after its command`);
-  return toOrder(view);
+  const orderId = result.events[0]?.data.orderId ?? command.data.orderId;
+  const view = ctx.orders.getOrderView(orderId);
+  if (!view) throw new Error(`Order ${orderId} is missing from the read side after its command`);
+  if (view.version === result.nextVersion) return toOrder(view);
+  // Later commands moved the order on: answer as this command left it.
+  const history = await ctx.orderHistory(orderId);
+  return toOrder(orderViewAfter(orderId, history.filter((event) => event.version <= result.nextVersion))!);
 }

@@ -1,0 +1,16 @@
+import { orderEventSchemaVersions, upcastOrderPlacedV1, upcastPaymentTakenV1 } from '../domain/order/index.js';
+import { EventSchemaRegistry } from '../eventstore/upcasting/eventSchemaRegistry.js';
+
+/** Every event type this server reads and writes, and how older stored shapes are read. */
+export const eventSchemas = new EventSchemaRegistry({ ...orderEventSchemaVersions }, [
+  {
+    from: { type: 'OrderPlaced', schemaVersion: 1 },
+    to: { type: 'OrderPlaced', schemaVersion: 2 },
+    upcast: upcastOrderPlacedV1,
+  },
+  {
+    from: { type: 'PaymentTaken', schemaVersion: 1 },
+    to: { type: 'PaymentReceived', schemaVersion: 1 },
+    upcast: upcastPaymentTakenV1,
+  },
+]);
