@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../domain/decider.js';
-import { ExpectedVersionConflictError } from '../eventstore/errors.js';
-import type { EventMetadata, EventStore, NewEvent } from '../eventstore/eventStore.js';
+import { ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../eventstore/errors.js';
+import type { EventMetadata, EventStore, NewEvent, RecordedCommand } from '../eventstore/eventStore.js';
+import { loadAggregate, saveSnapshotIfDue } from './snapshots/loadAggregate.js';
+import type { SnapshotPolicy } from './snapshots/loadAggregate.js';
+
+/** What the command handler needs to know of an aggregate type. */
+export type Aggregate<State, Command, Event> = {
+  streamType: string;
+  decider: Decider<State, Command, Event>;
+  /** The schema version new events of a type are written with. */
+  schemaVersionOf: (eventType: string) => number;
+  /** Without a policy every load reads the whole stream. */
+  snapshots?: SnapshotPolicy;
+};
 
 /** Who sent a command and in which conversation: becomes every event's metadata. */
 export type CommandMetadata = {
@@ -19,16 +31,22 @@ export type HandleCommandOptions = {
   expectedVersion?: number;
   /** Attempts when another writer got in between load and append (only without expectedVersion). */
   maxAttempts?: number;
+  /**
+   * The client's idempotency key (it becomes the commandId) and a fingerprint of who sent what. A
+   * command whose key is stored already is not run again: its original result comes back.
+   */
+  idempotency?: { key: string; fingerprint: string };
 };
 
 export type CommandResult<Event> = {
   events: Event[];
+  streamId: string;
   nextVersion: number;
   lastPosition: number;
+  /** True when the idempotency key's command had run already and this is its original result. */
+  replayed: boolean;
 };
 
-/** Current schema version of every event type the application writes today. */
-const SCHEMA_VERSION = 1;
 const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
@@ -37,51 +55,90 @@ const DEFAULT_MAX_ATTEMPTS = 5;
  */
 export async function handleCommand<State, Command, Event extends { type: string; data: unknown }>(
   store: EventStore,
-  decider: Decider<State, Command, Event>,
-  stream: { streamId: string; streamType: string },
+  aggregate: Aggregate<State, Command, Event>,
+  streamId: string,
   command: Command,
   metadata: CommandMetadata,
   options: HandleCommandOptions = {},
 ): Promise<CommandResult<Event>> {
-  const commandId = metadata.commandId ?? randomUUID();
+  const { idempotency } = options;
+  if (idempotency) {
+    const recorded = await store.findCommand(idempotency.key);
+    if (recorded) return replay<Event>(store, recorded, idempotency);
+  }
+  const commandId = idempotency?.key ?? metadata.commandId ?? randomUUID();
   const eventMetadata: EventMetadata = {
     userId: metadata.userId,
     correlationId: metadata.correlationId,
     causationId: metadata.causationId ?? commandId,
     commandId,
+    ...(idempotency && { commandFingerprint: idempotency.fingerprint }),
     occurredAt: metadata.occurredAt ?? new Date().toISOString(),
   };
   const maxAttempts = options.expectedVersion === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : 1;
+  const { decider } = aggregate;
 
   for (let attempt = 1; ; attempt++) {
-    // 1. Load: fold the stream's events into the current state.
-    const history = await store.readStream(stream.streamId);
-    const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
-    const currentVersion = history.at(-1)?.version ?? 0;
-    if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
-      throw new ExpectedVersionConflictError(stream.streamId, options.expectedVersion, currentVersion);
+    // 1. Load: the latest snapshot, if any, and the events after it.
+    const loaded = await loadAggregate(store, decider, streamId, aggregate.snapshots);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
+      throw new ExpectedVersionConflictError(streamId, options.expectedVersion, loaded.version);
     }
 
     // 2. Decide: pure, throws on a broken rule. Nothing to record is a success that writes nothing.
-    const events = decider.decide(command, state);
-    if (events.length === 0) return { events, nextVersion: currentVersion, lastPosition: 0 };
+    const events = decider.decide(command, loaded.state);
+    if (events.length === 0) {
+      return { events, streamId, nextVersion: loaded.version, lastPosition: 0, replayed: false };
+    }
 
     // 3. Append with the version read, so a writer that got in between is detected.
     const newEvents: NewEvent[] = events.map((event) => ({
       eventId: randomUUID(),
       type: event.type,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: aggregate.schemaVersionOf(event.type),
       data: event.data,
       metadata: eventMetadata,
     }));
     try {
-      const result = await store.append(stream.streamId, stream.streamType, newEvents, {
-        expectedVersion: currentVersion === 0 ? 'no_stream' : currentVersion,
+      const result = await store.append(streamId, aggregate.streamType, newEvents, {
+        expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+        idempotencyKey: idempotency?.key,
       });
-      return { events, ...result };
+      // 4. A concurrent retry of the same command got in first: answer with its events.
+      if (result.replayed) return replay<Event>(store, (await store.findCommand(commandId))!, idempotency!);
+      if (aggregate.snapshots) {
+        const stateAfter = events.reduce(decider.evolve, loaded.state);
+        await saveSnapshotIfDue(aggregate.snapshots, streamId, stateAfter, result.nextVersion, loaded.eventsSinceSnapshot + events.length);
+      }
+      return { events, streamId, nextVersion: result.nextVersion, lastPosition: result.lastPosition, replayed: false };
     } catch (error) {
-      // 4. Lost a race: reload and decide again on the newer state.
+      // 5. Lost a race: reload and decide again on the newer state.
       if (!(error instanceof ExpectedVersionConflictError) || attempt >= maxAttempts) throw error;
     }
   }
+}
+
+/**
+ * The original result of a command that ran already, read back from the log. Only the fingerprint
+ * must match: a retried placeOrder without an order id would pick a new id, and a new stream.
+ */
+async function replay<Event>(
+  store: EventStore,
+  recorded: RecordedCommand,
+  idempotency: { key: string; fingerprint: string },
+): Promise<CommandResult<Event>> {
+  if (recorded.fingerprint !== idempotency.fingerprint) {
+    throw new IdempotencyKeyReusedError(idempotency.key);
+  }
+  const stored = await store.readStream(recorded.streamId, { fromVersion: recorded.firstVersion });
+  const events = stored
+    .filter((event) => event.version <= recorded.lastVersion)
+    .map((event) => ({ type: event.type, data: event.data }) as Event);
+  return {
+    events,
+    streamId: recorded.streamId,
+    nextVersion: recorded.lastVersion,
+    lastPosition: recorded.lastPosition,
+    replayed: true,
+  };
 }
