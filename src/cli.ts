@@ -1,4 +1,7 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { eventSchemas } from './application/eventSchemas.js';
+import { exportLog } from './cli/exportLog.js';
+import { importLog } from './cli/importLog.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
 import { serve } from './cli/serve.js';
 import { readConfig } from './server/config.js';
@@ -24,6 +27,34 @@ program
     if (options.offline) await rebuildOffline(readConfig(process.env).databaseFile, names);
     else await rebuildThroughServer(options.url, names);
   });
+
+program
+  .command('export')
+  .description('write the event log of ORDERSTREAM_DB as NDJSON, one event per line as stored, with progress on stderr')
+  .argument('[file]', 'the file to write (replaced when complete); stdout when absent')
+  .option('--after <position>', 'only the events after this position', parsePosition, 0)
+  .action(async (file: string | undefined, options: { after: number }) => {
+    await exportLog(readConfig(process.env).databaseFile, { file, after: options.after });
+  });
+
+program
+  .command('import')
+  .description('append an NDJSON event log (as export writes it) to ORDERSTREAM_DB, empty or not; refuses conflicts')
+  .argument('<file>', 'the NDJSON file to read')
+  .action(async (file: string) => {
+    const config = readConfig(process.env);
+    // Only events this server can read (today's shapes, or older ones it can upcast) go in.
+    const validate = (event: Parameters<typeof eventSchemas.upcast>[0]) => void eventSchemas.upcast(event);
+    await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate });
+  });
+
+function parsePosition(value: string): number {
+  const position = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(position)) {
+    throw new InvalidArgumentError('a position is a whole number, 0 or more');
+  }
+  return position;
+}
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`orderstream: ${error instanceof Error ? error.message : String(error)}`);
