@@ -1,9 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { eventSchemas } from './application/eventSchemas.js';
+import { ROLES, type Role } from './auth/principal.js';
+import { adminToken } from './cli/adminToken.js';
 import { exportLog } from './cli/exportLog.js';
 import { importLog } from './cli/importLog.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
 import { serve } from './cli/serve.js';
+import { printToken } from './cli/token.js';
 import { readConfig } from './server/config.js';
 
 const program = new Command()
@@ -25,7 +28,26 @@ program
   .action(async (projections: string[], options: { url: string; offline?: boolean }) => {
     const names = projections.length > 0 ? projections : undefined;
     if (options.offline) await rebuildOffline(readConfig(process.env).databaseFile, names);
-    else await rebuildThroughServer(options.url, names);
+    else {
+      const config = readConfig(process.env);
+      await rebuildThroughServer(options.url, names, await adminToken(process.env, config));
+    }
+  });
+
+program
+  .command('token')
+  .description('print a token signed with ORDERSTREAM_JWT_SECRET (or the development secret)')
+  .requiredOption('--role <role>', 'customer, staff or admin', parseRole)
+  .option('--customer <customerId>', 'the customer a customer token acts for')
+  .option('--sub <subject>', "the user id recorded in events (default: derived from the role or customer)")
+  .option('--expires <duration>', 'lifetime, e.g. 15m, 12h, 30d', '12h')
+  .action(async (options: { role: Role; customer?: string; sub?: string; expires: string }) => {
+    await printToken(readConfig(process.env), {
+      role: options.role,
+      customerId: options.customer,
+      sub: options.sub,
+      expiresIn: options.expires,
+    });
   });
 
 program
@@ -47,6 +69,11 @@ program
     const validate = (event: Parameters<typeof eventSchemas.upcast>[0]) => void eventSchemas.upcast(event);
     await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate });
   });
+
+function parseRole(value: string): Role {
+  if (!ROLES.includes(value as Role)) throw new InvalidArgumentError(`a role is one of ${ROLES.join(', ')}`);
+  return value as Role;
+}
 
 function parsePosition(value: string): number {
   const position = Number(value);

@@ -26,7 +26,7 @@ export type CommandMetadata = {
   occurredAt?: string;
 };
 
-export type HandleCommandOptions = {
+export type HandleCommandOptions<State = never> = {
   /** The version the client last saw. When set, a mismatch is a CONFLICT and nothing is retried. */
   expectedVersion?: number;
   /** Attempts when another writer got in between load and append (only without expectedVersion). */
@@ -36,6 +36,11 @@ export type HandleCommandOptions = {
    * command whose key is stored already is not run again: its original result comes back.
    */
   idempotency?: { key: string; fingerprint: string };
+  /**
+   * Checks the caller may act on the aggregate as it is now (e.g. owns the order), after the load and
+   * before the decision, so the check and the append see the same version. Throws to refuse.
+   */
+  authorize?: (state: State) => void;
 };
 
 export type CommandResult<Event> = {
@@ -59,7 +64,7 @@ export async function handleCommand<State, Command, Event extends { type: string
   streamId: string,
   command: Command,
   metadata: CommandMetadata,
-  options: HandleCommandOptions = {},
+  options: HandleCommandOptions<State> = {},
 ): Promise<CommandResult<Event>> {
   const { idempotency } = options;
   if (idempotency) {
@@ -81,6 +86,7 @@ export async function handleCommand<State, Command, Event extends { type: string
   for (let attempt = 1; ; attempt++) {
     // 1. Load: the latest snapshot, if any, and the events after it.
     const loaded = await loadAggregate(store, decider, streamId, aggregate.snapshots);
+    options.authorize?.(loaded.state);
     if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
       throw new ExpectedVersionConflictError(streamId, options.expectedVersion, loaded.version);
     }

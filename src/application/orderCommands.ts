@@ -30,7 +30,7 @@ export class OrderCommands {
   execute(
     command: OrderCommand,
     metadata: CommandMetadata,
-    options: HandleCommandOptions = {},
+    options: HandleCommandOptions<Order> = {},
   ): Promise<CommandResult<OrderEvent>> {
     return handleCommand(this.store, this.aggregate, orderStreamId(command.data.orderId), command, metadata, options);
   }

@@ -1,5 +1,7 @@
+import { eventSchemas } from '../application/eventSchemas.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { projectionDefinitions } from '../projections/definitions.js';
 import { ProjectionEngine } from '../projections/engine.js';
 import { progressReporter } from './progressBar.js';
@@ -12,13 +14,13 @@ type StatusRow = { name: string; state: string; position: number; headPosition: 
  * Rebuilds read models through a running server's `rebuildProjection` mutation, showing progress
  * from its `projections` status. The server keeps serving from the live tables meanwhile.
  */
-export async function rebuildThroughServer(url: string, names: string[] | undefined): Promise<void> {
-  const targets = names ?? (await projectionStatuses(url)).map((status) => status.name);
+export async function rebuildThroughServer(url: string, names: string[] | undefined, token: string): Promise<void> {
+  const targets = names ?? (await projectionStatuses(url, token)).map((status) => status.name);
   for (const name of targets) {
     console.error(`Rebuilding ${name} through ${url}`);
     const progress = progressReporter();
     const poll = setInterval(() => {
-      projectionStatuses(url).then(
+      projectionStatuses(url, token).then(
         (statuses) => {
           const status = statuses.find((candidate) => candidate.name === name);
           if (status?.rebuildPosition != null) progress.update(status.rebuildPosition, status.headPosition);
@@ -29,6 +31,7 @@ export async function rebuildThroughServer(url: string, names: string[] | undefi
     try {
       const result = await graphql<{ rebuildProjection: StatusRow }>(
         url,
+        token,
         'mutation Rebuild($name: String!) { rebuildProjection(name: $name) { name state position headPosition rebuildPosition } }',
         { name },
       );
@@ -42,7 +45,7 @@ export async function rebuildThroughServer(url: string, names: string[] | undefi
 /** Rebuilds read models directly in the database file: only while no server uses that file. */
 export async function rebuildOffline(databaseFile: string, names: string[] | undefined): Promise<void> {
   const db = openDatabase(databaseFile);
-  const store = new SqliteEventStore(db);
+  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
   const engine = new ProjectionEngine(db, store, projectionDefinitions());
   try {
     await engine.start();
@@ -63,18 +66,24 @@ export async function rebuildOffline(databaseFile: string, names: string[] | und
   }
 }
 
-async function projectionStatuses(url: string): Promise<StatusRow[]> {
+async function projectionStatuses(url: string, token: string): Promise<StatusRow[]> {
   const data = await graphql<{ projections: StatusRow[] }>(
     url,
+    token,
     '{ projections { name state position headPosition rebuildPosition } }',
   );
   return data.projections;
 }
 
-async function graphql<Data>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+async function graphql<Data>(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Data> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: Data; errors?: { message: string }[] };

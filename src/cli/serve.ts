@@ -1,11 +1,13 @@
 import { readConfig } from '../server/config.js';
 import { startServer } from '../server/server.js';
+import { developmentTokens } from './token.js';
 
 /** Starts the server and shuts it down cleanly on SIGINT/SIGTERM; a second signal forces exit. */
 export async function serve(): Promise<void> {
   const config = readConfig(process.env);
   const server = await startServer(config);
   console.log(`orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), event log ${config.databaseFile}`);
+  if (config.developmentTokens) console.log(await developmentTokens(config));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -5,6 +5,7 @@ import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
 import { CustomerResolver } from './customer/customer.resolver.js';
 import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
+import { requireSignIn } from './requireSignIn.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { OrderResolver } from './order/order.resolver.js';
 import { OrderCommandsResolver } from './order/orderCommands.resolver.js';
@@ -23,7 +24,7 @@ export function buildSchema(): Promise<GraphQLSchema> {
       CustomerResolver,
       DashboardResolver,
     ],
-    globalMiddlewares: [mapErrors],
+    globalMiddlewares: [mapErrors, requireSignIn],
     // Unused: every subscription brings its own `subscribe`, but type-graphql insists on one.
     pubSub: createPubSub(),
     validate: false,

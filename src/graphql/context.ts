@@ -1,4 +1,5 @@
 import type { OrderCommands } from '../application/orderCommands.js';
+import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../projections/changeFeed.js';
 import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
@@ -26,9 +27,9 @@ export type OrderServices = {
   projections: ProjectionEngine;
 };
 
-export type GraphQLContext = OrderServices & {
-  /** "anonymous" until authentication exists. */
-  userId: string;
+/** `principal` is who the verified token says is asking; `authError` why there is none. */
+export type GraphQLContext = OrderServices &
+  Caller & {
   /** From the x-correlation-id header (or connection params), else generated per request. */
   correlationId: string;
 };

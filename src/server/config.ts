@@ -1,3 +1,11 @@
+import type { TokenConfig } from '../auth/tokens.js';
+
+/**
+ * Signs and checks tokens when no secret is configured outside production, so `npm start` works at
+ * once. Public in this source: never trusted where NODE_ENV=production (the server refuses to start).
+ */
+export const DEVELOPMENT_JWT_SECRET = 'orderstream-development-secret-never-use-in-production';
+
 export type ServerConfig = {
   /** TCP port for HTTP and WebSocket; 0 picks a free one. */
   port: number;
@@ -7,6 +15,11 @@ export type ServerConfig = {
   synchronous: 'FULL' | 'NORMAL';
   /** An aggregate's state is snapshotted every this many events. */
   snapshotEvery: number;
+  /** NODE_ENV=production: a configured token key is required; introspection is off. */
+  production: boolean;
+  auth: TokenConfig;
+  /** True when tokens are checked with DEVELOPMENT_JWT_SECRET (and `serve` prints some). */
+  developmentTokens: boolean;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -15,9 +28,17 @@ export const DEFAULT_CONFIG: ServerConfig = {
   databaseFile: './data/orderstream.db',
   synchronous: 'FULL',
   snapshotEvery: 100,
+  production: false,
+  auth: { secret: DEVELOPMENT_JWT_SECRET, issuer: 'orderstream', audience: 'orderstream' },
+  developmentTokens: true,
 };
 
-/** Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS and ORDERSTREAM_SNAPSHOT_EVERY; throws one message listing every bad value. */
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, NODE_ENV and
+ * the ORDERSTREAM_JWT_* variables; throws one message listing every bad value.
+ */
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const problems: string[] = [];
   const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_CONFIG.port : Number(env.PORT);
@@ -33,6 +54,16 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 1) {
     problems.push(`ORDERSTREAM_SNAPSHOT_EVERY must be a whole number of events, 1 or more, got "${env.ORDERSTREAM_SNAPSHOT_EVERY}"`);
   }
+  const production = env.NODE_ENV === 'production';
+  const secret = env.ORDERSTREAM_JWT_SECRET || undefined;
+  const publicKeyPem = env.ORDERSTREAM_JWT_PUBLIC_KEY || undefined;
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+    problems.push(`ORDERSTREAM_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (production && secret === undefined && publicKeyPem === undefined) {
+    problems.push('NODE_ENV=production needs ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY to check tokens');
+  }
+  const developmentTokens = secret === undefined && publicKeyPem === undefined;
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
@@ -40,5 +71,13 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     databaseFile: env.ORDERSTREAM_DB || DEFAULT_CONFIG.databaseFile,
     synchronous: synchronous as ServerConfig['synchronous'],
     snapshotEvery,
+    production,
+    auth: {
+      secret: developmentTokens ? DEVELOPMENT_JWT_SECRET : secret,
+      publicKeyPem,
+      issuer: env.ORDERSTREAM_JWT_ISSUER || DEFAULT_CONFIG.auth.issuer,
+      audience: env.ORDERSTREAM_JWT_AUDIENCE || DEFAULT_CONFIG.auth.audience,
+    },
+    developmentTokens,
   };
 }

@@ -8,10 +8,13 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { TokenVerifier } from '../auth/tokens.js';
 import { buildSchema } from '../graphql/buildSchema.js';
+import type { Caller } from '../auth/access.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { websocketHooks } from '../graphql/websocketHooks.js';
+import { type ConnectionExtra, httpCaller, websocketAuthentication } from './authentication.js';
 import type { ServerConfig } from './config.js';
 import { openServices, type RunningServices } from './services.js';
 
@@ -32,17 +35,23 @@ export type OrderstreamServer = {
 
 /** HTTP (Apollo) and WebSocket (graphql-ws) on one port and path, over one set of services. */
 export async function startServer(config: ServerConfig): Promise<OrderstreamServer> {
+  const verifier = new TokenVerifier(config.auth);
   const services = await openServices(config);
   const schema = await buildSchema();
   const app = express();
   const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
-  const wsCleanup = useServer<Record<string, unknown> | undefined>(
+  const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
       context: (ctx): GraphQLContext =>
-        contextFor(services, ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id']),
+        contextFor(
+          services,
+          { principal: ctx.extra.principal, authError: undefined },
+          ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id'],
+        ),
+      ...websocketAuthentication(verifier),
       ...websocketHooks(schema),
     },
     wsServer,
@@ -69,7 +78,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     GRAPHQL_PATH,
     express.json({ limit: MAX_MESSAGE_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(services, req.headers['x-correlation-id']),
+      context: async ({ req }) =>
+        contextFor(services, await httpCaller(verifier, req.headers.authorization), req.headers['x-correlation-id']),
     }),
   );
 
@@ -87,10 +97,10 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   };
 }
 
-function contextFor(services: RunningServices, correlationId: unknown): GraphQLContext {
+function contextFor(services: RunningServices, caller: Caller, correlationId: unknown): GraphQLContext {
   return {
     ...services,
-    userId: 'anonymous',
+    ...caller,
     correlationId: typeof correlationId === 'string' && CORRELATION_ID.test(correlationId) ? correlationId : randomUUID(),
   };
 }

@@ -3,13 +3,17 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PlaceOrderDocument } from '../generated/graphql.js';
+import { TEST_AUTH } from '../support/auth.js';
 import { requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { startTestServer } from '../support/startServer.js';
 
 const run = promisify(execFile);
+/** The CLI signs its requests with the same secret as the test servers. */
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env } });
+  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { ...process.env, ORDERSTREAM_JWT_SECRET: TEST_AUTH.secret, ...env },
+  });
 
 describe('orderstream rebuild', () => {
   it('should rebuild through the running server and report progress', async () => {

@@ -8,6 +8,7 @@ import {
   ReceivePaymentDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
+import { bearer } from '../support/auth.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
@@ -20,7 +21,9 @@ describe('Order service over HTTP', () => {
   afterAll(() => server.dispose());
 
   it('should run the reference scenario: place, pay, ship', async () => {
-    const headers = { 'x-correlation-id': 'demo-correlation-1' };
+    // The customer places and pays; staff ships. Events record who did each.
+    const headers = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'customer', customerId: 'cust-1' }) };
+    const staff = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'staff', sub: 'staff-7' }) };
     const placed = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'order-001' }) }, headers);
     expect(placed.placeOrder).toMatchObject({
       id: 'order-001',
@@ -44,7 +47,7 @@ describe('Order service over HTTP', () => {
       server.url,
       ShipOrderDocument,
       { input: { orderId: 'order-001', trackingNumber: '1Z999AA10123456784', carrier: 'UPS', estimatedDelivery: '2025-01-15' } },
-      headers,
+      staff,
     );
     expect(shipped.shipOrder).toMatchObject({
       status: 'SHIPPED',
@@ -62,8 +65,9 @@ describe('Order service over HTTP', () => {
       ['OrderShipped', 3],
     ]);
     expect(order!.history.map((event) => event.schemaVersion)).toEqual([2, 1, 1]);
+    expect(order!.history.map((event) => event.userId)).toEqual(['user-cust-1', 'user-cust-1', 'staff-7']);
     for (const event of order!.history) {
-      expect(event).toMatchObject({ userId: 'anonymous', correlationId: 'demo-correlation-1' });
+      expect(event).toMatchObject({ correlationId: 'demo-correlation-1' });
       expect(event.causationId).toBe(event.commandId);
       expect(new Date(event.occurredAt).toISOString()).toBe(event.occurredAt);
     }

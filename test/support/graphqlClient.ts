@@ -3,10 +3,14 @@ import { type GraphQLFormattedError, print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll } from 'vitest';
 import WebSocket from 'ws';
+import { ADMIN, bearer } from './auth.js';
 
 export type GraphQLResponse<Data> = { data?: Data | null; errors?: GraphQLFormattedError[] };
 
-/** One GraphQL request over real HTTP. */
+/**
+ * One GraphQL request over real HTTP, as an admin unless `headers` has an `authorization` (an
+ * empty one sends none).
+ */
 export async function request<Data, Variables>(
   url: string,
   document: TypedDocumentNode<Data, Variables>,
@@ -15,7 +19,7 @@ export async function request<Data, Variables>(
 ): Promise<GraphQLResponse<Data>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: await withAuthorization({ 'content-type': 'application/json', ...headers }),
     body: JSON.stringify({ query: print(document), variables }),
   });
   return (await response.json()) as GraphQLResponse<Data>;
@@ -37,9 +41,18 @@ export async function requestData<Data, Variables>(
 
 const openClients = new Set<Client>();
 
-/** A real graphql-ws client; disposed after the test file if the test did not. */
-export function wsClient(wsUrl: string, connectionParams?: Record<string, unknown>): Client {
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0 });
+/**
+ * A real graphql-ws client, signed in as an admin unless `connectionParams` has an `authorization`
+ * (undefined sends none); disposed after the test file if the test did not.
+ */
+export function wsClient(wsUrl: string, connectionParams: Record<string, unknown> = {}): Client {
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: async () =>
+      'authorization' in connectionParams ? connectionParams : { authorization: await bearer(ADMIN), ...connectionParams },
+    retryAttempts: 0,
+  });
   openClients.add(client);
   return client;
 }
@@ -57,3 +70,10 @@ afterAll(async () => {
   await Promise.all([...openClients].map((client) => client.dispose()));
   openClients.clear();
 });
+
+/** Headers with an admin's authorization added when none is given; an empty one is dropped. */
+export async function withAuthorization(headers: Record<string, string>): Promise<Record<string, string>> {
+  if (!('authorization' in headers)) return { ...headers, authorization: await bearer(ADMIN) };
+  const { authorization, ...rest } = headers;
+  return authorization ? headers : rest;
+}

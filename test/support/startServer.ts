@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { type OrderstreamServer, startServer } from '../../src/server/server.js';
 import { DEFAULT_CONFIG } from '../../src/server/config.js';
+import { TEST_AUTH } from './auth.js';
 
 export type TestServer = OrderstreamServer & {
   databaseFile: string;
@@ -17,7 +18,14 @@ const tempDirectories = new Set<string>();
 /** A real server on a free port over a real SQLite file in a temp directory (or the given file). */
 export async function startTestServer(options: { databaseFile?: string } = {}): Promise<TestServer> {
   const databaseFile = options.databaseFile ?? join(newTempDirectory(), 'orderstream.db');
-  const server = await startServer({ ...DEFAULT_CONFIG, port: 0, host: '127.0.0.1', databaseFile });
+  const server = await startServer({
+    ...DEFAULT_CONFIG,
+    port: 0,
+    host: '127.0.0.1',
+    databaseFile,
+    auth: TEST_AUTH,
+    developmentTokens: false,
+  });
   const testServer: TestServer = {
     ...server,
     databaseFile,

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { canSeeCustomer, signedIn } from '../../auth/access.js';
 import { isCurrencyCode } from '../../domain/money.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput } from '../errors.js';
@@ -10,9 +11,11 @@ import { CustomerSummary, toCustomerSummary } from './customerSummary.type.js';
 export class CustomerResolver {
   @Query(() => CustomerSummary, {
     nullable: true,
-    description: "A customer's orders summed up, or null when the customer has placed no order.",
+    description:
+      "A customer's orders summed up, or null when the customer has placed no order. A customer sees only its own.",
   })
   customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): CustomerSummary | null {
+    if (!canSeeCustomer(signedIn(ctx), id)) return null;
     const view = ctx.customers.getCustomerSummary(id);
     return view ? toCustomerSummary(view) : null;
   }

@@ -1,4 +1,5 @@
 import { GraphQLDateTime } from 'graphql-scalars';
+import { requireRole } from '../../auth/access.js';
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { isCurrencyCode } from '../../domain/money.js';
 import type { GraphQLContext } from '../context.js';
@@ -11,7 +12,7 @@ export class DashboardResolver {
   @Query(() => Dashboard, {
     description:
       'Order counts and revenue of one currency by status and by UTC day, over [from, to) of event time. ' +
-      'BAD_USER_INPUT when from is after to.',
+      'BAD_USER_INPUT when from is after to. Staff and admins.',
   })
   dashboard(
     @Arg('from', () => GraphQLDateTime, { nullable: true, description: 'Inclusive; absent for the start of the log.' })
@@ -25,6 +26,7 @@ export class DashboardResolver {
     currency: string,
     @Ctx() ctx: GraphQLContext,
   ): Dashboard {
+    requireRole(ctx, ['staff', 'admin'], 'see the dashboard');
     if (from != null && to != null && from.getTime() > to.getTime()) {
       throw badUserInput(`from (${from.toISOString()}) must not be after to (${to.toISOString()})`, 'from');
     }

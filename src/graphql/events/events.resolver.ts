@@ -1,4 +1,5 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
+import { requireRole } from '../../auth/access.js';
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { orderStreamId } from '../../domain/order/index.js';
 import type { GraphQLContext } from '../context.js';
@@ -11,7 +12,9 @@ const MAX_PAGE_SIZE = 1000;
 /** The global event feed, for audit and integration: reads the log itself, by position. */
 @Resolver()
 export class EventsResolver {
-  @Query(() => EventConnection, { description: 'Events after a position, oldest first, optionally of some types or one order.' })
+  @Query(() => EventConnection, {
+    description: 'Events after a position, oldest first, optionally of some types or one order. Staff and admins.',
+  })
   async events(
     @Arg('after', () => GraphQLSafeInt, { defaultValue: 0, description: 'A position; 0 for the start of the log.' })
     after: number,
@@ -22,6 +25,7 @@ export class EventsResolver {
     orderId: string | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<EventConnection> {
+    requireRole(ctx, ['staff', 'admin'], 'read the event log');
     if (first < 1 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
     if (after < 0) throw badUserInput(`after must be a position (0 or more), got ${after}`, 'after');
     const events = await ctx.eventLog.readAll({

@@ -2,8 +2,11 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import { GraphQLDateTime } from 'graphql-scalars';
 import { decodeOrderCursor } from '../../projections/orderView/cursor.js';
 import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+import { customerScope, signedIn } from '../../auth/access.js';
 import type { GraphQLContext } from '../context.js';
-import { badUserInput, notFound } from '../errors.js';
+import { badUserInput } from '../errors.js';
+import { canSeeOrder, orderNotFound } from './orderAccess.js';
 import { Order, toOrder } from './order.type.js';
 import { OrderConnection } from './orderConnection.type.js';
 import { OrderEvent, toOrderEvent } from './orderEvent.type.js';
@@ -16,11 +19,14 @@ const MAX_PAGE_SIZE = 100;
 export class OrderResolver {
   @Query(() => Order, { nullable: true, description: 'One order, or null when there is no such order.' })
   order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Order | null {
+    signedIn(ctx);
     const view = ctx.orders.getOrderView(id);
-    return view ? toOrder(view) : null;
+    return view && canSeeOrder(ctx, view) ? toOrder(view) : null;
   }
 
-  @Query(() => OrderConnection, { description: 'Orders, newest first, optionally of one customer or status.' })
+  @Query(() => OrderConnection, {
+    description: "Orders, newest first, optionally of one customer or status. A customer sees only its own.",
+  })
   orders(
     @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
     @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | undefined,
@@ -36,7 +42,9 @@ export class OrderResolver {
     if (after != null && afterPosition === undefined) {
       throw badUserInput(`after is not a cursor from this API: "${after}"`, 'after');
     }
-    const filter = { customerId: customerId ?? undefined, status: status ?? undefined };
+    const scope = customerScope(signedIn(ctx), customerId);
+    if (scope === 'nothing') return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+    const filter = { customerId: scope.customerId, status: status ?? undefined };
     const page = ctx.orders.listOrderViews(filter, first, afterPosition);
     const edges = page.nodes.map(({ view, cursor }) => ({ cursor, node: toOrder(view) }));
     return {
@@ -60,7 +68,7 @@ export class OrderResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Order | null> {
     if (version != null && version < 0) throw badUserInput(`version must be 0 or more, got ${version}`, 'version');
-    const events = (await ctx.orderHistory(id)).filter(
+    const events = (await visibleHistory(ctx, id)).filter(
       (event) =>
         (version == null || event.version <= version) &&
         (asOf == null || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
@@ -71,8 +79,8 @@ export class OrderResolver {
 
   @Query(() => [OrderEvent], { description: "An order's events from the event log, oldest first." })
   async orderHistory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderEvent[]> {
-    const events = await ctx.orderHistory(id);
-    if (events.length === 0) throw notFound(`Order ${id} does not exist`, 'Order', id);
+    const events = await visibleHistory(ctx, id);
+    if (events.length === 0) throw orderNotFound(id);
     return events.map(toOrderEvent);
   }
 
@@ -81,4 +89,12 @@ export class OrderResolver {
     const events = await ctx.orderHistory(order.id);
     return events.filter((event) => event.version <= order.version).map(toOrderEvent);
   }
+}
+
+/** The order's events when the caller may see the order; none otherwise, as for a missing order. */
+async function visibleHistory(ctx: GraphQLContext, orderId: string): Promise<StoredEvent[]> {
+  signedIn(ctx);
+  const events = await ctx.orderHistory(orderId);
+  const placed = events[0]?.data as { customerId?: string } | undefined;
+  return placed?.customerId !== undefined && canSeeOrder(ctx, { customerId: placed.customerId }) ? events : [];
 }

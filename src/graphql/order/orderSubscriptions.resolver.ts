@@ -2,7 +2,8 @@ import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { OrderViewChange } from '../../projections/orderView/view.js';
 import type { GraphQLContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { customerScope, signedIn } from '../../auth/access.js';
+import { canSeeOrder, orderNotFound } from './orderAccess.js';
 import { Order, toOrder } from './order.type.js';
 import { OrderStatus } from './orderStatus.enum.js';
 
@@ -37,8 +38,9 @@ export class OrderSubscriptionsResolver {
 }
 
 function orderUpdates(ctx: GraphQLContext, orderId: string): AsyncIterable<OrderViewChange> {
+  signedIn(ctx);
   const current = ctx.orders.getOrderView(orderId);
-  if (!current) throw notFound(`Order ${orderId} does not exist`, 'Order', orderId);
+  if (!current || !canSeeOrder(ctx, current)) throw orderNotFound(orderId);
   // No change can fall between the read above and the subscription below: both run in one
   // synchronous step, and the projection runner publishes in the same step as it commits.
   return ctx.orderChanges.subscribe({
@@ -49,9 +51,11 @@ function orderUpdates(ctx: GraphQLContext, orderId: string): AsyncIterable<Order
 }
 
 function changedOrders(ctx: GraphQLContext, filter: OrdersChangedArgs): AsyncIterable<OrderViewChange> {
+  const scope = customerScope(signedIn(ctx), filter.customerId);
   return ctx.orderChanges.subscribe({
     filter: ({ view }) =>
-      (filter.customerId == null || view.customerId === filter.customerId) &&
+      scope !== 'nothing' &&
+      (scope.customerId === undefined || view.customerId === scope.customerId) &&
       (filter.status == null || view.status === filter.status),
     coalesceKey: ({ view }) => view.id,
   });

@@ -1,5 +1,6 @@
 import { commandFingerprint } from '../../application/commandFingerprint.js';
-import type { OrderCommand } from '../../domain/order/index.js';
+import type { Principal } from '../../auth/principal.js';
+import type { Order as OrderState, OrderCommand } from '../../domain/order/index.js';
 import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput } from '../errors.js';
@@ -18,17 +19,20 @@ export async function runCommand(
   input: { commandId?: string | null; expectedVersion?: number | null },
   command: OrderCommand,
   now: string,
+  access: { principal: Principal; authorize?: (order: OrderState) => void },
 ): Promise<Order> {
+  const { principal } = access;
   const { commandId, expectedVersion } = input;
   if (commandId != null && !COMMAND_ID.test(commandId)) {
     throw badUserInput('commandId must be 1 to 128 letters, digits or . _ : -', 'commandId');
   }
   const result = await ctx.commands.execute(
     command,
-    { userId: ctx.userId, correlationId: ctx.correlationId, occurredAt: now },
+    { userId: principal.userId, correlationId: ctx.correlationId, occurredAt: now },
     {
       expectedVersion: expectedVersion ?? undefined,
-      idempotency: commandId == null ? undefined : { key: commandId, fingerprint: commandFingerprint(ctx.userId, mutation, input) },
+      idempotency: commandId == null ? undefined : { key: commandId, fingerprint: commandFingerprint(principal.userId, mutation, input) },
+      authorize: access.authorize,
     },
   );
   await ctx.readYourWrites(result.lastPosition);

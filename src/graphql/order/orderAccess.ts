@@ -1,0 +1,29 @@
+import { type Caller, canSeeCustomer, signedIn } from '../../auth/access.js';
+import { ForbiddenError } from '../../auth/forbiddenError.js';
+import type { Principal } from '../../auth/principal.js';
+import type { Order as OrderState } from '../../domain/order/index.js';
+import { notFound } from '../errors.js';
+
+/** Another customer's order answers exactly as a missing one, so ids cannot be probed. */
+export function orderNotFound(orderId: string): Error {
+  return notFound(`Order ${orderId} does not exist`, 'Order', orderId);
+}
+
+/** Whether the caller may see an order of this customer (signed in, and its own unless staff or admin). */
+export function canSeeOrder(caller: Caller, order: { customerId: string }): boolean {
+  return canSeeCustomer(signedIn(caller), order.customerId);
+}
+
+/**
+ * For a command on an existing order, checked against the order as the command handler loaded it:
+ * a customer acts only on its own orders, and may cancel only while the order is pending.
+ */
+export function authorizeOrderCommand(principal: Principal, orderId: string, options: { pendingOnly?: boolean } = {}) {
+  return (order: OrderState): void => {
+    if (principal.role !== 'customer') return;
+    if (order.status === 'Empty' || order.customerId !== principal.customerId) throw orderNotFound(orderId);
+    if (options.pendingOnly && order.status !== 'Pending') {
+      throw new ForbiddenError(`Order ${orderId} is ${order.status.toLowerCase()}; only staff can cancel it now`);
+    }
+  };
+}

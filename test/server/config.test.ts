@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { DEVELOPMENT_JWT_SECRET, readConfig } from '../../src/server/config.js';
+
+describe('readConfig', () => {
+  it('should check tokens with the development secret when none is configured outside production', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({ production: false, developmentTokens: true, auth: { secret: DEVELOPMENT_JWT_SECRET } });
+  });
+
+  it('should refuse to start in production without a secret or public key', () => {
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(
+      'NODE_ENV=production needs ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY to check tokens',
+    );
+  });
+
+  it('should use the configured secret, issuer and audience', () => {
+    const secret = 'a'.repeat(40);
+    const config = readConfig({ NODE_ENV: 'production', ORDERSTREAM_JWT_SECRET: secret, ORDERSTREAM_JWT_ISSUER: 'https://id.example' });
+    expect(config).toMatchObject({
+      production: true,
+      developmentTokens: false,
+      auth: { secret, issuer: 'https://id.example', audience: 'orderstream' },
+    });
+  });
+
+  it('should list every bad value in one message', () => {
+    expect(() => readConfig({ PORT: 'x', ORDERSTREAM_JWT_SECRET: 'short', ORDERSTREAM_SNAPSHOT_EVERY: '0' })).toThrow(
+      /PORT must be 0–65535[\s\S]*ORDERSTREAM_SNAPSHOT_EVERY must be[\s\S]*ORDERSTREAM_JWT_SECRET must be at least 32 characters/,
+    );
+  });
+});
