@@ -1,8 +1,9 @@
+import { inventoryEventSchemaVersions } from '../domain/inventory/index.js';
 import { orderEventSchemaVersions, upcastOrderPlacedV1, upcastPaymentTakenV1 } from '../domain/order/index.js';
 import { EventSchemaRegistry } from '../eventstore/upcasting/eventSchemaRegistry.js';
 
 /** Every event type this server reads and writes, and how older stored shapes are read. */
-export const eventSchemas = new EventSchemaRegistry({ ...orderEventSchemaVersions }, [
+export const eventSchemas = new EventSchemaRegistry({ ...orderEventSchemaVersions, ...inventoryEventSchemaVersions }, [
   {
     from: { type: 'OrderPlaced', schemaVersion: 1 },
     to: { type: 'OrderPlaced', schemaVersion: 2 },

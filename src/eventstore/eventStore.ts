@@ -113,6 +113,12 @@ export interface EventStore {
    */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
 
+  /**
+   * Up to `limit` (default 1000) events of any stream whose metadata has this correlationId, in
+   * position order: the audit trail of one business transaction.
+   */
+  readCorrelation(correlationId: string, options?: { limit?: number }): Promise<StoredEvent[]>;
+
   /** The position of the last event stored, 0 for an empty log. */
   headPosition(): Promise<number>;
 

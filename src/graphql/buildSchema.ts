@@ -7,9 +7,13 @@ import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
 import { requireSignIn } from './requireSignIn.js';
 import { EventsResolver } from './events/events.resolver.js';
+import { validateArguments } from './input/validateArguments.js';
 import { OrderResolver } from './order/order.resolver.js';
 import { OrderCommandsResolver } from './order/orderCommands.resolver.js';
 import { OrderSubscriptionsResolver } from './order/orderSubscriptions.resolver.js';
+import { ProductResolver } from './product/product.resolver.js';
+import { ProductCommandsResolver } from './product/productCommands.resolver.js';
+import { ProductSubscriptionsResolver } from './product/productSubscriptions.resolver.js';
 import { ProjectionsResolver } from './projections/projections.resolver.js';
 
 /** The executable schema: code first; schema.graphql is printed from it by `npm run generate`. */
@@ -23,10 +27,15 @@ export function buildSchema(): Promise<GraphQLSchema> {
       ProjectionsResolver,
       CustomerResolver,
       DashboardResolver,
+      ProductResolver,
+      ProductCommandsResolver,
+      ProductSubscriptionsResolver,
     ],
     globalMiddlewares: [mapErrors, requireSignIn],
     // Unused: every subscription brings its own `subscribe`, but type-graphql insists on one.
     pubSub: createPubSub(),
     validate: false,
+    // Strings in every argument (control characters, lone surrogates) and the ids and texts of inputs.
+    validateFn: validateArguments,
   });
 }

@@ -1,28 +1,44 @@
+import type { InventoryCommands } from '../application/inventoryCommands.js';
 import type { OrderCommands } from '../application/orderCommands.js';
 import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../projections/changeFeed.js';
 import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
 import type { DashboardQueries } from '../projections/dashboard/queries.js';
+import type { Processes } from '../processes/processes.js';
 import type { ProjectionEngine } from '../projections/engine.js';
 import type { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
+import type { ProductViewQueries } from '../projections/productView/queries.js';
+import type { ProductViewChange } from '../projections/productView/view.js';
 
 /** What the server hands every resolver: the write side, the read side and who is asking. */
 export type OrderServices = {
   commands: OrderCommands;
+  /** Product stock: addProduct, restock, and the reservations the order process makes. */
+  inventory: InventoryCommands;
+  /** The process managers (inventory reacting to orders): status and retry. */
+  processes: Processes;
   orders: OrderViewQueries;
   /** The customerSummary read model. */
   customers: CustomerSummaryQueries;
   /** The dashboard read model. */
   dashboard: DashboardQueries;
-  /** Resolves once the read side has applied the log up to `position`; SERVICE_UNAVAILABLE if it cannot. */
-  readYourWrites: (position: number) => Promise<void>;
+  /** The productView read model: stock per product. */
+  products: ProductViewQueries;
+  /**
+   * Resolves once the read side, and `projection` (default orderView) even while it builds, has
+   * applied the log up to `position`; SERVICE_UNAVAILABLE if `projection` cannot.
+   */
+  readYourWrites: (position: number, projection?: string) => Promise<void>;
   /** The order's events from the log: for history and time-travel queries only. */
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
+  /** The product's events from the log: for answering a retried stock mutation as it first ran. */
+  productHistory: (productId: string) => Promise<StoredEvent[]>;
   /** The log itself, for the global event feed. */
-  eventLog: Pick<EventStore, 'readAll'>;
+  eventLog: Pick<EventStore, 'readAll' | 'readCorrelation'>;
   orderChanges: ChangeFeed<OrderViewChange>;
+  productChanges: ChangeFeed<ProductViewChange>;
   /** Status, rebuild and retry of the read models. */
   projections: ProjectionEngine;
 };

@@ -55,6 +55,25 @@ export const mapErrors: MiddlewareFn = async (_, next) => {
   }
 };
 
+const MAX_MESSAGE_LENGTH = 1_000;
+
+// 100 characters or more between quotes: a value, not the words between two short quoted names.
+const LONG_QUOTED_VALUE = /"((?:[^"\\]|\\.){40})(?:[^"\\]|\\.){60,}"/g;
+
+/**
+ * graphql-js quotes a refused variable value whole, twice: a megabyte sent should not come back.
+ * Long quoted values are cut to 40 characters (keeping the path and the reason after them), then
+ * the message to MAX_MESSAGE_LENGTH.
+ */
+function shortened(message: string): string {
+  if (message.length <= MAX_MESSAGE_LENGTH) return message;
+  const cut = message.replace(LONG_QUOTED_VALUE, '"$1…"');
+  if (cut.length <= MAX_MESSAGE_LENGTH) return cut;
+  // Cut between code points, never inside a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(cut.charAt(MAX_MESSAGE_LENGTH - 1)) ? MAX_MESSAGE_LENGTH - 1 : MAX_MESSAGE_LENGTH;
+  return `${cut.slice(0, end)}… (${message.length} characters in all)`;
+}
+
 /**
  * The last net, shared by HTTP (Apollo's formatError) and WebSocket: keeps errors with a client
  * code, and masks everything else so no internal detail or stack trace leaks.
@@ -63,14 +82,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_CODES.has(code)) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    return { ...formatted, message: shortened(formatted.message), extensions };
   }
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const mapped = toGraphQLError(original);
   if (mapped instanceof GraphQLError && mapped !== original) {
     return { ...formatted, message: mapped.message, extensions: mapped.extensions };
   }
-  console.error('Unexpected error while serving GraphQL:', original);
+  // Logged with the correlation id by the transports (internalErrors.ts), not here, where there is none.
   return {
     message: 'Internal server error',
     locations: formatted.locations,

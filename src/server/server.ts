@@ -13,13 +13,19 @@ import { buildSchema } from '../graphql/buildSchema.js';
 import type { Caller } from '../auth/access.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
+import { internalErrorLogging } from '../graphql/internalErrors.js';
+import { graphqlLimits } from '../graphql/limits/index.js';
 import { websocketHooks } from '../graphql/websocketHooks.js';
 import { type ConnectionExtra, httpCaller, websocketAuthentication } from './authentication.js';
 import type { ServerConfig } from './config.js';
+import { requestBodyErrors } from './requestBody.js';
 import { openServices, type RunningServices } from './services.js';
 
 const GRAPHQL_PATH = '/graphql';
+/** The largest HTTP request body and the largest WebSocket message (ws closes the socket with 1009). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A WebSocket that sends no connection_init this soon is closed with 4408. */
+const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 
 export type OrderstreamServer = {
@@ -38,6 +44,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const verifier = new TokenVerifier(config.auth);
   const services = await openServices(config);
   const schema = await buildSchema();
+  // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.
+  const limits = graphqlLimits(config);
   const app = express();
   const httpServer = createServer(app);
 
@@ -51,8 +59,9 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
           { principal: ctx.extra.principal, authError: undefined },
           ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id'],
         ),
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       ...websocketAuthentication(verifier),
-      ...websocketHooks(schema),
+      ...websocketHooks(schema, limits),
     },
     wsServer,
   );
@@ -60,10 +69,17 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
+    // Never, not even in development: formatError masks internal errors, which are logged instead.
     includeStacktraceInErrorResponses: false,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // Apollo's own check stays off: in production limits.validationRules refuses introspection, on both transports.
+    introspection: true,
+    csrfPrevention: true,
     // We drain and close ourselves (see close below); Apollo's handlers would re-raise the signal first.
     stopOnTerminationSignals: false,
     plugins: [
+      internalErrorLogging(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
@@ -82,6 +98,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
         contextFor(services, await httpCaller(verifier, req.headers.authorization), req.headers['x-correlation-id']),
     }),
   );
+  // A body over the limit or not JSON: a GraphQL-shaped BAD_REQUEST rather than express's HTML page.
+  app.use(GRAPHQL_PATH, requestBodyErrors);
 
   const port = await listen(httpServer, config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

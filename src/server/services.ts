@@ -1,5 +1,7 @@
 import { eventSchemas } from '../application/eventSchemas.js';
+import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
+import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import type { EventStore } from '../eventstore/eventStore.js';
@@ -13,7 +15,11 @@ import { DashboardQueries } from '../projections/dashboard/queries.js';
 import { projectionDefinitions } from '../projections/definitions.js';
 import { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
+import { ProductViewQueries } from '../projections/productView/queries.js';
+import type { ProductViewChange } from '../projections/productView/view.js';
 import { ProjectionEngine } from '../projections/engine.js';
+import { orderFulfilmentProcess } from '../processes/orderFulfilment.js';
+import { Processes } from '../processes/processes.js';
 import type { ServerConfig } from './config.js';
 
 export type RunningServices = OrderServices & {
@@ -28,30 +34,40 @@ export async function openServices(
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
-  const snapshots = {
-    store: new SqliteSnapshotStore(db),
-    every: config.snapshotEvery,
-    stateSchemaVersion: ORDER_STATE_SCHEMA_VERSION,
-  };
+  const snapshotStore = new SqliteSnapshotStore(db);
+  const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
+  const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION));
+  const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION));
   const orderChanges = new ChangeFeed<OrderViewChange>();
-  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges }));
+  const productChanges = new ChangeFeed<ProductViewChange>();
+  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }));
   await projections.start();
+  // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
+  const processes = new Processes(db, store, [orderFulfilmentProcess({ store, orders: commands, inventory })]);
+  processes.start();
 
   return {
     store,
     projections,
-    commands: new OrderCommands(store, snapshots),
+    commands,
+    inventory,
+    processes,
     orders: new OrderViewQueries(db),
     customers: new CustomerSummaryQueries(db),
     dashboard: new DashboardQueries(db),
-    async readYourWrites(position) {
-      await projections.waitFor(position, ['orderView']);
-      projections.assertCurrent('orderView', position);
+    products: new ProductViewQueries(db),
+    async readYourWrites(position, projection = 'orderView') {
+      processes.poke();
+      await projections.waitFor(position, [projection]);
+      projections.assertCurrent(projection, position);
     },
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
+    productHistory: (productId) => store.readStream(productStreamId(productId)),
     eventLog: store,
     orderChanges,
+    productChanges,
     async close() {
+      await processes.stop();
       await projections.stop();
       await store.close();
     },

@@ -1,19 +1,24 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddProductDocument,
   CancelOrderDocument,
   CustomerSummaryDocument,
   DashboardDocument,
   EventsDocument,
   GetOrderDocument,
+  GetProductDocument,
   ListOrdersDocument,
+  ListProductsDocument,
   OrderAtDocument,
   OrderHistoryDocument,
   OrderUpdatedDocument,
   PlaceOrderDocument,
+  ProductStockChangedDocument,
   ProjectionsDocument,
   ReceivePaymentDocument,
   RebuildProjectionDocument,
+  RestockDocument,
   RetryProjectionDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
@@ -55,6 +60,13 @@ async function orderOfA(status: 'pending' | 'paid' = 'pending'): Promise<string>
     await requestData(server.url, ReceivePaymentDocument, { input: { orderId, paymentId: `pay-${orderId}`, amount: '109.97', method: 'card' } });
   }
   return orderId;
+}
+
+/** A fresh product with 10 on hand, added by an admin. */
+async function product(): Promise<string> {
+  const productId = `authz-product-${++sequence}`;
+  await requestData(server.url, AddProductDocument, { input: { productId, name: 'Widget', quantity: 10 } });
+  return productId;
 }
 
 const allowedOrder = (data: any) => expect(Object.values(data)[0]).toMatchObject({ customerId: 'cust-a' });
@@ -188,7 +200,49 @@ const CASES: Case[] = [
     prepare: async () => ({ id: await orderOfA() }),
     expected: { customerA: ok, customerB: notFound, staff: ok, admin: ok },
   },
+  {
+    name: 'products',
+    document: ListProductsDocument,
+    prepare: async () => {
+      await product();
+      return { first: 100 };
+    },
+    expected: {
+      customerA: { allowed: (data) => expect(data.products.totalCount).toBeGreaterThan(0) },
+      customerB: { allowed: (data) => expect(data.products.totalCount).toBeGreaterThan(0) },
+      staff: { allowed: (data) => expect(data.products.totalCount).toBeGreaterThan(0) },
+      admin: { allowed: (data) => expect(data.products.totalCount).toBeGreaterThan(0) },
+    },
+  },
+  {
+    name: 'product',
+    document: GetProductDocument,
+    prepare: async () => ({ id: await product() }),
+    expected: { customerA: ok, customerB: ok, staff: ok, admin: ok },
+  },
+  {
+    name: 'addProduct',
+    document: AddProductDocument,
+    prepare: async () => ({ input: { productId: `authz-product-${++sequence}`, name: 'Widget', quantity: 1 } }),
+    expected: { customerA: forbidden, customerB: forbidden, staff: ok, admin: ok },
+    writes: true,
+  },
+  {
+    name: 'restock',
+    document: RestockDocument,
+    prepare: async () => ({ input: { productId: await product(), quantity: 1 } }),
+    expected: { customerA: forbidden, customerB: forbidden, staff: ok, admin: ok },
+    writes: true,
+  },
+  {
+    name: 'productStockChanged (subscription)',
+    document: ProductStockChangedDocument,
+    prepare: async () => ({ productId: await product() }),
+    expected: { customerA: ok, customerB: ok, staff: ok, admin: ok },
+  },
 ];
+
+const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([OrderUpdatedDocument, ProductStockChangedDocument]);
 
 describe('Authorization: every operation × {none, customer A, customer B, staff, admin}, over HTTP and WebSocket', () => {
   beforeAll(async () => {
@@ -199,7 +253,7 @@ describe('Authorization: every operation × {none, customer A, customer B, staff
   for (const transport of ['http', 'ws'] as Transport[]) {
     describe(`over ${transport}`, () => {
       for (const testCase of CASES) {
-        if (testCase.document === OrderUpdatedDocument && transport === 'http') continue;
+        if (SUBSCRIPTIONS.has(testCase.document) && transport === 'http') continue;
         for (const userName of Object.keys(USERS) as UserName[]) {
           const expected: Expected =
             userName === 'none' ? { refused: transport === 'ws' ? 'closed 4401' : 'UNAUTHENTICATED' } : testCase.expected[userName];

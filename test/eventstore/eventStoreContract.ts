@@ -417,6 +417,30 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
       });
     });
 
+    describe('readCorrelation', () => {
+      it('returns the events of every stream with that correlationId, in position order', async () => {
+        const correlationId = randomUUID();
+        const order = newStreamId('order');
+        const product = newStreamId('product');
+        const tagged = (type: string) => newEvent(type, {}, { metadata: { correlationId } });
+        await store.append(order, 'Order', [tagged('OrderPlaced')], { expectedVersion: 'no_stream' });
+        await store.append(newStreamId('other'), 'Order', [newEvent('OrderPlaced', {})], { expectedVersion: 'no_stream' });
+        await store.append(product, 'Product', [tagged('StockReserved')], { expectedVersion: 'any' });
+        await store.append(order, 'Order', [tagged('OrderCancelled')], { expectedVersion: 1 });
+
+        const story = await store.readCorrelation(correlationId);
+
+        expect(story.map((event) => [event.streamId, event.type])).toEqual([
+          [order, 'OrderPlaced'],
+          [product, 'StockReserved'],
+          [order, 'OrderCancelled'],
+        ]);
+        expectStrictlyIncreasing(story.map((event) => event.position));
+        expect(await store.readCorrelation(correlationId, { limit: 2 })).toHaveLength(2);
+        expect(await store.readCorrelation(randomUUID())).toEqual([]);
+      });
+    });
+
     describe('close', () => {
       it('rejects every operation after close', async () => {
         const stream = newStreamId('a');

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { type InventoryCommand, inventoryEventTypes } from '../../src/domain/inventory/index.js';
 import { type OrderCommand, type OrderLine, type OrderPlaced, orderEventTypes, orderStreamId } from '../../src/domain/order/index.js';
 import type { StoredEvent } from '../../src/eventstore/eventStore.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
@@ -30,7 +32,8 @@ type GeneratedCommand =
   | { kind: 'place'; command: Extract<OrderCommand, { type: 'PlaceOrder' }> }
   | { kind: 'pay'; orderId: string; amount: 'exact' | { offBy: number } | { fixed: number }; paymentId: string; method: string }
   | { kind: 'ship'; command: Extract<OrderCommand, { type: 'ShipOrder' }> }
-  | { kind: 'cancel'; command: Extract<OrderCommand, { type: 'CancelOrder' }> };
+  | { kind: 'cancel'; command: Extract<OrderCommand, { type: 'CancelOrder' }> }
+  | { kind: 'inventory'; command: InventoryCommand };
 
 const orderId = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...ORDER_IDS) }, { weight: 1, arbitrary: fc.constant(UNKNOWN_ORDER) });
 const now = fc.constant('placeholder'); // replaced with a deterministic clock when the command runs
@@ -118,15 +121,70 @@ const cancelOrder = fc.record({
   }),
 });
 
-const commandSequence: fc.Arbitrary<GeneratedCommand[]> = fc.array(
-  fc.oneof(
-    { weight: 3, arbitrary: placeOrder },
-    { weight: 3, arbitrary: receivePayment },
-    { weight: 3, arbitrary: shipOrder },
-    { weight: 1, arbitrary: cancelOrder },
-  ),
-  { minLength: 10, maxLength: 60, size: 'max' },
+// Stock of p1 and p2 (and an unknown product), reserved for the same orders: accepted, rejected and refused alike.
+const productId = fc.oneof({ weight: 9, arbitrary: fc.constantFrom('p1', 'p2') }, { weight: 1, arbitrary: fc.constant('p-unknown') });
+// Few orders, so that reservations, releases and commits meet the same order often.
+const reservingOrder = fc.constantFrom('o-1', 'o-2', 'o-3');
+const stockQuantity = (max: number) =>
+  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
+const inventory = (command: InventoryCommand): GeneratedCommand => ({ kind: 'inventory', command });
+
+const inventoryCommand = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        productId,
+        name: fc.oneof({ weight: 9, arbitrary: fc.constant('Widget') }, { weight: 1, arbitrary: fc.constant(' ') }),
+        quantity: stockQuantity(8),
+        now,
+      })
+      .map((data) => inventory({ type: 'AddProduct', data })),
+  },
+  fc.record({ productId, quantity: stockQuantity(4), now }).map((data) => inventory({ type: 'Restock', data })),
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ productId, orderId: reservingOrder, quantity: stockQuantity(5), now })
+      .map((data) => inventory({ type: 'ReserveStock', data })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ productId, orderId: reservingOrder, end: fc.constantFrom('ReleaseReservation' as const, 'CommitReservation' as const), now })
+      .map(({ end, ...data }) => inventory({ type: end, data })),
+  },
 );
+
+/** A reservation's whole life in a row (add, reserve, then release or commit), so every stock event occurs often. */
+const stockStory = fc
+  .record({
+    productId,
+    orderId: reservingOrder,
+    quantity: stockQuantity(5),
+    end: fc.constantFrom('ReleaseReservation' as const, 'CommitReservation' as const),
+    now,
+  })
+  .map(({ productId, orderId, quantity, end, now }) => [
+    inventory({ type: 'AddProduct', data: { productId, name: 'Widget', quantity: 5, now } }),
+    inventory({ type: 'ReserveStock', data: { productId, orderId, quantity, now } }),
+    inventory({ type: end, data: { productId, orderId, now } }),
+  ]);
+
+const one = (command: GeneratedCommand) => [command];
+const commandSequence: fc.Arbitrary<GeneratedCommand[]> = fc
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: placeOrder.map(one) },
+      { weight: 3, arbitrary: receivePayment.map(one) },
+      { weight: 3, arbitrary: shipOrder.map(one) },
+      { weight: 1, arbitrary: cancelOrder.map(one) },
+      { weight: 3, arbitrary: inventoryCommand.map(one) },
+      { weight: 1, arbitrary: stockStory },
+    ),
+    { minLength: 10, maxLength: 60, size: 'max' },
+  )
+  .map((chunks) => chunks.flat());
 
 type TableDump = Record<string, unknown[]>;
 
@@ -143,7 +201,7 @@ describe('Projection rebuild', () => {
           const directory = mkdtempSync(join(tmpdir(), 'orderstream-rebuild-prop-'));
           const opened: { engine?: ProjectionEngine; store?: SqliteEventStore }[] = [];
           try {
-            // 1. The live side: engine started on an empty log, commands through the real OrderCommands.
+            // 1. The live side: engine started on an empty log, commands through the real OrderCommands and InventoryCommands.
             const db = openDatabase(join(directory, 'live.db'), { synchronous: 'NORMAL' });
             const store = new SqliteEventStore(db);
             const definitions = projectionDefinitions();
@@ -151,17 +209,16 @@ describe('Projection rebuild', () => {
             opened.push({ engine, store });
             await engine.start();
             const orderCommands = new OrderCommands(store);
+            const inventoryCommands = new InventoryCommands(store);
 
             for (const [index, generated] of commands.entries()) {
               const time = new Date(BASE_TIME + index * 60_000).toISOString();
-              const command = await toCommand(generated, store, time);
+              const metadata = { userId: 'prop', correlationId: `prop-${index}`, commandId: `cmd-${index}`, occurredAt: time };
               try {
-                const { lastPosition } = await orderCommands.execute(command, {
-                  userId: 'prop',
-                  correlationId: `prop-${index}`,
-                  commandId: `cmd-${index}`,
-                  occurredAt: time,
-                });
+                const { lastPosition } =
+                  generated.kind === 'inventory'
+                    ? await inventoryCommands.execute({ ...generated.command, data: { ...generated.command.data, now: time } } as InventoryCommand, metadata)
+                    : await orderCommands.execute(await toCommand(generated, store, time), metadata);
                 stats.accepted++;
                 await engine.waitFor(lastPosition);
               } catch (error) {
@@ -217,11 +274,11 @@ describe('Projection rebuild', () => {
     expect(stats.runsWithRows).toBeGreaterThan(10);
     expect(stats.accepted).toBeGreaterThan(0);
     expect(stats.refused).toBeGreaterThan(0);
-    expect([...stats.eventTypes].sort()).toEqual([...orderEventTypes].sort());
+    expect([...stats.eventTypes].sort()).toEqual([...orderEventTypes, ...inventoryEventTypes].sort());
   }, 60_000);
 });
 
-async function toCommand(generated: GeneratedCommand, store: SqliteEventStore, time: string): Promise<OrderCommand> {
+async function toCommand(generated: Exclude<GeneratedCommand, { kind: 'inventory' }>, store: SqliteEventStore, time: string): Promise<OrderCommand> {
   switch (generated.kind) {
     case 'place':
     case 'ship':

@@ -7,11 +7,9 @@ import {
 import { formatAmountMinor, isCurrencyCode, multiplyMinor, sumMinor } from '../money.js';
 import type { CancelOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
 import type { OrderCancelled, OrderEvent, OrderPlaced, OrderShipped, PaymentReceived } from './events.js';
+import { MAX_AMOUNT_MINOR, MAX_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, MAX_TEXT_LENGTH } from './limits.js';
 import type { Order } from './state.js';
 
-const MAX_ID_LENGTH = 100;
-const MAX_TEXT_LENGTH = 500;
-const MAX_ITEMS = 100;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Pure: returns the events a command produces, or throws a domain error before building any. */
@@ -48,6 +46,9 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
     if (!Number.isInteger(item.quantity) || item.quantity <= 0) {
       throw new ValidationError(`Quantity must be a positive whole number, got ${item.quantity}`, `${field}.quantity`);
     }
+    if (item.quantity > MAX_QUANTITY) {
+      throw new ValidationError(`Quantity must be at most ${MAX_QUANTITY}, got ${item.quantity}`, `${field}.quantity`);
+    }
     if (!Number.isSafeInteger(item.unitPriceMinor)) {
       throw new ValidationError(`Unit price must be a whole number of cents, got ${item.unitPriceMinor}`, `${field}.unitPrice`);
     }
@@ -57,10 +58,19 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
         `${field}.unitPrice`,
       );
     }
+    if (item.unitPriceMinor > MAX_AMOUNT_MINOR) {
+      throw new ValidationError(
+        `Unit price must be at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, got ${formatAmountMinor(item.unitPriceMinor)}`,
+        `${field}.unitPrice`,
+      );
+    }
     return multiplyMinor(item.unitPriceMinor, item.quantity);
   });
   const totalMinor = lineTotals.includes(undefined) ? undefined : sumMinor(lineTotals as number[]);
-  if (totalMinor === undefined) throw new ValidationError('The order total is too large', 'items');
+  if (totalMinor === undefined || totalMinor > MAX_AMOUNT_MINOR) {
+    const total = totalMinor === undefined ? '' : `, got ${formatAmountMinor(totalMinor)} ${data.currency}`;
+    throw new ValidationError(`The order total must be at most ${formatAmountMinor(MAX_AMOUNT_MINOR)} ${data.currency}${total}`, 'items');
+  }
 
   if (state.status !== 'Empty') {
     throw new AlreadyExistsError(`Order ${data.orderId} exists already`, 'Order', data.orderId);
@@ -81,7 +91,14 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
 function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived {
   const order = requireStatus(state, data.orderId, 'Pending', 'receive a payment');
   requireText(data.paymentId, 'paymentId', MAX_ID_LENGTH);
-  requireText(data.method, 'method', MAX_ID_LENGTH);
+  requireText(data.method, 'method', MAX_TEXT_LENGTH);
+  if (!Number.isSafeInteger(data.amountMinor) || data.amountMinor <= 0 || data.amountMinor > MAX_AMOUNT_MINOR) {
+    throw new ValidationError(
+      `A payment must be a whole number of cents from 0.01 to ${formatAmountMinor(MAX_AMOUNT_MINOR)}, got ` +
+        (Number.isSafeInteger(data.amountMinor) ? formatAmountMinor(data.amountMinor) : String(data.amountMinor)),
+      'amount',
+    );
+  }
   if (data.amountMinor !== order.totalMinor) {
     throw new ValidationError(
       `Payment of ${formatAmountMinor(data.amountMinor)} ${order.currency} does not match the order total ` +
@@ -103,8 +120,8 @@ function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived
 
 function shipOrder({ data }: ShipOrder, state: Order): OrderShipped {
   requireStatus(state, data.orderId, 'Paid', 'be shipped');
-  requireText(data.trackingNumber, 'trackingNumber', MAX_ID_LENGTH);
-  requireText(data.carrier, 'carrier', MAX_ID_LENGTH);
+  requireText(data.trackingNumber, 'trackingNumber', MAX_TEXT_LENGTH);
+  requireText(data.carrier, 'carrier', MAX_TEXT_LENGTH);
   if (data.estimatedDelivery !== null && !isCalendarDate(data.estimatedDelivery)) {
     throw new ValidationError(
       `Estimated delivery must be a date like 2025-01-15, got "${data.estimatedDelivery}"`,

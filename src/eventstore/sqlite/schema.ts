@@ -18,6 +18,8 @@ export function createEventsSchema(db: Database.Database): void {
 
     -- A command's events, found by its id: how a retried command with the same key is recognised.
     CREATE INDEX IF NOT EXISTS events_by_command_id ON events (json_extract(metadata, '$.commandId'));
+    -- One business transaction's events across streams (the correlation query).
+    CREATE INDEX IF NOT EXISTS events_by_correlation_id ON events (json_extract(metadata, '$.correlationId'), position);
 
     -- Events are facts: the log refuses to change or forget one.
     CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events

@@ -63,6 +63,10 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => this.recordedCommand(commandId));
   }
 
+  async readCorrelation(correlationId: string, { limit = DEFAULT_READ_LIMIT } = {}): Promise<StoredEvent[]> {
+    return this.read(() => this.statements.readCorrelation.all(correlationId, limit).map(toStoredEvent));
+  }
+
   async headPosition(): Promise<number> {
     return this.read(() => this.statements.headPosition.get() ?? 0);
   }

@@ -50,6 +50,9 @@ export function prepareStatements(db: Database.Database) {
        FROM events WHERE json_extract(metadata, '$.commandId') = ?
        GROUP BY stream_id ORDER BY last_position LIMIT 1`,
     ),
+    readCorrelation: db.prepare<[string, number], EventRow>(
+      `SELECT * FROM events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY position LIMIT ?`,
+    ),
     headPosition: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
   };
 }

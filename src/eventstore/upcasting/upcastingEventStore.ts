@@ -35,6 +35,10 @@ export class UpcastingEventStore implements EventStore {
     return stored.map((event) => this.schemas.upcast(event));
   }
 
+  async readCorrelation(correlationId: string, options?: { limit?: number }): Promise<StoredEvent[]> {
+    return (await this.inner.readCorrelation(correlationId, options)).map((event) => this.schemas.upcast(event));
+  }
+
   headPosition(): Promise<number> {
     return this.inner.headPosition();
   }

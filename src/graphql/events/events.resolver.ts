@@ -4,7 +4,7 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { orderStreamId } from '../../domain/order/index.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput } from '../errors.js';
-import { toEvent } from '../order/orderEvent.type.js';
+import { Event, toEvent } from '../order/orderEvent.type.js';
 import { EventConnection } from './eventConnection.type.js';
 
 const MAX_PAGE_SIZE = 1000;
@@ -36,5 +36,15 @@ export class EventsResolver {
     });
     const page = events.slice(0, first).map(toEvent);
     return { nodes: page, hasNextPage: events.length > first, endPosition: page.at(-1)?.position ?? after };
+  }
+
+  @Query(() => [Event], {
+    description:
+      'Every event, of any stream, with this correlation id, oldest first (at most 1000): the story of one ' +
+      'business transaction, e.g. an order, the stock it reserved and what was undone. Staff and admins.',
+  })
+  async correlation(@Arg('id', () => ID) correlationId: string, @Ctx() ctx: GraphQLContext): Promise<Event[]> {
+    requireRole(ctx, ['staff', 'admin'], 'read the event log');
+    return (await ctx.eventLog.readCorrelation(correlationId, { limit: MAX_PAGE_SIZE })).map(toEvent);
   }
 }

@@ -1,31 +1,40 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { IDEMPOTENCY_KEY_DESCRIPTION } from './idempotencyKey.js';
+import { formatAmountMinor } from '../../domain/money.js';
+import { MAX_AMOUNT_MINOR, MAX_ITEMS, MAX_QUANTITY } from '../../domain/order/limits.js';
+import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
 import { DecimalScalar } from '../scalars/decimal.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotencyKey.js';
 
 @InputType()
 export class OrderItemInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: ID_DESCRIPTION })
+  @ValidId()
   productId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: `${TEXT_DESCRIPTION}.` })
+  @ValidText()
   name!: string;
 
-  @Field(() => Int, { description: 'A positive whole number.' })
+  @Field(() => Int, { description: `A whole number from 1 to ${MAX_QUANTITY.toLocaleString('en-US')}.` })
   quantity!: number;
 
-  @Field(() => DecimalScalar, { description: 'Positive, at most two fraction digits, e.g. "29.99".' })
+  @Field(() => DecimalScalar, {
+    description: `Positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, at most two fraction digits, e.g. "29.99".`,
+  })
   unitPrice!: number;
 }
 
 @InputType()
 export class PlaceOrderInput {
-  @Field(() => ID, { nullable: true, description: 'Chosen by the client, or a new uuid when absent.' })
+  @Field(() => ID, { nullable: true, description: `Chosen by the client (${ID_DESCRIPTION}), or a new uuid when absent.` })
+  @ValidId()
   orderId?: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: ID_DESCRIPTION })
+  @ValidId()
   customerId!: string;
 
-  @Field(() => [OrderItemInput], { description: 'At least one item.' })
+  @Field(() => [OrderItemInput], { description: `1 to ${MAX_ITEMS} items; the total is at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}.` })
   items!: OrderItemInput[];
 
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of every price.' })

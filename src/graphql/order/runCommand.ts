@@ -1,12 +1,9 @@
-import { commandFingerprint } from '../../application/commandFingerprint.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Order as OrderState, OrderCommand } from '../../domain/order/index.js';
 import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
 import type { GraphQLContext } from '../context.js';
-import { badUserInput } from '../errors.js';
+import { idempotencyFor } from '../commandIdempotency.js';
 import { type Order, toOrder } from './order.type.js';
-
-const COMMAND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Runs a command for a mutation and answers with the order as the read side has it once the
@@ -22,16 +19,13 @@ export async function runCommand(
   access: { principal: Principal; authorize?: (order: OrderState) => void },
 ): Promise<Order> {
   const { principal } = access;
-  const { commandId, expectedVersion } = input;
-  if (commandId != null && !COMMAND_ID.test(commandId)) {
-    throw badUserInput('commandId must be 1 to 128 letters, digits or . _ : -', 'commandId');
-  }
+  const { expectedVersion } = input;
   const result = await ctx.commands.execute(
     command,
     { userId: principal.userId, correlationId: ctx.correlationId, occurredAt: now },
     {
       expectedVersion: expectedVersion ?? undefined,
-      idempotency: commandId == null ? undefined : { key: commandId, fingerprint: commandFingerprint(principal.userId, mutation, input) },
+      idempotency: idempotencyFor(principal, mutation, input),
       authorize: access.authorize,
     },
   );

@@ -4,6 +4,8 @@ import { formatAmountMinor, parseAmountMinor } from '../../domain/money.js';
 /**
  * A money amount. On the wire: a string with two fraction digits ("109.97"). As input: such a
  * string, or a JSON number with at most two fraction digits. Inside the server: integer minor units.
+ * NaN, Infinity, exponents ("1e309"), negative zero and float noise (0.30000000000000004) are
+ * refused with the reason, never rounded.
  */
 export const DecimalScalar = new GraphQLScalarType<number, string>({
   name: 'Decimal',
@@ -21,18 +23,54 @@ export const DecimalScalar = new GraphQLScalarType<number, string>({
   },
   parseLiteral(ast) {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) return toMinor(ast.value);
-    throw new GraphQLError(`Decimal expects an amount such as "29.99", but got a ${ast.kind} literal`);
+    // `NaN` and `Infinity` written bare in a document are enum literals.
+    const shown = ast.kind === Kind.ENUM ? ast.value : `a ${ast.kind} literal`;
+    throw refusal(shown, ast.kind === Kind.ENUM ? reasonFor(ast.value) : undefined);
   },
 });
 
+const MAX_SHOWN_LENGTH = 40;
+/** So many fraction digits are no one's price: a float sum's rounding error (0.30000000000000004). */
+const FLOAT_NOISE_DIGITS = 10;
+
 function toMinor(value: unknown): number {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) throw refusal('NaN', 'not a number');
+    if (!Number.isFinite(value)) throw refusal(String(value), 'not a finite number (a JSON number such as 1e309 overflows to Infinity)');
+    if (Object.is(value, -0)) throw refusal('-0', 'negative zero is not an amount');
+  } else if (typeof value !== 'string') {
+    throw refusal(value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`);
+  }
   // A JSON number's shortest text form is exact for two-decimal amounts: 29.99 prints as "29.99".
-  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  const minor = typeof text === 'string' ? parseAmountMinor(text) : undefined;
-  if (minor === undefined) {
-    throw new GraphQLError(
-      `Decimal expects an amount with at most two fraction digits, such as "29.99", but got ${JSON.stringify(value)}`,
+  const text = String(value);
+  const shown = typeof value === 'string' ? JSON.stringify(value) : text;
+  if (text.length > MAX_SHOWN_LENGTH) throw refusal(`a${typeof value === 'string' ? ' string' : 'n amount'} of ${text.length} characters`);
+  const minor = reasonFor(text) === undefined ? parseAmountMinor(text) : undefined;
+  if (minor === undefined) throw refusal(shown, reasonFor(text));
+  return minor;
+}
+
+/** Why decimal text is no amount, when there is a reason more telling than the format. */
+function reasonFor(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (/^[+-]?nan$/i.test(trimmed)) return 'not a number';
+  if (/^[+-]?infinity$/i.test(trimmed)) return 'not a finite number';
+  if (/^[+-]?[\d.]+e[+-]?\d+$/i.test(trimmed)) return 'exponent notation is not accepted; write the digits';
+  if (/^-0*(\.0*)?$/.test(trimmed) && /\d/.test(trimmed)) return 'negative zero is not an amount';
+  const fraction = /^-?\d+\.(\d{3,})$/.exec(trimmed)?.[1];
+  if (fraction && fraction.length >= FLOAT_NOISE_DIGITS) {
+    return (
+      `${fraction.length} fraction digits, the noise of floating-point arithmetic (0.1 + 0.2 is ` +
+      '0.30000000000000004): compute in cents, or send the amount as a string such as "0.30"'
     );
   }
-  return minor;
+  if (fraction) return `${fraction.length} fraction digits; amounts are never rounded`;
+  if (/^-?\d{16,}(\.\d*)?$/.test(trimmed)) return 'too large to be exact';
+  return undefined;
+}
+
+function refusal(shown: string, reason?: string): GraphQLError {
+  return new GraphQLError(
+    `Decimal expects an amount with at most two fraction digits, such as "29.99", but got ${shown}${reason ? `: ${reason}` : ''}`,
+  );
 }

@@ -80,13 +80,74 @@ describe('Order', () => {
         .thenThrows(ValidationError, new RegExp(`got "${currency}"$`), hasDetails('BAD_USER_INPUT', { field: 'currency' }));
     });
 
-    it.each([
-      ['a line total', [{ quantity: 2, unitPriceMinor: Number.MAX_SAFE_INTEGER }]],
-      ['the sum of the lines', [{ quantity: 1, unitPriceMinor: Number.MAX_SAFE_INTEGER }, { quantity: 1, unitPriceMinor: 1 }]],
-    ])('should refuse a total that overflows safe integers in %s', (_, lines) => {
+    it('should place an order of 100 items', () => {
+      const items = Array.from({ length: 100 }, (_, index) => ({ ...widget, productId: `p${index}`, quantity: 1, unitPriceMinor: 100 }));
       given([])
-        .when(placeOrder({ items: lines.map((line) => ({ ...widget, ...line })) }))
-        .thenThrows(ValidationError, 'The order total is too large', hasDetails('BAD_USER_INPUT', { field: 'items' }));
+        .when(placeOrder({ items }))
+        .then([{ ...placed, data: { ...placed.data, items, totalMinor: 10000 } }]);
+    });
+
+    it('should refuse an order of 101 items', () => {
+      const items = Array.from({ length: 101 }, () => ({ ...widget, quantity: 1 }));
+      given([])
+        .when(placeOrder({ items }))
+        .thenThrows(ValidationError, 'An order has at most 100 items', hasDetails('BAD_USER_INPUT', { field: 'items' }));
+    });
+
+    it('should accept a quantity of 10000', () => {
+      const item = { ...widget, quantity: 10_000, unitPriceMinor: 1 };
+      given([])
+        .when(placeOrder({ items: [item] }))
+        .then([{ ...placed, data: { ...placed.data, items: [item], totalMinor: 10_000 } }]);
+    });
+
+    it('should refuse a quantity of 10001', () => {
+      given([])
+        .when(placeOrder({ items: [{ ...widget, quantity: 10_001 }] }))
+        .thenThrows(
+          ValidationError,
+          'Quantity must be at most 10000, got 10001',
+          hasDetails('BAD_USER_INPUT', { field: 'items[0].quantity' }),
+        );
+    });
+
+    it('should accept a unit price of 1000000.00', () => {
+      const item = { ...widget, quantity: 1, unitPriceMinor: 100_000_000 };
+      given([])
+        .when(placeOrder({ items: [item] }))
+        .then([{ ...placed, data: { ...placed.data, items: [item], totalMinor: 100_000_000 } }]);
+    });
+
+    it.each([
+      [100_000_001, '1000000.01'],
+      [Number.MAX_SAFE_INTEGER, '90071992547409.91'],
+    ])('should refuse a unit price of %s cents', (unitPriceMinor, text) => {
+      given([])
+        .when(placeOrder({ items: [{ ...widget, unitPriceMinor }] }))
+        .thenThrows(
+          ValidationError,
+          `Unit price must be at most 1000000.00, got ${text}`,
+          hasDetails('BAD_USER_INPUT', { field: 'items[0].unitPrice' }),
+        );
+    });
+
+    it('should refuse a total over 1000000.00', () => {
+      given([])
+        .when(placeOrder({ items: [{ ...widget, quantity: 2, unitPriceMinor: 50_000_001 }] }))
+        .thenThrows(
+          ValidationError,
+          'The order total must be at most 1000000.00 USD, got 1000000.02 USD',
+          hasDetails('BAD_USER_INPUT', { field: 'items' }),
+        );
+    });
+
+    it.each([
+      ['productId', { productId: 'p'.repeat(101) }, 'items[0].productId must be at most 100 characters, got 101'],
+      ['name', { name: 'n'.repeat(201) }, 'items[0].name must be at most 200 characters, got 201'],
+    ])('should refuse an item %s that is too long', (field, item, message) => {
+      given([])
+        .when(placeOrder({ items: [{ ...widget, ...item }] }))
+        .thenThrows(ValidationError, message, hasDetails('BAD_USER_INPUT', { field: `items[0].${field}` }));
     });
 
     it('should refuse a payment', () => {
@@ -126,6 +187,27 @@ describe('Order', () => {
         );
     });
 
+    it.each([
+      [0, '0.00'],
+      [-1, '-0.01'],
+      [100_000_001, '1000000.01'],
+      [1.5, '1.5'],
+    ])('should refuse a payment of %s cents as out of range', (amountMinor, text) => {
+      given([placed])
+        .when(receivePayment({ amountMinor }))
+        .thenThrows(
+          ValidationError,
+          `A payment must be a whole number of cents from 0.01 to 1000000.00, got ${text}`,
+          hasDetails('BAD_USER_INPUT', { field: 'amount' }),
+        );
+    });
+
+    it('should refuse a payment method of more than 200 characters', () => {
+      given([placed])
+        .when(receivePayment({ method: 'm'.repeat(201) }))
+        .thenThrows(ValidationError, 'method must be at most 200 characters, got 201', hasDetails('BAD_USER_INPUT', { field: 'method' }));
+    });
+
     it('should refuse to ship it', () => {
       given([placed])
         .when(shipOrder())
@@ -134,6 +216,12 @@ describe('Order', () => {
 
     it('should cancel it with nothing to refund', () => {
       given([placed]).when(cancelOrder()).then([cancelled]);
+    });
+
+    it('should refuse to cancel it for a reason of more than 200 characters', () => {
+      given([placed])
+        .when(cancelOrder({ reason: 'r'.repeat(201) }))
+        .thenThrows(ValidationError, 'reason must be at most 200 characters, got 201', hasDetails('BAD_USER_INPUT', { field: 'reason' }));
     });
 
     it.each(['', '  '])('should refuse to cancel it for the reason %j', (reason) => {
@@ -158,6 +246,15 @@ describe('Order', () => {
       given([placed, paid])
         .when(shipOrder({ estimatedDelivery: null }))
         .then([{ ...shipped, data: { ...shipped.data, estimatedDelivery: null } }]);
+    });
+
+    it.each([
+      ['trackingNumber', { trackingNumber: 't'.repeat(201) }],
+      ['carrier', { carrier: 'c'.repeat(201) }],
+    ])('should refuse a %s of more than 200 characters', (field, data) => {
+      given([placed, paid])
+        .when(shipOrder(data))
+        .thenThrows(ValidationError, `${field} must be at most 200 characters, got 201`, hasDetails('BAD_USER_INPUT', { field }));
     });
 
     it('should refuse an estimated delivery on a day that does not exist', () => {

@@ -1,0 +1,20 @@
+import { Field, ID, InputType, Int } from 'type-graphql';
+import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotencyKey.js';
+
+@InputType()
+export class AddProductInput {
+  @Field(() => ID, { description: `Chosen by the client (${ID_DESCRIPTION}); adding an id that exists is a CONFLICT.` })
+  @ValidId()
+  productId!: string;
+
+  @Field(() => String, { description: `Not blank. ${TEXT_DESCRIPTION}.` })
+  @ValidText()
+  name!: string;
+
+  @Field(() => Int, { description: 'The initial stock on hand: a whole number from 0 to 1,000,000,000.' })
+  quantity!: number;
+
+  @Field(() => ID, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  commandId?: string;
+}

@@ -1,0 +1,151 @@
+import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
+import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
+import type { ProjectionFailure } from '../projections/runner.js';
+import type { ProcessCheckpoints } from './processCheckpoints.js';
+import type { ProcessDefinition } from './process.js';
+
+export type ProcessStatus = {
+  name: string;
+  state: 'LIVE' | 'FAILED';
+  position: number;
+  headPosition: number;
+  lagEvents: number;
+  lastError: ProjectionFailure | null;
+};
+
+const BATCH_SIZE = 200;
+
+/**
+ * Feeds one process from the log, one event at a time, saving the checkpoint after each. A crash
+ * between a command and the checkpoint hands that event to the process again: its commands carry
+ * idempotency keys, so they answer as before and append nothing. An unexpected error stops the
+ * process at that event until `retry`; nothing is skipped.
+ */
+export class ProcessRunner {
+  private checkpoint: number;
+  private failure: ProjectionFailure | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly handled: ReadonlySet<string>;
+
+  constructor(
+    private readonly definition: ProcessDefinition,
+    private readonly store: EventStore,
+    private readonly checkpoints: ProcessCheckpoints,
+  ) {
+    this.checkpoint = checkpoints.get(definition.name);
+    this.handled = new Set(definition.handles);
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get position(): number {
+    return this.checkpoint;
+  }
+
+  /** Handles what is new in the log; concurrent calls share one pass (and ask for another). */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** Forgets the failure and handles the failed event again. */
+  retry(): Promise<void> {
+    this.failure = undefined;
+    return this.catchUp();
+  }
+
+  async status(): Promise<ProcessStatus> {
+    const headPosition = await this.store.headPosition();
+    return {
+      name: this.name,
+      state: this.failure ? 'FAILED' : 'LIVE',
+      position: this.checkpoint,
+      headPosition,
+      lagEvents: Math.max(0, headPosition - this.checkpoint),
+      lastError: this.failure ?? null,
+    };
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private async run(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped && !this.failure) {
+        const events = await this.read();
+        if (events.length === 0) break;
+        for (const event of events) {
+          if (this.stopped || !(await this.handleOne(event))) return;
+        }
+        // Events it does not handle move the checkpoint once a batch, not one write each.
+        this.save(events.at(-1)!.position);
+      }
+    } while (this.again && !this.stopped && !this.failure);
+  }
+
+  /** The next batch; up to an unreadable event, where the process stops (and never skips it). */
+  private async read(): Promise<StoredEvent[]> {
+    try {
+      return await this.store.readAll({ afterPosition: this.checkpoint, limit: BATCH_SIZE });
+    } catch (error) {
+      if (!(error instanceof UnreadableEventError)) throw error;
+    }
+    const before: StoredEvent[] = [];
+    for (;;) {
+      try {
+        const [next] = await this.store.readAll({ afterPosition: before.at(-1)?.position ?? this.checkpoint, limit: 1 });
+        if (!next) return before;
+        before.push(next);
+      } catch (error) {
+        if (!(error instanceof UnreadableEventError)) throw error;
+        if (before.length === 0) this.fail({ ...error, type: error.eventType }, error);
+        return before;
+      }
+    }
+  }
+
+  /** False when the process stopped at this event. */
+  private async handleOne(event: StoredEvent): Promise<boolean> {
+    if (!this.handled.has(event.type)) return true;
+    try {
+      await this.definition.handle(event);
+    } catch (error) {
+      this.fail(event, error);
+      return false;
+    }
+    this.save(event.position);
+    return true;
+  }
+
+  private save(position: number): void {
+    if (position <= this.checkpoint) return;
+    this.checkpoints.set(this.name, position);
+    this.checkpoint = position;
+  }
+
+  private fail(event: Pick<StoredEvent, 'position' | 'eventId' | 'type'>, error: unknown): void {
+    this.failure = {
+      position: event.position,
+      eventId: event.eventId,
+      eventType: event.type,
+      message: error instanceof Error ? error.message : String(error),
+      failedAt: new Date().toISOString(),
+    };
+    console.error(`Process ${this.name} stopped at event ${event.position} (${event.type}):`, error);
+  }
+}

@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+import type { EventStore } from '../eventstore/eventStore.js';
+import { ProjectionNotFoundError, ProjectionStateError } from '../projections/engine.js';
+import { ProcessCheckpoints } from './processCheckpoints.js';
+import type { ProcessDefinition } from './process.js';
+import { ProcessRunner, type ProcessStatus } from './processRunner.js';
+
+/** Runs every process manager of the server: started with it, poked after appends, polled meanwhile. */
+export class Processes {
+  private readonly runners: Map<string, ProcessRunner>;
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(db: Database.Database, store: EventStore, definitions: readonly ProcessDefinition[], private readonly pollIntervalMs = 500) {
+    const checkpoints = new ProcessCheckpoints(db);
+    this.runners = new Map(definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints)]));
+  }
+
+  start(): void {
+    this.pollTimer = setInterval(() => this.poke(), this.pollIntervalMs);
+    this.pollTimer.unref();
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.pollTimer);
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+  }
+
+  /** Looks for new events now. */
+  poke(): void {
+    for (const runner of this.runners.values()) {
+      runner.catchUp().catch((error: unknown) => console.error(`Process ${runner.name}:`, error));
+    }
+  }
+
+  has(name: string): boolean {
+    return this.runners.has(name);
+  }
+
+  status(): Promise<ProcessStatus[]> {
+    return Promise.all([...this.runners.values()].map((runner) => runner.status()));
+  }
+
+  async retry(name: string): Promise<void> {
+    const runner = this.runners.get(name);
+    if (!runner) throw new ProjectionNotFoundError(name);
+    if (!runner.failed) throw new ProjectionStateError(`Process ${name} has not failed`, { state: 'LIVE' });
+    await runner.retry();
+  }
+}

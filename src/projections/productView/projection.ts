@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+import { type InventoryEvent, PRODUCT_STREAM_TYPE } from '../../domain/inventory/index.js';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+import type { ProjectionDefinition } from '../projection.js';
+import { ProductViewQueries } from './queries.js';
+import { type ProductViewTableNames, productViewTables } from './table.js';
+import type { ProductViewChange } from './view.js';
+
+/**
+ * Keeps product_views in step with the Product streams: stock on hand, reserved and available per
+ * product. When announcing, each applied event yields the product's view as of that event.
+ */
+export function productViewProjection(
+  onCommitted: (changes: ProductViewChange[]) => void = () => undefined,
+): ProjectionDefinition<ProductViewChange> {
+  return {
+    name: 'productView',
+    version: 1,
+    tables: productViewTables,
+    onCommitted,
+    create: (db, tables, { announce }) => productViewWriter(db, tables as ProductViewTableNames, announce),
+  };
+}
+
+function productViewWriter(db: Database.Database, tables: ProductViewTableNames, announce: boolean) {
+  const queries = new ProductViewQueries(db, tables);
+  const statements = prepareWrites(db, tables);
+  return {
+    apply(stored: StoredEvent): ProductViewChange | undefined {
+      if (stored.streamType !== PRODUCT_STREAM_TYPE) return undefined;
+      const event = { type: stored.type, data: stored.data } as InventoryEvent;
+      const productId = event.data.productId;
+      const currentVersion = statements.versionOf.get(productId);
+      // Idempotent: an event at or below the row's version was applied already.
+      if (currentVersion !== undefined && stored.version <= currentVersion) return undefined;
+      const touched = { productId, version: stored.version, position: stored.position, updatedAt: stored.metadata.occurredAt };
+
+      // The decider emits only consistent events (a release or commit of what is held), so deltas
+      // keep reserved equal to the sum of the orders' reservations. Stock events of a product never
+      // added match no row and change nothing, as in the domain's evolve.
+      switch (event.type) {
+        case 'ProductAdded':
+          statements.insert.run({ ...touched, name: event.data.name, onHand: event.data.onHand });
+          break;
+        case 'StockRestocked':
+          statements.setOnHand.run({ ...touched, onHand: event.data.onHand });
+          break;
+        case 'StockReserved':
+          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: event.data.quantity });
+          break;
+        case 'StockReservationRejected':
+          // Nothing moves; the row still records that the product's stream went on.
+          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: 0 });
+          break;
+        case 'ReservationReleased':
+          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: -event.data.quantity });
+          break;
+        case 'ReservationCommitted':
+          statements.move.run({ ...touched, onHandDelta: -event.data.quantity, reservedDelta: -event.data.quantity });
+          break;
+        default: {
+          const _exhaustive: never = event;
+          return undefined;
+        }
+      }
+      if (!announce) return undefined;
+      const view = queries.getProductView(productId);
+      return view && { view };
+    },
+  };
+}
+
+function prepareWrites(db: Database.Database, { product_views }: ProductViewTableNames) {
+  const touch = 'version = @version, position = @position, updated_at = @updatedAt';
+  return {
+    versionOf: db.prepare<[string], number>(`SELECT version FROM ${product_views} WHERE product_id = ?`).pluck(),
+    insert: db.prepare(
+      `INSERT INTO ${product_views} (product_id, name, on_hand, reserved, version, position, updated_at)
+       VALUES (@productId, @name, @onHand, 0, @version, @position, @updatedAt)`,
+    ),
+    setOnHand: db.prepare(`UPDATE ${product_views} SET on_hand = @onHand, ${touch} WHERE product_id = @productId`),
+    move: db.prepare(
+      `UPDATE ${product_views} SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, ${touch}
+       WHERE product_id = @productId`,
+    ),
+  };
+}

@@ -1,0 +1,167 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InventoryCommands } from '../../src/application/inventoryCommands.js';
+import type { InventoryCommand } from '../../src/domain/inventory/index.js';
+import type { StoredEvent } from '../../src/eventstore/eventStore.js';
+import { decodeProductCursor } from '../../src/projections/productView/cursor.js';
+import { productViewProjection } from '../../src/projections/productView/projection.js';
+import { ProductViewQueries } from '../../src/projections/productView/queries.js';
+import { LIVE_PRODUCT_VIEW_TABLES } from '../../src/projections/productView/table.js';
+import type { ProductViewChange } from '../../src/projections/productView/view.js';
+import { OrderLogFixture } from './readModelFixture.js';
+
+const TABLES = { product_views: 'product_id' };
+
+/** A real log with inventory commands run through the real handler at fixed times. */
+class InventoryLog {
+  private readonly commands: InventoryCommands;
+  constructor(readonly log: OrderLogFixture) {
+    this.commands = new InventoryCommands(log.store);
+  }
+
+  add(at: string, productId: string, name: string, quantity: number) {
+    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
+  }
+  restock(at: string, productId: string, quantity: number) {
+    return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });
+  }
+  reserve(at: string, productId: string, orderId: string, quantity: number) {
+    return this.run(at, { type: 'ReserveStock', data: { productId, orderId, quantity, now: at } });
+  }
+  release(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'ReleaseReservation', data: { productId, orderId, now: at } });
+  }
+  commit(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'CommitReservation', data: { productId, orderId, now: at } });
+  }
+
+  private run(at: string, command: InventoryCommand) {
+    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
+  }
+}
+
+/**
+ * p-1 Widget: 10 added, o-1 reserves 4, o-2 reserves 3, o-3 is rejected (asks 5 of 3), restocked by 5,
+ * o-1 committed, o-2 released: 11 on hand, nothing reserved. p-2 Gadget: 2 added, o-4 reserves 2.
+ * p-0 Gizmo: added with nothing on hand. An order is placed in between, which the view ignores.
+ */
+async function writeScenario(inventory: InventoryLog): Promise<void> {
+  await inventory.add('2025-01-10T10:00:00.000Z', 'p-1', 'Widget', 10);
+  await inventory.reserve('2025-01-10T10:01:00.000Z', 'p-1', 'o-1', 4);
+  await inventory.add('2025-01-10T10:02:00.000Z', 'p-2', 'Gadget', 2);
+  await inventory.log.place('2025-01-10T10:03:00.000Z', 'o-9', 'cust-1');
+  await inventory.reserve('2025-01-10T10:04:00.000Z', 'p-1', 'o-2', 3);
+  await inventory.reserve('2025-01-10T10:05:00.000Z', 'p-1', 'o-3', 5);
+  await inventory.reserve('2025-01-10T10:06:00.000Z', 'p-2', 'o-4', 2);
+  await inventory.restock('2025-01-10T10:07:00.000Z', 'p-1', 5);
+  await inventory.commit('2025-01-10T10:08:00.000Z', 'p-1', 'o-1');
+  await inventory.release('2025-01-10T10:09:00.000Z', 'p-1', 'o-2');
+  await inventory.add('2025-01-10T10:10:00.000Z', 'p-0', 'Gizmo', 0);
+}
+
+describe('productView projection', () => {
+  let log: OrderLogFixture;
+  let inventory: InventoryLog;
+  beforeEach(() => {
+    log = new OrderLogFixture();
+    inventory = new InventoryLog(log);
+  });
+  afterEach(() => log.dispose());
+
+  it('should keep on hand, reserved and available per product, with the version and position of its last event', async () => {
+    await writeScenario(inventory);
+    await log.startEngine([productViewProjection()]);
+    const queries = new ProductViewQueries(log.db);
+
+    const events = await log.store.readAll();
+    const last = events.filter((event) => event.streamId === 'product-p-1').at(-1)!;
+    expect(queries.getProductView('p-1')).toEqual({
+      id: 'p-1',
+      name: 'Widget',
+      onHand: 11,
+      reserved: 0,
+      available: 11,
+      // added, 3 reservations (one rejected), restocked, committed, released
+      version: 7,
+      position: last.position,
+      updatedAt: '2025-01-10T10:09:00.000Z',
+    });
+    expect(queries.getProductView('p-2')).toMatchObject({ onHand: 2, reserved: 2, available: 0, version: 2 });
+    expect(queries.getProductView('p-0')).toMatchObject({ onHand: 0, reserved: 0, available: 0, version: 1 });
+    expect(queries.getProductView('o-9')).toBeUndefined();
+    expect(queries.getProductView('p-unknown')).toBeUndefined();
+  });
+
+  it('should list products by id, a page at a time', async () => {
+    await writeScenario(inventory);
+    await log.startEngine([productViewProjection()]);
+    const queries = new ProductViewQueries(log.db);
+
+    const first = queries.listProductViews(2);
+    expect(first.nodes.map((node) => node.view.id)).toEqual(['p-0', 'p-1']);
+    expect(first).toMatchObject({ hasNextPage: true, totalCount: 3 });
+    const second = queries.listProductViews(2, decodeProductCursor(first.nodes.at(-1)!.cursor));
+    expect(second.nodes.map((node) => node.view.id)).toEqual(['p-2']);
+    expect(second).toMatchObject({ hasNextPage: false, totalCount: 3 });
+    expect(queries.listProductViews(2, 'p-2')).toEqual({ nodes: [], hasNextPage: false, totalCount: 3 });
+  });
+
+  it('should announce each change while live, with the view as of that event', async () => {
+    await inventory.add('2025-01-10T10:00:00.000Z', 'p-1', 'Widget', 10);
+    const announced: ProductViewChange[] = [];
+    const engine = await log.startEngine([productViewProjection((changes) => announced.push(...changes))]);
+    expect(announced).toEqual([]); // history is built, not announced
+
+    await inventory.reserve('2025-01-10T10:01:00.000Z', 'p-1', 'o-1', 4);
+    await inventory.reserve('2025-01-10T10:02:00.000Z', 'p-1', 'o-2', 7);
+    await engine.waitFor((await inventory.commit('2025-01-10T10:03:00.000Z', 'p-1', 'o-1')).lastPosition);
+
+    expect(announced.map(({ view }) => [view.version, view.onHand, view.reserved, view.available])).toEqual([
+      [2, 10, 4, 6],
+      [3, 10, 4, 6], // o-2's rejection moves nothing
+      [4, 6, 0, 6],
+    ]);
+  });
+
+  it('should have no second effect when every event is applied again from position 0', async () => {
+    await writeScenario(inventory);
+    await log.startEngine([productViewProjection()]);
+    const live = log.dump(TABLES);
+    expect(live.product_views).toHaveLength(3);
+    await log.stopEngine();
+
+    log.db.prepare("UPDATE projection_generations SET position = 0 WHERE name = 'productView'").run();
+    await log.startEngine([productViewProjection()]);
+    expect(log.dump(TABLES)).toEqual(live);
+  });
+
+  it('should give the same table when each event is applied twice in a row', async () => {
+    await writeScenario(inventory);
+    const events = await log.store.readAll();
+    const once = applyInMemory(events, 1);
+    expect(once.product_views).toHaveLength(3);
+    expect(applyInMemory(events, 2)).toEqual(once);
+  });
+
+  it('should build the same table on a rebuild', async () => {
+    await writeScenario(inventory);
+    const engine = await log.startEngine([productViewProjection()]);
+    const live = log.dump(TABLES);
+    await engine.rebuild('productView');
+    expect(log.dump(TABLES)).toEqual(live);
+  });
+});
+
+/** Applies the events to a fresh in-memory table through the definition's writer, each `times` times. */
+function applyInMemory(events: StoredEvent[], times: number) {
+  const db = new Database(':memory:');
+  try {
+    const definition = productViewProjection();
+    for (const [table, ddl] of Object.entries(definition.tables)) db.exec(ddl(table));
+    const writer = definition.create(db, LIVE_PRODUCT_VIEW_TABLES, { announce: false });
+    for (const event of events) for (let time = 0; time < times; time++) writer.apply(event);
+    return { product_views: db.prepare('SELECT * FROM product_views ORDER BY product_id').all() };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll } from 'vitest';
+import { TEST_AUTH } from './auth.js';
+
+export type ChildServer = { url: string; process: ChildProcess; exited: Promise<number | null> };
+
+const children = new Set<ChildProcess>();
+
+/** `orderstream serve` in a child process on a free port, over `databaseFile`; resolves once it listens. */
+export function startChildServer(databaseFile: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ORDERSTREAM_DB: databaseFile, ORDERSTREAM_JWT_SECRET: TEST_AUTH.secret, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /GraphQL at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve({ url: match[1]!, process: child, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => reject(new Error(`The server exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** kill -9: no shutdown code runs. */
+export async function killHard(server: ChildServer): Promise<void> {
+  server.process.kill('SIGKILL');
+  await server.exited;
+}
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
