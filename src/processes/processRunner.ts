@@ -1,6 +1,6 @@
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
-import type { ProjectionFailure } from '../projections/runner.js';
+import { failureAt, type ProjectionFailure } from '../projections/failure.js';
 import type { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
 
@@ -89,11 +89,16 @@ export class ProcessRunner {
       while (!this.stopped && !this.failure) {
         const events = await this.read();
         if (events.length === 0) break;
+        // Events it does not handle move the checkpoint once a batch (or before a stop), not one write each.
+        let done = this.checkpoint;
         for (const event of events) {
-          if (this.stopped || !(await this.handleOne(event))) return;
+          if (this.stopped || !(await this.handleOne(event))) {
+            this.save(done);
+            return;
+          }
+          done = event.position;
         }
-        // Events it does not handle move the checkpoint once a batch, not one write each.
-        this.save(events.at(-1)!.position);
+        this.save(done);
       }
     } while (this.again && !this.stopped && !this.failure);
   }
@@ -139,13 +144,7 @@ export class ProcessRunner {
   }
 
   private fail(event: Pick<StoredEvent, 'position' | 'eventId' | 'type'>, error: unknown): void {
-    this.failure = {
-      position: event.position,
-      eventId: event.eventId,
-      eventType: event.type,
-      message: error instanceof Error ? error.message : String(error),
-      failedAt: new Date().toISOString(),
-    };
-    console.error(`Process ${this.name} stopped at event ${event.position} (${event.type}):`, error);
+    this.failure = failureAt(`Process ${this.name}`, { ...event, eventType: event.type }, error);
   }
+
 }

@@ -4,16 +4,10 @@ import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { toStorageError } from '../eventstore/sqlite/storageErrors.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 import { type Generations, tableNames } from './generations.js';
+import { failureAt, type ProjectionFailure } from './failure.js';
 import type { ProjectionDefinition, ProjectionWriter } from './projection.js';
 
-/** Why a projection stopped: the event it could not apply. */
-export type ProjectionFailure = {
-  position: number;
-  eventId: string;
-  eventType: string;
-  message: string;
-  failedAt: string;
-};
+export type { ProjectionFailure } from './failure.js';
 
 export type RunnerOptions<Change> = {
   /** Events read and applied per transaction. */
@@ -147,14 +141,7 @@ export class ProjectionRunner<Change> {
   }
 
   private stop(event: { position: number; eventId: string; eventType: string }, error: unknown): void {
-    this.failed = {
-      position: event.position,
-      eventId: event.eventId,
-      eventType: event.eventType,
-      message: error instanceof Error ? error.message : String(error),
-      failedAt: new Date().toISOString(),
-    };
-    console.error(`Projection ${this.name} stopped at event ${event.position} (${event.eventType}):`, error);
+    this.failed = failureAt(`Projection ${this.name}`, event, error);
   }
 
   private applyAll(events: StoredEvent[]): void {

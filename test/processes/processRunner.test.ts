@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/eventstore/eventStore.js';
+import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
+import type { ProcessDefinition } from '../../src/processes/process.js';
+import { Processes } from '../../src/processes/processes.js';
+import { newEvent } from '../eventstore/eventStoreContract.js';
+
+describe('Processes', () => {
+  let directory: string;
+  let db: Database.Database;
+  let store: SqliteEventStore;
+
+  beforeEach(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'orderstream-processes-'));
+    db = openDatabase(join(directory, 'log.db'));
+    store = new SqliteEventStore(db);
+    for (const type of ['Wanted', 'Ignored', 'Wanted', 'Wanted']) {
+      await store.append(`s-${Math.random()}`, 'Test', [newEvent(type, {})], { expectedVersion: 'no_stream' });
+    }
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  /** A process that records what it handled and throws on the events at `failAt` while `failing`. */
+  function recorder(failAt: number) {
+    const handled: number[] = [];
+    const state = { failing: true };
+    const definition: ProcessDefinition = {
+      name: 'recorder',
+      handles: ['Wanted'],
+      async handle(event: StoredEvent) {
+        if (state.failing && event.position === failAt) throw new Error('the downstream service is down');
+        handled.push(event.position);
+      },
+    };
+    return { definition, handled, state };
+  }
+
+  it('should stop at an event it fails on, show it in its status, and go on from there on retry', async () => {
+    const { definition, handled, state } = recorder(3);
+    const processes = new Processes(db, store, [definition], 60_000);
+    processes.start();
+    await expect.poll(async () => (await processes.status())[0]!.state).toBe('FAILED');
+
+    expect(handled).toEqual([1]);
+    expect((await processes.status())[0]).toMatchObject({
+      name: 'recorder',
+      position: 2,
+      headPosition: 4,
+      lagEvents: 2,
+      lastError: { position: 3, eventType: 'Wanted', message: 'the downstream service is down' },
+    });
+
+    state.failing = false;
+    await processes.retry('recorder');
+    expect(handled).toEqual([1, 3, 4]);
+    expect((await processes.status())[0]).toMatchObject({ state: 'LIVE', position: 4, lastError: null });
+    await processes.stop();
+  });
+
+  it('should resume after a restart from its checkpoint, handing over only what it had not finished', async () => {
+    const first = recorder(4);
+    const processes = new Processes(db, store, [first.definition], 60_000);
+    processes.start();
+    await expect.poll(async () => (await processes.status())[0]!.state).toBe('FAILED');
+    await processes.stop();
+
+    const second = recorder(-1);
+    const restarted = new Processes(db, store, [second.definition], 60_000);
+    restarted.start();
+    await expect.poll(async () => (await restarted.status())[0]!.position).toBe(4);
+    expect(first.handled).toEqual([1, 3]);
+    expect(second.handled).toEqual([4]);
+    await restarted.stop();
+  });
+
+  it('should refuse to retry a process that has not failed, or one that does not exist', async () => {
+    const processes = new Processes(db, store, [recorder(-1).definition], 60_000);
+    await expect(processes.retry('recorder')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(processes.retry('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
