@@ -44,35 +44,41 @@ export function orderFulfilmentProcess(deps: { store: EventStore; orders: OrderC
     return placed?.type === 'OrderPlaced' ? mergeLines(placed.data as OrderPlaced['data']) : [];
   };
 
+  const handleEvent = async (event: StoredEvent): Promise<void> => {
+    const now = new Date().toISOString();
+    if (event.type === 'OrderPlaced') {
+      const { orderId } = event.data as OrderPlaced['data'];
+      const reserved: string[] = [];
+      const rejected: string[] = [];
+      for (const { productId, quantity } of mergeLines(event.data as OrderPlaced['data'])) {
+        const reserve = { type: 'ReserveStock', data: { productId, orderId, quantity, now } } as const;
+        const result = await inventory(event, `reserve:${productId}`, reserve);
+        if (result?.events.some((change) => change.type === 'StockReservationRejected')) rejected.push(productId);
+        else if (result?.events.some((change) => change.type === 'StockReserved')) reserved.push(productId);
+      }
+      if (rejected.length === 0) return;
+      for (const productId of reserved) {
+        await inventory(event, `release:${productId}`, { type: 'ReleaseReservation', data: { productId, orderId, now } });
+      }
+      const cancel = { orderId, reason: `out of stock: ${rejected.join(', ')}` };
+      const { metadata, options } = sentBy(event, 'cancel', cancel);
+      await outcomeOf(deps.orders.execute({ type: 'CancelOrder', data: { ...cancel, now } }, metadata, options));
+      return;
+    }
+    const { orderId } = event.data as { orderId: string };
+    const [type, step] = event.type === 'OrderShipped' ? (['CommitReservation', 'commit'] as const) : (['ReleaseReservation', 'release'] as const);
+    for (const { productId } of await linesOf(orderId)) {
+      await inventory(event, `${step}:${productId}`, { type, data: { productId, orderId, now } });
+    }
+  };
+
   return {
     name: ORDER_FULFILMENT,
     handles: ['OrderPlaced', 'OrderCancelled', 'OrderShipped'] satisfies OrderEvent['type'][],
-    async handle(event) {
-      const now = new Date().toISOString();
-      if (event.type === 'OrderPlaced') {
-        const { orderId } = event.data as OrderPlaced['data'];
-        const reserved: string[] = [];
-        const rejected: string[] = [];
-        for (const { productId, quantity } of mergeLines(event.data as OrderPlaced['data'])) {
-          const reserve = { type: 'ReserveStock', data: { productId, orderId, quantity, now } } as const;
-          const result = await inventory(event, `reserve:${productId}`, reserve);
-          if (result?.events.some((change) => change.type === 'StockReservationRejected')) rejected.push(productId);
-          else if (result?.events.some((change) => change.type === 'StockReserved')) reserved.push(productId);
-        }
-        if (rejected.length === 0) return;
-        for (const productId of reserved) {
-          await inventory(event, `release:${productId}`, { type: 'ReleaseReservation', data: { productId, orderId, now } });
-        }
-        const cancel = { orderId, reason: `out of stock: ${rejected.join(', ')}` };
-        const { metadata, options } = sentBy(event, 'cancel', cancel);
-        await outcomeOf(deps.orders.execute({ type: 'CancelOrder', data: { ...cancel, now } }, metadata, options));
-        return;
-      }
-      const { orderId } = event.data as { orderId: string };
-      const [type, step] = event.type === 'OrderShipped' ? (['CommitReservation', 'commit'] as const) : (['ReleaseReservation', 'release'] as const);
-      for (const { productId } of await linesOf(orderId)) {
-        await inventory(event, `${step}:${productId}`, { type, data: { productId, orderId, now } });
-      }
+    // Each order's commands, then its checkpoint: a crash repeats at most one order's commands.
+    batchSize: 1,
+    async handle(events) {
+      for (const event of events) await handleEvent(event);
     },
   };
 }

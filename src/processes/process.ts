@@ -1,15 +1,24 @@
 import type { StoredEvent } from '../eventstore/eventStore.js';
 
 /**
- * Something that reacts to events by sending commands (a process manager). It is fed like a
- * projection, by global position from its own checkpoint, but its effects are commands, so it is
- * never rebuilt. `handle` must be safe to run again for the same event (after a crash between its
- * commands and the checkpoint): derive every command's idempotency key from the event id.
+ * Something that reacts to events with effects outside the read models: commands (a process
+ * manager) or messages to other services (a publisher). It is fed like a projection, by global
+ * position from its own checkpoint, but its effects are not rebuilt. Handling must be safe to run
+ * again for the same event (after a crash before the checkpoint): derive every command's
+ * idempotency key, or every message's id, from the event id.
  */
 export type ProcessDefinition = {
   name: string;
-  /** The event types it reacts to; the others only move its checkpoint. */
-  handles: readonly string[];
-  /** Business refusals of the commands it sends are outcomes it deals with; anything it throws stops it. */
-  handle(event: StoredEvent): Promise<void>;
+  /** The event types it reacts to ('all' for every one); the others only move its checkpoint. */
+  handles: readonly string[] | 'all';
+  /**
+   * Handles the events of one batch, in position order, and resolves once all of them are done.
+   * Business refusals of the commands it sends are outcomes it deals with; anything it throws stops
+   * it at the first event of the batch.
+   */
+  handle(events: readonly StoredEvent[]): Promise<void>;
+  /** When set, a stopped process retries by itself after this delay, doubling up to `maxMs`. */
+  retryBackoff?: { initialMs: number; maxMs: number };
+  /** Events per batch; 1 for a process whose every event must be checkpointed on its own. */
+  batchSize?: number;
 };

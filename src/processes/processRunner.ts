@@ -13,7 +13,7 @@ export type ProcessStatus = {
   lastError: ProjectionFailure | null;
 };
 
-const BATCH_SIZE = 200;
+const READ_BATCH_SIZE = 200;
 
 /**
  * Feeds one process from the log, one event at a time, saving the checkpoint after each. A crash
@@ -27,7 +27,8 @@ export class ProcessRunner {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private readonly handled: ReadonlySet<string>;
+  private backoffMs: number | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly definition: ProcessDefinition,
@@ -35,7 +36,6 @@ export class ProcessRunner {
     private readonly checkpoints: ProcessCheckpoints,
   ) {
     this.checkpoint = checkpoints.get(definition.name);
-    this.handled = new Set(definition.handles);
   }
 
   get name(): string {
@@ -58,11 +58,13 @@ export class ProcessRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
     await this.running;
   }
 
   /** Forgets the failure and handles the failed event again. */
   retry(): Promise<void> {
+    clearTimeout(this.retryTimer);
     this.failure = undefined;
     return this.catchUp();
   }
@@ -88,25 +90,59 @@ export class ProcessRunner {
       this.again = false;
       while (!this.stopped && !this.failure) {
         const events = await this.read();
-        if (events.length === 0) break;
-        // Events it does not handle move the checkpoint once a batch (or before a stop), not one write each.
-        let done = this.checkpoint;
-        for (const event of events) {
-          if (this.stopped || !(await this.handleOne(event))) {
-            this.save(done);
-            return;
-          }
-          done = event.position;
-        }
-        this.save(done);
+        if (events.length === 0 || !(await this.handleBatch(events))) break;
       }
     } while (this.again && !this.stopped && !this.failure);
+  }
+
+  /**
+   * Hands the events it reacts to over in groups of `batchSize`, saving the checkpoint after each
+   * group; the events it ignores move the checkpoint with them. False when it stopped.
+   */
+  private async handleBatch(events: readonly StoredEvent[]): Promise<boolean> {
+    const groupSize = this.definition.batchSize ?? READ_BATCH_SIZE;
+    let done = this.checkpoint;
+    let doneBeforeGroup = done;
+    let group: StoredEvent[] = [];
+    const flush = async (): Promise<boolean> => {
+      if (group.length === 0) return true;
+      try {
+        await this.definition.handle(group);
+      } catch (error) {
+        this.fail(group[0]!, error);
+        this.save(doneBeforeGroup);
+        return false;
+      }
+      this.backoffMs = undefined;
+      group = [];
+      this.save(done);
+      return true;
+    };
+    for (const event of events) {
+      if (this.stopped) {
+        this.save(group.length > 0 ? doneBeforeGroup : done);
+        return false;
+      }
+      if (this.reactsTo(event.type)) {
+        if (group.length === 0) doneBeforeGroup = done;
+        group.push(event);
+      }
+      done = event.position;
+      if (group.length >= groupSize && !(await flush())) return false;
+    }
+    if (!(await flush())) return false;
+    this.save(done);
+    return true;
+  }
+
+  private reactsTo(type: string): boolean {
+    return this.definition.handles === 'all' || this.definition.handles.includes(type);
   }
 
   /** The next batch; up to an unreadable event, where the process stops (and never skips it). */
   private async read(): Promise<StoredEvent[]> {
     try {
-      return await this.store.readAll({ afterPosition: this.checkpoint, limit: BATCH_SIZE });
+      return await this.store.readAll({ afterPosition: this.checkpoint, limit: READ_BATCH_SIZE });
     } catch (error) {
       if (!(error instanceof UnreadableEventError)) throw error;
     }
@@ -124,27 +160,20 @@ export class ProcessRunner {
     }
   }
 
-  /** False when the process stopped at this event. */
-  private async handleOne(event: StoredEvent): Promise<boolean> {
-    if (!this.handled.has(event.type)) return true;
-    try {
-      await this.definition.handle(event);
-    } catch (error) {
-      this.fail(event, error);
-      return false;
-    }
-    this.save(event.position);
-    return true;
-  }
-
   private save(position: number): void {
     if (position <= this.checkpoint) return;
     this.checkpoints.set(this.name, position);
     this.checkpoint = position;
   }
 
+  /** Stops at the event; a process with a backoff tries again by itself (doubling the wait). */
   private fail(event: Pick<StoredEvent, 'position' | 'eventId' | 'type'>, error: unknown): void {
     this.failure = failureAt(`Process ${this.name}`, { ...event, eventType: event.type }, error);
+    const backoff = this.definition.retryBackoff;
+    if (!backoff || this.stopped) return;
+    this.backoffMs = Math.min(backoff.maxMs, this.backoffMs === undefined ? backoff.initialMs : this.backoffMs * 2);
+    this.retryTimer = setTimeout(() => void this.retry().catch(() => undefined), this.backoffMs);
+    this.retryTimer.unref();
   }
 
 }

@@ -1,4 +1,5 @@
 import type { TokenConfig } from '../auth/tokens.js';
+import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
 
 /**
  * Signs and checks tokens when no secret is configured outside production, so `npm start` works at
@@ -20,6 +21,8 @@ export type ServerConfig = {
   auth: TokenConfig;
   /** True when tokens are checked with DEVELOPMENT_JWT_SECRET (and `serve` prints some). */
   developmentTokens: boolean;
+  /** Publish the log to NATS JetStream; off (undefined) unless NATS_URL is set. */
+  nats?: NatsConfig;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -36,8 +39,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, NODE_ENV and
- * the ORDERSTREAM_JWT_* variables; throws one message listing every bad value.
+ * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, NODE_ENV,
+ * the ORDERSTREAM_JWT_* and the NATS_* variables; throws one message listing every bad value.
  */
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const problems: string[] = [];
@@ -64,6 +67,13 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     problems.push('NODE_ENV=production needs ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY to check tokens');
   }
   const developmentTokens = secret === undefined && publicKeyPem === undefined;
+  if (env.NATS_URL && !/^(nats|tls):\/\/\S+$/.test(env.NATS_URL)) {
+    problems.push(`NATS_URL must look like nats://host:4222, got "${env.NATS_URL}"`);
+  }
+  if (env.NATS_STREAM && !/^[A-Za-z0-9_-]{1,64}$/.test(env.NATS_STREAM)) problems.push('NATS_STREAM must be 1–64 letters, digits, _ or -');
+  if (env.NATS_SUBJECT_PREFIX && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(env.NATS_SUBJECT_PREFIX)) {
+    problems.push('NATS_SUBJECT_PREFIX must be subject tokens (letters, digits, _ or -) separated by dots');
+  }
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
@@ -79,5 +89,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       audience: env.ORDERSTREAM_JWT_AUDIENCE || DEFAULT_CONFIG.auth.audience,
     },
     developmentTokens,
+    nats: env.NATS_URL
+      ? { url: env.NATS_URL, stream: env.NATS_STREAM || 'ORDERSTREAM', subjectPrefix: env.NATS_SUBJECT_PREFIX || 'orderstream' }
+      : undefined,
   };
 }

@@ -18,9 +18,14 @@ import type { OrderViewChange } from '../projections/orderView/view.js';
 import { ProductViewQueries } from '../projections/productView/queries.js';
 import type { ProductViewChange } from '../projections/productView/view.js';
 import { ProjectionEngine } from '../projections/engine.js';
+import { NatsJetStreamPublisher } from '../integration/nats/natsJetStreamPublisher.js';
+import { publishingProcess } from '../integration/publishingProcess.js';
 import { orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { Processes } from '../processes/processes.js';
 import type { ServerConfig } from './config.js';
+
+/** The name the NATS publisher goes by in `projections`. */
+export const NATS_PUBLISHER = 'natsPublisher';
 
 export type RunningServices = OrderServices & {
   /** The log as every reader sees it: events in their current shape. */
@@ -30,7 +35,7 @@ export type RunningServices = OrderServices & {
 
 /** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
 export async function openServices(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats'>>,
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
@@ -43,7 +48,11 @@ export async function openServices(
   const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }));
   await projections.start();
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
-  const processes = new Processes(db, store, [orderFulfilmentProcess({ store, orders: commands, inventory })]);
+  const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
+  const processes = new Processes(db, store, [
+    orderFulfilmentProcess({ store, orders: commands, inventory }),
+    ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
+  ]);
   processes.start();
 
   return {
@@ -68,6 +77,7 @@ export async function openServices(
     productChanges,
     async close() {
       await processes.stop();
+      await publisher?.close();
       await projections.stop();
       await store.close();
     },

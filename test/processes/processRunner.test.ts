@@ -35,9 +35,10 @@ describe('Processes', () => {
     const definition: ProcessDefinition = {
       name: 'recorder',
       handles: ['Wanted'],
-      async handle(event: StoredEvent) {
-        if (state.failing && event.position === failAt) throw new Error('the downstream service is down');
-        handled.push(event.position);
+      batchSize: 1,
+      async handle([event]: readonly StoredEvent[]) {
+        if (state.failing && event!.position === failAt) throw new Error('the downstream service is down');
+        handled.push(event!.position);
       },
     };
     return { definition, handled, state };

@@ -23,6 +23,18 @@ describe('readConfig', () => {
     });
   });
 
+  it('should publish to NATS only when NATS_URL is set, with the stream and prefix given', () => {
+    expect(readConfig({}).nats).toBeUndefined();
+    expect(readConfig({ NATS_URL: 'nats://127.0.0.1:4222' }).nats).toEqual({
+      url: 'nats://127.0.0.1:4222',
+      stream: 'ORDERSTREAM',
+      subjectPrefix: 'orderstream',
+    });
+    expect(() => readConfig({ NATS_URL: 'http://x', NATS_STREAM: 'a.b', NATS_SUBJECT_PREFIX: 'a..b' })).toThrow(
+      /NATS_URL must look like nats:\/\/host:4222[\s\S]*NATS_STREAM must be[\s\S]*NATS_SUBJECT_PREFIX must be/,
+    );
+  });
+
   it('should list every bad value in one message', () => {
     expect(() => readConfig({ PORT: 'x', ORDERSTREAM_JWT_SECRET: 'short', ORDERSTREAM_SNAPSHOT_EVERY: '0' })).toThrow(
       /PORT must be 0–65535[\s\S]*ORDERSTREAM_SNAPSHOT_EVERY must be[\s\S]*ORDERSTREAM_JWT_SECRET must be at least 32 characters/,

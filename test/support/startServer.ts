@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { type OrderstreamServer, startServer } from '../../src/server/server.js';
-import { DEFAULT_CONFIG } from '../../src/server/config.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../../src/server/config.js';
 import { TEST_AUTH } from './auth.js';
 
 export type TestServer = OrderstreamServer & {
@@ -16,7 +16,7 @@ const openServers = new Set<TestServer>();
 const tempDirectories = new Set<string>();
 
 /** A real server on a free port over a real SQLite file in a temp directory (or the given file). */
-export async function startTestServer(options: { databaseFile?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { databaseFile?: string; config?: Partial<ServerConfig> } = {}): Promise<TestServer> {
   const databaseFile = options.databaseFile ?? join(newTempDirectory(), 'orderstream.db');
   const server = await startServer({
     ...DEFAULT_CONFIG,
@@ -25,6 +25,7 @@ export async function startTestServer(options: { databaseFile?: string } = {}): 
     databaseFile,
     auth: TEST_AUTH,
     developmentTokens: false,
+    ...options.config,
   });
   const testServer: TestServer = {
     ...server,
