@@ -1,23 +1,84 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { eventSchemas } from './application/eventSchemas.js';
 import { ROLES, type Role } from './auth/principal.js';
 import { adminToken } from './cli/adminToken.js';
+import { loadEnvFile } from './cli/envFile.js';
 import { exportLog } from './cli/exportLog.js';
 import { importLog } from './cli/importLog.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
-import { serve } from './cli/serve.js';
+import { formatSeedSummary, seedDatabase } from './cli/seed.js';
+import { formatLogStats, readLogStats } from './cli/stats.js';
 import { printToken } from './cli/token.js';
 import { readConfig } from './server/config.js';
+
+// Before anything reads the environment (the rebuild command's default URL does, below).
+try {
+  loadEnvFile();
+} catch (error) {
+  console.error(`orderstream: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('orderstream')
   .description('An e-commerce order service on event sourcing and CQRS, served as GraphQL.')
-  .showHelpAfterError();
+  .version(version)
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nConfiguration comes from environment variables, and from a .env file in the working directory when\n' +
+      'there is one (the environment wins); .env.example lists every variable with its default.\n' +
+      'The commands that use the event log find it at ORDERSTREAM_DB (default ./data/orderstream.db).',
+  );
 
 program
   .command('serve', { isDefault: true })
-  .description('serve GraphQL over HTTP and WebSocket (PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS)')
-  .action(serve);
+  .description('serve GraphQL over HTTP and WebSocket until SIGTERM or SIGINT (the default command)')
+  .addHelpText('after', '\nReads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_JWT_*, NATS_* and the others in .env.example.')
+  // The default command: anything else on the line would otherwise be "too many arguments for 'serve'".
+  .allowExcessArguments()
+  .action(async (_options: unknown, command: Command) => {
+    if (command.args.length > 0) {
+      program.error(program.args[0] === 'serve' ? `error: serve takes no arguments, got '${command.args[0]}'` : `error: unknown command '${command.args[0]}'`);
+    }
+    // Loaded here: the GraphQL server is most of the CLI's start-up time, and only serve needs it.
+    const { serve } = await import('./cli/serve.js');
+    await serve();
+  });
+
+program
+  .command('seed')
+  .description('fill an empty event log (ORDERSTREAM_DB) with a demo data set through the real commands, with progress')
+  .option('--orders <count>', 'orders to place, 1 to 100,000', parseCount('orders', 100_000), 200)
+  .option('--customers <count>', 'customers placing them, 1 to 10,000 (default: one for every four orders)', parseCount('customers', 10_000))
+  .option('--days <count>', 'the orders are spread over this many days up to now, 1 to 3,650', parseCount('days', 3_650), 30)
+  .option('--seed <number>', 'random seed: the same seed gives the same data set', parseSeed, 1)
+  .addHelpText(
+    'after',
+    '\nProducts with stock, customers, and orders in every status: pending, paid, shipped, cancelled (by the customer,\n' +
+      'refunded by staff, or out of stock: the orderFulfilment process reacts to every order as the server would).\n' +
+      'Then builds the read models. Run it while no server uses the file. Example:\n' +
+      '  ORDERSTREAM_DB=./data/demo.db orderstream seed --orders 500 --seed 7',
+  )
+  .action(async (options: { orders: number; customers?: number; days: number; seed: number }) => {
+    const config = readConfig(process.env);
+    const startedAt = Date.now();
+    const summary = await seedDatabase(config, options);
+    console.log(formatSeedSummary(summary, config.databaseFile, (Date.now() - startedAt) / 1000));
+  });
+
+program
+  .command('stats')
+  .description('show the event log (ORDERSTREAM_DB): events, streams by type, head position, read models, processes, sizes')
+  .option('--json', 'print one JSON object instead, for scripts')
+  .addHelpText('after', '\nRead-only: safe while a server runs on the file. Positions and lag come from the checkpoints; no engine starts.')
+  .action((options: { json?: boolean }) => {
+    const stats = readLogStats(readConfig(process.env).databaseFile);
+    console.log(options.json ? JSON.stringify(stats, null, 2) : formatLogStats(stats));
+  });
 
 program
   .command('rebuild')
@@ -73,6 +134,22 @@ program
 function parseRole(value: string): Role {
   if (!ROLES.includes(value as Role)) throw new InvalidArgumentError(`a role is one of ${ROLES.join(', ')}`);
   return value as Role;
+}
+
+function parseCount(what: string, max: number): (value: string) => number {
+  return (value) => {
+    const count = Number(value);
+    if (!/^\d+$/.test(value) || count < 1 || count > max) {
+      throw new InvalidArgumentError(`the number of ${what} is a whole number from 1 to ${max.toLocaleString('en-US')}`);
+    }
+    return count;
+  };
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed > 0xffff_ffff) throw new InvalidArgumentError('a seed is a whole number from 0 to 4294967295');
+  return seed;
 }
 
 function parsePosition(value: string): number {

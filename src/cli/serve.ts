@@ -2,26 +2,41 @@ import { readConfig } from '../server/config.js';
 import { startServer } from '../server/server.js';
 import { developmentTokens } from './token.js';
 
-/** Starts the server and shuts it down cleanly on SIGINT/SIGTERM; a second signal forces exit. */
+/**
+ * Starts the server and shuts it down cleanly on SIGTERM or SIGINT: it stops accepting
+ * connections, closes WebSockets with 1001, lets HTTP requests and commands in flight finish,
+ * stops the read models and processes at a checkpoint and closes the database, then exits 0 (1 if
+ * the shutdown fails). A second signal exits 1 at once, unfinished.
+ */
 export async function serve(): Promise<void> {
   const config = readConfig(process.env);
   const server = await startServer(config);
-  console.log(`orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), event log ${config.databaseFile}`);
+  server.logger.info(
+    { url: server.url, wsUrl: server.wsUrl, databaseFile: config.databaseFile },
+    `orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), event log ${config.databaseFile}`,
+  );
   if (config.developmentTokens) console.log(await developmentTokens(config));
 
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      server.logger.warn({ signal }, `orderstream: ${signal} received again, exiting before the shutdown finished`);
+      process.exit(1);
+    }
     stopping = true;
-    console.log(`orderstream: ${signal} received, shutting down`);
+    const startedAt = Date.now();
+    server.logger.info({ signal }, `orderstream: ${signal} received, shutting down (send it again to exit at once)`);
     server.close().then(
-      () => process.exit(0),
+      () => {
+        server.logger.info({ durationMs: Date.now() - startedAt }, `orderstream: stopped cleanly in ${Date.now() - startedAt} ms`);
+        process.exit(0);
+      },
       (error: unknown) => {
-        console.error('orderstream: shutdown failed', error);
+        server.logger.error({ err: error }, 'orderstream: shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

@@ -3,14 +3,17 @@ import {
   getOperationAST,
   getVariableValues,
   GraphQLError,
+  type GraphQLFormattedError,
   type GraphQLSchema,
   parse,
   specifiedRules,
   validate,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
+import type { Logger } from '../logging/logger.js';
 import { formatError } from './errors.js';
 import { logInternalErrors } from './internalErrors.js';
+import { logOperation } from './operationLog.js';
 import type { GraphQLLimits } from './limits/index.js';
 import { SubscriptionLimit } from './limits/subscriptionLimit.js';
 
@@ -26,36 +29,83 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/** Where the WebSocket hooks report: the log, and (for metrics) the number of active subscriptions. */
+export type WebSocketObserver = {
+  logger: Logger;
+  /** +1 when a subscription starts running, -1 when it ends. Must not throw. */
+  countSubscription?: (delta: 1 | -1) => void;
+};
+
+/** An operation between subscribe and its end, for its log line. */
+type InFlight = {
+  startedAt: number;
+  name: string | null;
+  type: string | null;
+  correlationId?: string;
+  /** It reached execution (onOperation); before that an error ends it, after that onComplete does. */
+  running: boolean;
+  countedAsSubscription: boolean;
+  errors: GraphQLFormattedError[];
+};
+
 /**
  * graphql-ws hooks that give WebSocket clients the same errors and limits as HTTP clients: parse,
  * validation and variable errors carry codes; documents get Apollo's parse options and validation
  * rules (`limits`), which graphql-ws would otherwise skip; a connection has at most
  * `limits.maxSubscriptionsPerConnection` active subscriptions; every other error passes through
- * formatError, and internal ones are logged with the operation's correlation id.
+ * formatError, and internal ones are logged with the operation's correlation id. Each operation gets
+ * one log line when it ends (see operationLog.ts).
  */
 export function websocketHooks(
   schema: GraphQLSchema,
   limits: GraphQLLimits,
+  observer: WebSocketObserver,
 ): Pick<ServerOptions, 'onSubscribe' | 'onOperation' | 'onNext' | 'onError' | 'onComplete'> {
   // As Apollo runs them: graphql's rules, then ours (depth, aliases, cost; no introspection in production).
   const rules = [...specifiedRules, ...limits.validationRules];
   const subscriptions = new SubscriptionLimit(limits.maxSubscriptionsPerConnection);
-  // The context (and its correlation id) exists only once the operation runs; onError needs it later.
-  const correlationIds = new WeakMap<object, Map<string, string>>();
-  const correlationIdOf = (ctx: object, id: string) => correlationIds.get(ctx)?.get(id);
+  // Per connection, its operations in flight. The context (and its correlation id) exists only once
+  // an operation runs; onError and onComplete need it later.
+  const operations = new WeakMap<object, Map<string, InFlight>>();
+  const inFlight = (ctx: object, id: string) => operations.get(ctx)?.get(id);
+  const end = (ctx: object, id: string, operation: InFlight) => {
+    operations.get(ctx)?.delete(id);
+    if (operation.countedAsSubscription) observer.countSubscription?.(-1);
+    logOperation(observer.logger, {
+      transport: 'ws',
+      operationName: operation.name,
+      operationType: operation.type,
+      errors: operation.errors,
+      durationMs: performance.now() - operation.startedAt,
+      correlationId: operation.correlationId,
+    });
+  };
 
   return {
     onSubscribe(ctx, id, payload) {
+      const tracked: InFlight = {
+        startedAt: performance.now(),
+        name: payload.operationName ?? null,
+        type: null,
+        running: false,
+        countedAsSubscription: false,
+        errors: [],
+      };
+      if (!operations.has(ctx)) operations.set(ctx, new Map());
+      operations.get(ctx)!.set(id, tracked);
+
       let document;
       try {
         document = parse(payload.query, limits.parseOptions);
       } catch (error) {
         return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
       }
+      const operation = getOperationAST(document, payload.operationName);
+      tracked.name = operation?.name?.value ?? tracked.name;
+      tracked.type = operation?.operation ?? null;
       const validationErrors = validate(schema, document, rules);
       if (validationErrors.length > 0) return validationErrors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
 
-      const operation = getOperationAST(document, payload.operationName);
       if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
       const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
       if (variables.errors) return variables.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
@@ -63,6 +113,8 @@ export function websocketHooks(
       if (operation.operation === 'subscription') {
         const refused = subscriptions.start(ctx, id);
         if (refused) return [refused];
+        tracked.countedAsSubscription = true;
+        observer.countSubscription?.(1);
       }
 
       const args: ExecutionArgs = {
@@ -74,24 +126,36 @@ export function websocketHooks(
       return args;
     },
     onOperation(ctx, id, _payload, args) {
+      const tracked = inFlight(ctx, id);
+      if (!tracked) return undefined;
+      tracked.running = true;
       const correlationId = (args.contextValue as { correlationId?: unknown } | undefined)?.correlationId;
-      if (typeof correlationId !== 'string') return undefined;
-      if (!correlationIds.has(ctx)) correlationIds.set(ctx, new Map());
-      correlationIds.get(ctx)!.set(id, correlationId);
+      if (typeof correlationId === 'string') tracked.correlationId = correlationId;
       return undefined;
     },
     onNext(ctx, id, _payload, _args, result) {
       if (!result.errors) return undefined;
-      logInternalErrors(result.errors, correlationIdOf(ctx, id));
-      return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+      const tracked = inFlight(ctx, id);
+      logInternalErrors(observer.logger, result.errors, tracked?.correlationId);
+      const errors = result.errors.map((error) => formatError(error.toJSON(), error));
+      tracked?.errors.push(...errors);
+      return { ...result, errors };
     },
     onError(ctx, id, _payload, errors) {
-      logInternalErrors(errors, correlationIdOf(ctx, id));
-      return errors.map((error) => formatError(error.toJSON(), error));
+      const tracked = inFlight(ctx, id);
+      logInternalErrors(observer.logger, errors, tracked?.correlationId);
+      const formatted = errors.map((error) => formatError(error.toJSON(), error));
+      if (tracked) {
+        tracked.errors.push(...formatted);
+        // Refused before it ran: no onComplete follows.
+        if (!tracked.running) end(ctx, id, tracked);
+      }
+      return formatted;
     },
     onComplete(ctx, id) {
       subscriptions.end(ctx, id);
-      correlationIds.get(ctx)?.delete(id);
+      const tracked = inFlight(ctx, id);
+      if (tracked) end(ctx, id, tracked);
     },
   };
 }

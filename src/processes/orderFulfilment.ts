@@ -23,10 +23,17 @@ type Line = { productId: string; quantity: number };
  * Every command's idempotency key is derived from the triggering event's id, and carries its
  * correlationId with causationId = that event's id.
  */
-export function orderFulfilmentProcess(deps: { store: EventStore; orders: OrderCommands; inventory: InventoryCommands }): ProcessDefinition {
+export function orderFulfilmentProcess(deps: {
+  store: EventStore;
+  orders: OrderCommands;
+  inventory: InventoryCommands;
+  /** The time its commands happen at (ISO 8601); the wall clock unless given (`seed` simulates past days). */
+  clock?: () => string;
+}): ProcessDefinition {
+  const clock = deps.clock ?? (() => new Date().toISOString());
   /** Who sends the commands a trigger causes, and the idempotency key of each step. */
-  const sentBy = (trigger: StoredEvent, step: string, input: object) => ({
-    metadata: { userId: USER_ID, correlationId: trigger.metadata.correlationId, causationId: trigger.eventId },
+  const sentBy = (trigger: StoredEvent, step: string, input: object, now: string) => ({
+    metadata: { userId: USER_ID, correlationId: trigger.metadata.correlationId, causationId: trigger.eventId, occurredAt: now },
     options: {
       idempotency: { key: `${trigger.eventId}:${step}`, fingerprint: commandFingerprint(USER_ID, step, input) },
       maxAttempts: MAX_ATTEMPTS,
@@ -34,8 +41,8 @@ export function orderFulfilmentProcess(deps: { store: EventStore; orders: OrderC
   });
 
   const inventory = (trigger: StoredEvent, step: string, command: InventoryCommand) => {
-    const { now: _now, ...input } = command.data;
-    const { metadata, options } = sentBy(trigger, step, input);
+    const { now, ...input } = command.data;
+    const { metadata, options } = sentBy(trigger, step, input, now);
     return outcomeOf(deps.inventory.execute(command, metadata, options));
   };
 
@@ -45,7 +52,7 @@ export function orderFulfilmentProcess(deps: { store: EventStore; orders: OrderC
   };
 
   const handleEvent = async (event: StoredEvent): Promise<void> => {
-    const now = new Date().toISOString();
+    const now = clock();
     if (event.type === 'OrderPlaced') {
       const { orderId } = event.data as OrderPlaced['data'];
       const reserved: string[] = [];
@@ -61,7 +68,7 @@ export function orderFulfilmentProcess(deps: { store: EventStore; orders: OrderC
         await inventory(event, `release:${productId}`, { type: 'ReleaseReservation', data: { productId, orderId, now } });
       }
       const cancel = { orderId, reason: `out of stock: ${rejected.join(', ')}` };
-      const { metadata, options } = sentBy(event, 'cancel', cancel);
+      const { metadata, options } = sentBy(event, 'cancel', cancel, now);
       await outcomeOf(deps.orders.execute({ type: 'CancelOrder', data: { ...cancel, now } }, metadata, options));
       return;
     }

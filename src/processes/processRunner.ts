@@ -1,5 +1,6 @@
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
+import type { Logger } from '../logging/logger.js';
 import { failureAt, type ProjectionFailure } from '../projections/failure.js';
 import type { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
@@ -34,6 +35,7 @@ export class ProcessRunner {
     private readonly definition: ProcessDefinition,
     private readonly store: EventStore,
     private readonly checkpoints: ProcessCheckpoints,
+    private readonly logger: Logger,
   ) {
     this.checkpoint = checkpoints.get(definition.name);
   }
@@ -168,7 +170,7 @@ export class ProcessRunner {
 
   /** Stops at the event; a process with a backoff tries again by itself (doubling the wait). */
   private fail(event: Pick<StoredEvent, 'position' | 'eventId' | 'type'>, error: unknown): void {
-    this.failure = failureAt(`Process ${this.name}`, { ...event, eventType: event.type }, error);
+    this.failure = failureAt(this.logger, `Process ${this.name}`, { ...event, eventType: event.type }, error);
     const backoff = this.definition.retryBackoff;
     if (!backoff || this.stopped) return;
     this.backoffMs = Math.min(backoff.maxMs, this.backoffMs === undefined ? backoff.initialMs : this.backoffMs * 2);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EventStore } from '../eventstore/eventStore.js';
+import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { ProjectionNotFoundError, ProjectionStateError } from '../projections/engine.js';
 import { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
@@ -10,9 +11,16 @@ export class Processes {
   private readonly runners: Map<string, ProcessRunner>;
   private pollTimer: NodeJS.Timeout | undefined;
 
-  constructor(db: Database.Database, store: EventStore, definitions: readonly ProcessDefinition[], private readonly pollIntervalMs = 500) {
+  constructor(
+    db: Database.Database,
+    store: EventStore,
+    definitions: readonly ProcessDefinition[],
+    private readonly pollIntervalMs = 500,
+    /** Where failures are logged; a fallback logger on stderr when absent. */
+    private readonly logger: Logger = fallbackLogger(),
+  ) {
     const checkpoints = new ProcessCheckpoints(db);
-    this.runners = new Map(definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints)]));
+    this.runners = new Map(definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints, logger)]));
   }
 
   start(): void {
@@ -29,7 +37,9 @@ export class Processes {
   /** Looks for new events now. */
   poke(): void {
     for (const runner of this.runners.values()) {
-      runner.catchUp().catch((error: unknown) => console.error(`Process ${runner.name}:`, error));
+      runner
+        .catchUp()
+        .catch((error: unknown) => this.logger.error({ err: error, process: runner.name }, `Process ${runner.name}: catching up failed`));
     }
   }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
+import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { Generations } from './generations.js';
 import type { ProjectionDefinition } from './projection.js';
 import { type ProjectionFailure, ProjectionRunner } from './runner.js';
@@ -63,6 +64,8 @@ export type EngineOptions = {
   pollIntervalMs?: number;
   batchSize?: number;
   rebuildBatchSize?: number;
+  /** Where failures are logged; a fallback logger on stderr when absent. */
+  logger?: Logger;
 };
 
 /**
@@ -76,6 +79,7 @@ export class ProjectionEngine {
   private waiters: { position: number; include: readonly string[]; resolve: () => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly logger: Logger;
 
   constructor(
     private readonly db: Database.Database,
@@ -84,6 +88,7 @@ export class ProjectionEngine {
     private readonly options: EngineOptions = {},
   ) {
     this.generations = new Generations(db);
+    this.logger = options.logger ?? fallbackLogger();
   }
 
   /** Catches up the projections that were live; new or changed ones build in the background. */
@@ -110,7 +115,8 @@ export class ProjectionEngine {
       slot.live.catchUp().then(
         // A runner that just failed no longer holds back read-your-writes.
         () => this.settleWaiters(),
-        (error: unknown) => console.error(`Projection ${slot.definition.name}:`, error),
+        (error: unknown) =>
+          this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: catching up failed`),
       );
     }
   }
@@ -257,7 +263,7 @@ export class ProjectionEngine {
       slot.live = this.liveRunner(slot.definition, slot.live.generation, slot.live.position);
       slot.building = false;
     } catch (error) {
-      console.error(`Projection ${slot.definition.name}: build interrupted`, error);
+      this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: build interrupted`);
       return;
     } finally {
       this.settleWaiters();
@@ -294,7 +300,7 @@ export class ProjectionEngine {
     position: number,
     options: ConstructorParameters<typeof ProjectionRunner>[6],
   ): ProjectionRunner<any> {
-    return new ProjectionRunner(this.db, this.store, definition, generation, this.generations, position, options);
+    return new ProjectionRunner(this.db, this.store, definition, generation, this.generations, position, { ...options, logger: this.logger });
   }
 
   private settleWaiters(): void {

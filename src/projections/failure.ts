@@ -1,3 +1,5 @@
+import type { Logger } from '../logging/logger.js';
+
 /** Why a projection or process stopped: the event it could not handle. */
 export type ProjectionFailure = {
   position: number;
@@ -9,11 +11,15 @@ export type ProjectionFailure = {
 
 /** Records and logs the stop of `consumer` (e.g. "Projection orderView") at an event. */
 export function failureAt(
+  logger: Logger,
   consumer: string,
   event: { position: number; eventId: string; eventType: string },
   error: unknown,
 ): ProjectionFailure {
-  console.error(`${consumer} stopped at event ${event.position} (${event.eventType}):`, error);
+  logger.error(
+    { err: error, consumer, position: event.position, eventId: event.eventId, eventType: event.eventType },
+    `${consumer} stopped at event ${event.position} (${event.eventType})`,
+  );
   return {
     position: event.position,
     eventId: event.eventId,

@@ -3,6 +3,7 @@ import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { toStorageError } from '../eventstore/sqlite/storageErrors.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
+import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { type Generations, tableNames } from './generations.js';
 import { failureAt, type ProjectionFailure } from './failure.js';
 import type { ProjectionDefinition, ProjectionWriter } from './projection.js';
@@ -16,6 +17,8 @@ export type RunnerOptions<Change> = {
   announce: boolean;
   /** Called after each committed batch with its last position and its changes. */
   onCommitted?: (position: number, changes: Change[]) => void;
+  /** Where a stop at an event is logged; a fallback logger on stderr when absent. */
+  logger?: Logger;
 };
 
 /**
@@ -63,6 +66,10 @@ export class ProjectionRunner<Change> {
 
   get name(): string {
     return this.definition.name;
+  }
+
+  private get logger(): Logger {
+    return this.options.logger ?? fallbackLogger();
   }
 
   /** The position of the last event applied. */
@@ -141,7 +148,7 @@ export class ProjectionRunner<Change> {
   }
 
   private stop(event: { position: number; eventId: string; eventType: string }, error: unknown): void {
-    this.failed = failureAt(`Projection ${this.name}`, event, error);
+    this.failed = failureAt(this.logger, `Projection ${this.name}`, event, error);
   }
 
   private applyAll(events: StoredEvent[]): void {
@@ -168,7 +175,7 @@ export class ProjectionRunner<Change> {
     try {
       this.options.onCommitted?.(this.checkpoint, changes);
     } catch (error) {
-      console.error(`Projection ${this.name}: announcing changes failed`, error);
+      this.logger.error({ err: error, projection: this.name }, `Projection ${this.name}: announcing changes failed`);
     }
   }
 }

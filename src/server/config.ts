@@ -1,5 +1,7 @@
+import { createPublicKey } from 'node:crypto';
 import type { TokenConfig } from '../auth/tokens.js';
 import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
+import { LOG_LEVELS, type LogLevel, type LogOptions } from '../logging/logger.js';
 
 /**
  * Signs and checks tokens when no secret is configured outside production, so `npm start` works at
@@ -23,6 +25,10 @@ export type ServerConfig = {
   developmentTokens: boolean;
   /** Publish the log to NATS JetStream; off (undefined) unless NATS_URL is set. */
   nats?: NatsConfig;
+  /** LOG_LEVEL and LOG_FORMAT; tests set `level: 'silent'`, or a `destination` to read the lines. */
+  log: LogOptions;
+  /** /readyz answers 503 while a read model or process is more than this many events behind the log. */
+  readyMaxLagEvents: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -34,13 +40,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   production: false,
   auth: { secret: DEVELOPMENT_JWT_SECRET, issuer: 'orderstream', audience: 'orderstream' },
   developmentTokens: true,
+  log: { level: 'info', format: 'json' },
+  readyMaxLagEvents: 1000,
 };
 
 const MIN_SECRET_LENGTH = 32;
 
 /**
  * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, NODE_ENV,
- * the ORDERSTREAM_JWT_* and the NATS_* variables; throws one message listing every bad value.
+ * the ORDERSTREAM_JWT_* and the NATS_* variables, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
+ * throws one message listing every bad value.
  */
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const problems: string[] = [];
@@ -63,6 +72,13 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
     problems.push(`ORDERSTREAM_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   }
+  if (publicKeyPem !== undefined) {
+    try {
+      createPublicKey(publicKeyPem);
+    } catch (error) {
+      problems.push(`ORDERSTREAM_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY----- …): ${(error as Error).message}`);
+    }
+  }
   if (production && secret === undefined && publicKeyPem === undefined) {
     problems.push('NODE_ENV=production needs ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY to check tokens');
   }
@@ -73,6 +89,18 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (env.NATS_STREAM && !/^[A-Za-z0-9_-]{1,64}$/.test(env.NATS_STREAM)) problems.push('NATS_STREAM must be 1–64 letters, digits, _ or -');
   if (env.NATS_SUBJECT_PREFIX && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(env.NATS_SUBJECT_PREFIX)) {
     problems.push('NATS_SUBJECT_PREFIX must be subject tokens (letters, digits, _ or -) separated by dots');
+  }
+  const logLevel = (env.LOG_LEVEL || DEFAULT_CONFIG.log.level).toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  // Readable lines for a person at a terminal during development; JSON lines for anything else.
+  const logFormat = (env.LOG_FORMAT || (!production && process.stdout.isTTY ? 'pretty' : 'json')).toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
+  const readyMaxLagEvents =
+    env.ORDERSTREAM_READY_MAX_LAG === undefined || env.ORDERSTREAM_READY_MAX_LAG === ''
+      ? DEFAULT_CONFIG.readyMaxLagEvents
+      : Number(env.ORDERSTREAM_READY_MAX_LAG);
+  if (!Number.isSafeInteger(readyMaxLagEvents) || readyMaxLagEvents < 0) {
+    problems.push(`ORDERSTREAM_READY_MAX_LAG must be a whole number of events, 0 or more, got "${env.ORDERSTREAM_READY_MAX_LAG}"`);
   }
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
@@ -92,5 +120,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     nats: env.NATS_URL
       ? { url: env.NATS_URL, stream: env.NATS_STREAM || 'ORDERSTREAM', subjectPrefix: env.NATS_SUBJECT_PREFIX || 'orderstream' }
       : undefined,
+    log: { level: logLevel as LogLevel, format: logFormat as LogOptions['format'] },
+    readyMaxLagEvents,
   };
 }

@@ -14,12 +14,16 @@ import type { Caller } from '../auth/access.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { internalErrorLogging } from '../graphql/internalErrors.js';
+import { operationLogging } from '../graphql/operationLog.js';
 import { graphqlLimits } from '../graphql/limits/index.js';
 import { websocketHooks } from '../graphql/websocketHooks.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { type ConnectionExtra, httpCaller, websocketAuthentication } from './authentication.js';
 import type { ServerConfig } from './config.js';
+import { healthRoutes } from './health.js';
+import { ServerMetrics } from './metrics.js';
 import { requestBodyErrors } from './requestBody.js';
-import { openServices, type RunningServices } from './services.js';
+import { NATS_PUBLISHER, openServices, type RunningServices } from './services.js';
 
 const GRAPHQL_PATH = '/graphql';
 /** The largest HTTP request body and the largest WebSocket message (ws closes the socket with 1009). */
@@ -35,6 +39,8 @@ export type OrderstreamServer = {
   wsUrl: string;
   port: number;
   services: RunningServices;
+  /** The server's logger (config.log): JSON lines, or pretty ones in development. */
+  logger: Logger;
   /** Stops accepting, closes WebSockets (1001), drains HTTP, then closes the database. */
   close(): Promise<void>;
 };
@@ -42,7 +48,9 @@ export type OrderstreamServer = {
 /** HTTP (Apollo) and WebSocket (graphql-ws) on one port and path, over one set of services. */
 export async function startServer(config: ServerConfig): Promise<OrderstreamServer> {
   const verifier = new TokenVerifier(config.auth);
-  const services = await openServices(config);
+  const logger = createLogger(config.log);
+  const metrics = new ServerMetrics();
+  const services = await openServices(config, { logger, observeCommand: metrics.observeCommand });
   const schema = await buildSchema();
   // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.
   const limits = graphqlLimits(config);
@@ -50,6 +58,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
+  metrics.watchWebSockets(wsServer);
   const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -61,7 +70,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
         ),
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       ...websocketAuthentication(verifier),
-      ...websocketHooks(schema, limits),
+      ...websocketHooks(schema, limits, { logger, countSubscription: metrics.countSubscription }),
     },
     wsServer,
   );
@@ -79,7 +88,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     // We drain and close ourselves (see close below); Apollo's handlers would re-raise the signal first.
     stopOnTerminationSignals: false,
     plugins: [
-      internalErrorLogging(),
+      internalErrorLogging(logger),
+      operationLogging(logger),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
@@ -90,6 +100,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`orderstream is running. POST GraphQL to ${GRAPHQL_PATH}; subscribe with graphql-ws on the same path.\n`);
   });
+  // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.
+  app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: MAX_MESSAGE_BYTES }),
@@ -108,6 +120,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
     port,
     services,
+    logger,
     async close() {
       await apollo.stop();
       await services.close();

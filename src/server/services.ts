@@ -1,3 +1,4 @@
+import type { CommandObserver } from '../application/aggregateCommands.js';
 import { eventSchemas } from '../application/eventSchemas.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
@@ -8,6 +9,8 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
+import { probeWritable, type WriteProbeResult } from '../eventstore/sqlite/writeProbe.js';
+import type { Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../projections/changeFeed.js';
 import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
@@ -30,29 +33,37 @@ export const NATS_PUBLISHER = 'natsPublisher';
 export type RunningServices = OrderServices & {
   /** The log as every reader sees it: events in their current shape. */
   store: EventStore;
+  /** Whether the database takes writes now, waiting at most `timeoutMs` for another writer's lock (readiness). */
+  probeWritable(timeoutMs?: number): WriteProbeResult;
   close(): Promise<void>;
 };
+
+/** Where the services report: failures to `logger`, every command to `observeCommand` (metrics). */
+export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver };
 
 /** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
 export async function openServices(
   config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats'>>,
+  observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
   const snapshotStore = new SqliteSnapshotStore(db);
   const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
-  const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION));
-  const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION));
+  const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION), observers.observeCommand);
+  const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION), observers.observeCommand);
   const orderChanges = new ChangeFeed<OrderViewChange>();
   const productChanges = new ChangeFeed<ProductViewChange>();
-  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }));
+  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }), {
+    logger: observers.logger,
+  });
   await projections.start();
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
   const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
   const processes = new Processes(db, store, [
     orderFulfilmentProcess({ store, orders: commands, inventory }),
     ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
-  ]);
+  ], undefined, observers.logger);
   processes.start();
 
   return {
@@ -75,7 +86,10 @@ export async function openServices(
     eventLog: store,
     orderChanges,
     productChanges,
+    probeWritable: (timeoutMs) => probeWritable(db, timeoutMs),
     async close() {
+      // Commands already running (a mutation over a WebSocket that just closed) finish before the log closes.
+      await Promise.all([commands.settle(), inventory.settle()]);
       await processes.stop();
       await publisher?.close();
       await projections.stop();

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { GraphQLFormattedError } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/server/config.js';
 import { type OrderstreamServer, startServer } from '../../src/server/server.js';
 import { ADMIN, bearer, TEST_AUTH } from '../support/auth.js';
+import { LEVEL, logCapture } from '../support/logCapture.js';
 import { referenceOrder } from '../support/orders.js';
 import { RawGraphQLSocket } from '../support/rawSocket.js';
 import { newTempDirectory, startTestServer, type TestServer } from '../support/startServer.js';
@@ -45,6 +46,7 @@ describe('Order service in production (NODE_ENV=production)', () => {
       auth: TEST_AUTH,
       developmentTokens: false,
       production: true,
+      log: { level: 'silent', format: 'json' },
     });
   });
   afterAll(() => server.close());
@@ -94,10 +96,10 @@ describe('Order service outside production', () => {
 
 describe('Order service when storage fails under a query', () => {
   let server: TestServer;
-  let consoleError: MockInstance<typeof console.error>;
+  const log = logCapture();
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ config: { log: { level: 'info', format: 'json', destination: log.destination } } });
     const { status } = await postJson(server.url, {
       query: 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
       variables: { input: referenceOrder() },
@@ -109,7 +111,7 @@ describe('Order service when storage fails under a query', () => {
     db.close();
   });
   afterAll(() => server.dispose());
-  afterEach(() => consoleError?.mockRestore());
+  beforeEach(() => void log.lines.splice(0));
 
   const customerQuery = { query: '{ customer(id: "cust-1") { id orderCount } }' };
 
@@ -121,35 +123,33 @@ describe('Order service when storage fails under a query', () => {
   }
 
   function expectLoggedWith(correlationId: string): void {
-    const logged = consoleError.mock.calls.find(([message]) => String(message).includes(`correlation id ${correlationId}`));
-    expect(logged, JSON.stringify(consoleError.mock.calls.map(([message]) => message))).toBeDefined();
-    expect(String(logged![0])).toBe(`Internal error at customer (correlation id ${correlationId}):`);
-    expect(String(logged![1])).toMatch(/no such table: customer_summaries/);
-    expect((logged![1] as Error).stack).toBeTruthy();
+    const logged = log.lines.find((line) => line.level === LEVEL.error && line.correlationId === correlationId);
+    expect(logged, JSON.stringify(log.lines)).toBeDefined();
+    expect(logged!.msg).toBe(`Internal error at customer (correlation id ${correlationId})`);
+    const err = logged!.err as { message: string; stack: string };
+    expect(err.message).toMatch(/no such table: customer_summaries/);
+    expect(err.stack).toBeTruthy();
   }
 
   it('should mask the error over HTTP and log it with the correlation id', async () => {
-    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { body } = await postJson(server.url, customerQuery, { 'x-correlation-id': 'broken-http-1' });
     expectMasked(body);
     expectLoggedWith('broken-http-1');
   });
 
   it('should mask the error over WebSocket and log it with the correlation id', async () => {
-    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
     const response = await overWebSocket(server.wsUrl, customerQuery, { correlationId: 'broken-ws-1' });
     expectMasked(response);
     expectLoggedWith('broken-ws-1');
   });
 
   it('should log no client error', async () => {
-    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
     const badInput = {
       query: 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
       variables: { input: referenceOrder({ customerId: 'cust 1' }) },
     };
     expect((await postJson(server.url, badInput)).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect((await overWebSocket(server.wsUrl, badInput)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(consoleError).not.toHaveBeenCalled();
+    expect(log.lines.filter((line) => line.level >= LEVEL.error)).toEqual([]);
   });
 });

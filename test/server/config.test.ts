@@ -40,4 +40,18 @@ describe('readConfig', () => {
       /PORT must be 0–65535[\s\S]*ORDERSTREAM_SNAPSHOT_EVERY must be[\s\S]*ORDERSTREAM_JWT_SECRET must be at least 32 characters/,
     );
   });
+
+  it('should read the log settings and the readiness bound, and refuse bad ones', () => {
+    expect(readConfig({ NODE_ENV: 'production', ORDERSTREAM_JWT_SECRET: 'x'.repeat(32) })).toMatchObject({
+      log: { level: 'info', format: 'json' },
+      readyMaxLagEvents: 1000,
+    });
+    expect(readConfig({ LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'pretty', ORDERSTREAM_READY_MAX_LAG: '50' })).toMatchObject({
+      log: { level: 'debug', format: 'pretty' },
+      readyMaxLagEvents: 50,
+    });
+    expect(() => readConfig({ LOG_LEVEL: 'loud', LOG_FORMAT: 'xml', ORDERSTREAM_READY_MAX_LAG: '-1' })).toThrow(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent[\s\S]*LOG_FORMAT must be json or pretty[\s\S]*ORDERSTREAM_READY_MAX_LAG must be/,
+    );
+  });
 });

@@ -25,6 +25,8 @@ export async function startTestServer(options: { databaseFile?: string; config?:
     databaseFile,
     auth: TEST_AUTH,
     developmentTokens: false,
+    // Quiet unless a test asks: pass `log: { …, destination }` to read the lines.
+    log: { level: 'silent', format: 'json' },
     ...options.config,
   });
   const testServer: TestServer = {

@@ -25,3 +25,11 @@ export function openDatabase(file: string, options: SqliteOptions = {}): Databas
   createEventsSchema(db);
   return db;
 }
+
+/**
+ * Opens an existing log read-only, for looking (`stats`): never creates the file or a table, never
+ * writes, and works beside a server writing to the same file (WAL). Throws when there is no file.
+ */
+export function openDatabaseReadOnly(file: string, options: Pick<SqliteOptions, 'busyTimeoutMs'> = {}): Database.Database {
+  return new Database(file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+}

@@ -1,0 +1,38 @@
+# orderstream: the GraphQL server (HTTP and WebSocket on port 4000) over an SQLite file in /data.
+#   docker build -t orderstream .
+#   docker run -p 4000:4000 -v orderstream-data:/data -e ORDERSTREAM_JWT_SECRET=<32+ characters> orderstream
+# compose.yaml does the same with a named volume; see the README's "Container" section.
+
+FROM node:20-slim AS dependencies
+WORKDIR /app
+# better-sqlite3 downloads a prebuilt binary when one fits this Node and platform; these build it otherwise.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+# Runtime dependencies only: tsx is one of them and runs the TypeScript sources, so there is no build step.
+RUN npm ci --omit=dev && npm cache clean --force
+
+FROM node:20-slim
+ENV NODE_ENV=production \
+    ORDERSTREAM_DB=/data/orderstream.db \
+    PORT=4000 \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+# The event log lives in the volume, owned by the unprivileged user the server runs as.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 4000
+# The slim image has no curl: Node's fetch asks /healthz.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node is PID 1, with no npm or tsx process in between, so SIGTERM (docker stop) reaches the server's
+# graceful shutdown; a second signal forces exit.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "bin/orderstream.js"]
+CMD ["serve"]

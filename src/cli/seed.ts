@@ -1,0 +1,219 @@
+import { eventSchemas } from '../application/eventSchemas.js';
+import type { CommandMetadata } from '../application/handleCommand.js';
+import { InventoryCommands } from '../application/inventoryCommands.js';
+import { OrderCommands } from '../application/orderCommands.js';
+import { PRODUCT_STATE_SCHEMA_VERSION } from '../domain/inventory/index.js';
+import { formatAmountMinor } from '../domain/money.js';
+import { ORDER_STATE_SCHEMA_VERSION, type OrderPlaced, orderStreamId } from '../domain/order/index.js';
+import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
+import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
+import { fallbackLogger } from '../logging/logger.js';
+import { ORDER_FULFILMENT, orderFulfilmentProcess } from '../processes/orderFulfilment.js';
+import { ProcessCheckpoints } from '../processes/processCheckpoints.js';
+import { ProcessRunner } from '../processes/processRunner.js';
+import { projectionDefinitions } from '../projections/definitions.js';
+import { ProjectionEngine } from '../projections/engine.js';
+import type { ServerConfig } from '../server/config.js';
+import { progressReporter } from './progressBar.js';
+import { planSeed, type SeedAction, type SeedOptions } from './seedPlan.js';
+
+type Status = 'pending' | 'paid' | 'shipped' | 'cancelled';
+
+export type SeedSummary = {
+  orders: number;
+  customers: number;
+  products: number;
+  byStatus: Record<Status, number>;
+  /** Cancelled by the order process because a product ran out. */
+  outOfStock: number;
+  events: number;
+  /** Exact amounts in cents, per currency. */
+  paymentsMinor: Record<string, number>;
+  refundsMinor: Record<string, number>;
+};
+
+/**
+ * Fills an empty event log with the demo data set of `options` (see seedPlan.ts) through the real
+ * command path: the application's order and inventory commands, each with a user, a correlation id
+ * per order and the planned time, and the orderFulfilment process reacting to every order as the
+ * server would (reservations, releases, commits, out-of-stock cancellations), with its checkpoint
+ * saved, so a server started later has nothing left to do. Then builds the read models. Refuses a
+ * log that holds events. Run it while no server uses the file. Progress on stderr; returns the
+ * summary.
+ */
+export async function seedDatabase(
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery'>,
+  options: SeedOptions,
+): Promise<SeedSummary> {
+  const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
+  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
+  try {
+    const existing = await store.headPosition();
+    if (existing > 0) {
+      throw new Error(
+        `${config.databaseFile} holds ${existing.toLocaleString('en-US')} events already; seed fills an empty log ` +
+          '(point ORDERSTREAM_DB at a new file)',
+      );
+    }
+    const snapshotStore = new SqliteSnapshotStore(db);
+    const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
+    const orders = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION));
+    const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION));
+    // The simulated time: the action's, for the process's reactions as for the action itself.
+    let now = '';
+    const fulfilment = new ProcessRunner(
+      orderFulfilmentProcess({ store, orders, inventory, clock: () => now }),
+      store,
+      new ProcessCheckpoints(db),
+      fallbackLogger(),
+    );
+
+    const plan = planSeed(options, Math.floor(Date.now() / 1000) * 1000);
+    const status = new Map<string, Status>();
+    const totals = new Map<string, { totalMinor: number; currency: string }>();
+    const summary: SeedSummary = {
+      orders: options.orders,
+      customers: plan.customerIds.length,
+      products: plan.productIds.length,
+      byStatus: { pending: 0, paid: 0, shipped: 0, cancelled: 0 },
+      outOfStock: 0,
+      events: 0,
+      paymentsMinor: {},
+      refundsMinor: {},
+    };
+    const add = (sums: Record<string, number>, currency: string, amountMinor: number) => (sums[currency] = (sums[currency] ?? 0) + amountMinor);
+
+    const run = async (action: SeedAction): Promise<void> => {
+      now = new Date(action.at).toISOString();
+      const as = (userId: string, correlationId: string): CommandMetadata => ({ userId, correlationId, occurredAt: now });
+      switch (action.kind) {
+        case 'addProduct': {
+          const { productId, name, quantity } = action;
+          await inventory.execute({ type: 'AddProduct', data: { productId, name, quantity, now } }, as('staff', `seed-product-${productId}`));
+          return;
+        }
+        case 'restock': {
+          const { productId, quantity } = action;
+          await inventory.execute({ type: 'Restock', data: { productId, quantity, now } }, as('staff', `seed-restock-${productId}-${action.at}`));
+          return;
+        }
+        case 'place': {
+          const { orderId, customerId, currency, items } = action;
+          const result = await orders.execute(
+            { type: 'PlaceOrder', data: { orderId, customerId, currency, items, now } },
+            as(`user-${customerId}`, `seed-${orderId}`),
+          );
+          totals.set(orderId, { totalMinor: (result.events[0] as OrderPlaced).data.totalMinor, currency });
+          status.set(orderId, 'pending');
+          // The order process reserves its stock now, as a running server would, or cancels it.
+          await catchUp();
+          const events = await store.readStream(orderStreamId(orderId));
+          if (events.some((event) => event.type === 'OrderCancelled')) {
+            status.set(orderId, 'cancelled');
+            summary.outOfStock += 1;
+          }
+          return;
+        }
+        case 'pay': {
+          if (status.get(action.orderId) !== 'pending') return; // cancelled for lack of stock
+          const { orderId, paymentId, method } = action;
+          const { totalMinor, currency } = totals.get(orderId)!;
+          await orders.execute(
+            { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor: totalMinor, method, now } },
+            as(`user-${action.customerId}`, `seed-${orderId}`),
+          );
+          add(summary.paymentsMinor, currency, totalMinor);
+          status.set(orderId, 'paid');
+          return;
+        }
+        case 'ship': {
+          if (status.get(action.orderId) !== 'paid') return;
+          const { orderId, trackingNumber, carrier, estimatedDelivery } = action;
+          await orders.execute({ type: 'ShipOrder', data: { orderId, trackingNumber, carrier, estimatedDelivery, now } }, as('staff', `seed-${orderId}`));
+          status.set(orderId, 'shipped');
+          return catchUp();
+        }
+        case 'cancel': {
+          const before = status.get(action.orderId);
+          if (before !== 'pending' && before !== 'paid') return;
+          const { orderId, reason } = action;
+          const userId = action.by === 'customer' ? `user-${action.customerId}` : 'staff';
+          await orders.execute({ type: 'CancelOrder', data: { orderId, reason, now } }, as(userId, `seed-${orderId}`));
+          if (before === 'paid') add(summary.refundsMinor, totals.get(orderId)!.currency, totals.get(orderId)!.totalMinor);
+          status.set(orderId, 'cancelled');
+          return catchUp();
+        }
+        default: {
+          const _exhaustive: never = action;
+          throw new Error(`Unknown seed action ${JSON.stringify(_exhaustive)}`);
+        }
+      }
+    };
+    const catchUp = async (): Promise<void> => {
+      await fulfilment.catchUp();
+      if (fulfilment.failed) {
+        const { lastError } = await fulfilment.status();
+        throw new Error(`The ${ORDER_FULFILMENT} process stopped at event ${lastError?.position}: ${lastError?.message}`);
+      }
+    };
+
+    console.error(
+      `Seeding ${config.databaseFile}: ${options.orders.toLocaleString('en-US')} orders of ${summary.customers} customers ` +
+        `over ${options.days ?? 30} days (seed ${options.seed})`,
+    );
+    const progress = progressReporter(process.stderr, 'commands');
+    for (const [index, action] of plan.actions.entries()) {
+      await run(action);
+      progress.update(index + 1, plan.actions.length);
+    }
+    await catchUp(); // past the last events, which it does not react to
+    progress.finish(plan.actions.length, plan.actions.length);
+    for (const final of status.values()) summary.byStatus[final] += 1;
+    summary.events = await store.headPosition();
+
+    // The read models, so queries answer at once when a server starts on the file.
+    const engine = new ProjectionEngine(db, store, projectionDefinitions());
+    try {
+      await engine.start();
+      const statuses = await engine.status();
+      await engine.waitFor(summary.events, statuses.map((projection) => projection.name));
+      const failed = (await engine.status()).filter((projection) => projection.state === 'FAILED');
+      if (failed.length > 0) throw new Error(`Read models failed: ${failed.map((projection) => `${projection.name}: ${projection.lastError?.message}`).join('; ')}`);
+    } finally {
+      await engine.stop();
+    }
+    return summary;
+  } finally {
+    await store.close();
+  }
+}
+
+/** "Seeded 200 orders …": one line for people. */
+export function formatSeedSummary(summary: SeedSummary, databaseFile: string, seconds: number): string {
+  const { byStatus } = summary;
+  const amounts = (sums: Record<string, number>) =>
+    Object.keys(sums).length === 0
+      ? 'none'
+      : Object.entries(sums)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([currency, amountMinor]) => `${currency} ${groupThousands(formatAmountMinor(amountMinor))}`)
+          .join(', ');
+  return (
+    `Seeded ${databaseFile}: ${count(summary.orders)} orders of ${count(summary.customers)} customers, ${count(summary.products)} products; ` +
+    `${count(byStatus.pending)} pending, ${count(byStatus.paid)} paid, ${count(byStatus.shipped)} shipped, ` +
+    `${count(byStatus.cancelled)} cancelled (${count(summary.outOfStock)} out of stock); ${count(summary.events)} events; ` +
+    `payments ${amounts(summary.paymentsMinor)}, refunds ${amounts(summary.refundsMinor)}; in ${seconds.toFixed(1)} s`
+  );
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "12345.67" → "12,345.67", on the digits (never through a float). */
+function groupThousands(amount: string): string {
+  const [whole, fraction] = amount.split('.');
+  return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+}
