@@ -1,15 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
+import { CLIENT_ERROR_CODES } from '../application/errorCodes.js';
 
 /** Codes a client may act on; anything else is masked as INTERNAL_SERVER_ERROR. */
-const CLIENT_CODES = new Set([
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'FAILED_PRECONDITION',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'SERVICE_UNAVAILABLE',
+const CLIENT_CODES: ReadonlySet<string> = new Set([
+  ...CLIENT_ERROR_CODES,
   // Apollo's own, for documents it cannot run.
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 import type { Logger } from '../logging/logger.js';
@@ -20,7 +21,8 @@ const READ_BATCH_SIZE = 200;
  * Feeds one process from the log, one event at a time, saving the checkpoint after each. A crash
  * between a command and the checkpoint hands that event to the process again: its commands carry
  * idempotency keys, so they answer as before and append nothing. An unexpected error stops the
- * process at that event until `retry`; nothing is skipped.
+ * process at that event until `retry`; nothing is skipped. A storage fault (StorageUnavailableError)
+ * does not stop it: `catchUp` rejects with it, and the next one resumes from the checkpoint.
  */
 export class ProcessRunner {
   private checkpoint: number;
@@ -111,6 +113,8 @@ export class ProcessRunner {
       try {
         await this.definition.handle(group);
       } catch (error) {
+        // A storage fault (read-only, full, locked) is no bug of the process: the next poll tries again.
+        if (error instanceof StorageUnavailableError) throw error;
         this.fail(group[0]!, error);
         this.save(doneBeforeGroup);
         return false;

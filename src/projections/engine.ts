@@ -76,7 +76,7 @@ export type EngineOptions = {
 export class ProjectionEngine {
   private readonly slots = new Map<string, Slot>();
   private readonly generations: Generations;
-  private waiters: { position: number; include: readonly string[]; resolve: () => void }[] = [];
+  private waiters: { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly logger: Logger;
@@ -115,8 +115,11 @@ export class ProjectionEngine {
       slot.live.catchUp().then(
         // A runner that just failed no longer holds back read-your-writes.
         () => this.settleWaiters(),
-        (error: unknown) =>
-          this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: catching up failed`),
+        (error: unknown) => {
+          this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: catching up failed`);
+          // A storage fault: the next poll tries again, but no mutation waits for it meanwhile.
+          this.rejectWaitersFor(slot, error);
+        },
       );
     }
   }
@@ -124,10 +127,12 @@ export class ProjectionEngine {
   /**
    * Resolves once every live projection, and each one named in `include` unless it failed, has
    * applied the log up to `position` (read-your-writes). Projections still building are not waited
-   * for unless named: a first build of a long log would hold every mutation.
+   * for unless named: a first build of a long log would hold every mutation. Rejects with
+   * ReadModelUnavailableError (SERVICE_UNAVAILABLE) when one it waits for cannot catch up (a storage
+   * fault: full, read-only, locked), rather than wait for the storage to recover.
    */
   waitFor(position: number, include: readonly string[] = []): Promise<void> {
-    const reached = new Promise<void>((resolve) => this.waiters.push({ position, include, resolve }));
+    const reached = new Promise<void>((resolve, reject) => this.waiters.push({ position, include, resolve, reject }));
     this.settleWaiters();
     this.poke();
     return reached;
@@ -311,12 +316,30 @@ export class ProjectionEngine {
   }
 
   private reached(position: number, include: readonly string[]): boolean {
-    return [...this.slots.values()].every(
-      (slot) =>
-        slot.live.failure ||
-        (slot.building && !include.includes(slot.definition.name)) ||
-        slot.live.position >= position,
+    return [...this.slots.values()].every((slot) => this.slotReached(slot, position, include));
+  }
+
+  private slotReached(slot: Slot, position: number, include: readonly string[]): boolean {
+    return Boolean(
+      slot.live.failure || (slot.building && !include.includes(slot.definition.name)) || slot.live.position >= position,
     );
+  }
+
+  private rejectWaitersFor(slot: Slot, error: unknown): void {
+    const stuck = this.waiters.filter((waiter) => !this.slotReached(slot, waiter.position, waiter.include));
+    if (stuck.length === 0) return;
+    this.waiters = this.waiters.filter((waiter) => !stuck.includes(waiter));
+    const name = slot.definition.name;
+    const cause = error instanceof Error ? error.message : String(error);
+    for (const waiter of stuck) {
+      waiter.reject(
+        new ReadModelUnavailableError(
+          `The change was stored, but the ${name} read model cannot show it yet: ${cause}. Read it again later, or send ` +
+            'the command again with the same commandId (it is not applied twice)',
+          { projection: name, position: waiter.position },
+        ),
+      );
+    }
   }
 
   private state(slot: Slot): ProjectionState {

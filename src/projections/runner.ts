@@ -182,6 +182,6 @@ export class ProjectionRunner<Change> {
 
 /** A storage fault (busy, read-only, full) is no bug of the projection: leave it to the next try. */
 function throwIfStorageFault(error: unknown): void {
-  const mapped = toStorageError(error);
+  const mapped = toStorageError(error, 'the read models cannot be updated right now');
   if (mapped instanceof StorageUnavailableError) throw mapped;
 }

@@ -1,19 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { CommandObservation } from '../application/aggregateCommands.js';
+import { CLIENT_ERROR_CODES } from '../application/errorCodes.js';
 import type { ProcessStatus } from '../processes/processRunner.js';
 import type { ProjectionStatus } from '../projections/engine.js';
 
 /** The codes a refused command is counted under; anything else counts as INTERNAL_SERVER_ERROR (as clients see it). */
-const COMMAND_ERROR_CODES = new Set([
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'FAILED_PRECONDITION',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'SERVICE_UNAVAILABLE',
-]);
+const COMMAND_ERROR_CODES: ReadonlySet<string> = new Set(CLIENT_ERROR_CODES);
 
 /** What the read side reports on each scrape. */
 export type ReadSideStatus = {

@@ -6,11 +6,19 @@ export type ChildServer = { url: string; process: ChildProcess; exited: Promise<
 
 const children = new Set<ChildProcess>();
 
-/** `orderstream serve` in a child process on a free port, over `databaseFile`; resolves once it listens. */
-export function startChildServer(databaseFile: string, env: Record<string, string> = {}): Promise<ChildServer> {
+/**
+ * `orderstream serve` in a child process on a free port, over `databaseFile`; resolves once it listens.
+ * `as` runs it under another user and group (the test must be root), e.g. to make file permissions bite.
+ */
+export function startChildServer(
+  databaseFile: string,
+  env: Record<string, string> = {},
+  as?: { uid: number; gid: number },
+): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ORDERSTREAM_DB: databaseFile, ORDERSTREAM_JWT_SECRET: TEST_AUTH.secret, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   children.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));

@@ -43,7 +43,8 @@ export class SqliteEventStore implements EventStore {
     try {
       return this.appendInTransaction(streamId, streamType, events, options);
     } catch (error) {
-      throw toStorageError(error);
+      // The transaction rolled back: none of the events is stored.
+      throw toStorageError(error, 'The change was not stored (nothing was written)');
     }
   }
 

@@ -16,14 +16,15 @@ export function canSeeOrder(caller: Caller, order: { customerId: string }): bool
 
 /**
  * For a command on an existing order, checked against the order as the command handler loaded it:
- * a customer acts only on its own orders, and may cancel only while the order is pending.
+ * a customer acts only on its own orders, and may not cancel one that is paid.
  */
 export function authorizeOrderCommand(principal: Principal, orderId: string, options: { pendingOnly?: boolean } = {}) {
   return (order: OrderState): void => {
     if (principal.role !== 'customer') return;
     if (order.status === 'Empty' || order.customerId !== principal.customerId) throw orderNotFound(orderId);
-    if (options.pendingOnly && order.status !== 'Pending') {
-      throw new ForbiddenError(`Order ${orderId} is ${order.status.toLowerCase()}; only staff can cancel it now`);
+    // Only a paid order is one staff may cancel and a customer may not; other states are the domain's to refuse.
+    if (options.pendingOnly && order.status === 'Paid') {
+      throw new ForbiddenError(`Order ${orderId} is paid; only staff can cancel it now`);
     }
   };
 }

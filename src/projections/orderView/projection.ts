@@ -31,8 +31,12 @@ function orderViewWriter(db: Database.Database, tables: OrderViewTableNames, ann
       if (!event) return undefined;
       const orderId = event.data.orderId;
       const currentVersion = statements.versionOf.get(orderId);
-      // Idempotent: an event at or below the row's version was applied already.
-      if (currentVersion !== undefined && stored.version <= currentVersion) return undefined;
+      // Idempotent: an event at or below the row's version was applied already, most often by another
+      // server process on the same file. That one told its own subscribers; tell ours too while the
+      // row still shows exactly this event (of several it applied meanwhile, only the last).
+      if (currentVersion !== undefined && stored.version <= currentVersion) {
+        return announce && stored.version === currentVersion ? changeOf(orderId) : undefined;
+      }
       const touched = { version: stored.version, position: stored.position, updatedAt: stored.metadata.occurredAt, orderId };
 
       switch (event.type) {
@@ -69,11 +73,14 @@ function orderViewWriter(db: Database.Database, tables: OrderViewTableNames, ann
           return undefined;
         }
       }
-      if (!announce) return undefined;
-      const view = queries.getOrderView(orderId);
-      return view && { view };
+      return announce ? changeOf(orderId) : undefined;
     },
   };
+
+  function changeOf(orderId: string): OrderViewChange | undefined {
+    const view = queries.getOrderView(orderId);
+    return view && { view };
+  }
 }
 
 function prepareWrites(db: Database.Database, { order_views, order_view_items }: OrderViewTableNames) {

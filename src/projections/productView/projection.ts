@@ -31,8 +31,11 @@ function productViewWriter(db: Database.Database, tables: ProductViewTableNames,
       const event = { type: stored.type, data: stored.data } as InventoryEvent;
       const productId = event.data.productId;
       const currentVersion = statements.versionOf.get(productId);
-      // Idempotent: an event at or below the row's version was applied already.
-      if (currentVersion !== undefined && stored.version <= currentVersion) return undefined;
+      // Idempotent: an event at or below the row's version was applied already, most often by another
+      // server process on the same file; tell our subscribers as orderView does.
+      if (currentVersion !== undefined && stored.version <= currentVersion) {
+        return announce && stored.version === currentVersion ? changeOf(productId) : undefined;
+      }
       const touched = { productId, version: stored.version, position: stored.position, updatedAt: stored.metadata.occurredAt };
 
       // The decider emits only consistent events (a release or commit of what is held), so deltas
@@ -63,11 +66,14 @@ function productViewWriter(db: Database.Database, tables: ProductViewTableNames,
           return undefined;
         }
       }
-      if (!announce) return undefined;
-      const view = queries.getProductView(productId);
-      return view && { view };
+      return announce ? changeOf(productId) : undefined;
     },
   };
+
+  function changeOf(productId: string): ProductViewChange | undefined {
+    const view = queries.getProductView(productId);
+    return view && { view };
+  }
 }
 
 function prepareWrites(db: Database.Database, { product_views }: ProductViewTableNames) {

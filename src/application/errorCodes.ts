@@ -1,0 +1,13 @@
+/**
+ * The codes a command or query may be refused with, carried by domain, store and auth errors as
+ * `code`: clients act on them (see the README's errors table), metrics count refusals by them.
+ */
+export const CLIENT_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FAILED_PRECONDITION',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'SERVICE_UNAVAILABLE',
+] as const;
