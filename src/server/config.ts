@@ -59,13 +59,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
     problems.push(`ORDERSTREAM_SYNCHRONOUS must be FULL or NORMAL, got "${env.ORDERSTREAM_SYNCHRONOUS}"`);
   }
-  const snapshotEvery =
-    env.ORDERSTREAM_SNAPSHOT_EVERY === undefined || env.ORDERSTREAM_SNAPSHOT_EVERY === ''
-      ? DEFAULT_CONFIG.snapshotEvery
-      : Number(env.ORDERSTREAM_SNAPSHOT_EVERY);
-  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 1) {
-    problems.push(`ORDERSTREAM_SNAPSHOT_EVERY must be a whole number of events, 1 or more, got "${env.ORDERSTREAM_SNAPSHOT_EVERY}"`);
-  }
+  const snapshotEvery = wholeNumber(env, 'ORDERSTREAM_SNAPSHOT_EVERY', DEFAULT_CONFIG.snapshotEvery, 1, problems);
   const production = env.NODE_ENV === 'production';
   const secret = env.ORDERSTREAM_JWT_SECRET || undefined;
   const publicKeyPem = env.ORDERSTREAM_JWT_PUBLIC_KEY || undefined;
@@ -95,13 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   // Readable lines for a person at a terminal during development; JSON lines for anything else.
   const logFormat = (env.LOG_FORMAT || (!production && process.stdout.isTTY ? 'pretty' : 'json')).toLowerCase();
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
-  const readyMaxLagEvents =
-    env.ORDERSTREAM_READY_MAX_LAG === undefined || env.ORDERSTREAM_READY_MAX_LAG === ''
-      ? DEFAULT_CONFIG.readyMaxLagEvents
-      : Number(env.ORDERSTREAM_READY_MAX_LAG);
-  if (!Number.isSafeInteger(readyMaxLagEvents) || readyMaxLagEvents < 0) {
-    problems.push(`ORDERSTREAM_READY_MAX_LAG must be a whole number of events, 0 or more, got "${env.ORDERSTREAM_READY_MAX_LAG}"`);
-  }
+  const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
@@ -123,4 +111,15 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     log: { level: logLevel as LogLevel, format: logFormat as LogOptions['format'] },
     readyMaxLagEvents,
   };
+}
+
+/** A count of events from `env[name]`, or its default when unset; a problem is noted when it is not one. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, problems: string[]): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    problems.push(`${name} must be a whole number of events, ${minimum} or more, got "${text}"`);
+  }
+  return value;
 }
