@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inventoryDecider, availableOf, productStreamId, type InventoryEvent } from '../../src/domain/inventory/index.js';
+import { availableOf, type InventoryEvent, inventoryDecider, productStreamId } from '../../src/domain/inventory/index.js';
 import {
   CancelOrderDocument,
+  CorrelationDocument,
   GetOrderDocument,
   PlaceOrderDocument,
   ProjectionsDocument,
@@ -14,7 +15,6 @@ import { countEvents } from '../support/eventLog.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { settled } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
-import { CorrelationDocument } from '../generated/graphql.js';
 
 describe('Inventory reacting to orders (the orderFulfilment process)', () => {
   let server: TestServer;
