@@ -11,26 +11,39 @@ import type {
   StoredEvent,
 } from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
+import { GroupCommit, type GroupCommitMode } from './groupCommit.js';
 import { toStorageError } from './storageErrors.js';
 import { type EventRow, prepareStatements } from './statements.js';
 
 const DEFAULT_READ_LIMIT = 1000;
 
-/** The embedded event log: one SQLite file, one writer at a time (BEGIN IMMEDIATE). */
+export type SqliteEventStoreOptions = {
+  /**
+   * How appends that arrive together are written (see GroupCommitMode). Default `setImmediate`: all
+   * the appends of one turn of the event loop share one transaction and one fsync, each in a
+   * savepoint of its own, so one refused append does not fail the others.
+   */
+  groupCommit?: GroupCommitMode;
+};
+
+/**
+ * The embedded event log: one SQLite file, one writer at a time (BEGIN IMMEDIATE). Appends are
+ * group-committed: each is answered only after the COMMIT of the transaction it was written in.
+ */
 export class SqliteEventStore implements EventStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
-  private readonly appendInTransaction: (
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ) => AppendResult;
+  private readonly groupCommit: GroupCommit;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    { groupCommit = 'setImmediate' }: SqliteEventStoreOptions = {},
+  ) {
     this.statements = prepareStatements(db);
-    const transaction = db.transaction(this.appendUnchecked.bind(this));
     // IMMEDIATE takes the write lock before the version check, so check and insert cannot interleave.
-    this.appendInTransaction = (...args) => transaction.immediate(...args);
+    // A refused or failed append rolls back (to its savepoint, or the whole group): nothing is stored.
+    this.groupCommit = new GroupCommit(db, groupCommit, (error) =>
+      toStorageError(error, 'The change was not stored (nothing was written)'),
+    );
   }
 
   async append(
@@ -40,15 +53,15 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     validateAppend(events, options);
-    try {
-      return this.appendInTransaction(streamId, streamType, events, options);
-    } catch (error) {
-      // The transaction rolled back: none of the events is stored.
-      throw toStorageError(error, 'The change was not stored (nothing was written)');
-    }
+    const keys = [streamKey(streamId), ...(options.idempotencyKey === undefined ? [] : [commandKey(options.idempotencyKey)])];
+    return this.groupCommit.submit(() => this.appendUnchecked(streamId, streamType, events, options), keys);
   }
 
   async readStream(streamId: string, { fromVersion = 1 } = {}): Promise<StoredEvent[]> {
+    // A command loading a stream with an append still waiting for its group would decide on a stale
+    // version and lose the race to it; committing the group first serialises commands on one stream
+    // (as they must be) while commands on other streams still share a commit.
+    this.flushWaitingGroup(streamKey(streamId));
     return this.read(() => this.statements.readStream.all(streamId, fromVersion).map(toStoredEvent));
   }
 
@@ -61,6 +74,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async findCommand(commandId: string): Promise<RecordedCommand | undefined> {
+    // The same: a retried command arriving with its original in the waiting group finds it stored.
+    this.flushWaitingGroup(commandKey(commandId));
     return this.read(() => this.recordedCommand(commandId));
   }
 
@@ -73,7 +88,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // Appends waiting for their group are written first: each was accepted before the close.
+    if (this.db.open) this.groupCommit.flush();
     if (this.db.open) this.db.close();
+  }
+
+  /** Commits the waiting group when it holds an append with this key; its outcome is its appends' business. */
+  private flushWaitingGroup(key: string): void {
+    if (this.db.open) this.groupCommit.flushIfWaiting(key);
   }
 
   private read<T>(query: () => T): T {
@@ -155,6 +177,9 @@ export class SqliteEventStore implements EventStore {
     return { nextVersion: last.version, lastPosition: last.position };
   }
 }
+
+const streamKey = (streamId: string) => `stream:${streamId}`;
+const commandKey = (commandId: string) => `command:${commandId}`;
 
 function versionMatches(expected: ExpectedVersion, actual: number): boolean {
   if (expected === 'any') return true;
