@@ -1,0 +1,74 @@
+import type { StoredEvent } from '../eventStore.js';
+
+/** A row of `events` as pg returns it: bigint arrives as a string, jsonb already parsed. */
+export type EventRow = {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  stream_type: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: StoredEvent['metadata'];
+};
+
+const EVENT_COLUMNS = 'position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata';
+
+/**
+ * Serializes appends to this log (see PostgresEventStore.append). The two-key form keeps our key
+ * space apart from other users of advisory locks; the table's oid makes it one lock per log, so logs
+ * in different schemas do not wait for each other.
+ */
+const APPEND_LOCK_CLASS = 0x05_7e_a3;
+
+/** Every statement the store runs, in one place. */
+export const SQL = {
+  lockAppends: `SELECT pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, 'events'::regclass::oid::int)`,
+  streamVersion: 'SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1',
+  eventsById: 'SELECT event_id, position, stream_id, version FROM events WHERE event_id = ANY($1::text[])',
+  insert: `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) RETURNING position`,
+  notify: 'SELECT pg_notify($1, $2)',
+  readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version`,
+  readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+  readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events
+                    WHERE position > $1
+                      AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+                      AND ($4::text IS NULL OR stream_id = $4)
+                    ORDER BY position LIMIT $2`,
+  // A key's events are in one stream; should a bug ever spread them, the first stream written answers.
+  recordedCommand: `SELECT stream_id, min(version) AS first_version, max(version) AS last_version,
+                           max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint
+                    FROM events WHERE metadata->>'commandId' = $1
+                    GROUP BY stream_id ORDER BY last_position LIMIT 1`,
+  readCorrelation: `SELECT ${EVENT_COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY position LIMIT $2`,
+  headPosition: 'SELECT coalesce(max(position), 0) AS position FROM events',
+} as const;
+
+export type RecordedCommandRow = {
+  stream_id: string;
+  first_version: number;
+  last_version: number;
+  last_position: string;
+  fingerprint: string | null;
+};
+
+export type StoredIdRow = { event_id: string; position: string; stream_id: string; version: number };
+
+/** Positions stay far below 2^53, so a JS number holds them exactly. */
+export const toPosition = (value: string | number): number => Number(value);
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: toPosition(row.position),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamType: row.stream_type,
+    version: row.version,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+  };
+}

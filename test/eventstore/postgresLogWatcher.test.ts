@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openPostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
+import { type LogWake, PostgresLogWatcher, type PostgresLogWatcherOptions } from '../../src/eventstore/postgres/postgresLogWatcher.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, terminateBackend, type TestSchema } from '../support/postgres.js';
+import { newEvent } from './eventStoreContract.js';
+import { LogTail, readWholeLog } from './postgresLogTail.js';
+
+await describeWithPostgres('PostgresLogWatcher', () => {
+  let testSchema: TestSchema;
+  const closers: (() => Promise<void>)[] = [];
+  const open = async (poolSize = 2) => {
+    const store = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: testSchema.schema, poolSize });
+    closers.push(() => store.close());
+    return store;
+  };
+  const watch = async (options: Omit<PostgresLogWatcherOptions, 'connectionString' | 'schema'>) => {
+    const watcher = await PostgresLogWatcher.start({ connectionString: POSTGRES_TEST_URL, schema: testSchema.schema, ...options });
+    closers.push(() => watcher.close());
+    return watcher;
+  };
+  /** Kills the LISTEN connection from the server's side and waits until the watcher has noticed. */
+  const killConnection = async (watcher: PostgresLogWatcher) => {
+    const pid = watcher.backendPid!;
+    await terminateBackend(pid);
+    await waitFor(() => watcher.backendPid !== pid, 'the watcher to notice its connection was killed');
+    return pid;
+  };
+
+  beforeEach(async () => {
+    testSchema = await createTestSchema();
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await testSchema.drop();
+  });
+
+  it('wakes once on connecting, then once per committed append with its last position', async () => {
+    const store = await open();
+    const wakes: LogWake[] = [];
+    await watch({ onWake: (wake) => wakes.push(wake) });
+
+    const first = await store.append('s-1', 'Thing', [newEvent('A', {}), newEvent('B', {})], { expectedVersion: 'no_stream' });
+    const second = await store.append('s-1', 'Thing', [newEvent('C', {})], { expectedVersion: 2 });
+    await store.append('s-1', 'Thing', [newEvent('D', {})], { expectedVersion: 1 }).catch(() => 'conflict: nothing committed');
+
+    await waitFor(() => wakes.length >= 3, 'two notifications');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(wakes).toEqual([
+      { reason: 'connected' },
+      { reason: 'appended', position: first.lastPosition },
+      { reason: 'appended', position: second.lastPosition },
+    ]);
+  });
+
+  it('is not woken by another log in the same database', async () => {
+    const wakes: LogWake[] = [];
+    await watch({ onWake: (wake) => wakes.push(wake) });
+    const other = await createTestSchema();
+    try {
+      const otherStore = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: other.schema });
+      await otherStore.append('s-1', 'Thing', [newEvent('A', {})], { expectedVersion: 'no_stream' });
+      await otherStore.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(wakes).toEqual([{ reason: 'connected' }]);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('reconnects after its connection is killed while appends go on, and the reader ends with every event', async () => {
+    const reader = await open();
+    // No poll: the watcher is the reader's only reason to read, so a lost wake-up would show.
+    const tail = new LogTail(reader);
+    const watcher = await watch({ onWake: () => tail.wake(), reconnectDelayMs: 20 });
+    closers.push(() => tail.stop());
+    const appenders = await Promise.all(Array.from({ length: 4 }, () => open(1)));
+
+    let appending = true;
+    const appends = Promise.all(
+      appenders.map(async (store, a) => {
+        for (let i = 0; appending; i += 1) {
+          await store.append(`s-${a}`, 'Thing', [newEvent('E', { i })], { expectedVersion: 'any' });
+        }
+      }),
+    );
+    const killed: number[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      killed.push(await killConnection(watcher));
+      await waitFor(() => watcher.backendPid !== undefined, 'the watcher to reconnect');
+    }
+    appending = false;
+    await appends;
+
+    await tail.until(await reader.headPosition());
+    expect(new Set([...killed, watcher.backendPid]).size).toBe(4);
+    const log = await readWholeLog(reader);
+    expect(log.length).toBeGreaterThan(20);
+    expect(tail.seen.map((event) => event.position)).toEqual(log.map((event) => event.position));
+  }, 30_000);
+
+  it('wakes the reader after reconnecting, for events appended while it was away', async () => {
+    const store = await open();
+    const tail = new LogTail(store);
+    const wakes: LogWake[] = [];
+    const watcher = await watch({
+      onWake: (wake) => {
+        wakes.push(wake);
+        tail.wake();
+      },
+      reconnectDelayMs: 2000,
+    });
+    closers.push(() => tail.stop());
+    await store.append('s-1', 'Thing', [newEvent('A', {})], { expectedVersion: 'no_stream' });
+    await tail.until(1);
+
+    await killConnection(watcher);
+    const whileAway = await store.append('s-1', 'Thing', [newEvent('B', {}), newEvent('C', {})], { expectedVersion: 1 });
+    expect(watcher.backendPid).toBeUndefined(); // so nobody heard this append's NOTIFY
+
+    await tail.until(whileAway.lastPosition);
+    expect(tail.seen.map((event) => event.version)).toEqual([1, 2, 3]);
+    expect(wakes.at(-1)).toEqual({ reason: 'connected' });
+  });
+
+  it('stops reconnecting once closed', async () => {
+    const wakes: LogWake[] = [];
+    const watcher = await watch({ onWake: (wake) => wakes.push(wake), reconnectDelayMs: 50 });
+    await killConnection(watcher);
+
+    await watcher.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(watcher.backendPid).toBeUndefined();
+    expect(wakes).toEqual([{ reason: 'connected' }]);
+  });
+});
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
