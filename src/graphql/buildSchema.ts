@@ -7,6 +7,7 @@ import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
 import { requireSignIn } from './requireSignIn.js';
 import { EventsResolver } from './events/events.resolver.js';
+import { EventSubscriptionsResolver } from './events/eventSubscriptions.resolver.js';
 import { validateArguments } from './input/validateArguments.js';
 import { OrderResolver } from './order/order.resolver.js';
 import { OrderCommandsResolver } from './order/orderCommands.resolver.js';
@@ -24,6 +25,7 @@ export function buildSchema(): Promise<GraphQLSchema> {
       OrderCommandsResolver,
       OrderSubscriptionsResolver,
       EventsResolver,
+      EventSubscriptionsResolver,
       ProjectionsResolver,
       CustomerResolver,
       DashboardResolver,

@@ -2,7 +2,8 @@ import type { InventoryCommands } from '../application/inventoryCommands.js';
 import type { OrderCommands } from '../application/orderCommands.js';
 import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
-import type { ChangeFeed } from '../projections/changeFeed.js';
+import type { ChangeFeed } from '../subscriptions/changeFeed.js';
+import type { LogTail } from '../subscriptions/logTail.js';
 import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
 import type { DashboardQueries } from '../projections/dashboard/queries.js';
 import type { Processes } from '../processes/processes.js';
@@ -35,8 +36,10 @@ export type OrderServices = {
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   /** The product's events from the log: for answering a retried stock mutation as it first ran. */
   productHistory: (productId: string) => Promise<StoredEvent[]>;
-  /** The log itself, for the global event feed. */
-  eventLog: Pick<EventStore, 'readAll' | 'readCorrelation'>;
+  /** The log itself, for the global event feed and for subscriptions that resume from a position. */
+  eventLog: Pick<EventStore, 'readAll' | 'readCorrelation' | 'readStream'>;
+  /** Every event appended, live, in position order: the event-feed subscriptions. */
+  eventFeed: LogTail;
   orderChanges: ChangeFeed<OrderViewChange>;
   productChanges: ChangeFeed<ProductViewChange>;
   /** Status, rebuild and retry of the read models. */
@@ -48,4 +51,6 @@ export type GraphQLContext = OrderServices &
   Caller & {
   /** From the x-correlation-id header (or connection params), else generated per request. */
   correlationId: string;
+  /** Over WebSocket: closes the caller's connection (a subscriber too slow to keep up). */
+  closeConnection?: (code: number, reason: string) => void;
 };

@@ -1,4 +1,4 @@
-import type { ChangeFeed } from './changeFeed.js';
+import type { ChangeFeed } from '../subscriptions/changeFeed.js';
 import { customerSummaryProjection } from './customerSummary/projection.js';
 import { dashboardProjection } from './dashboard/projection.js';
 import { orderViewProjection } from './orderView/projection.js';

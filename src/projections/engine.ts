@@ -138,6 +138,14 @@ export class ProjectionEngine {
     return reached;
   }
 
+  /**
+   * The position `name`'s live tables show now. Read in the same synchronous step as attaching to its
+   * change feed, it is the seam: every change announced afterwards is of a later position.
+   */
+  livePosition(name: string): number {
+    return this.slot(name).live.position;
+  }
+
   /** Throws SERVICE_UNAVAILABLE when `name` cannot show the log up to `position`. */
   assertCurrent(name: string, position: number): void {
     const slot = this.slot(name);

@@ -29,6 +29,8 @@ export type ServerConfig = {
   log: LogOptions;
   /** /readyz answers 503 while a read model or process is more than this many events behind the log. */
   readyMaxLagEvents: number;
+  /** Changes buffered per subscription for a subscriber that is not reading (see README, Subscriptions). */
+  subscriberBuffer: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -42,12 +44,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
   developmentTokens: true,
   log: { level: 'info', format: 'json' },
   readyMaxLagEvents: 1000,
+  subscriberBuffer: 1000,
 };
 
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, NODE_ENV,
+ * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER, NODE_ENV,
  * the ORDERSTREAM_JWT_* and the NATS_* variables, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
  */
@@ -90,6 +93,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const logFormat = (env.LOG_FORMAT || (!production && process.stdout.isTTY ? 'pretty' : 'json')).toLowerCase();
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
+  const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
@@ -110,6 +114,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       : undefined,
     log: { level: logLevel as LogLevel, format: logFormat as LogOptions['format'] },
     readyMaxLagEvents,
+    subscriberBuffer,
   };
 }
 

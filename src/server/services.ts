@@ -12,7 +12,8 @@ import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore
 import { probeWritable, type WriteProbeResult } from '../eventstore/sqlite/writeProbe.js';
 import type { Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
-import { ChangeFeed } from '../projections/changeFeed.js';
+import { ChangeFeed } from '../subscriptions/changeFeed.js';
+import { LogTail } from '../subscriptions/logTail.js';
 import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
 import { DashboardQueries } from '../projections/dashboard/queries.js';
 import { projectionDefinitions } from '../projections/definitions.js';
@@ -43,21 +44,30 @@ export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserv
 
 /** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
 export async function openServices(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer'>>,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
   const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
   const snapshotStore = new SqliteSnapshotStore(db);
   const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
-  const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION), observers.observeCommand);
-  const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION), observers.observeCommand);
-  const orderChanges = new ChangeFeed<OrderViewChange>();
-  const productChanges = new ChangeFeed<ProductViewChange>();
+  // Every append wakes the readers of the log at once rather than at their next poll.
+  const wakeReaders: CommandObserver = (observation) => {
+    observers.observeCommand?.(observation);
+    if (observation.appended.length === 0) return;
+    projections.poke();
+    eventFeed.poke();
+    processes.poke();
+  };
+  const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION), wakeReaders);
+  const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION), wakeReaders);
+  const orderChanges = new ChangeFeed<OrderViewChange>(config.subscriberBuffer);
+  const productChanges = new ChangeFeed<ProductViewChange>(config.subscriberBuffer);
   const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }), {
     logger: observers.logger,
   });
   await projections.start();
+  const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
   const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
   const processes = new Processes(db, store, [
@@ -84,6 +94,7 @@ export async function openServices(
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
     productHistory: (productId) => store.readStream(productStreamId(productId)),
     eventLog: store,
+    eventFeed,
     orderChanges,
     productChanges,
     probeWritable: (timeoutMs) => probeWritable(db, timeoutMs),
@@ -91,6 +102,7 @@ export async function openServices(
       // Commands already running (a mutation over a WebSocket that just closed) finish before the log closes.
       await Promise.all([commands.settle(), inventory.settle()]);
       await processes.stop();
+      await eventFeed.stop();
       await publisher?.close();
       await projections.stop();
       await store.close();

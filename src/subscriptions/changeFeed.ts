@@ -1,116 +1,41 @@
-export type SubscribeOptions<T> = {
-  /** Only items for which this is true reach the subscriber. */
-  filter?: (item: T) => boolean;
-  /**
-   * When the buffer is full, a new item replaces a buffered one with the same key (the subscriber
-   * skips to the latest state of that thing) instead of overflowing.
-   */
-  coalesceKey?: (item: T) => string;
-  /** Items buffered for a subscriber that is not reading; past it the subscription fails. */
-  limit?: number;
-  /** Items the subscriber receives first, before any live item. */
-  initial?: T[];
-};
+import { FeedSubscription, type SubscriptionOptions } from './feedSubscription.js';
 
-/** A subscriber that fell more than its buffer behind; it should resubscribe from where it was. */
-export class SubscriberOverflowError extends Error {
-  readonly code = 'SERVICE_UNAVAILABLE';
-  readonly details = {};
-  constructor(limit: number) {
-    super(`The subscriber fell more than ${limit} changes behind; subscribe again to resume`);
-    this.name = 'SubscriberOverflowError';
-  }
+const DEFAULT_BUFFER_LIMIT = 1000;
+
+/** Anything that takes a feed's items as they are published. */
+export interface FeedListener<T> {
+  offer(item: T): void;
 }
 
-const DEFAULT_LIMIT = 1000;
-
 /**
- * Fans committed changes out to live subscribers. Each subscriber has its own bounded buffer, so a
- * client that stops reading costs at most `limit` items of memory and never slows the others.
+ * Fans committed changes out to live subscribers, in the order they are published (position order).
+ * Each subscriber buffers for itself (see FeedSubscription), so one that stops reading never slows
+ * the others.
  */
 export class ChangeFeed<T> {
-  private readonly subscribers = new Set<FeedSubscription<T>>();
+  private readonly listeners = new Set<FeedListener<T>>();
+
+  /** `bufferLimit`: how many live items a subscription buffers unless it asks otherwise. */
+  constructor(readonly bufferLimit = DEFAULT_BUFFER_LIMIT) {}
 
   publish(items: readonly T[]): void {
-    for (const subscriber of this.subscribers) {
-      for (const item of items) subscriber.offer(item);
+    for (const listener of this.listeners) {
+      for (const item of items) listener.offer(item);
     }
+  }
+
+  /** Items published after this call reach `listener` until the returned function detaches it. */
+  attach(listener: FeedListener<T>): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Starts buffering at once: live items published after this call reach the subscriber. */
-  subscribe(options: SubscribeOptions<T> = {}): FeedSubscription<T> {
-    const subscription = new FeedSubscription<T>(options, () => this.subscribers.delete(subscription));
-    this.subscribers.add(subscription);
-    return subscription;
+  subscribe(options: SubscriptionOptions<T> = {}): FeedSubscription<T> {
+    return new FeedSubscription<T>(this, options);
   }
 
   get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-}
-
-export class FeedSubscription<T> implements AsyncIterableIterator<T> {
-  private readonly buffer: T[];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
-  private failure: Error | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly options: SubscribeOptions<T>,
-    private readonly onClose: () => void,
-  ) {
-    this.buffer = [...(options.initial ?? [])];
-  }
-
-  offer(item: T): void {
-    if (this.closed || (this.options.filter && !this.options.filter(item))) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: item, done: false });
-      return;
-    }
-    const limit = this.options.limit ?? DEFAULT_LIMIT;
-    if (this.buffer.length < limit) {
-      this.buffer.push(item);
-      return;
-    }
-    const key = this.options.coalesceKey;
-    const sameKey = key ? this.buffer.findIndex((buffered) => key(buffered) === key(item)) : -1;
-    if (sameKey >= 0) {
-      this.buffer.splice(sameKey, 1);
-      this.buffer.push(item);
-      return;
-    }
-    this.failure = new SubscriberOverflowError(limit);
-    this.buffer.length = 0;
-    this.close();
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
-    const resolve = this.waiting;
-    this.waiting = undefined;
-    resolve?.({ value: undefined, done: true });
+    return this.listeners.size;
   }
 }

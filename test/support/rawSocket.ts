@@ -87,6 +87,15 @@ export class RawGraphQLSocket {
     this.socket.close(1000);
   }
 
+  /** Stops reading from the network, like a client that hangs: the server's sends back up. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   private wake(): void {
     for (const waiter of this.waiters) waiter();
     this.waiters.clear();

@@ -1,62 +1,84 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { OrderViewChange } from '../../projections/orderView/view.js';
+import { orderViewReplay, singleOrderViewReplay } from '../../subscriptions/orderViewReplay.js';
 import type { GraphQLContext } from '../context.js';
 import { customerScope, signedIn } from '../../auth/access.js';
+import { closeWhenStalled, resumePoint } from '../slowSubscribers.js';
 import { canSeeOrder, orderNotFound } from './orderAccess.js';
 import { Order, toOrder } from './order.type.js';
 import { OrderStatus } from './orderStatus.enum.js';
 
-type OrderUpdatedArgs = { id: string };
-type OrdersChangedArgs = { customerId?: string | null; status?: OrderStatus | null };
+type OrderUpdatedArgs = { id: string; afterVersion?: number | null };
+type OrdersChangedArgs = { customerId?: string | null; status?: OrderStatus | null; afterPosition?: number | null };
 
-/** Live order views, pushed from the projection's change feed as it commits. */
+/** Live order views: replayed from the log after a given point, then pushed from the projection's change feed as it commits. */
 @Resolver()
 export class OrderSubscriptionsResolver {
   @Subscription(() => Order, {
     description:
-      'The order now, then the order after each change, in version order. NOT_FOUND for an unknown order.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, OrderUpdatedArgs, GraphQLContext>) =>
-      orderUpdates(context, args.id),
+      'Without afterVersion: the order now, then the order after each change. With it: the order after each ' +
+      'change since that version, replayed from the log, then live. In version order, no gap, no repeat; a ' +
+      'subscriber that falls behind skips to the latest. NOT_FOUND for an unknown order.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, OrderUpdatedArgs, GraphQLContext>) => orderUpdates(context, args),
   })
-  orderUpdated(@Arg('id', () => ID) _id: string, @Root() change: OrderViewChange): Order {
+  orderUpdated(
+    @Arg('id', () => ID) _id: string,
+    @Arg('afterVersion', () => Int, { nullable: true, description: 'The version of the last message received, to resume.' })
+    _afterVersion: number | undefined,
+    @Root() change: OrderViewChange,
+  ): Order {
     return toOrder(change.view);
   }
 
   @Subscription(() => Order, {
-    description: 'Each order that changes from now on and matches the filter, as it is after the change.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, OrdersChangedArgs, GraphQLContext>) =>
-      changedOrders(context, args),
+    description:
+      'Each change of an order that matches the filter, as the order is after it, in position order. With ' +
+      'afterPosition, the changes since that position are replayed from the log first, then live ones follow ' +
+      'with no gap and no repeat; without it, changes from now on.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, OrdersChangedArgs, GraphQLContext>) => changedOrders(context, args),
   })
   ordersChanged(
     @Arg('customerId', () => ID, { nullable: true }) _customerId: string | undefined,
     @Arg('status', () => OrderStatus, { nullable: true }) _status: OrderStatus | undefined,
+    @Arg('afterPosition', () => GraphQLSafeInt, { nullable: true, description: 'The position of the last message received, to resume.' })
+    _afterPosition: number | undefined,
     @Root() change: OrderViewChange,
   ): Order {
     return toOrder(change.view);
   }
 }
 
-function orderUpdates(ctx: GraphQLContext, orderId: string): AsyncIterable<OrderViewChange> {
+const positionOf = ({ view }: OrderViewChange) => view.position;
+const orderIdOf = ({ view }: OrderViewChange) => view.id;
+
+function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): AsyncIterable<OrderViewChange> {
   signedIn(ctx);
-  const current = ctx.orders.getOrderView(orderId);
-  if (!current || !canSeeOrder(ctx, current)) throw orderNotFound(orderId);
+  const afterVersion = resumePoint(args.afterVersion, 'afterVersion');
+  const current = ctx.orders.getOrderView(args.id);
+  if (!current || !canSeeOrder(ctx, current)) throw orderNotFound(args.id);
+  const common = { filter: (change: OrderViewChange) => change.view.id === args.id, coalesceKey: orderIdOf, positionOf, onStalled: closeWhenStalled(ctx) };
   // No change can fall between the read above and the subscription below: both run in one
   // synchronous step, and the projection runner publishes in the same step as it commits.
+  if (afterVersion === undefined) return ctx.orderChanges.subscribe({ ...common, initial: [{ view: current }] });
   return ctx.orderChanges.subscribe({
-    initial: [{ view: current }],
-    filter: ({ view }) => view.id === orderId && view.version > current.version,
-    coalesceKey: ({ view }) => view.id,
+    ...common,
+    replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.eventLog, args.id, afterVersion) },
   });
 }
 
-function changedOrders(ctx: GraphQLContext, filter: OrdersChangedArgs): AsyncIterable<OrderViewChange> {
-  const scope = customerScope(signedIn(ctx), filter.customerId);
+function changedOrders(ctx: GraphQLContext, args: OrdersChangedArgs): AsyncIterable<OrderViewChange> {
+  const scope = customerScope(signedIn(ctx), args.customerId);
+  const after = resumePoint(args.afterPosition, 'afterPosition');
   return ctx.orderChanges.subscribe({
     filter: ({ view }) =>
       scope !== 'nothing' &&
       (scope.customerId === undefined || view.customerId === scope.customerId) &&
-      (filter.status == null || view.status === filter.status),
-    coalesceKey: ({ view }) => view.id,
+      (args.status == null || view.status === args.status),
+    coalesceKey: orderIdOf,
+    positionOf,
+    replay: { after, livePosition: () => ctx.projections.livePosition('orderView'), read: orderViewReplay(ctx.eventLog) },
+    onStalled: closeWhenStalled(ctx),
   });
 }
