@@ -5,12 +5,14 @@ import {
   CancelOrderDocument,
   CustomerSummaryDocument,
   DashboardDocument,
+  EventFeedDocument,
   EventsDocument,
   GetOrderDocument,
   GetProductDocument,
   ListOrdersDocument,
   ListProductsDocument,
   OrderAtDocument,
+  OrderEventsDocument,
   OrderHistoryDocument,
   OrderUpdatedDocument,
   PlaceOrderDocument,
@@ -201,6 +203,21 @@ const CASES: Case[] = [
     expected: { customerA: ok, customerB: notFound, staff: ok, admin: ok },
   },
   {
+    name: 'orderEvents (subscription)',
+    document: OrderEventsDocument,
+    prepare: async () => ({ orderId: await orderOfA(), afterPosition: 0 }),
+    expected: { customerA: ok, customerB: notFound, staff: ok, admin: ok },
+  },
+  {
+    name: 'events (subscription)',
+    document: EventFeedDocument,
+    prepare: async () => {
+      await orderOfA();
+      return { afterPosition: 0 };
+    },
+    expected: { customerA: forbidden, customerB: forbidden, staff: ok, admin: ok },
+  },
+  {
     name: 'products',
     document: ListProductsDocument,
     prepare: async () => {
@@ -242,7 +259,7 @@ const CASES: Case[] = [
   },
 ];
 
-const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([OrderUpdatedDocument, ProductStockChangedDocument]);
+const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([OrderUpdatedDocument, OrderEventsDocument, EventFeedDocument, ProductStockChangedDocument]);
 
 describe('Authorization: every operation × {none, customer A, customer B, staff, admin}, over HTTP and WebSocket', () => {
   beforeAll(async () => {

@@ -14,7 +14,7 @@ import {
   ShipOrderDocument,
 } from '../generated/graphql.js';
 import { bearer, type TestUser } from '../support/auth.js';
-import { request, requestData } from '../support/graphqlClient.js';
+import { request, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
@@ -129,5 +129,18 @@ describe("No response or subscription message to one customer contains another's
     // And they did get their own.
     expect(JSON.stringify(listeners.a.received)).toContain(ordersOfA.at(-1)!);
     expect(JSON.stringify(answers.a[0])).toContain(ordersOfA.at(-1)!);
+
+    // Replayed from the log (afterPosition 0), the changes are filtered exactly as live ones.
+    for (const [user, customerId, mine, theirs, theirCustomer] of [[A, 'cust-a', ordersOfA, ordersOfB, 'cust-b'], [B, 'cust-b', ordersOfB, ordersOfA, 'cust-a']] as const) {
+      const replay = subscribe(wsClient(server.wsUrl, await as(user)), OrdersChangedDocument, { afterPosition: 0 });
+      const probe = await place(user, customerId);
+      const replayed: unknown[] = [];
+      for (let message = await replay.next(); !JSON.stringify(message.value).includes(probe); message = await replay.next()) replayed.push(message.value);
+      await replay.return?.();
+      const everything = JSON.stringify(replayed);
+      expect(everything).not.toContain(theirCustomer);
+      for (const orderId of theirs) expect(everything).not.toContain(orderId);
+      for (const orderId of mine) expect(everything).toContain(orderId);
+    }
   });
 });
