@@ -101,6 +101,11 @@ export class ServerMetrics {
     labelNames: ['name', 'state'] as const,
     registers: [this.registry],
   });
+  private readonly subscriptionExecutions = new Counter({
+    name: 'orderstream_subscription_executions_total',
+    help: 'Subscription selections executed for a change; subscribers asking the same thing share one execution',
+    registers: [this.registry],
+  });
   private readonly messagesSent = new Counter({
     name: 'orderstream_websocket_messages_sent_total',
     help: 'Messages sent to WebSocket clients (graphql-ws protocol messages: next, error, complete, connection_ack, pong)',
@@ -117,6 +122,8 @@ export class ServerMetrics {
     this.processLagEvents,
     this.processState,
   ];
+  /** Counts one execution of a subscription's selection (see src/graphql/sharedExecution.ts). */
+  readonly countSubscriptionExecution = (): void => this.subscriptionExecutions.inc();
   private webSocketServer: WebSocketServer | undefined;
   private subscriptions = 0;
 

@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { TokenVerifier } from '../auth/tokens.js';
 import { buildSchema } from '../graphql/buildSchema.js';
 import type { Caller } from '../auth/access.js';
@@ -16,6 +16,7 @@ import { formatError } from '../graphql/errors.js';
 import { internalErrorLogging } from '../graphql/internalErrors.js';
 import { operationLogging } from '../graphql/operationLog.js';
 import { graphqlLimits } from '../graphql/limits/index.js';
+import { subscribeSharingExecution } from '../graphql/sharedExecution.js';
 import { websocketHooks } from '../graphql/websocketHooks.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { type ConnectionExtra, httpCaller, websocketAuthentication } from './authentication.js';
@@ -32,6 +33,8 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 
+/** How long a stalled subscriber's socket gets to take its close frame before it is dropped. */
+const SLOW_SOCKET_GRACE_MS = 5_000;
 export type OrderstreamServer = {
   /** http://host:port/graphql */
   url: string;
@@ -62,14 +65,18 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
-      context: (ctx): GraphQLContext =>
-        contextFor(
+      context: (ctx): GraphQLContext => ({
+        ...contextFor(
           services,
           { principal: ctx.extra.principal, authError: undefined },
           ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id'],
         ),
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+        closeConnection: (code, reason) => closeSlowSocket(ctx.extra.socket, code, reason),
+      }),
       ...websocketAuthentication(verifier),
+      // One execution per change for every subscriber asking the same thing, not one per subscriber.
+      subscribe: subscribeSharingExecution(metrics.countSubscriptionExecution),
       ...websocketHooks(schema, limits, { logger, countSubscription: metrics.countSubscription }),
     },
     wsServer,
@@ -134,6 +141,15 @@ function contextFor(services: RunningServices, caller: Caller, correlationId: un
     ...caller,
     correlationId: typeof correlationId === 'string' && CORRELATION_ID.test(correlationId) ? correlationId : randomUUID(),
   };
+}
+
+/**
+ * Closes a socket whose subscriber stalled. A peer that does not read never gets the close frame,
+ * so after a grace period the socket is dropped and what it still had queued is freed.
+ */
+function closeSlowSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  setTimeout(() => socket.terminate(), SLOW_SOCKET_GRACE_MS).unref();
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
