@@ -32,9 +32,9 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A WebSocket that sends no connection_init this soon is closed with 4408. */
 const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
-
 /** How long a stalled subscriber's socket gets to take its close frame before it is dropped. */
 const SLOW_SOCKET_GRACE_MS = 5_000;
+
 export type OrderstreamServer = {
   /** http://host:port/graphql */
   url: string;
@@ -71,12 +71,12 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
           { principal: ctx.extra.principal, authError: undefined },
           ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id'],
         ),
-      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
         closeConnection: (code, reason) => closeSlowSocket(ctx.extra.socket, code, reason),
       }),
-      ...websocketAuthentication(verifier),
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       // One execution per change for every subscriber asking the same thing, not one per subscriber.
       subscribe: subscribeSharingExecution(metrics.countSubscriptionExecution),
+      ...websocketAuthentication(verifier),
       ...websocketHooks(schema, limits, { logger, countSubscription: metrics.countSubscription }),
     },
     wsServer,
