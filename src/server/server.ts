@@ -24,6 +24,7 @@ import type { ServerConfig } from './config.js';
 import { healthRoutes } from './health.js';
 import { ServerMetrics } from './metrics.js';
 import { requestBodyErrors } from './requestBody.js';
+import { webRoutes } from './web/webRoutes.js';
 import { NATS_PUBLISHER, openServices, type RunningServices } from './services.js';
 
 const GRAPHQL_PATH = '/graphql';
@@ -104,9 +105,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   });
   await apollo.start();
 
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send(`orderstream is running. POST GraphQL to ${GRAPHQL_PATH}; subscribe with graphql-ws on the same path.\n`);
-  });
+  // The dashboard at / and GraphiQL at /graphiql (src/server/web/).
+  app.use(webRoutes(config));
   // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
   app.use(

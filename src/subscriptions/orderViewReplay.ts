@@ -1,4 +1,4 @@
-import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
+import type { EventStore } from '../eventstore/eventStore.js';
 import { ORDER_STREAM_TYPE, orderStreamId } from '../domain/order/index.js';
 import { orderViewChangesOf } from '../projections/orderView/timeTravel.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
@@ -17,8 +17,9 @@ export function orderViewReplay(store: Log): ReplaySource<OrderViewChange> {
     const orderEvents = page.items.filter((event) => event.streamType === ORDER_STREAM_TYPE);
     const wanted = new Set(orderEvents.map((event) => event.position));
     const streams = [...new Set(orderEvents.map((event) => event.streamId))];
-    const changes = (await Promise.all(streams.map((streamId) => changesOf(store, streamId))))
-      .flat()
+    // Each order's whole history, one order after another: every stream stays in version order.
+    const histories = await Promise.all(streams.map((streamId) => store.readStream(streamId)));
+    const changes = orderViewChangesOf(histories.flat())
       .filter((change) => wanted.has(change.view.position))
       .sort((a, b) => a.view.position - b.view.position);
     return { items: changes, reached: page.reached };
@@ -28,13 +29,8 @@ export function orderViewReplay(store: Log): ReplaySource<OrderViewChange> {
 /** Replays one order's views after `afterVersion` (its whole history for 0). */
 export function singleOrderViewReplay(store: Log, orderId: string, afterVersion: number): ReplaySource<OrderViewChange> {
   return async (after, upTo) => {
-    const changes = await changesOf(store, orderStreamId(orderId));
+    const changes = orderViewChangesOf(await store.readStream(orderStreamId(orderId)));
     const items = changes.filter(({ view }) => view.version > afterVersion && view.position > after && view.position <= upTo);
     return { items, reached: upTo };
   };
-}
-
-async function changesOf(store: Log, streamId: string): Promise<OrderViewChange[]> {
-  const history: StoredEvent[] = await store.readStream(streamId);
-  return orderViewChangesOf(history);
 }

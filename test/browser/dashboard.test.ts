@@ -1,0 +1,224 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddProductDocument,
+  CancelOrderDocument,
+  PlaceOrderDocument,
+  ReceivePaymentDocument,
+  ShipOrderDocument,
+} from '../generated/graphql.js';
+import { ADMIN, bearer, type TestUser } from '../support/auth.js';
+import { request, requestData } from '../support/graphqlClient.js';
+import { referenceOrder } from '../support/orders.js';
+import { startTestServer, type TestServer } from '../support/startServer.js';
+import { chromiumMissing, collectErrors, launchChromium } from './chromium.js';
+
+/** The page must show another client's change this soon (behaviour, not a benchmark). */
+const LIVE_WITHIN_MS = 1_000;
+/** Reconnecting after a restart: the page retries every 250 ms, doubling to 3 s. */
+const RECONNECT_WITHIN_MS = 10_000;
+/** For what has no deadline of its own: generous, so that a busy machine does not fail it. */
+const SETTLE = { timeout: 5_000 };
+
+describe.skipIf(chromiumMissing)('The dashboard page', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  describe('when another client changes orders', () => {
+    let server: TestServer;
+    let page: Page;
+    let errors: string[];
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      await requestData(server.url, AddProductDocument, { input: { productId: 'p1', name: 'Widget', quantity: 10 } });
+      await placeOrder(server, 'before-open');
+      ({ page, errors } = await openDashboard(browser, server, ADMIN));
+    });
+    afterAll(() => server.dispose());
+
+    it('should list the orders that were there when it opened', async () => {
+      await expect.poll(() => cell(page, 'before-open', 'status'), SETTLE).toBe('PENDING');
+      expect(await cell(page, 'before-open', 'customer')).toBe('cust-1');
+      expect(await cell(page, 'before-open', 'total')).toBe('109.97 USD');
+    });
+
+    it('should show a new order within a second', async () => {
+      await placeOrder(server, 'live-1');
+      await expect.poll(() => cell(page, 'live-1', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PENDING');
+    });
+
+    it("should show the selected order's history growing as it changes", async () => {
+      await page.click('tr[data-order-id="live-1"]');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced']);
+
+      await requestData(server.url, ReceivePaymentDocument, {
+        input: { orderId: 'live-1', paymentId: 'pay-live-1', amount: '109.97', method: 'credit_card' },
+      });
+      await expect.poll(() => cell(page, 'live-1', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PAID');
+      await expect.poll(() => historyTypes(page), { timeout: LIVE_WITHIN_MS }).toEqual(['OrderPlaced', 'PaymentReceived']);
+      expect(await page.textContent('#detail [data-field="status"]')).toBe('PAID');
+    });
+
+    it('should show stock as the order process reserves it', async () => {
+      // before-open and live-1 reserved 2 widgets each (p1 × 2 in the reference order).
+      await expect.poll(() => productCell(page, 'p1', 'reserved'), SETTLE).toBe('4');
+      await placeOrder(server, 'live-2');
+      await expect.poll(() => productCell(page, 'p1', 'available'), SETTLE).toBe('4');
+      expect(errors).toEqual([]);
+    });
+  });
+
+  describe('when used to place and change orders', () => {
+    let server: TestServer;
+    let page: Page;
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      ({ page } = await openDashboard(browser, server, ADMIN));
+    });
+    afterAll(() => server.dispose());
+
+    it('should place an order from the form and select it', async () => {
+      await page.fill('#place-form [name="customerId"]', 'cust-7');
+      await page.fill('#place-form [name="orderId"]', 'web-1');
+      await page.fill('#place-items [name="productId"]', 'lamp');
+      await page.fill('#place-items [name="name"]', 'Desk lamp');
+      await page.fill('#place-items [name="quantity"]', '2');
+      await page.fill('#place-items [name="unitPrice"]', '10.00');
+      await page.click('#place-form button[type="submit"]');
+
+      await expect.poll(() => page.textContent('#message'), SETTLE).toBe('Order web-1 placed: 20.00 USD');
+      await expect.poll(() => cell(page, 'web-1', 'status'), SETTLE).toBe('PENDING');
+      expect(await page.textContent('#detail-id')).toBe('web-1');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced']);
+    });
+
+    it('should show the server’s error as the server words it when the payment is wrong', async () => {
+      const wrongPayment = { orderId: 'web-1', paymentId: 'pay-x', amount: '1.00', method: 'credit_card' };
+      const expected = (await request(server.url, ReceivePaymentDocument, { input: wrongPayment })).errors?.[0];
+      expect(expected?.message).toMatch(/does not match the order total/);
+
+      await page.fill('#pay-form [name="amount"]', '1.00');
+      await page.click('#pay-form button[type="submit"]');
+      await expect.poll(() => page.textContent('#message'), SETTLE).toBe(`${String(expected?.extensions?.code)}: ${expected?.message}`);
+      expect(await page.getAttribute('#message', 'class')).toBe('error');
+      expect(await cell(page, 'web-1', 'status')).toBe('PENDING');
+    });
+
+    it('should pay, ship, and refuse to cancel a shipped order', async () => {
+      await page.fill('#pay-form [name="amount"]', '20.00');
+      await page.click('#pay-form button[type="submit"]');
+      await expect.poll(() => cell(page, 'web-1', 'status'), SETTLE).toBe('PAID');
+
+      await page.fill('#ship-form [name="trackingNumber"]', '1Z999');
+      await page.click('#ship-form button[type="submit"]');
+      await expect.poll(() => cell(page, 'web-1', 'status'), SETTLE).toBe('SHIPPED');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced', 'PaymentReceived', 'OrderShipped']);
+
+      await page.click('#cancel-form button[type="submit"]');
+      await expect.poll(() => page.textContent('#message'), SETTLE).toMatch(/^FAILED_PRECONDITION: Order web-1 is shipped/);
+    });
+  });
+
+  describe('when a customer signs in', () => {
+    it("should show that customer's orders only, live, with their history", async () => {
+      const server = await startTestServer();
+      await placeOrder(server, 'mine-1', 'cust-2');
+      await placeOrder(server, 'theirs-1', 'cust-1');
+      const { page, errors } = await openDashboard(browser, server, { role: 'customer', customerId: 'cust-2' });
+      await expect.poll(() => cell(page, 'mine-1', 'status'), SETTLE).toBe('PENDING');
+      expect(await page.inputValue('#place-form [name="customerId"]')).toBe('cust-2');
+
+      await placeOrder(server, 'theirs-2', 'cust-1');
+      await placeOrder(server, 'mine-2', 'cust-2');
+      await expect.poll(() => cell(page, 'mine-2', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PENDING');
+      await page.click('tr[data-order-id="mine-2"]');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced']);
+      expect(await page.locator('#orders tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-order-id')))).toEqual([
+        'mine-2',
+        'mine-1',
+      ]);
+      expect(errors).toEqual([]);
+      await server.dispose();
+    });
+  });
+
+  describe('when the server restarts', () => {
+    it('should reconnect on its own and show what changed while it was away, once', async () => {
+      const first = await startTestServer();
+      const { databaseFile, port } = first;
+      await placeOrder(first, 'kept-1');
+      const { page, errors } = await openDashboard(browser, first, ADMIN);
+      await expect.poll(() => cell(page, 'kept-1', 'status'), SETTLE).toBe('PENDING');
+      await page.click('tr[data-order-id="kept-1"]');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced']);
+
+      // 1. The server goes away; the page notices.
+      await first.dispose();
+      await page.waitForSelector('#connection:not([data-state="live"])');
+
+      // 2. Changes made while the page cannot see them, by a server on another port over the same log.
+      const meanwhile = await startTestServer({ databaseFile });
+      await requestData(meanwhile.url, ReceivePaymentDocument, {
+        input: { orderId: 'kept-1', paymentId: 'pay-kept-1', amount: '109.97', method: 'credit_card' },
+      });
+      await placeOrder(meanwhile, 'while-away');
+      await meanwhile.dispose();
+
+      // 3. The server is back where the page knows it; the page resumes from the last position it saw.
+      const second = await startTestServer({ databaseFile, config: { port } });
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: RECONNECT_WITHIN_MS });
+      await expect.poll(() => cell(page, 'while-away', 'status'), { timeout: RECONNECT_WITHIN_MS }).toBe('PENDING');
+      await expect.poll(() => cell(page, 'kept-1', 'status'), SETTLE).toBe('PAID');
+      await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced', 'PaymentReceived']);
+
+      // 4. And it is live again.
+      await requestData(second.url, CancelOrderDocument, { input: { orderId: 'while-away', reason: 'changed my mind' } });
+      await expect.poll(() => cell(page, 'while-away', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('CANCELLED');
+      await requestData(second.url, ShipOrderDocument, { input: { orderId: 'kept-1', trackingNumber: '1Z1', carrier: 'UPS' } });
+      await expect.poll(() => historyTypes(page), { timeout: LIVE_WITHIN_MS }).toEqual(['OrderPlaced', 'PaymentReceived', 'OrderShipped']);
+      expect(await page.locator('#orders tbody tr').count()).toBe(2);
+
+      mkdirSync('test-results', { recursive: true });
+      await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });
+      // The only errors allowed are the browser's own reports of the refused connections while the server was down.
+      expect(errors.filter((error) => !/ERR_CONNECTION_REFUSED|WebSocket connection to/.test(error))).toEqual([]);
+      await second.dispose();
+    });
+  });
+});
+
+/** Opens `/` and signs in by pasting the user's token, as a person would; resolves once the page is live. */
+async function openDashboard(browser: Browser, server: TestServer, user: TestUser): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = collectErrors(page);
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  await page.fill('#token', await bearer(user));
+  await page.click('#token-form button[type="submit"]');
+  await page.waitForSelector('#connection[data-state="live"]');
+  return { page, errors };
+}
+
+async function placeOrder(server: TestServer, orderId: string, customerId = 'cust-1'): Promise<void> {
+  await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId }) });
+}
+
+/** A cell of an order's row, or null while the row is not there. */
+async function cell(page: Page, orderId: string, field: string): Promise<string | null> {
+  const locator = page.locator(`#orders tr[data-order-id="${orderId}"] [data-field="${field}"]`);
+  return (await locator.count()) === 0 ? null : locator.textContent();
+}
+
+async function productCell(page: Page, productId: string, field: string): Promise<string | null> {
+  const locator = page.locator(`#products tr[data-product-id="${productId}"] [data-field="${field}"]`);
+  return (await locator.count()) === 0 ? null : locator.textContent();
+}
+
+function historyTypes(page: Page): Promise<(string | null)[]> {
+  return page.locator('#history li').evaluateAll((items) => items.map((item) => item.getAttribute('data-event-type')));
+}

@@ -1,0 +1,472 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CancelOrderInput = {
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  commandId?: string | number | null | undefined;
+  /** The order version the client saw; a different one is a CONFLICT. */
+  expectedVersion?: number | null | undefined;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  orderId: string | number;
+  /** At most 200 characters, no control characters. */
+  reason: string;
+};
+
+export type OrderItemInput = {
+  /** At most 200 characters, no control characters. */
+  name: string;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  productId: string | number;
+  /** A whole number from 1 to 10,000. */
+  quantity: number;
+  /** Positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". */
+  unitPrice: string;
+};
+
+/** Where an order is in its life: PENDING → PAID → SHIPPED, or CANCELLED from PENDING or PAID. */
+export type OrderStatus =
+  | 'CANCELLED'
+  | 'PAID'
+  | 'PENDING'
+  | 'SHIPPED';
+
+export type PlaceOrderInput = {
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  commandId?: string | number | null | undefined;
+  /** ISO 4217 currency code of every price. */
+  currency?: string;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  customerId: string | number;
+  /** 1 to 100 items; the total is at most 1000000.00. */
+  items: Array<OrderItemInput>;
+  /** Chosen by the client (1 to 100 of A-Z a-z 0-9 . _ : -), or a new uuid when absent. */
+  orderId?: string | number | null | undefined;
+};
+
+export type ReceivePaymentInput = {
+  /** Must equal the order's total exactly (at most 1000000.00). */
+  amount: string;
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  commandId?: string | number | null | undefined;
+  /** The order version the client saw; a different one is a CONFLICT. */
+  expectedVersion?: number | null | undefined;
+  /** How the customer paid, e.g. "credit_card". At most 200 characters, no control characters. */
+  method: string;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  orderId: string | number;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  paymentId: string | number;
+};
+
+export type ShipOrderInput = {
+  /** At most 200 characters, no control characters. */
+  carrier: string;
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  commandId?: string | number | null | undefined;
+  /** A date such as "2025-01-15". */
+  estimatedDelivery?: string | null | undefined;
+  /** The order version the client saw; a different one is a CONFLICT. */
+  expectedVersion?: number | null | undefined;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  orderId: string | number;
+  /** At most 200 characters, no control characters. */
+  trackingNumber: string;
+};
+
+export type OrderRowFragment = { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null };
+
+export type OrdersQueryVariables = Exact<{
+  first: number;
+}>;
+
+
+export type OrdersQuery = { orders: { totalCount: number, nodes: Array<{ id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null }> } };
+
+export type OrdersChangedSubscriptionVariables = Exact<{
+  afterPosition?: number | null | undefined;
+}>;
+
+
+export type OrdersChangedSubscription = { ordersChanged: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+
+export type OrderEventsSubscriptionVariables = Exact<{
+  orderId: string | number;
+  afterPosition?: number | null | undefined;
+}>;
+
+
+export type OrderEventsSubscription = { orderEvents: { eventId: string, type: string, version: number, position: number, occurredAt: string, userId: string, correlationId: string, data: unknown } };
+
+export type PlaceOrderMutationVariables = Exact<{
+  input: PlaceOrderInput;
+}>;
+
+
+export type PlaceOrderMutation = { placeOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+
+export type ReceivePaymentMutationVariables = Exact<{
+  input: ReceivePaymentInput;
+}>;
+
+
+export type ReceivePaymentMutation = { receivePayment: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+
+export type ShipOrderMutationVariables = Exact<{
+  input: ShipOrderInput;
+}>;
+
+
+export type ShipOrderMutation = { shipOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+
+export type CancelOrderMutationVariables = Exact<{
+  input: CancelOrderInput;
+}>;
+
+
+export type CancelOrderMutation = { cancelOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+
+export type ProductRowFragment = { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string };
+
+export type ProductsQueryVariables = Exact<{
+  first: number;
+}>;
+
+
+export type ProductsQuery = { products: { totalCount: number, nodes: Array<{ id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string }> } };
+
+export type ProductStockChangedSubscriptionVariables = Exact<{
+  productId: string | number;
+}>;
+
+
+export type ProductStockChangedSubscription = { productStockChanged: { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const OrderRowFragmentDoc = new TypedDocumentString(`
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}
+    `, {"fragmentName":"OrderRow"}) as unknown as TypedDocumentString<OrderRowFragment, unknown>;
+export const ProductRowFragmentDoc = new TypedDocumentString(`
+    fragment ProductRow on Product {
+  id
+  name
+  onHand
+  reserved
+  available
+  version
+  updatedAt
+}
+    `, {"fragmentName":"ProductRow"}) as unknown as TypedDocumentString<ProductRowFragment, unknown>;
+export const OrdersDocument = new TypedDocumentString(`
+    query Orders($first: Int!) {
+  orders(first: $first) {
+    totalCount
+    nodes {
+      ...OrderRow
+    }
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<OrdersQuery, OrdersQueryVariables>;
+export const OrdersChangedDocument = new TypedDocumentString(`
+    subscription OrdersChanged($afterPosition: SafeInt) {
+  ordersChanged(afterPosition: $afterPosition) {
+    ...OrderRow
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<OrdersChangedSubscription, OrdersChangedSubscriptionVariables>;
+export const OrderEventsDocument = new TypedDocumentString(`
+    subscription OrderEvents($orderId: ID!, $afterPosition: SafeInt) {
+  orderEvents(orderId: $orderId, afterPosition: $afterPosition) {
+    eventId
+    type
+    version
+    position
+    occurredAt
+    userId
+    correlationId
+    data
+  }
+}
+    `) as unknown as TypedDocumentString<OrderEventsSubscription, OrderEventsSubscriptionVariables>;
+export const PlaceOrderDocument = new TypedDocumentString(`
+    mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    ...OrderRow
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<PlaceOrderMutation, PlaceOrderMutationVariables>;
+export const ReceivePaymentDocument = new TypedDocumentString(`
+    mutation ReceivePayment($input: ReceivePaymentInput!) {
+  receivePayment(input: $input) {
+    ...OrderRow
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<ReceivePaymentMutation, ReceivePaymentMutationVariables>;
+export const ShipOrderDocument = new TypedDocumentString(`
+    mutation ShipOrder($input: ShipOrderInput!) {
+  shipOrder(input: $input) {
+    ...OrderRow
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<ShipOrderMutation, ShipOrderMutationVariables>;
+export const CancelOrderDocument = new TypedDocumentString(`
+    mutation CancelOrder($input: CancelOrderInput!) {
+  cancelOrder(input: $input) {
+    ...OrderRow
+  }
+}
+    fragment OrderRow on Order {
+  id
+  customerId
+  status
+  total {
+    amount
+    currency
+  }
+  itemCount
+  items {
+    productId
+    name
+    quantity
+    unitPrice {
+      amount
+    }
+  }
+  placedAt
+  updatedAt
+  version
+  position
+  paymentId
+  trackingNumber
+  carrier
+  cancellationReason
+  refund {
+    amount
+    currency
+  }
+}`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
+export const ProductsDocument = new TypedDocumentString(`
+    query Products($first: Int!) {
+  products(first: $first) {
+    totalCount
+    nodes {
+      ...ProductRow
+    }
+  }
+}
+    fragment ProductRow on Product {
+  id
+  name
+  onHand
+  reserved
+  available
+  version
+  updatedAt
+}`) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
+export const ProductStockChangedDocument = new TypedDocumentString(`
+    subscription ProductStockChanged($productId: ID!) {
+  productStockChanged(productId: $productId) {
+    ...ProductRow
+  }
+}
+    fragment ProductRow on Product {
+  id
+  name
+  onHand
+  reserved
+  available
+  version
+  updatedAt
+}`) as unknown as TypedDocumentString<ProductStockChangedSubscription, ProductStockChangedSubscriptionVariables>;

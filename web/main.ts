@@ -1,0 +1,266 @@
+import { createClient, type Client } from 'graphql-ws/client';
+import { byId, h } from './dom.js';
+import { prefillActions, prefillCustomer, wireForms } from './forms.js';
+import {
+  CancelOrderDocument,
+  OrderEventsDocument,
+  OrdersChangedDocument,
+  OrdersDocument,
+  PlaceOrderDocument,
+  ProductsDocument,
+  ProductStockChangedDocument,
+  ReceivePaymentDocument,
+  ShipOrderDocument,
+  type OrderRowFragment,
+  type TypedDocumentString,
+} from './generated/graphql.js';
+import { execute, ServerError } from './graphqlHttp.js';
+import { followSubscription } from './liveSubscription.js';
+import { OrdersView } from './ordersView.js';
+import { ProductsView } from './productsView.js';
+import { claimsOf, describeClaims, developmentTokens, storedToken, storeToken } from './session.js';
+
+const GRAPHQL_URL = '/graphql';
+const WS_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+/** How many orders the first query loads; later ones arrive through the feed. */
+const FIRST_ORDERS = 100;
+/** Products followed live, each by its own subscription (the server allows 50 per connection). */
+const FOLLOWED_PRODUCTS = 40;
+
+/**
+ * Everything that lives as long as one token: the WebSocket client, the feeds, the position the
+ * orders feed has reached. Signing in with another token ends it and starts a new one.
+ */
+class Session {
+  readonly authorization: string;
+  private readonly client: Client;
+  private readonly stops: (() => void)[] = [];
+  private readonly followedProducts = new Set<string>();
+  private stopHistory: (() => void) | undefined;
+  /** The highest log position of any order change seen: the feed resumes after it. */
+  private lastPosition: number | undefined;
+  private ended = false;
+
+  constructor(token: string) {
+    this.authorization = `Bearer ${token}`;
+    let connectedBefore = false;
+    this.client = createClient({
+      url: WS_URL,
+      connectionParams: { authorization: this.authorization },
+      // Every dropped connection ends the subscriptions here, and followSubscription resubscribes each
+      // with the position it reached; graphql-ws's own retry would resend the first variables.
+      retryAttempts: 0,
+      on: {
+        connecting: () => showConnection('connecting', connectedBefore ? 'reconnecting…' : 'connecting…'),
+        connected: () => {
+          showConnection('live', 'live');
+          // Products added while away, and the stock of those not followed before.
+          if (connectedBefore) void this.loadProducts();
+          connectedBefore = true;
+        },
+        closed: () => {
+          if (!this.ended) showConnection('offline', 'offline, reconnecting…');
+        },
+      },
+    });
+  }
+
+  start(): void {
+    void this.followOrders();
+    void this.loadProducts();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.stopHistory?.();
+    for (const stop of this.stops) stop();
+    void this.client.dispose();
+  }
+
+  request<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: Variables): Promise<Result> {
+    return execute(GRAPHQL_URL, this.authorization, document, variables);
+  }
+
+  /** 1. Load the newest orders; 2. follow every change after the highest position they carry. */
+  private async followOrders(): Promise<void> {
+    const page = await this.untilLoaded(() => this.request(OrdersDocument, { first: FIRST_ORDERS }));
+    if (!page) return;
+    ordersView.load(page.orders.nodes, page.orders.totalCount);
+    this.lastPosition = Math.max(0, ...page.orders.nodes.map((order) => order.position));
+    this.stops.push(
+      followSubscription(this.client, {
+        document: OrdersChangedDocument,
+        variables: () => ({ afterPosition: this.lastPosition }),
+        next: ({ ordersChanged }) => {
+          this.lastPosition = Math.max(this.lastPosition ?? 0, ordersChanged.position);
+          ordersView.apply(ordersChanged);
+        },
+        failed: (error, signedOut) => this.failed(error, signedOut),
+      }),
+    );
+  }
+
+  /** The first products, each then followed live (its first message is the product as it is now). */
+  private async loadProducts(): Promise<void> {
+    const page = await this.untilLoaded(() => this.request(ProductsDocument, { first: FOLLOWED_PRODUCTS }));
+    if (!page) return;
+    for (const product of page.products.nodes) {
+      productsView.apply(product);
+      if (this.followedProducts.has(product.id)) continue;
+      this.followedProducts.add(product.id);
+      this.stops.push(
+        followSubscription(this.client, {
+          document: ProductStockChangedDocument,
+          variables: () => ({ productId: product.id }),
+          next: ({ productStockChanged }) => productsView.apply(productStockChanged),
+          failed: (error, signedOut) => this.failed(error, signedOut),
+        }),
+      );
+    }
+  }
+
+  /** Shows an order and follows its history from the start: the events after position 0, then live. */
+  select(orderId: string): void {
+    this.stopHistory?.();
+    ordersView.select(orderId);
+    const order = ordersView.get(orderId);
+    if (order) prefillActions(order.total.amount);
+    this.stopHistory = followSubscription(this.client, {
+      document: OrderEventsDocument,
+      variables: () => ({ orderId, afterPosition: ordersView.lastHistoryPosition }),
+      next: ({ orderEvents }) => ordersView.addHistory(orderEvents),
+      failed: (error) => showMessage(error),
+    });
+  }
+
+  /** A query the page cannot start without: retried while the server is unreachable. */
+  private async untilLoaded<T>(load: () => Promise<T>): Promise<T | undefined> {
+    for (let pauseMs = 250; !this.ended; pauseMs = Math.min(pauseMs * 2, 3_000)) {
+      try {
+        return await load();
+      } catch (error) {
+        if (this.ended) return undefined;
+        // A refusal in GraphQL's words is final; an unreachable server, a proxy's 502 or SERVICE_UNAVAILABLE is not.
+        if (error instanceof ServerError && error.code !== undefined && error.code !== 'SERVICE_UNAVAILABLE') {
+          this.failed(error, error.code === 'UNAUTHENTICATED');
+          return undefined;
+        }
+        showConnection('offline', 'offline, reconnecting…');
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    }
+    return undefined;
+  }
+
+  private failed(error: ServerError, signedOut: boolean): void {
+    showMessage(error);
+    if (signedOut) {
+      this.end();
+      showConnection('signed-out', 'signed out');
+    }
+  }
+}
+
+const ordersView = new OrdersView((orderId) => session?.select(orderId));
+const productsView = new ProductsView();
+let session: Session | undefined;
+
+function signIn(token: string | undefined): void {
+  session?.end();
+  session = undefined;
+  ordersView.clear();
+  productsView.clear();
+  const claims = token ? claimsOf(token) : undefined;
+  byId('who').textContent = token ? `Signed in as ${describeClaims(claims)}` : 'Not signed in.';
+  prefillCustomer(claims?.customerId);
+  if (!token) {
+    showConnection('signed-out', 'signed out');
+    return;
+  }
+  session = new Session(token);
+  session.start();
+}
+
+/** One mutation through the current session, answered with the order it left. */
+async function mutate<Variables>(
+  document: TypedDocumentString<Record<string, OrderRowFragment>, Variables>,
+  variables: Variables,
+): Promise<OrderRowFragment> {
+  if (!session) throw new ServerError('Sign in first: paste a token above', 'UNAUTHENTICATED');
+  const data = await session.request(document, variables);
+  const order = Object.values(data)[0]!;
+  ordersView.apply(order);
+  return order;
+}
+
+function selected(): OrderRowFragment {
+  const order = ordersView.selectedId === undefined ? undefined : ordersView.get(ordersView.selectedId);
+  if (!order) throw new ServerError('Select an order first', undefined);
+  return order;
+}
+
+function showConnection(state: string, text: string): void {
+  const badge = byId('connection');
+  badge.dataset.state = state;
+  badge.textContent = text;
+}
+
+function showMessage(outcome: ServerError | Error | string): void {
+  const message = byId('message');
+  message.className = typeof outcome === 'string' ? 'ok' : 'error';
+  message.textContent = String(outcome);
+}
+
+wireForms(
+  {
+    place: async (input) => {
+      const order = await mutate(PlaceOrderDocument, { input });
+      session?.select(order.id);
+      return `Order ${order.id} placed: ${order.total.amount} ${order.total.currency}`;
+    },
+    pay: async (input) => {
+      const { id, version } = selected();
+      const order = await mutate(ReceivePaymentDocument, { input: { ...input, orderId: id, expectedVersion: version } });
+      return `Order ${order.id} paid`;
+    },
+    ship: async (input) => {
+      const { id, version } = selected();
+      const order = await mutate(ShipOrderDocument, { input: { ...input, orderId: id, expectedVersion: version } });
+      return `Order ${order.id} shipped`;
+    },
+    cancel: async (input) => {
+      const { id, version } = selected();
+      const order = await mutate(CancelOrderDocument, { input: { ...input, orderId: id, expectedVersion: version } });
+      return `Order ${order.id} cancelled`;
+    },
+  },
+  (outcome) => outcome.then(showMessage, (error: unknown) => showMessage(error instanceof Error ? error : String(error))),
+);
+
+byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = byId<HTMLInputElement>('token');
+  signIn(storeToken(input.value));
+  input.value = '';
+  showMessage('');
+});
+byId('sign-out').addEventListener('click', () => signIn(storeToken('')));
+
+// Role buttons, only while the server runs with its public development secret.
+void developmentTokens().then((tokens) => {
+  if (tokens.length === 0) return;
+  const bar = byId('dev-tokens');
+  bar.append(
+    ...tokens.map(({ label, token }) =>
+      h('button', { type: 'button', 'data-dev-token': label }, label),
+    ),
+  );
+  bar.addEventListener('click', (event) => {
+    const label = (event.target as Element).getAttribute('data-dev-token');
+    const token = tokens.find((candidate) => candidate.label === label)?.token;
+    if (token) signIn(storeToken(token));
+  });
+  bar.hidden = false;
+});
+
+signIn(storedToken());
