@@ -23,6 +23,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+COPY web ./web
 # The event log lives in the volume, owned by the unprivileged user the server runs as.
 RUN mkdir -p /data && chown node:node /data
 USER node
