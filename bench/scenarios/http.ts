@@ -1,0 +1,118 @@
+/**
+ * Scenarios 2 and 3: `placeOrder` and `order(id)` over HTTP, end to end, driven by autocannon from
+ * the bench process against orderstream in a child process; baseline: the bare Apollo server's
+ * trivial mutation and query (bench/baselines/bareServer.ts), in another child, in the same run.
+ * Runs alternate baseline / orderstream so drift hits both alike; figures are medians of the runs.
+ */
+import autocannon from 'autocannon';
+import { type Child, waitIdle } from '../lib/children.js';
+import { compare, log, median, round, type Row } from '../lib/report.js';
+
+export type HttpOptions = { seconds: number; runs: number; connections: number };
+
+type Load = { name: string; url: string; headers: Record<string, string>; body: string };
+type Run = { requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number; non2xx: number; total: number };
+
+export const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id status itemCount total { amount currency } version }
+}`;
+export const PLACE_ORDER_INPUT = {
+  customerId: 'cust-1',
+  items: [
+    { productId: 'p1', name: 'Widget', quantity: 2, unitPrice: '29.99' },
+    { productId: 'p2', name: 'Gadget', quantity: 1, unitPrice: '49.99' },
+  ],
+};
+const ORDER = `query Order($id: ID!) { order(id: $id) { id status itemCount total { amount currency } version position } }`;
+
+/** Scenario 2 (placeOrder) and 3 (order(id)), each against its bare-Apollo baseline. */
+export async function httpScenarios(
+  server: Child,
+  bare: Child,
+  customerToken: string,
+  options: HttpOptions,
+): Promise<{ rows: Row[]; raw: Record<string, Run[]> }> {
+  const auth = { authorization: `Bearer ${customerToken}` };
+  // One order to query, and a check that both operations answer data, not errors.
+  const placed = await graphql(server.url, auth, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
+  const orderId = (placed.placeOrder as { id: string }).id;
+  await graphql(server.url, auth, ORDER, { id: orderId });
+  await graphql(bare.url, {}, 'mutation { echo(message: "x") }');
+  await graphql(bare.url, {}, '{ hello }');
+
+  const loads = {
+    placeOrder: load('placeOrder', server.url, auth, PLACE_ORDER, { input: PLACE_ORDER_INPUT }),
+    bareMutation: load('bare mutation', bare.url, {}, 'mutation Echo($message: String!) { echo(message: $message) }', { message: 'x' }),
+    order: load('order(id)', server.url, auth, ORDER, { id: orderId }),
+    bareQuery: load('bare query', bare.url, {}, 'query Hello { hello }'),
+  };
+  const raw: Record<string, Run[]> = Object.fromEntries(Object.keys(loads).map((name) => [name, []]));
+  // A short warm-up of each (JIT, caches), not counted.
+  for (const target of Object.values(loads)) await cannon(target, 2, options.connections);
+  await waitIdle([server, bare]);
+  for (const [first, second] of [['bareMutation', 'placeOrder'], ['bareQuery', 'order']] as const) {
+    for (let run = 1; run <= options.runs; run++) {
+      for (const name of run % 2 ? [first, second] : [second, first]) {
+        const result = await cannon(loads[name], options.seconds, options.connections);
+        await waitIdle([server, bare]);
+        raw[name]!.push(result);
+        log(`  run ${run}: ${loads[name].name}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms` +
+          (result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''));
+      }
+    }
+  }
+  const rps = (name: keyof typeof loads) => round(median(raw[name]!.map((run) => run.requestsPerSecond)));
+  const p99 = (name: keyof typeof loads) => median(raw[name]!.map((run) => run.p99Ms));
+  const c = options.connections;
+  const rows: Row[] = [
+    compare({ scenario: '2', figure: `placeOrder over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('placeOrder') },
+      { name: 'bare Apollo mutation', value: rps('bareMutation') }, { min: 0.7 }),
+    compare({ scenario: '2', figure: 'placeOrder p99 latency', unit: 'ms', value: p99('placeOrder') },
+      { name: 'bare Apollo mutation', value: p99('bareMutation') }, { max: 2 }),
+    compare({ scenario: '3', figure: `order(id) over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('order') },
+      { name: 'bare Apollo query', value: rps('bareQuery') }, { min: 0.9 }),
+    compare({ scenario: '3', figure: 'order(id) p99 latency', unit: 'ms', value: p99('order') },
+      { name: 'bare Apollo query', value: p99('bareQuery') }),
+  ];
+  return { rows, raw };
+}
+
+function load(name: string, url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Load {
+  return { name, url, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) };
+}
+
+async function cannon(target: Load, seconds: number, connections: number): Promise<Run> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    body: target.body,
+    connections,
+    duration: seconds,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** One GraphQL request; throws on an HTTP error or a GraphQL error. */
+export async function graphql(
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  if (!response.ok || body.errors || !body.data) throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
+  return body.data;
+}
