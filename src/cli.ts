@@ -11,6 +11,7 @@ import { formatSeedSummary, seedDatabase } from './cli/seed.js';
 import { formatLogStats, readLogStats } from './cli/stats.js';
 import { printToken } from './cli/token.js';
 import { readConfig } from './server/config.js';
+import { notSupportedWithPostgres } from './server/eventLog.js';
 
 // Before anything reads the environment (the rebuild command's default URL does, below).
 try {
@@ -65,6 +66,7 @@ program
   )
   .action(async (options: { orders: number; customers?: number; days: number; seed: number }) => {
     const config = readConfig(process.env);
+    if (config.postgres) throw notSupportedWithPostgres('seed');
     const startedAt = Date.now();
     const summary = await seedDatabase(config, options);
     console.log(formatSeedSummary(summary, config.databaseFile, (Date.now() - startedAt) / 1000));
@@ -76,7 +78,9 @@ program
   .option('--json', 'print one JSON object instead, for scripts')
   .addHelpText('after', '\nRead-only: safe while a server runs on the file. Positions and lag come from the checkpoints; no engine starts.')
   .action((options: { json?: boolean }) => {
-    const stats = readLogStats(readConfig(process.env).databaseFile);
+    const config = readConfig(process.env);
+    if (config.postgres) throw notSupportedWithPostgres('stats');
+    const stats = readLogStats(config.databaseFile);
     console.log(options.json ? JSON.stringify(stats, null, 2) : formatLogStats(stats));
   });
 
@@ -88,7 +92,7 @@ program
   .option('--offline', 'rebuild directly in ORDERSTREAM_DB instead (only while no server uses that file)')
   .action(async (projections: string[], options: { url: string; offline?: boolean }) => {
     const names = projections.length > 0 ? projections : undefined;
-    if (options.offline) await rebuildOffline(readConfig(process.env).databaseFile, names);
+    if (options.offline) await rebuildOffline(readConfig(process.env), names);
     else {
       const config = readConfig(process.env);
       await rebuildThroughServer(options.url, names, await adminToken(process.env, config));
@@ -113,11 +117,12 @@ program
 
 program
   .command('export')
-  .description('write the event log of ORDERSTREAM_DB as NDJSON, one event per line as stored, with progress on stderr')
+  .description('write the event log of ORDERSTREAM_DB (or DATABASE_URL) as NDJSON, one event per line as stored, with progress on stderr')
   .argument('[file]', 'the file to write (replaced when complete); stdout when absent')
   .option('--after <position>', 'only the events after this position', parsePosition, 0)
   .action(async (file: string | undefined, options: { after: number }) => {
-    await exportLog(readConfig(process.env).databaseFile, { file, after: options.after });
+    const config = readConfig(process.env);
+    await exportLog(config.databaseFile, { file, after: options.after, postgres: config.postgres });
   });
 
 program
@@ -126,6 +131,7 @@ program
   .argument('<file>', 'the NDJSON file to read')
   .action(async (file: string) => {
     const config = readConfig(process.env);
+    if (config.postgres) throw notSupportedWithPostgres('import');
     // Only events this server can read (today's shapes, or older ones it can upcast) go in.
     const validate = (event: Parameters<typeof eventSchemas.upcast>[0]) => void eventSchemas.upcast(event);
     await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate });

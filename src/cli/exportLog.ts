@@ -4,6 +4,9 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { toNdjsonLine } from '../eventstore/ndjson.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
+import { openPostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import { progressReporter } from './progressBar.js';
@@ -15,6 +18,8 @@ export type ExportOptions = {
   after?: number;
   /** Where to write; stdout when absent. */
   file?: string;
+  /** Export the log in PostgreSQL (DATABASE_URL) instead of the one in `databaseFile`. */
+  postgres?: PostgresConnectionOptions;
 };
 
 /**
@@ -24,12 +29,13 @@ export type ExportOptions = {
  * and renamed when complete, so a failed export leaves no partial file behind. Progress and a
  * summary go to stderr.
  */
-export async function exportLog(databaseFile: string, { after = 0, file }: ExportOptions = {}): Promise<void> {
-  if (databaseFile !== ':memory:' && !existsSync(databaseFile)) {
+export async function exportLog(databaseFile: string, { after = 0, file, postgres }: ExportOptions = {}): Promise<void> {
+  if (!postgres && databaseFile !== ':memory:' && !existsSync(databaseFile)) {
     throw new Error(`There is no event log at ${databaseFile} (set ORDERSTREAM_DB)`);
   }
   const startedAt = Date.now();
-  const store = new SqliteEventStore(openDatabase(databaseFile));
+  const source = postgres ? `PostgreSQL${postgres.schema ? ` (schema ${postgres.schema})` : ''}` : databaseFile;
+  const store: EventStore = postgres ? await openPostgresEventStore({ ...postgres, poolSize: 1 }) : new SqliteEventStore(openDatabase(databaseFile));
   const partialFile = file === undefined ? undefined : `${file}.partial`;
   const output: Writable = partialFile === undefined ? process.stdout : createWriteStream(partialFile);
   const progress = progressReporter();
@@ -78,7 +84,7 @@ export async function exportLog(databaseFile: string, { after = 0, file }: Expor
   }
   const range = first === undefined ? 'none' : `positions ${first}–${last}`;
   console.error(
-    `Exported ${exported} events (${range}) from ${databaseFile} to ${file ?? 'stdout'} in ${seconds(startedAt)} s`,
+    `Exported ${exported} events (${range}) from ${source} to ${file ?? 'stdout'} in ${seconds(startedAt)} s`,
   );
 }
 

@@ -1,9 +1,10 @@
 import { eventSchemas } from '../application/eventSchemas.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
-import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { projectionDefinitions } from '../projections/definitions.js';
 import { ProjectionEngine } from '../projections/engine.js';
+import type { ServerConfig } from '../server/config.js';
+import { openEventLog } from '../server/eventLog.js';
 import { progressReporter } from './progressBar.js';
 
 const POLL_MS = 250;
@@ -42,10 +43,23 @@ export async function rebuildThroughServer(url: string, names: string[] | undefi
   }
 }
 
-/** Rebuilds read models directly in the database file: only while no server uses that file. */
-export async function rebuildOffline(databaseFile: string, names: string[] | undefined): Promise<void> {
+/**
+ * Rebuilds read models directly in the database file: only while no server uses that file. With
+ * DATABASE_URL (`postgres`) the file is one instance's read side, rebuilt from the log in PostgreSQL.
+ */
+export async function rebuildOffline(
+  { databaseFile, postgres }: Pick<ServerConfig, 'databaseFile' | 'postgres'>,
+  names: string[] | undefined,
+): Promise<void> {
   const db = openDatabase(databaseFile);
-  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
+  let log: Awaited<ReturnType<typeof openEventLog>>;
+  try {
+    log = await openEventLog({ databaseFile, postgres }, db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const store = new UpcastingEventStore(log, eventSchemas);
   const engine = new ProjectionEngine(db, store, projectionDefinitions());
   try {
     await engine.start();
@@ -63,6 +77,7 @@ export async function rebuildOffline(databaseFile: string, names: string[] | und
   } finally {
     await engine.stop();
     await store.close();
+    if (db.open) db.close();
   }
 }
 

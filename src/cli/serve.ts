@@ -11,9 +11,12 @@ import { developmentTokens } from './token.js';
 export async function serve(): Promise<void> {
   const config = readConfig(process.env);
   const server = await startServer(config);
+  const eventLog = config.postgres
+    ? `event log in PostgreSQL${config.postgres.schema ? ` (schema ${config.postgres.schema})` : ''}, read side ${config.databaseFile}`
+    : `event log ${config.databaseFile}`;
   server.logger.info(
-    { url: server.url, wsUrl: server.wsUrl, databaseFile: config.databaseFile },
-    `orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), event log ${config.databaseFile}`,
+    { url: server.url, wsUrl: server.wsUrl, databaseFile: config.databaseFile, postgresSchema: config.postgres?.schema },
+    `orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), ${eventLog}`,
   );
   if (config.developmentTokens) console.log(await developmentTokens(config));
 

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import type { TokenConfig } from '../auth/tokens.js';
 import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
+import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
 import { LOG_LEVELS, type LogLevel, type LogOptions } from '../logging/logger.js';
 
 /**
@@ -13,8 +14,13 @@ export type ServerConfig = {
   /** TCP port for HTTP and WebSocket; 0 picks a free one. */
   port: number;
   host: string;
-  /** The SQLite file that holds the event log and the read tables. */
+  /** The SQLite file that holds the event log and the read tables (only the read side when `postgres` is set). */
   databaseFile: string;
+  /**
+   * The event log in PostgreSQL (DATABASE_URL, DATABASE_SCHEMA), shared by several instances; each
+   * keeps its read side in its own `databaseFile`. Undefined: the log is in `databaseFile` too.
+   */
+  postgres?: PostgresConnectionOptions;
   synchronous: 'FULL' | 'NORMAL';
   /** An aggregate's state is snapshotted every this many events. */
   snapshotEvery: number;
@@ -50,7 +56,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * Reads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER, NODE_ENV,
+ * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER, NODE_ENV,
  * the ORDERSTREAM_JWT_* and the NATS_* variables, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
  */
@@ -94,11 +100,13 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
   const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
+  const postgres = postgresOptions(env, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
     host: env.HOST || DEFAULT_CONFIG.host,
     databaseFile: env.ORDERSTREAM_DB || DEFAULT_CONFIG.databaseFile,
+    postgres,
     synchronous: synchronous as ServerConfig['synchronous'],
     snapshotEvery,
     production,
@@ -116,6 +124,21 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     readyMaxLagEvents,
     subscriberBuffer,
   };
+}
+
+/** DATABASE_URL (postgres:// or postgresql://) and DATABASE_SCHEMA, which needs it; undefined when unset. */
+function postgresOptions(env: NodeJS.ProcessEnv, problems: string[]): PostgresConnectionOptions | undefined {
+  const url = env.DATABASE_URL || undefined;
+  const schema = env.DATABASE_SCHEMA || undefined;
+  if (url !== undefined && !(/^postgres(ql)?:\/\/\S+$/.test(url) && URL.canParse(url))) {
+    // Never echo the URL: it may hold a password.
+    problems.push('DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:5432/database (or postgresql://)');
+  }
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,39}$/.test(schema)) {
+    problems.push(`DATABASE_SCHEMA must be a plain lower-case name (a–z, 0–9, _; at most 40), got "${schema}"`);
+  }
+  if (schema !== undefined && url === undefined) problems.push('DATABASE_SCHEMA needs DATABASE_URL');
+  return url === undefined ? undefined : { connectionString: url, ...(schema !== undefined && { schema }) };
 }
 
 /** A count of events from `env[name]`, or its default when unset; a problem is noted when it is not one. */

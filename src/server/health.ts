@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RunningServices } from './services.js';
 
-/** How long /readyz waits for another connection's write lock before calling the database unwritable. */
+/** How long /readyz waits for another connection's write lock (or PostgreSQL's answer) before calling the database unwritable. */
 const WRITE_PROBE_TIMEOUT_MS = 250;
 
 type Check = { status: 'ok' | 'failing'; reason?: string };
@@ -55,7 +55,7 @@ export function healthRoutes(options: HealthOptions): Router {
 
 export async function checkReadiness({ services, maxLagEvents, unchecked }: HealthOptions): Promise<Readiness> {
   // 1. The write lock, briefly: a locked, read-only or full database fails within the probe's timeout.
-  const probe = services.probeWritable(WRITE_PROBE_TIMEOUT_MS);
+  const probe = await services.probeWritable(WRITE_PROBE_TIMEOUT_MS);
   const database: Check = probe.writable ? { status: 'ok' } : { status: 'failing', reason: probe.reason };
 
   // 2. Every read model and process: not FAILED, and within maxLagEvents of the head.

@@ -6,7 +6,8 @@ import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/invento
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import type { EventStore } from '../eventstore/eventStore.js';
-import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { PostgresLogWatcher } from '../eventstore/postgres/postgresLogWatcher.js';
+import { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { probeWritable, type WriteProbeResult } from '../eventstore/sqlite/writeProbe.js';
@@ -27,6 +28,7 @@ import { publishingProcess } from '../integration/publishingProcess.js';
 import { orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { Processes } from '../processes/processes.js';
 import type { ServerConfig } from './config.js';
+import { openEventLog } from './eventLog.js';
 
 /** The name the NATS publisher goes by in `projections`. */
 export const NATS_PUBLISHER = 'natsPublisher';
@@ -34,21 +36,37 @@ export const NATS_PUBLISHER = 'natsPublisher';
 export type RunningServices = OrderServices & {
   /** The log as every reader sees it: events in their current shape. */
   store: EventStore;
-  /** Whether the database takes writes now, waiting at most `timeoutMs` for another writer's lock (readiness). */
-  probeWritable(timeoutMs?: number): WriteProbeResult;
+  /**
+   * Whether the database takes writes now, waiting at most `timeoutMs` for another writer's lock
+   * (readiness): the SQLite file, and with DATABASE_URL the log in PostgreSQL too.
+   */
+  probeWritable(timeoutMs?: number): Promise<WriteProbeResult>;
   close(): Promise<void>;
 };
 
 /** Where the services report: failures to `logger`, every command to `observeCommand` (metrics). */
 export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver };
 
-/** Wires the write side, the read side and the change feed on one SQLite file, caught up. */
+/**
+ * Wires the write side, the read side and the change feed, caught up. The log is in the SQLite
+ * file, or with `config.postgres` (DATABASE_URL) in PostgreSQL, shared by every instance; the read
+ * side (read models, checkpoints, snapshots, process checkpoints) is always this instance's own, in
+ * the SQLite file, fed from the log by position (see README, PostgreSQL and several instances).
+ */
 export async function openServices(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres'>>,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
-  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
+  let log: Awaited<ReturnType<typeof openEventLog>>;
+  try {
+    log = await openEventLog(config, db, observers.logger);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const store = new UpcastingEventStore(log, eventSchemas);
+  // Snapshots stay valid beside a shared log: a snapshot is the state at a version, and events never change.
   const snapshotStore = new SqliteSnapshotStore(db);
   const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
   // Every append wakes the readers of the log at once rather than at their next poll.
@@ -69,12 +87,29 @@ export async function openServices(
   await projections.start();
   const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
+  // With a shared log every instance runs it, and that is safe: each command's idempotency key
+  // (<event id>:<step>) is checked inside the append's transaction, under the append lock, so the
+  // instance that comes second appends nothing. The publisher likewise: JetStream drops a
+  // re-published event by its message id (the event id) within its duplicate window.
   const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
   const processes = new Processes(db, store, [
     orderFulfilmentProcess({ store, orders: commands, inventory }),
     ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
   ], undefined, observers.logger);
   processes.start();
+  // Another instance's appends: LISTEN/NOTIFY wakes the readers at once. Only a hint: each reads the
+  // log from its own position, the poll timers stay as the fallback, and a reconnect wakes them too.
+  const watcher = log instanceof PostgresEventStore
+    ? await PostgresLogWatcher.start({
+        ...config.postgres!,
+        onWake: () => {
+          projections.poke();
+          eventFeed.poke();
+          processes.poke();
+        },
+        onError: (error) => observers.logger?.warn({ err: error }, 'PostgreSQL: the LISTEN connection failed; reconnecting (the poll goes on meanwhile)'),
+      })
+    : undefined;
 
   return {
     store,
@@ -97,15 +132,22 @@ export async function openServices(
     eventFeed,
     orderChanges,
     productChanges,
-    probeWritable: (timeoutMs) => probeWritable(db, timeoutMs),
+    async probeWritable(timeoutMs) {
+      const readSide = probeWritable(db, timeoutMs);
+      if (!readSide.writable || !(log instanceof PostgresEventStore)) return readSide;
+      return log.probeWritable(timeoutMs);
+    },
     async close() {
       // Commands already running (a mutation over a WebSocket that just closed) finish before the log closes.
       await Promise.all([commands.settle(), inventory.settle()]);
+      await watcher?.close();
       await processes.stop();
       await eventFeed.stop();
       await publisher?.close();
       await projections.stop();
       await store.close();
+      // With PostgreSQL the store was its pool; the SQLite file holding the read side closes here.
+      if (db.open) db.close();
     },
   };
 }

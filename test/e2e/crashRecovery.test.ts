@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkLog, compareReadModelsWithRebuild, CrashLoop } from '../support/crashLoop.js';
+import { checkLog, compareReadModelsWithRebuild, CrashLoop, type LogRow, postgresLogRows } from '../support/crashLoop.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL } from '../support/postgres.js';
 import { killAllChildren, killHard } from '../support/serverProcess.js';
 
 const CYCLES = 10;
@@ -13,27 +14,51 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
+/** Where the log is: the server's env for it, and how the checks read it afterwards. */
+type LogBackend = { env: Record<string, string>; rows?: () => Promise<LogRow[]> };
+
+/** The crash loop against one backend; `databaseFile` holds the read side, and the log on SQLite. */
+async function crashRecovery(databaseFile: string, backend: LogBackend): Promise<void> {
+  // Snapshots every 2 events, so loads after a crash also go through snapshots taken before it.
+  const env = { ORDERSTREAM_SNAPSHOT_EVERY: '2', ...backend.env };
+  const loop = new CrashLoop({ databaseFile, clients: 6, killAfterMs: [150, 600], env });
+  for (let cycle = 0; cycle < CYCLES; cycle++) await loop.cycle();
+  // The kills cut requests off mid-flight: their commands were re-sent in the next cycle.
+  expect(loop.reports.reduce((sum, report) => sum + report.unanswered, 0)).toBeGreaterThan(0);
+  const { server } = await loop.finish();
+
+  const rows = backend.rows ? await backend.rows() : undefined;
+  const log = checkLog(rows ?? databaseFile, loop);
+  expect(log.acknowledged).toBeGreaterThan(CYCLES * 2);
+  expect(log.lost).toEqual([]);
+  expect(log.duplicates).toEqual([]);
+  expect(log.problems).toEqual([]);
+  expect(loop.problems).toEqual([]);
+  // Every kind of command was answered.
+  expect(new Set(loop.acks.map((ack) => ack.command.mutation))).toEqual(new Set(['placeOrder', 'receivePayment', 'shipOrder', 'cancelOrder']));
+
+  expect(await compareReadModelsWithRebuild(server.url, databaseFile, loop.customerIds, rows)).toEqual([]);
+  expect(loop.serverErrors()).toEqual([]);
+  await killHard(server);
+}
+
 describe('The server killed with -9 at random moments under write load, 10 times', () => {
   it('should keep every acknowledged mutation, apply none twice, and leave every read model equal to a rebuild', async () => {
-    const databaseFile = join(directory, 'orderstream.db');
-    // Snapshots every 2 events, so loads after a crash also go through snapshots taken before it.
-    const loop = new CrashLoop({ databaseFile, clients: 6, killAfterMs: [150, 600], env: { ORDERSTREAM_SNAPSHOT_EVERY: '2' } });
-    for (let cycle = 0; cycle < CYCLES; cycle++) await loop.cycle();
-    // The kills cut requests off mid-flight: their commands were re-sent in the next cycle.
-    expect(loop.reports.reduce((sum, report) => sum + report.unanswered, 0)).toBeGreaterThan(0);
-    const { server } = await loop.finish();
-
-    const log = checkLog(databaseFile, loop);
-    expect(log.acknowledged).toBeGreaterThan(CYCLES * 2);
-    expect(log.lost).toEqual([]);
-    expect(log.duplicates).toEqual([]);
-    expect(log.problems).toEqual([]);
-    expect(loop.problems).toEqual([]);
-    // Every kind of command was answered.
-    expect(new Set(loop.acks.map((ack) => ack.command.mutation))).toEqual(new Set(['placeOrder', 'receivePayment', 'shipOrder', 'cancelOrder']));
-
-    expect(await compareReadModelsWithRebuild(server.url, databaseFile, loop.customerIds)).toEqual([]);
-    expect(loop.serverErrors()).toEqual([]);
-    await killHard(server);
+    await crashRecovery(join(directory, 'orderstream.db'), { env: {} });
   }, 90_000);
+});
+
+await describeWithPostgres('The server on PostgreSQL (DATABASE_URL) killed with -9 at random moments under write load, 10 times', () => {
+  it('should keep every acknowledged mutation, apply none twice, and leave its read side equal to a rebuild', async () => {
+    const { schema, drop } = await createTestSchema();
+    try {
+      await crashRecovery(join(directory, 'read-side.db'), {
+        env: { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema },
+        rows: () => postgresLogRows(POSTGRES_TEST_URL, schema),
+      });
+    } finally {
+      killAllChildren();
+      await drop();
+    }
+  }, 120_000);
 });

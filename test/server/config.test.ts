@@ -35,6 +35,19 @@ describe('readConfig', () => {
     );
   });
 
+  it('should keep the log in PostgreSQL only with DATABASE_URL, and refuse a bad URL or schema without echoing the URL', () => {
+    expect(readConfig({}).postgres).toBeUndefined();
+    expect(readConfig({ DATABASE_URL: 'postgresql://shop:pw@db:5432/orders', DATABASE_SCHEMA: 'shop_1' }).postgres).toEqual({
+      connectionString: 'postgresql://shop:pw@db:5432/orders',
+      schema: 'shop_1',
+    });
+    expect(readConfig({ DATABASE_URL: 'postgres://db/orders' }).postgres).toEqual({ connectionString: 'postgres://db/orders' });
+    const refused = () => readConfig({ DATABASE_URL: 'mysql://shop:hunter2@db/orders', DATABASE_SCHEMA: 'Shop-1' });
+    expect(refused).toThrow(/DATABASE_URL must be a PostgreSQL URL[\s\S]*DATABASE_SCHEMA must be a plain lower-case name/);
+    expect(refused).not.toThrow(/hunter2/);
+    expect(() => readConfig({ DATABASE_SCHEMA: 'shop' })).toThrow('DATABASE_SCHEMA needs DATABASE_URL');
+  });
+
   it('should list every bad value in one message', () => {
     expect(() => readConfig({ PORT: 'x', ORDERSTREAM_JWT_SECRET: 'short', ORDERSTREAM_SNAPSHOT_EVERY: '0' })).toThrow(
       /PORT must be 0–65535[\s\S]*ORDERSTREAM_SNAPSHOT_EVERY must be[\s\S]*ORDERSTREAM_JWT_SECRET must be at least 32 characters/,

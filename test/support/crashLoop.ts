@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import Database from 'better-sqlite3';
 import { type GraphQLFormattedError, print } from 'graphql';
+import pg from 'pg';
 import { projectionDefinitions } from '../../src/projections/definitions.js';
 import {
   CancelOrderDocument,
@@ -338,7 +339,33 @@ export class CrashLoop {
   }
 }
 
-type LogRow = { position: number; event_id: string; stream_id: string; version: number; type: string; data: string; metadata: string };
+/** An event as the checks read it: data and metadata as JSON text. */
+export type LogRow = { position: number; event_id: string; stream_id: string; version: number; type: string; data: string; metadata: string };
+
+/** The whole log of a SQLite file, read-only. */
+export function sqliteLogRows(databaseFile: string): LogRow[] {
+  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT position, event_id, stream_id, version, type, data, metadata FROM events ORDER BY position').all() as LogRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The whole log in PostgreSQL (the `events` table in `schema`). */
+export async function postgresLogRows(connectionString: string, schema: string): Promise<LogRow[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const { rows } = await client.query<LogRow>(
+      `SELECT position::float8 AS position, event_id, stream_id, version, type, data::text AS data, metadata::text AS metadata
+       FROM ${client.escapeIdentifier(schema)}.events ORDER BY position`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
 
 export type LogCheck = {
   events: number;
@@ -353,17 +380,12 @@ export type LogCheck = {
 };
 
 /**
- * Reads the log read-only and checks it against the record: every acknowledged command's event is
- * at the version answered, nothing appears twice, versions are contiguous, every event was sent.
+ * Checks the log (a SQLite file's, or rows read with `postgresLogRows`) against the record: every
+ * acknowledged command's event is at the version answered, nothing appears twice, versions are
+ * contiguous, every event was sent.
  */
-export function checkLog(databaseFile: string, loop: Pick<CrashLoop, 'acks' | 'sent' | 'refused'>): LogCheck {
-  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
-  let rows: LogRow[];
-  try {
-    rows = db.prepare('SELECT position, event_id, stream_id, version, type, data, metadata FROM events ORDER BY position').all() as LogRow[];
-  } finally {
-    db.close();
-  }
+export function checkLog(log: string | readonly LogRow[], loop: Pick<CrashLoop, 'acks' | 'sent' | 'refused'>): LogCheck {
+  const rows = typeof log === 'string' ? sqliteLogRows(log) : log;
   const lost: string[] = [];
   const duplicates: string[] = [];
   const problems: string[] = [];
@@ -462,17 +484,13 @@ function readTables(databaseFile: string): Map<string, unknown> {
 }
 
 /** Each order's status and version folded from the log, to hold the read side against. */
-function ordersInLog(databaseFile: string): Map<string, { status: Status; version: number }> {
-  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare("SELECT stream_id, version, type FROM events WHERE stream_type = 'Order' ORDER BY position").all() as LogRow[];
-    const orders = new Map<string, { status: Status; version: number }>();
-    const statusOf: Record<string, Status> = { OrderPlaced: 'PENDING', PaymentReceived: 'PAID', OrderShipped: 'SHIPPED', OrderCancelled: 'CANCELLED' };
-    for (const row of rows) orders.set(row.stream_id.slice('order-'.length), { status: statusOf[row.type]!, version: row.version });
-    return orders;
-  } finally {
-    db.close();
+function ordersInLog(rows: readonly LogRow[]): Map<string, { status: Status; version: number }> {
+  const orders = new Map<string, { status: Status; version: number }>();
+  const statusOf: Record<string, Status> = { OrderPlaced: 'PENDING', PaymentReceived: 'PAID', OrderShipped: 'SHIPPED', OrderCancelled: 'CANCELLED' };
+  for (const row of rows) {
+    if (row.stream_id.startsWith('order-')) orders.set(row.stream_id.slice('order-'.length), { status: statusOf[row.type]!, version: row.version });
   }
+  return orders;
 }
 
 function differences(before: Map<string, unknown>, after: Map<string, unknown>): string[] {
@@ -492,12 +510,18 @@ function differences(before: Map<string, unknown>, after: Map<string, unknown>):
  * Compares the running server's read side with a rebuild of every read model from the log (the
  * `rebuildProjection` mutation, which swaps fresh tables in): the GraphQL answers and the tables
  * must be equal, and each order's status and version must be the log's. Returns the differences.
- * Nothing may write meanwhile.
+ * Nothing may write meanwhile. `databaseFile` holds the read tables, and the log unless `logRows`
+ * (read from PostgreSQL) are given.
  */
-export async function compareReadModelsWithRebuild(url: string, databaseFile: string, customerIds: readonly string[]): Promise<string[]> {
+export async function compareReadModelsWithRebuild(
+  url: string,
+  databaseFile: string,
+  customerIds: readonly string[],
+  logRows: readonly LogRow[] = sqliteLogRows(databaseFile),
+): Promise<string[]> {
   const found: string[] = [];
   const live = await readModelAnswers(url, customerIds);
-  for (const [orderId, inLog] of ordersInLog(databaseFile)) {
+  for (const [orderId, inLog] of ordersInLog(logRows)) {
     const shown = live.get(`order ${orderId}`) as { status: Status; version: number } | undefined;
     if (shown?.status !== inLog.status || shown.version !== inLog.version) {
       found.push(`order ${orderId}: the log has ${inLog.status} v${inLog.version}, the read side ${shown ? `${shown.status} v${shown.version}` : 'nothing'}`);

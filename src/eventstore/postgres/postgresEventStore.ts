@@ -23,6 +23,8 @@ import {
 } from './statements.js';
 import { toStorageError } from './storageErrors.js';
 import { inTransaction } from './transaction.js';
+import { probePostgresWritable } from './writeProbe.js';
+import type { WriteProbeResult } from '../sqlite/writeProbe.js';
 
 const DEFAULT_READ_LIMIT = 1000;
 
@@ -117,6 +119,12 @@ export class PostgresEventStore implements EventStore {
   async headPosition(): Promise<number> {
     const [row] = await this.query<{ position: string }>(SQL.headPosition, []);
     return toPosition(row!.position);
+  }
+
+  /** Whether the log takes writes now, for /readyz; see probePostgresWritable. */
+  probeWritable(timeoutMs?: number): Promise<WriteProbeResult> {
+    if (this.closed) return Promise.resolve({ writable: false, reason: 'The event store is closed' });
+    return probePostgresWritable(this.pool, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,224 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
+import type { StoredEvent } from '../../src/eventstore/eventStore.js';
+import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
+import {
+  AddProductDocument,
+  EventFeedDocument,
+  GetOrderDocument,
+  ListOrdersDocument,
+  OrdersChangedDocument,
+  PlaceOrderDocument,
+  ReceivePaymentDocument,
+} from '../generated/graphql.js';
+import { bearer, type TestUser } from '../support/auth.js';
+import { type GraphQLResponse, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
+import { readWholeLog } from '../eventstore/postgresLogTail.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
+import { settled } from '../support/processes.js';
+import { type ChildServer, killAllChildren, killHard, spawnServer } from '../support/serverProcess.js';
+import { waitUntil } from '../support/subscriptionReading.js';
+
+// Two `orderstream serve` processes, each with its own SQLite file for its read side, on one log in
+// PostgreSQL (a schema of its own for this file): what a change through one looks like on the other.
+
+const STAFF: TestUser = { role: 'staff' };
+const directory = mkdtempSync(join(tmpdir(), 'orderstream-pg-instances-'));
+
+afterAll(() => {
+  killAllChildren();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+await describeWithPostgres('Two server instances on one PostgreSQL log, each with its own read side', () => {
+  let schema: TestSchema;
+  let log: PostgresEventStore;
+  let a: ChildServer;
+  let b: ChildServer;
+
+  /** Instance `name` on the shared log, over its own read-side file (kept across restarts). */
+  const startInstance = (name: string) =>
+    spawnServer(join(directory, `${name}.db`), { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema });
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    [a, b] = await Promise.all([startInstance('a'), startInstance('b')]);
+    log = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: schema.schema, poolSize: 2 });
+  }, 60_000);
+
+  afterAll(async () => {
+    killAllChildren();
+    await log?.close();
+    await schema?.drop();
+  });
+
+  it('should push a change made through B to a subscriber on A, and show it on B at once (read-your-writes)', async () => {
+    const customer: TestUser = { role: 'customer', customerId: 'cross-1' };
+    const changes = collect(subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { customerId: 'cross-1', afterPosition: 0 }), (data) => data.ordersChanged);
+    // A first order through A itself: once it arrives, the subscription is past its replay and live.
+    await placeOrder(a, customer, 'cross-warm-up');
+    await waitUntil(() => changes.items.length === 1);
+
+    const { placeOrder: placed } = await placeOrder(b, customer, 'cross-through-b');
+    const answeredAt = performance.now();
+    // Read-your-writes on B: the answer, and a query right after it, show the order.
+    expect(placed).toMatchObject({ id: 'cross-through-b', status: 'PENDING', version: 1 });
+    expect((await requestData(b.url, GetOrderDocument, { id: 'cross-through-b' })).order).toMatchObject({ status: 'PENDING', version: 1 });
+
+    await waitUntil(() => changes.items.length === 2, 5_000);
+    console.info(`B's placeOrder reached A's subscriber ${Math.round(performance.now() - answeredAt)} ms after B answered`);
+    expect(changes.items[1]).toMatchObject({ id: 'cross-through-b', status: 'PENDING', version: 1, position: placed.position });
+    // A's own queries show it once A has caught up (it had, to announce it).
+    expect((await requestData(a.url, GetOrderDocument, { id: 'cross-through-b' })).order).toMatchObject({ status: 'PENDING', version: 1 });
+    expect(changes.errors).toEqual([]);
+    await changes.stop();
+  });
+
+  it('should reserve stock once per order and product while both instances run the order process', async () => {
+    await requestData(b.url, AddProductDocument, { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5 } }, { authorization: await bearer(STAFF) });
+    // Ten orders of one lamp each, five through each instance, at once: both order processes react to every one.
+    const placed = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        placeOrder(index % 2 ? a : b, { role: 'customer', customerId: `lamp-${index}` }, `lamp-order-${index}`, 'pg-lamp'),
+      ),
+    );
+    expect(placed).toHaveLength(10);
+    await Promise.all([settled(a.url), settled(b.url)]);
+
+    const lamp = await log.readStream('product-pg-lamp');
+    const outcomes = lamp.filter((event) => event.type === 'StockReserved' || event.type === 'StockReservationRejected');
+    const orderIds = outcomes.map((event) => (event.data as { orderId: string }).orderId);
+    // One outcome per order, never two: the instance that came second appended nothing.
+    expect(orderIds.sort()).toEqual(Array.from({ length: 10 }, (_, index) => `lamp-order-${index}`).sort());
+    expect(outcomes.filter((event) => event.type === 'StockReserved')).toHaveLength(5);
+    const commandIds = lamp.map((event) => event.metadata.commandId);
+    expect(new Set(commandIds).size).toBe(commandIds.length);
+
+    // The five that got no lamp were cancelled once each, and both instances agree on every order.
+    for (const server of [a, b]) {
+      const statuses = await Promise.all(
+        placed.map(async ({ placeOrder: order }) => (await requestData(server.url, GetOrderDocument, { id: order.id })).order!),
+      );
+      expect(statuses.filter((order) => order.status === 'PENDING')).toHaveLength(5);
+      expect(statuses.filter((order) => order.status === 'CANCELLED').every((order) => order.version === 2)).toBe(true);
+    }
+  });
+
+  it('should catch A up after kill -9 while B takes writes: nothing skipped or doubled, and a resumed subscriber gets exactly what it missed', async () => {
+    const feed = collect(subscribe(wsClient(wsUrl(a)), EventFeedDocument, { afterPosition: 0 }), (data) => data.events);
+    await waitUntil(() => feed.last() > 0);
+    const headBefore = await log.headPosition();
+    await waitUntil(() => feed.last() === headBefore);
+
+    // B keeps taking writes; A dies in the middle of them.
+    let writing = true;
+    const writes = (async () => {
+      for (let index = 0; writing || index < 6; index++) {
+        const customer: TestUser = { role: 'customer', customerId: `outage-${index % 3}` };
+        const { placeOrder: order } = await placeOrder(b, customer, `outage-${index}`);
+        if (index % 2 === 0) {
+          await requestData(b.url, ReceivePaymentDocument, { input: { orderId: order.id, paymentId: `pay-outage-${index}`, amount: order.total.amount, method: 'card' } }, { authorization: await bearer(customer) });
+        }
+      }
+    })();
+    await waitUntil(() => feed.last() > headBefore, 5_000);
+    await killHard(a);
+    writing = false;
+    await writes;
+    await feed.stop();
+    const missedAfter = feed.last();
+
+    a = await startInstance('a');
+    await settled(a.url);
+    const logNow = await readWholeLog(log);
+    const missed = logNow.filter((event) => event.position > missedAfter);
+    expect(missed.length).toBeGreaterThan(6);
+
+    // The event feed resumed after the last position received: exactly the events after it, in order.
+    const resumed = collect(subscribe(wsClient(wsUrl(a)), EventFeedDocument, { afterPosition: missedAfter }), (data) => data.events);
+    await waitUntil(() => resumed.last() === logNow.at(-1)!.position, 10_000);
+    expect(resumed.items).toEqual(missed.map(({ position, streamId, type, version }) => ({ position, streamId, type, version })));
+    expect(resumed.errors).toEqual([]);
+    await resumed.stop();
+
+    // A's read model equals the log, order by order: each order's status and version, none missing, none extra.
+    expect(await ordersShownBy(a)).toEqual(ordersInLog(logNow));
+    expect(await ordersShownBy(b)).toEqual(ordersInLog(logNow));
+    expect([...a.errorLines(), ...b.errorLines()]).toEqual([]);
+  }, 60_000);
+
+  it('should refuse to start on a read-side file that holds an event log of its own', async () => {
+    const file = join(directory, 'has-a-log.db');
+    const own = new SqliteEventStore(openDatabase(file));
+    const metadata = { userId: 'test', correlationId: 'c', causationId: 'c', commandId: 'c', occurredAt: new Date().toISOString() };
+    await own.append('order-x', 'Order', [{ eventId: 'e-1', type: 'OrderPlaced', schemaVersion: 1, data: {}, metadata }], { expectedVersion: 'no_stream' });
+    await own.close();
+    await expect(spawnServer(file, { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema })).rejects.toThrow(
+      /has-a-log\.db holds an event log of its own \(1 events\); with DATABASE_URL it keeps only this instance's read side/,
+    );
+  });
+});
+
+const wsUrl = (server: ChildServer) => server.url.replace(/^http/, 'ws');
+
+function placeOrder(server: ChildServer, customer: TestUser, orderId: string, productId = 'pg-widget') {
+  const input = { orderId, customerId: customer.customerId!, items: [{ productId, name: productId, quantity: 1, unitPrice: '12.50' }] };
+  return bearer(customer).then((authorization) => requestData(server.url, PlaceOrderDocument, { input }, { authorization }));
+}
+
+/**
+ * Reads a subscription in the background. Unlike subscriptionReading's `collect`, a connection that
+ * ends with an error (the server was killed) is recorded, not thrown.
+ */
+function collect<Data, Item extends { position: number }>(iterator: AsyncIterableIterator<GraphQLResponse<Data>>, pick: (data: Data) => Item) {
+  const items: Item[] = [];
+  const errors: unknown[] = [];
+  const reading = (async () => {
+    for await (const result of iterator) {
+      if (result.errors) errors.push(result.errors);
+      else if (result.data) items.push(pick(result.data));
+    }
+  })().catch((error: unknown) => errors.push(error));
+  return {
+    items,
+    errors,
+    last: () => items.at(-1)?.position ?? 0,
+    async stop() {
+      await iterator.return?.();
+      await reading;
+    },
+  };
+}
+
+/** Every order the server's read model lists, with the status and version it shows. */
+async function ordersShownBy(server: ChildServer): Promise<Record<string, string>> {
+  const shown: Record<string, string> = {};
+  let after: string | null | undefined;
+  for (;;) {
+    const { orders } = await requestData(server.url, ListOrdersDocument, { first: 100, after });
+    for (const { node } of orders.edges) {
+      const { order } = await requestData(server.url, GetOrderDocument, { id: node.id });
+      shown[node.id] = `${order!.status} v${order!.version}`;
+    }
+    if (!orders.pageInfo.hasNextPage) return sortedKeys(shown);
+    after = orders.pageInfo.endCursor;
+  }
+}
+
+/** Each order's status and version folded from the log. */
+function ordersInLog(events: readonly StoredEvent[]): Record<string, string> {
+  const statusAfter: Record<string, string> = { OrderPlaced: 'PENDING', PaymentReceived: 'PAID', OrderShipped: 'SHIPPED', OrderCancelled: 'CANCELLED' };
+  const orders: Record<string, string> = {};
+  for (const event of events) {
+    if (event.streamType === 'Order') orders[event.streamId.slice('order-'.length)] = `${statusAfter[event.type]} v${event.version}`;
+  }
+  return sortedKeys(orders);
+}
+
+function sortedKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([x], [y]) => x.localeCompare(y)));
+}
