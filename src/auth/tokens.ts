@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { AuthenticationError } from './authenticationError.js';
 import { type Principal, type Role, ROLES } from './principal.js';
+import { VerifiedTokens } from './verifiedTokens.js';
 
 /** How tokens are checked: an HS256 secret, or a public key (RS256, ES256, EdDSA) for tokens an identity provider signs. */
 export type TokenConfig = {
@@ -14,6 +15,7 @@ export type TokenConfig = {
 /** Verifies bearer tokens into principals, with messages a frontend developer can act on. */
 export class TokenVerifier {
   private readonly key: KeyObject;
+  private readonly verified = new VerifiedTokens();
 
   constructor(private readonly config: TokenConfig) {
     if (config.publicKeyPem) this.key = createPublicKey(config.publicKeyPem);
@@ -25,6 +27,14 @@ export class TokenVerifier {
   async verify(authorization: string): Promise<Principal> {
     const token = authorization.replace(/^Bearer\s+/i, '').trim();
     if (token === '') throw new AuthenticationError('Sign in: send "Authorization: Bearer <token>"');
+    const known = this.verified.get(token);
+    if (known) return known;
+    const principal = await this.check(token);
+    this.verified.remember(token, principal);
+    return principal;
+  }
+
+  private async check(token: string): Promise<Principal> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, { issuer: this.config.issuer, audience: this.config.audience }));

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
+import { withoutFsync } from '../eventstore/sqlite/withoutFsync.js';
 
 /** Where each process has got to in the log: the last event it finished handling. */
 export class ProcessCheckpoints {
   private readonly statements;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS process_checkpoints (
       name     TEXT PRIMARY KEY,
       position INTEGER NOT NULL
@@ -22,7 +23,8 @@ export class ProcessCheckpoints {
     return this.statements.get.get(name) ?? 0;
   }
 
+  /** Without an fsync: a checkpoint lost to a power cut only makes the process re-handle events its idempotency keys make no-ops. */
   set(name: string, position: number): void {
-    this.statements.set.run(name, position);
+    withoutFsync(this.db, () => this.statements.set.run(name, position));
   }
 }

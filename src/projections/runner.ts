@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { withoutFsync } from '../eventstore/sqlite/withoutFsync.js';
 import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { toStorageError } from '../eventstore/sqlite/storageErrors.js';
@@ -61,7 +62,8 @@ export class ProjectionRunner<Change> {
       return changes;
     });
     // IMMEDIATE takes the write lock up front, so another process's writer makes us wait, not fail.
-    this.applyBatch = (events) => transaction.immediate(events);
+    // Read tables are derived from the log: their commit need not wait for an fsync.
+    this.applyBatch = (events) => withoutFsync(db, () => transaction.immediate(events));
   }
 
   get name(): string {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { withoutFsync } from './withoutFsync.js';
 import type { Snapshot, SnapshotStore } from '../snapshotStore.js';
 import { toStorageError } from './storageErrors.js';
 
@@ -43,7 +44,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private readonly statements: ReturnType<typeof prepareSnapshotStatements>;
 
   /** Creates the table if needed. The connection stays the caller's to close (the event store's). */
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     createSnapshotsSchema(db);
     this.statements = prepareSnapshotStatements(db);
   }
@@ -76,9 +77,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.run(() => this.statements.deleteAll.run());
   }
 
+  /** Snapshots are a cache of the log: their writes need not wait for an fsync. */
   private run<T>(query: () => T): T {
     try {
-      return query();
+      return withoutFsync(this.db, query);
     } catch (error) {
       throw toStorageError(error);
     }
