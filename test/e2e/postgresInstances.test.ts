@@ -144,12 +144,25 @@ await describeWithPostgres('Two server instances on one PostgreSQL log, each wit
     expect(resumed.items).toEqual(missed.map(({ position, streamId, type, version }) => ({ position, streamId, type, version })));
     expect(resumed.errors).toEqual([]);
     await resumed.stop();
+    // So did the order feed: one view per change of an order after that position, as the log has them.
+    const orders = collect(subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { afterPosition: missedAfter }), (data) => data.ordersChanged);
+    const orderChanges = missed.filter((event) => event.streamType === 'Order');
+    await waitUntil(() => orders.last() === orderChanges.at(-1)!.position, 10_000);
+    expect(orders.items.map(({ position, id, version }) => ({ position, id, version }))).toEqual(
+      orderChanges.map(({ position, streamId, version }) => ({ position, id: streamId.slice('order-'.length), version })),
+    );
+    await orders.stop();
 
     // A's read model equals the log, order by order: each order's status and version, none missing, none extra.
     expect(await ordersShownBy(a)).toEqual(ordersInLog(logNow));
     expect(await ordersShownBy(b)).toEqual(ordersInLog(logNow));
     expect([...a.errorLines(), ...b.errorLines()]).toEqual([]);
   }, 60_000);
+
+  it('should shut down cleanly on SIGTERM (LISTEN connection, pool and read side closed) and exit 0', async () => {
+    b.process.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+  });
 
   it('should refuse to start on a read-side file that holds an event log of its own', async () => {
     const file = join(directory, 'has-a-log.db');
