@@ -21,10 +21,10 @@ import { ProcessCheckpoints } from '../../src/processes/processCheckpoints.js';
 import { projectionDefinitions } from '../../src/projections/definitions.js';
 import { ProjectionEngine } from '../../src/projections/engine.js';
 import { compare, log, round, type Row } from '../lib/report.js';
+import { lifecycle } from '../lib/orderLifecycle.js';
 
 const FILL_BATCH = 20_000;
 const ORDERS_PER_BLOCK = 1_000;
-const BASE_TIME = Date.parse('2025-01-01T00:00:00.000Z');
 
 /** Writes the log; returns the number of orders. */
 export function fillLog(file: string, eventCount: number): number {
@@ -152,42 +152,4 @@ function time(run: () => void): number {
 function occurredAtOf(event: OrderEvent): string {
   const data = event.data as { placedAt?: string; receivedAt?: string; shippedAt?: string; cancelledAt?: string };
   return data.placedAt ?? data.receivedAt ?? data.shippedAt ?? data.cancelledAt!;
-}
-
-function lifecycle(index: number): OrderEvent[] {
-  const orderId = `bench-${index}`;
-  const at = (step: number) => new Date(BASE_TIME + index * 1000 + step * 60_000).toISOString();
-  const items = Array.from({ length: 1 + (index % 3) }, (_, line) => ({
-    productId: `p-${(index + line) % 50}`,
-    name: `Product ${(index + line) % 50}`,
-    quantity: 1 + ((index + line) % 4),
-    unitPriceMinor: 199 + ((index * 7 + line * 13) % 10_000),
-  }));
-  const totalMinor = items.reduce((sum, item) => sum + item.quantity * item.unitPriceMinor, 0);
-  const placed: OrderEvent = {
-    type: 'OrderPlaced',
-    data: { orderId, customerId: `cust-${index % 5_000}`, items, currency: index % 10 === 0 ? 'EUR' : 'USD', totalMinor, placedAt: at(0) },
-  };
-  const paid: OrderEvent = {
-    type: 'PaymentReceived',
-    data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, method: index % 2 ? 'card' : 'paypal', receivedAt: at(1) },
-  };
-  const shipped: OrderEvent = {
-    type: 'OrderShipped',
-    data: { orderId, trackingNumber: `1Z${index}`, carrier: 'UPS', estimatedDelivery: '2025-02-01', shippedAt: at(2) },
-  };
-  const cancelled = (refundMinor: number, step: number): OrderEvent => ({
-    type: 'OrderCancelled',
-    data: { orderId, reason: 'customer request', refundMinor, cancelledAt: at(step) },
-  });
-  switch (index % 6) {
-    case 3:
-      return [placed, paid, cancelled(totalMinor, 2)];
-    case 4:
-      return [placed, cancelled(0, 1)];
-    case 5:
-      return [placed, paid];
-    default:
-      return [placed, paid, shipped];
-  }
 }

@@ -21,7 +21,7 @@ import { readWholeLog } from '../eventstore/postgresLogTail.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
 import { settled } from '../support/processes.js';
 import { type ChildServer, killAllChildren, killHard, spawnServer } from '../support/serverProcess.js';
-import { waitUntil } from '../support/subscriptionReading.js';
+import { collect, waitUntil } from '../support/subscriptionReading.js';
 
 // Two `orderstream serve` processes, each with its own SQLite file for its read side, on one log in
 // PostgreSQL (a schema of its own for this file): what a change through one looks like on the other.
@@ -181,30 +181,6 @@ const wsUrl = (server: ChildServer) => server.url.replace(/^http/, 'ws');
 function placeOrder(server: ChildServer, customer: TestUser, orderId: string, productId = 'pg-widget') {
   const input = { orderId, customerId: customer.customerId!, items: [{ productId, name: productId, quantity: 1, unitPrice: '12.50' }] };
   return bearer(customer).then((authorization) => requestData(server.url, PlaceOrderDocument, { input }, { authorization }));
-}
-
-/**
- * Reads a subscription in the background. Unlike subscriptionReading's `collect`, a connection that
- * ends with an error (the server was killed) is recorded, not thrown.
- */
-function collect<Data, Item extends { position: number }>(iterator: AsyncIterableIterator<GraphQLResponse<Data>>, pick: (data: Data) => Item) {
-  const items: Item[] = [];
-  const errors: unknown[] = [];
-  const reading = (async () => {
-    for await (const result of iterator) {
-      if (result.errors) errors.push(result.errors);
-      else if (result.data) items.push(pick(result.data));
-    }
-  })().catch((error: unknown) => errors.push(error));
-  return {
-    items,
-    errors,
-    last: () => items.at(-1)?.position ?? 0,
-    async stop() {
-      await iterator.return?.();
-      await reading;
-    },
-  };
 }
 
 /** Every order the server's read model lists, with the status and version it shows. */

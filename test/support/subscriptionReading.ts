@@ -8,7 +8,10 @@ export async function nextData<Data>(iterator: AsyncIterator<GraphQLResponse<Dat
   return value.data;
 }
 
-/** Reads a subscription in the background into `items` (errors into `errors`) until stopped. */
+/**
+ * Reads a subscription in the background into `items` until stopped. Errors go into `errors`: error
+ * messages, and the error a connection ends with (a killed server), which is recorded, not thrown.
+ */
 export function collect<Data, Item extends { position: number }>(iterator: AsyncIterableIterator<GraphQLResponse<Data>>, pick: (data: Data) => Item) {
   const items: Item[] = [];
   const errors: unknown[] = [];
@@ -17,7 +20,7 @@ export function collect<Data, Item extends { position: number }>(iterator: Async
       if (result.errors) errors.push(result.errors);
       else if (result.data) items.push(pick(result.data));
     }
-  })();
+  })().catch((error: unknown) => errors.push(error));
   return {
     items,
     errors,
