@@ -141,9 +141,15 @@ export class ProjectionEngine {
   /**
    * The position `name`'s live tables show now. Read in the same synchronous step as attaching to its
    * change feed, it is the seam: every change announced afterwards is of a later position.
+   * SERVICE_UNAVAILABLE while the projection is first being built.
    */
   livePosition(name: string): number {
-    return this.slot(name).live.position;
+    const slot = this.slot(name);
+    // A first build announces nothing, so a subscriber attached now would miss what it applies.
+    if (slot.building) {
+      throw new ReadModelUnavailableError(`The ${name} read model is still being built; subscribe again in a moment`, { projection: name });
+    }
+    return slot.live.position;
   }
 
   /** Throws SERVICE_UNAVAILABLE when `name` cannot show the log up to `position`. */

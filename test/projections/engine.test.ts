@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
-import { ProjectionEngine } from '../../src/projections/engine.js';
+import { ProjectionEngine, ReadModelUnavailableError } from '../../src/projections/engine.js';
 import type { ProjectionDefinition } from '../../src/projections/projection.js';
 import { orderViewProjection } from '../../src/projections/orderView/projection.js';
 import type { OrderViewChange } from '../../src/projections/orderView/view.js';
@@ -40,6 +40,16 @@ describe('ProjectionEngine', () => {
   };
 
   describe('when started on a log', () => {
+    it('should refuse a subscriber its live position while the first build runs, and give it once live', async () => {
+      const building = new ProjectionEngine(db, store, [orderViewProjection()], { batchSize: 2, rebuildBatchSize: 2 });
+      engine = building;
+      await building.start();
+      // The build goes on in the background a batch at a time; it has not announced anything.
+      expect(() => building.livePosition('orderView')).toThrow(ReadModelUnavailableError);
+      await waitUntil(async () => (await building.status()).every((status) => status.state === 'LIVE'));
+      expect(building.livePosition('orderView')).toBe(await store.headPosition());
+    });
+
     it('should apply the log and report the projection live at the head', async () => {
       const engine = await startEngine([orderViewProjection()]);
       const head = await store.headPosition();
