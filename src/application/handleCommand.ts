@@ -52,7 +52,7 @@ export type CommandResult<Event> = {
   replayed: boolean;
 };
 
-const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_ATTEMPTS = 8;
 
 /**
  * Runs one command against one stream: load, decide, append with the version read.
@@ -118,8 +118,10 @@ export async function handleCommand<State, Command, Event extends { type: string
       }
       return { events, streamId, nextVersion: result.nextVersion, lastPosition: result.lastPosition, replayed: false };
     } catch (error) {
-      // 5. Lost a race: reload and decide again on the newer state.
+      // 5. Lost a race: reload and decide again on the newer state. A random wait that grows with
+      // each loss keeps writers in other processes, racing for the same stream, from losing in step.
       if (!(error instanceof ExpectedVersionConflictError) || attempt >= maxAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
     }
   }
 }
