@@ -25,6 +25,7 @@ import { SqliteEventStore } from '../src/eventstore/sqlite/sqliteEventStore.js';
 import { projectionDefinitions } from '../src/projections/definitions.js';
 import { ProjectionEngine } from '../src/projections/engine.js';
 import { lifecycle } from './lib/orderLifecycle.js';
+import { bareRead } from './lib/bareRead.js';
 
 const APPEND_BATCH = 10_000;
 const ORDERS_PER_BLOCK = 1_000;
@@ -176,25 +177,6 @@ function toNewEvent(event: OrderEvent, sequence: number): NewEvent {
     data: event.data,
     metadata: { userId: 'bench', correlationId: `corr-${sequence}`, causationId: commandId, commandId, occurredAt },
   };
-}
-
-/** The floor: read every row in position order and parse its JSON, nothing else. */
-function bareRead(db: ReturnType<typeof openDatabase>): number {
-  const rows = db
-    .prepare<[], { position: number; event_id: string; stream_id: string; stream_type: string; version: number; type: string; schema_version: number; data: string; metadata: string }>(
-      'SELECT position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata FROM events ORDER BY position',
-    )
-    .iterate();
-  let count = 0;
-  let checksum = 0;
-  for (const row of rows) {
-    const data = JSON.parse(row.data) as { orderId: string };
-    const metadata = JSON.parse(row.metadata) as { occurredAt: string };
-    checksum += data.orderId.length + metadata.occurredAt.length + row.position;
-    count++;
-  }
-  if (checksum === 0 && count > 0) throw new Error('unreachable');
-  return count;
 }
 
 async function pagedRead(store: SqliteEventStore): Promise<number> {
