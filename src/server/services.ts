@@ -121,8 +121,8 @@ export async function openServices(
     customers: new CustomerSummaryQueries(db),
     dashboard: new DashboardQueries(db),
     products: new ProductViewQueries(db),
+    // The append that made `position` woke the readers already (wakeReaders); this only waits.
     async readYourWrites(position, projection = 'orderView') {
-      processes.poke();
       await projections.waitFor(position, [projection]);
       projections.assertCurrent(projection, position);
     },

@@ -9,7 +9,8 @@ import type { FeedSubscription } from '../../subscriptions/feedSubscription.js';
 import type { GraphQLContext } from '../context.js';
 import { canSeeOrder, orderNotFound } from '../order/orderAccess.js';
 import { Event, toEvent } from '../order/orderEvent.type.js';
-import { closeWhenStalled, resumePoint } from '../slowSubscribers.js';
+import { resumePoint } from '../resumePoint.js';
+import { closeWhenStalled } from '../slowSubscribers.js';
 
 type EventsArgs = { afterPosition?: number | null; types?: string[] | null };
 type OrderEventsArgs = { orderId: string; afterPosition?: number | null };
