@@ -1,10 +1,12 @@
 import { eventSchemas } from '../application/eventSchemas.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
-import { projectionDefinitions } from '../projections/definitions.js';
-import { ProjectionEngine } from '../projections/engine.js';
+import type { OrderViewChange } from '../projections/orderView/view.js';
+import type { ProductViewChange } from '../projections/productView/view.js';
 import type { ServerConfig } from '../server/config.js';
 import { openEventLog } from '../server/eventLog.js';
+import { postgresReadSide, type ReadSide, sqliteReadSide } from '../server/readSide.js';
+import { ChangeFeed } from '../subscriptions/changeFeed.js';
 import { progressReporter } from './progressBar.js';
 
 const POLL_MS = 250;
@@ -44,8 +46,10 @@ export async function rebuildThroughServer(url: string, names: string[] | undefi
 }
 
 /**
- * Rebuilds read models directly in the database file: only while no server uses that file. With
- * DATABASE_URL (`postgres`) the file is one instance's read side, rebuilt from the log in PostgreSQL.
+ * Rebuilds read models without a server: in the database file, only while no server uses it. With
+ * DATABASE_URL (`postgres`) the read models are in PostgreSQL, shared by the instances: the rebuild
+ * goes to whichever instance leads each one (this process, when no server runs), and servers keep
+ * serving from the live tables meanwhile.
  */
 export async function rebuildOffline(
   { databaseFile, postgres }: Pick<ServerConfig, 'databaseFile' | 'postgres'>,
@@ -60,22 +64,27 @@ export async function rebuildOffline(
     throw error;
   }
   const store = new UpcastingEventStore(log, eventSchemas);
-  const engine = new ProjectionEngine(db, store, projectionDefinitions());
+  // Nobody subscribes here: the changes announced go nowhere.
+  const feeds = { orderChanges: new ChangeFeed<OrderViewChange>(), productChanges: new ChangeFeed<ProductViewChange>() };
+  const where = postgres ? `PostgreSQL${postgres.schema ? ` (schema ${postgres.schema})` : ''}` : databaseFile;
+  let readSide: ReadSide | undefined;
   try {
-    await engine.start();
+    readSide = postgres ? await postgresReadSide(postgres, store, feeds) : await sqliteReadSide(db, store, feeds);
+    const engine = readSide.engine;
     const targets = names ?? (await engine.status()).map((status) => status.name);
     for (const name of targets) {
-      console.error(`Rebuilding ${name} in ${databaseFile}`);
+      console.error(`Rebuilding ${name} in ${where}`);
       const progress = progressReporter();
       let last = { done: 0, total: 0 };
       await engine.rebuild(name, (done, total) => {
         last = { done, total };
         progress.update(done, total);
       });
-      progress.finish(last.done, last.total);
+      const status = (await engine.status()).find((candidate) => candidate.name === name);
+      progress.finish(status?.position ?? last.done, status?.headPosition ?? last.total);
     }
   } finally {
-    await engine.stop();
+    await readSide?.close();
     await store.close();
     if (db.open) db.close();
   }

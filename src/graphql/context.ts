@@ -12,6 +12,10 @@ import type { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
 import type { ProductViewQueries } from '../projections/productView/queries.js';
 import type { ProductViewChange } from '../projections/productView/view.js';
+import type { Reads } from '../projections/reads.js';
+
+/** What resolvers need of the projection engine: the SQLite engine and the PostgreSQL one both offer it. */
+export type ProjectionControl = Pick<ProjectionEngine, 'status' | 'rebuild' | 'retry' | 'livePosition'>;
 
 /** What the server hands every resolver: the write side, the read side and who is asking. */
 export type OrderServices = {
@@ -20,13 +24,14 @@ export type OrderServices = {
   inventory: InventoryCommands;
   /** The process managers (inventory reacting to orders): status and retry. */
   processes: Processes;
-  orders: OrderViewQueries;
+  /** The orderView read model. */
+  orders: Reads<OrderViewQueries>;
   /** The customerSummary read model. */
-  customers: CustomerSummaryQueries;
+  customers: Reads<CustomerSummaryQueries>;
   /** The dashboard read model. */
-  dashboard: DashboardQueries;
+  dashboard: Reads<DashboardQueries>;
   /** The productView read model: stock per product. */
-  products: ProductViewQueries;
+  products: Reads<ProductViewQueries>;
   /**
    * Resolves once the read side, and `projection` (default orderView) even while it builds, has
    * applied the log up to `position`; SERVICE_UNAVAILABLE if `projection` cannot.
@@ -43,7 +48,7 @@ export type OrderServices = {
   orderChanges: ChangeFeed<OrderViewChange>;
   productChanges: ChangeFeed<ProductViewChange>;
   /** Status, rebuild and retry of the read models. */
-  projections: ProjectionEngine;
+  projections: ProjectionControl;
 };
 
 /** `principal` is who the verified token says is asking; `authError` why there is none. */

@@ -14,8 +14,8 @@ export function notSupportedWithPostgres(command: string): Error {
 /**
  * The event log: in PostgreSQL when `config.postgres` is set (shared by every instance), else in
  * the SQLite file `db` that also holds the read side. In PostgreSQL's case `db` keeps only this
- * instance's read side, so it must not hold a log of its own: its read models would then be of that
- * log, not of the shared one. Throws when PostgreSQL cannot be reached or migrated.
+ * instance's snapshots and process checkpoints, so it must not hold a log of its own: they would then
+ * be of that log, not of the shared one. Throws when PostgreSQL cannot be reached or migrated.
  */
 export async function openEventLog(
   config: Pick<ServerConfig, 'postgres' | 'databaseFile'>,
@@ -28,7 +28,7 @@ export async function openEventLog(
   if (localEvents > 0) {
     throw new Error(
       `${config.databaseFile} holds an event log of its own (${localEvents} events); with DATABASE_URL it keeps only this ` +
-        "instance's read side, fed from PostgreSQL's log: point ORDERSTREAM_DB at a new file",
+        "instance's snapshots and process checkpoints, of PostgreSQL's log: point ORDERSTREAM_DB at a new file",
     );
   }
   const { connectionString, schema } = config.postgres;

@@ -15,20 +15,16 @@ import type { Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../subscriptions/changeFeed.js';
 import { LogTail } from '../subscriptions/logTail.js';
-import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
-import { DashboardQueries } from '../projections/dashboard/queries.js';
-import { projectionDefinitions } from '../projections/definitions.js';
-import { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
-import { ProductViewQueries } from '../projections/productView/queries.js';
 import type { ProductViewChange } from '../projections/productView/view.js';
-import { ProjectionEngine } from '../projections/engine.js';
 import { NatsJetStreamPublisher } from '../integration/nats/natsJetStreamPublisher.js';
 import { publishingProcess } from '../integration/publishingProcess.js';
 import { orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { Processes } from '../processes/processes.js';
 import type { ServerConfig } from './config.js';
 import { openEventLog } from './eventLog.js';
+import { postgresReadSide, sqliteReadSide } from './readSide.js';
+import { readModelChannel } from '../projections/postgres/readModelSchema.js';
 
 /** The name the NATS publisher goes by in `projections`. */
 export const NATS_PUBLISHER = 'natsPublisher';
@@ -48,10 +44,10 @@ export type RunningServices = OrderServices & {
 export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver };
 
 /**
- * Wires the write side, the read side and the change feed, caught up. The log is in the SQLite
- * file, or with `config.postgres` (DATABASE_URL) in PostgreSQL, shared by every instance; the read
- * side (read models, checkpoints, snapshots, process checkpoints) is always this instance's own, in
- * the SQLite file, fed from the log by position (see README, PostgreSQL and several instances).
+ * Wires the write side, the read side and the change feed, caught up. The log and the read models
+ * are in the SQLite file, or with `config.postgres` (DATABASE_URL) in PostgreSQL, shared by every
+ * instance, each read model written by one leader at a time. Snapshots and process checkpoints stay
+ * in this instance's SQLite file either way (see README, PostgreSQL and several instances).
  */
 export async function openServices(
   config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres'>>,
@@ -81,10 +77,11 @@ export async function openServices(
   const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION), wakeReaders);
   const orderChanges = new ChangeFeed<OrderViewChange>(config.subscriberBuffer);
   const productChanges = new ChangeFeed<ProductViewChange>(config.subscriberBuffer);
-  const projections = new ProjectionEngine(db, store, projectionDefinitions({ orderChanges, productChanges }), {
-    logger: observers.logger,
-  });
-  await projections.start();
+  const feeds = { orderChanges, productChanges };
+  const readSide = log instanceof PostgresEventStore
+    ? await postgresReadSide(config.postgres!, store, feeds, observers.logger)
+    : await sqliteReadSide(db, store, feeds, observers.logger);
+  const projections = readSide.engine;
   const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
   // With a shared log every instance runs it, and that is safe: each command's idempotency key
@@ -102,6 +99,7 @@ export async function openServices(
   const watcher = log instanceof PostgresEventStore
     ? await PostgresLogWatcher.start({
         ...config.postgres!,
+        alsoListenTo: [readModelChannel(config.postgres!.schema)],
         onWake: () => {
           projections.poke();
           eventFeed.poke();
@@ -117,10 +115,10 @@ export async function openServices(
     commands,
     inventory,
     processes,
-    orders: new OrderViewQueries(db),
-    customers: new CustomerSummaryQueries(db),
-    dashboard: new DashboardQueries(db),
-    products: new ProductViewQueries(db),
+    orders: readSide.orders,
+    customers: readSide.customers,
+    dashboard: readSide.dashboard,
+    products: readSide.products,
     // The append that made `position` woke the readers already (wakeReaders); this only waits.
     async readYourWrites(position, projection = 'orderView') {
       await projections.waitFor(position, [projection]);
@@ -144,7 +142,7 @@ export async function openServices(
       await processes.stop();
       await eventFeed.stop();
       await publisher?.close();
-      await projections.stop();
+      await readSide.close();
       await store.close();
       // With PostgreSQL the store was its pool; the SQLite file holding the read side closes here.
       if (db.open) db.close();

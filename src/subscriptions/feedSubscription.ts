@@ -76,6 +76,18 @@ export class FeedSubscription<T> implements AsyncIterableIterator<T> {
     this.detach = feed.attach(this);
   }
 
+  /**
+   * Sends `items` before anything else and drops the live items at or below the last one's position
+   * (needs `positionOf`). For a first message read after attaching, as an async read must be: changes
+   * published while it ran wait in the buffer, and those it already shows are not sent again.
+   * Call it before the first `next()`.
+   */
+  startWith(items: T[]): void {
+    this.pending.unshift(...items);
+    const last = items.at(-1);
+    if (last !== undefined && this.options.positionOf) this.lastSent = Math.max(this.lastSent, this.positionOf(last));
+  }
+
   offer(item: T): void {
     if (this.closed || (this.options.filter && !this.options.filter(item))) return;
     if (this.waiting && !this.catchingUp() && this.pending.length === 0 && this.buffer.length === 0 && !this.sentAlready(item)) {

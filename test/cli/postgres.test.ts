@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,15 +55,20 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     expect(lines.map(({ streamId, position }) => [streamId, position])).toEqual([['order-cli-1', 1], ['order-cli-2', 2]]);
   });
 
-  it("should rebuild an instance's read side offline from the log in PostgreSQL", async () => {
-    const { code, stderr } = await cli(['rebuild', 'orderView', '--offline'], env);
-    expect(stderr).toMatch(/Rebuilding orderView in/);
-    expect(code).toBe(0);
-    const db = new Database(env.ORDERSTREAM_DB!, { readonly: true });
+  it('should rebuild the shared read models in PostgreSQL without a server, leading them itself', async () => {
+    const readSide = new pg.Client({ connectionString: POSTGRES_TEST_URL, options: `-c search_path=${schema.schema}` });
+    await readSide.connect();
     try {
-      expect(db.prepare('SELECT order_id FROM order_views ORDER BY order_id').pluck().all()).toEqual(['cli-1', 'cli-2']);
+      // The first run builds the read models (no server has); the rebuild then swaps in a new generation.
+      const { code, stderr } = await cli(['rebuild', 'orderView', '--offline'], env);
+      expect(stderr).toMatch(/Rebuilding orderView in PostgreSQL \(schema os_/);
+      expect(code).toBe(0);
+      const orders = await readSide.query('SELECT order_id FROM order_views ORDER BY order_id');
+      expect(orders.rows.map((row) => row.order_id)).toEqual(['cli-1', 'cli-2']);
+      const generations = await readSide.query("SELECT generation, live FROM read_model_generations WHERE name = 'orderView'");
+      expect(generations.rows).toEqual([{ generation: 2, live: true }]);
     } finally {
-      db.close();
+      await readSide.end();
     }
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkLog, compareReadModelsWithRebuild, CrashLoop, type LogRow, postgresLogRows } from '../support/crashLoop.js';
+import { checkLog, compareReadModelsWithRebuild, CrashLoop, type LogRow, postgresLogRows, postgresReadTables } from '../support/crashLoop.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL } from '../support/postgres.js';
 import { killAllChildren, killHard } from '../support/serverProcess.js';
 
@@ -15,9 +15,9 @@ afterAll(() => {
 });
 
 /** Where the log is: the server's env for it, and how the checks read it afterwards. */
-type LogBackend = { env: Record<string, string>; rows?: () => Promise<LogRow[]> };
+type LogBackend = { env: Record<string, string>; rows?: () => Promise<LogRow[]>; tables?: () => Promise<Map<string, unknown>> };
 
-/** The crash loop against one backend; `databaseFile` holds the read side, and the log on SQLite. */
+/** The crash loop against one backend; `databaseFile` holds the read side and the log on SQLite, snapshots only on PostgreSQL. */
 async function crashRecovery(databaseFile: string, backend: LogBackend): Promise<void> {
   // Snapshots every 2 events, so loads after a crash also go through snapshots taken before it.
   const env = { ORDERSTREAM_SNAPSHOT_EVERY: '2', ...backend.env };
@@ -37,7 +37,7 @@ async function crashRecovery(databaseFile: string, backend: LogBackend): Promise
   // Every kind of command was answered.
   expect(new Set(loop.acks.map((ack) => ack.command.mutation))).toEqual(new Set(['placeOrder', 'receivePayment', 'shipOrder', 'cancelOrder']));
 
-  expect(await compareReadModelsWithRebuild(server.url, databaseFile, loop.customerIds, rows)).toEqual([]);
+  expect(await compareReadModelsWithRebuild(server.url, databaseFile, loop.customerIds, rows, backend.tables)).toEqual([]);
   expect(loop.serverErrors()).toEqual([]);
   await killHard(server);
 }
@@ -55,6 +55,7 @@ await describeWithPostgres('The server on PostgreSQL (DATABASE_URL) killed with 
       await crashRecovery(join(directory, 'read-side.db'), {
         env: { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema },
         rows: () => postgresLogRows(POSTGRES_TEST_URL, schema),
+        tables: () => postgresReadTables(POSTGRES_TEST_URL, schema),
       });
     } finally {
       killAllChildren();

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,9 @@ import { settled } from '../support/processes.js';
 import { type ChildServer, killAllChildren, killHard, spawnServer } from '../support/serverProcess.js';
 import { collect, waitUntil } from '../support/subscriptionReading.js';
 
-// Two `orderstream serve` processes, each with its own SQLite file for its read side, on one log in
-// PostgreSQL (a schema of its own for this file): what a change through one looks like on the other.
+// Two `orderstream serve` processes on one log and one set of read models in PostgreSQL (a schema of
+// its own for this file), each with its own SQLite file for snapshots and process checkpoints: what a
+// change through one looks like on the other, and what happens when the one writing the read models dies.
 
 const STAFF: TestUser = { role: 'staff' };
 const directory = mkdtempSync(join(tmpdir(), 'orderstream-pg-instances-'));
@@ -34,19 +36,21 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-await describeWithPostgres('Two server instances on one PostgreSQL log, each with its own read side', () => {
+await describeWithPostgres('Two server instances on one PostgreSQL log and read side', () => {
   let schema: TestSchema;
   let log: PostgresEventStore;
   let a: ChildServer;
   let b: ChildServer;
 
-  /** Instance `name` on the shared log, over its own read-side file (kept across restarts). */
+  /** Instance `name` on the shared log and read models, with its own local file (kept across restarts). */
   const startInstance = (name: string) =>
     spawnServer(join(directory, `${name}.db`), { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema });
 
   beforeAll(async () => {
     schema = await createTestSchema();
-    [a, b] = await Promise.all([startInstance('a'), startInstance('b')]);
+    // A first: it takes the lead of every read model, so killing it below kills the leader.
+    a = await startInstance('a');
+    b = await startInstance('b');
     log = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: schema.schema, poolSize: 2 });
   }, 60_000);
 
@@ -108,8 +112,11 @@ await describeWithPostgres('Two server instances on one PostgreSQL log, each wit
     }
   });
 
-  it('should catch A up after kill -9 while B takes writes: nothing skipped or doubled, and a resumed subscriber gets exactly what it missed', async () => {
+  it('should fail over when the read models\' leader A is killed -9 while B takes writes: B takes the lead, nothing skipped or doubled, and resumed subscribers on A get exactly what they missed', async () => {
+    expect(await readModelLeaders()).toEqual(Object.fromEntries(READ_MODELS.map((name) => [name, a.process.pid])));
     const feed = collect(subscribe(wsClient(wsUrl(a)), EventFeedDocument, { afterPosition: 0 }), (data) => data.events);
+    // B's subscriber stays connected through the failover: it must get every order change once.
+    const onB = collect(subscribe(wsClient(wsUrl(b)), OrdersChangedDocument, { afterPosition: await log.headPosition() }), (data) => data.ordersChanged);
     await waitUntil(() => feed.last() > 0);
     const headBefore = await log.headPosition();
     await waitUntil(() => feed.last() === headBefore);
@@ -132,9 +139,17 @@ await describeWithPostgres('Two server instances on one PostgreSQL log, each wit
     await feed.stop();
     const missedAfter = feed.last();
 
+    // B took the lead of every read model once A's connections went.
+    await expect.poll(readModelLeaders, { timeout: 10_000 }).toEqual(Object.fromEntries(READ_MODELS.map((name) => [name, b.process.pid])));
     a = await startInstance('a');
     await settled(a.url);
     const logNow = await readWholeLog(log);
+    const orderEventsAfter = (position: number) =>
+      logNow.filter((event) => event.streamType === 'Order' && event.position > position).map(({ position: p, streamId, version }) => ({ position: p, id: streamId.slice('order-'.length), version }));
+    await waitUntil(() => onB.last() === orderEventsAfter(0).at(-1)!.position, 10_000);
+    expect(onB.items.map(({ position, id, version }) => ({ position, id, version }))).toEqual(orderEventsAfter(headBefore));
+    expect(onB.errors).toEqual([]);
+    await onB.stop();
     const missed = logNow.filter((event) => event.position > missedAfter);
     expect(missed.length).toBeGreaterThan(6);
 
@@ -164,17 +179,37 @@ await describeWithPostgres('Two server instances on one PostgreSQL log, each wit
     expect(await b.exited).toBe(0);
   });
 
-  it('should refuse to start on a read-side file that holds an event log of its own', async () => {
+  /** Which server process leads each read model: the pid in the application_name of the connection holding its lock. */
+  async function readModelLeaders(): Promise<Record<string, number | undefined>> {
+    const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, options: `-c search_path=${schema.schema}` });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string; application_name: string }>(
+        `SELECT names.name, a.application_name
+         FROM unnest($1::text[]) AS names(name)
+         JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objid::int = hashtext(current_schema() || '.' || names.name)
+         JOIN pg_stat_activity a ON a.pid = l.pid`,
+        [READ_MODELS],
+      );
+      return Object.fromEntries(rows.map((row) => [row.name, Number(/leader pid (\d+)/.exec(row.application_name)?.[1])]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('should refuse to start on a local file that holds an event log of its own', async () => {
     const file = join(directory, 'has-a-log.db');
     const own = new SqliteEventStore(openDatabase(file));
     const metadata = { userId: 'test', correlationId: 'c', causationId: 'c', commandId: 'c', occurredAt: new Date().toISOString() };
     await own.append('order-x', 'Order', [{ eventId: 'e-1', type: 'OrderPlaced', schemaVersion: 1, data: {}, metadata }], { expectedVersion: 'no_stream' });
     await own.close();
     await expect(spawnServer(file, { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema })).rejects.toThrow(
-      /has-a-log\.db holds an event log of its own \(1 events\); with DATABASE_URL it keeps only this instance's read side/,
+      /has-a-log\.db holds an event log of its own \(1 events\); with DATABASE_URL it keeps only this instance's snapshots and process checkpoints/,
     );
   });
 });
+
+const READ_MODELS = ['orderView', 'customerSummary', 'dashboard', 'productView'];
 
 const wsUrl = (server: ChildServer) => server.url.replace(/^http/, 'ws');
 

@@ -40,7 +40,7 @@ describe('Rebuilding the order view while the server serves', () => {
   it('should keep answering, announce every change exactly once, and end equal to a fresh rebuild', async () => {
     await seedLog(server.databaseFile, SEEDED_ORDERS);
     const seededHead = await server.services.store.headPosition();
-    await server.services.projections.waitFor(seededHead);
+    await server.services.readYourWrites(seededHead);
     const generationBefore = liveGeneration(server.databaseFile, 'orderView');
 
     // 1. A subscriber to every order change, reading as fast as messages come.

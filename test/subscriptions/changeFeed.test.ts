@@ -17,6 +17,17 @@ describe('ChangeFeed', () => {
     ]);
   });
 
+  it('should send what startWith gives first, then only the live items after its position', async () => {
+    type At = Change & { position: number };
+    const feed = new ChangeFeed<At>();
+    const subscription = feed.subscribe({ positionOf: (change) => change.position });
+    // Published while the first message was being read: 2 is in what was read, 3 is not.
+    feed.publish([{ id: 'a', version: 1, position: 2 }, { id: 'a', version: 2, position: 3 }]);
+    subscription.startWith([{ id: 'a', version: 1, position: 2 }]);
+    feed.publish([{ id: 'a', version: 3, position: 4 }]);
+    expect((await take(subscription, 3)).map((change) => change.position)).toEqual([2, 3, 4]);
+  });
+
   it('should coalesce a slow subscriber to the latest item per key instead of growing', async () => {
     const feed = new ChangeFeed<Change>();
     const subscription = feed.subscribe({ limit: 2, coalesceKey: (change) => change.id });

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { type GraphQLFormattedError, print } from 'graphql';
 import pg from 'pg';
 import { projectionDefinitions } from '../../src/projections/definitions.js';
+import { postgresProjectionDefinitions } from '../../src/projections/postgres/definitions.js';
 import {
   CancelOrderDocument,
   CustomerSummaryDocument,
@@ -467,6 +468,24 @@ async function readModelAnswers(url: string, customerIds: readonly string[]): Pr
   return answers;
 }
 
+/** Every row of every read model's live tables in PostgreSQL (through the logical views in `schema`), sorted. */
+export async function postgresReadTables(connectionString: string, schema: string): Promise<Map<string, unknown>> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const tables = new Map<string, unknown>();
+    for (const definition of postgresProjectionDefinitions()) {
+      for (const table of Object.keys(definition.tables)) {
+        const { rows } = await client.query(`SELECT * FROM ${client.escapeIdentifier(schema)}.${table}`);
+        tables.set(`table ${table}`, rows.map((row) => JSON.stringify(row)).sort());
+      }
+    }
+    return tables;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Every row of every read model's live tables (through their logical views), sorted. */
 function readTables(databaseFile: string): Map<string, unknown> {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
@@ -510,14 +529,15 @@ function differences(before: Map<string, unknown>, after: Map<string, unknown>):
  * Compares the running server's read side with a rebuild of every read model from the log (the
  * `rebuildProjection` mutation, which swaps fresh tables in): the GraphQL answers and the tables
  * must be equal, and each order's status and version must be the log's. Returns the differences.
- * Nothing may write meanwhile. `databaseFile` holds the read tables, and the log unless `logRows`
- * (read from PostgreSQL) are given.
+ * Nothing may write meanwhile. `databaseFile` holds the read tables and the log, unless `logRows`
+ * and `liveTables` (read from PostgreSQL) are given.
  */
 export async function compareReadModelsWithRebuild(
   url: string,
   databaseFile: string,
   customerIds: readonly string[],
   logRows: readonly LogRow[] = sqliteLogRows(databaseFile),
+  liveTables: () => Promise<Map<string, unknown>> = async () => readTables(databaseFile),
 ): Promise<string[]> {
   const found: string[] = [];
   const live = await readModelAnswers(url, customerIds);
@@ -527,14 +547,14 @@ export async function compareReadModelsWithRebuild(
       found.push(`order ${orderId}: the log has ${inLog.status} v${inLog.version}, the read side ${shown ? `${shown.status} v${shown.version}` : 'nothing'}`);
     }
   }
-  const liveTables = readTables(databaseFile);
+  const tablesBefore = await liveTables();
   for (const { name } of projectionDefinitions()) {
     const answer = await post(url, RebuildProjectionDocument, { name });
     if (answer.kind === 'unanswered' || answer.errors?.length) found.push(`rebuildProjection(${name}) failed: ${JSON.stringify(answer)}`);
   }
   await caughtUp(url, { stable: true });
   found.push(...differences(live, await readModelAnswers(url, customerIds)));
-  found.push(...differences(liveTables, readTables(databaseFile)));
+  found.push(...differences(tablesBefore, await liveTables()));
   return found;
 }
 

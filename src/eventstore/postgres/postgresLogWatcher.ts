@@ -20,6 +20,8 @@ export type PostgresLogWatcherOptions = PostgresConnectionOptions & {
   reconnectDelayMs?: number;
   /** Default 5000. */
   maxReconnectDelayMs?: number;
+  /** More channels that wake the reader, e.g. the read-model leaders' (any payload). */
+  alsoListenTo?: string[];
 };
 
 /**
@@ -77,7 +79,9 @@ export class PostgresLogWatcher {
     try {
       await client.connect();
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      await client.query(`LISTEN ${client.escapeIdentifier(logChannel(this.options))}`);
+      for (const channel of [logChannel(this.options), ...(this.options.alsoListenTo ?? [])]) {
+        await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+      }
       // Handlers run on this same thread, so nothing can slip in between this check and the assignment.
       if (lost) throw new Error('The LISTEN connection to PostgreSQL was lost while it was being set up');
       if (this.closed) throw new Error('The watcher was closed while connecting');

@@ -14,9 +14,9 @@ export class CustomerResolver {
     description:
       "A customer's orders summed up, or null when the customer has placed no order. A customer sees only its own.",
   })
-  customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): CustomerSummary | null {
+  async customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CustomerSummary | null> {
     if (!canSeeCustomer(signedIn(ctx), id)) return null;
-    const view = ctx.customers.getCustomerSummary(id);
+    const view = await ctx.customers.getCustomerSummary(id);
     return view ? toCustomerSummary(view) : null;
   }
 

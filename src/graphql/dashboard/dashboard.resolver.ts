@@ -14,7 +14,7 @@ export class DashboardResolver {
       'Order counts and revenue of one currency by status and by UTC day, over [from, to) of event time. ' +
       'BAD_USER_INPUT when from is after to. Staff and admins.',
   })
-  dashboard(
+  async dashboard(
     @Arg('from', () => GraphQLDateTime, { nullable: true, description: 'Inclusive; absent for the start of the log.' })
     from: Date | undefined,
     @Arg('to', () => GraphQLDateTime, { nullable: true, description: 'Exclusive; absent for no end.' })
@@ -25,7 +25,7 @@ export class DashboardResolver {
     })
     currency: string,
     @Ctx() ctx: GraphQLContext,
-  ): Dashboard {
+  ): Promise<Dashboard> {
     requireRole(ctx, ['staff', 'admin'], 'see the dashboard');
     if (from != null && to != null && from.getTime() > to.getTime()) {
       throw badUserInput(`from (${from.toISOString()}) must not be after to (${to.toISOString()})`, 'from');
@@ -33,7 +33,7 @@ export class DashboardResolver {
     if (!isCurrencyCode(currency)) {
       throw badUserInput(`currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, 'currency');
     }
-    const view = ctx.dashboard.getDashboard({ fromMs: from?.getTime(), toMs: to?.getTime(), currency });
+    const view = await ctx.dashboard.getDashboard({ fromMs: from?.getTime(), toMs: to?.getTime(), currency });
     return toDashboard(view, { from: from ?? null, to: to ?? null });
   }
 }

@@ -7,7 +7,7 @@ import type { ReadAllOptions, StoredEvent } from '../../eventstore/eventStore.js
 import { eventReplay } from '../../subscriptions/eventReplay.js';
 import type { FeedSubscription } from '../../subscriptions/feedSubscription.js';
 import type { GraphQLContext } from '../context.js';
-import { canSeeOrder, orderNotFound } from '../order/orderAccess.js';
+import { visibleOrder } from '../order/orderAccess.js';
 import { Event, toEvent } from '../order/orderEvent.type.js';
 import { resumePoint } from '../resumePoint.js';
 import { closeWhenStalled } from '../slowSubscribers.js';
@@ -44,10 +44,10 @@ export class EventSubscriptionsResolver {
     description:
       "One order's events after afterPosition, replayed from the log, then live, as `events` does: its audit " +
       'trail as it grows. NOT_FOUND for an unknown order.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, OrderEventsArgs, GraphQLContext>) => {
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, OrderEventsArgs, GraphQLContext>) => {
       signedIn(context);
-      const order = context.orders.getOrderView(args.orderId);
-      if (!order || !canSeeOrder(context, order)) throw orderNotFound(args.orderId);
+      // Only a check: no message comes from the read model, so there is no seam with the feed to keep.
+      await visibleOrder(context, args.orderId);
       return eventFeed(context, args.afterPosition, { streamId: orderStreamId(args.orderId) });
     },
   })

@@ -18,23 +18,23 @@ const MAX_PAGE_SIZE = 100;
 @Resolver(() => Order)
 export class OrderResolver {
   @Query(() => Order, { nullable: true, description: 'One order, or null when there is no such order.' })
-  order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Order | null {
+  async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Order | null> {
     signedIn(ctx);
-    const view = ctx.orders.getOrderView(id);
+    const view = await ctx.orders.getOrderView(id);
     return view && canSeeOrder(ctx, view) ? toOrder(view) : null;
   }
 
   @Query(() => OrderConnection, {
     description: "Orders, newest first, optionally of one customer or status. A customer sees only its own.",
   })
-  orders(
+  async orders(
     @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
     @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | undefined,
     @Arg('first', () => Int, { defaultValue: 20, description: `1 to ${MAX_PAGE_SIZE}.` }) first: number,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' })
     after: string | undefined,
     @Ctx() ctx: GraphQLContext,
-  ): OrderConnection {
+  ): Promise<OrderConnection> {
     if (first < 1 || first > MAX_PAGE_SIZE) {
       throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
     }
@@ -45,7 +45,7 @@ export class OrderResolver {
     const scope = customerScope(signedIn(ctx), customerId);
     if (scope === 'nothing') return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
     const filter = { customerId: scope.customerId, status: status ?? undefined };
-    const page = ctx.orders.listOrderViews(filter, first, afterPosition);
+    const page = await ctx.orders.listOrderViews(filter, first, afterPosition);
     const edges = page.nodes.map(({ view, cursor }) => ({ cursor, node: toOrder(view) }));
     return {
       edges,

@@ -2,6 +2,8 @@ import { type Caller, canSeeCustomer, signedIn } from '../../auth/access.js';
 import { ForbiddenError } from '../../auth/forbiddenError.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Order as OrderState } from '../../domain/order/index.js';
+import type { OrderView } from '../../projections/orderView/view.js';
+import type { GraphQLContext } from '../context.js';
 import { notFound } from '../errors.js';
 
 /** Another customer's order answers exactly as a missing one, so ids cannot be probed. */
@@ -12,6 +14,13 @@ export function orderNotFound(orderId: string): Error {
 /** Whether the caller may see an order of this customer (signed in, and its own unless staff or admin). */
 export function canSeeOrder(caller: Caller, order: { customerId: string }): boolean {
   return canSeeCustomer(signedIn(caller), order.customerId);
+}
+
+/** The order from the orderView read model; NOT_FOUND when it is missing or the caller may not see it. */
+export async function visibleOrder(ctx: GraphQLContext, orderId: string): Promise<OrderView> {
+  const view = await ctx.orders.getOrderView(orderId);
+  if (!view || !canSeeOrder(ctx, view)) throw orderNotFound(orderId);
+  return view;
 }
 
 /**

@@ -5,9 +5,10 @@ import type { OrderViewChange } from '../../projections/orderView/view.js';
 import { orderViewReplay, singleOrderViewReplay } from '../../subscriptions/orderViewReplay.js';
 import type { GraphQLContext } from '../context.js';
 import { customerScope, signedIn } from '../../auth/access.js';
+import { readAfterAttaching } from '../readAfterAttaching.js';
 import { resumePoint } from '../resumePoint.js';
 import { closeWhenStalled } from '../slowSubscribers.js';
-import { canSeeOrder, orderNotFound } from './orderAccess.js';
+import { visibleOrder } from './orderAccess.js';
 import { Order, toOrder } from './order.type.js';
 import { OrderStatus } from './orderStatus.enum.js';
 
@@ -54,19 +55,24 @@ export class OrderSubscriptionsResolver {
 const positionOf = ({ view }: OrderViewChange) => view.position;
 const orderIdOf = ({ view }: OrderViewChange) => view.id;
 
-function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): AsyncIterable<OrderViewChange> {
+async function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): Promise<AsyncIterable<OrderViewChange>> {
   signedIn(ctx);
   const afterVersion = resumePoint(args.afterVersion, 'afterVersion');
-  const current = ctx.orders.getOrderView(args.id);
-  if (!current || !canSeeOrder(ctx, current)) throw orderNotFound(args.id);
   const common = { filter: (change: OrderViewChange) => change.view.id === args.id, coalesceKey: orderIdOf, positionOf, onStalled: closeWhenStalled(ctx) };
-  // No change can fall between the read above and the subscription below: both run in one
-  // synchronous step, and the projection runner publishes in the same step as it commits.
-  if (afterVersion === undefined) return ctx.orderChanges.subscribe({ ...common, initial: [{ view: current }] });
-  return ctx.orderChanges.subscribe({
-    ...common,
-    replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.eventLog, args.id, afterVersion) },
-  });
+  if (afterVersion !== undefined) {
+    // The log replay makes the seam here (from the feed's live position when attaching), so the read is only the check.
+    await visibleOrder(ctx, args.id);
+    return ctx.orderChanges.subscribe({
+      ...common,
+      replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.eventLog, args.id, afterVersion) },
+    });
+  }
+  // The read may be async, so attach first: changes published while it runs wait in the buffer, and
+  // startWith drops those the current view already shows (by position). No gap, no repeat, no log read.
+  const subscription = ctx.orderChanges.subscribe(common);
+  const current = await readAfterAttaching(subscription, () => visibleOrder(ctx, args.id));
+  subscription.startWith([{ view: current }]);
+  return subscription;
 }
 
 function changedOrders(ctx: GraphQLContext, args: OrdersChangedArgs): AsyncIterable<OrderViewChange> {

@@ -31,7 +31,7 @@ export async function runCommand(
   );
   await ctx.readYourWrites(result.lastPosition);
   const orderId = result.events[0]?.data.orderId ?? command.data.orderId;
-  const view = ctx.orders.getOrderView(orderId);
+  const view = await ctx.orders.getOrderView(orderId);
   if (!view) throw new Error(`Order ${orderId} is missing from the read side after its command`);
   if (view.version === result.nextVersion) return toOrder(view);
   // Later commands moved the order on: answer as this command left it.

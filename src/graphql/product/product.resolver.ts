@@ -12,19 +12,19 @@ const MAX_PAGE_SIZE = 100;
 @Resolver(() => Product)
 export class ProductResolver {
   @Query(() => Product, { nullable: true, description: "One product's stock, or null when there is no such product." })
-  product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Product | null {
+  async product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Product | null> {
     signedIn(ctx);
-    const view = ctx.products.getProductView(id);
+    const view = await ctx.products.getProductView(id);
     return view ? toProduct(view) : null;
   }
 
   @Query(() => ProductConnection, { description: 'Every product with its stock, by product id.' })
-  products(
+  async products(
     @Arg('first', () => Int, { defaultValue: 20, description: `1 to ${MAX_PAGE_SIZE}.` }) first: number,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' })
     after: string | undefined,
     @Ctx() ctx: GraphQLContext,
-  ): ProductConnection {
+  ): Promise<ProductConnection> {
     signedIn(ctx);
     if (first < 1 || first > MAX_PAGE_SIZE) {
       throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
@@ -33,7 +33,7 @@ export class ProductResolver {
     if (after != null && afterProductId === undefined) {
       throw badUserInput(`after is not a cursor from this API: "${after}"`, 'after');
     }
-    const page = ctx.products.listProductViews(first, afterProductId);
+    const page = await ctx.products.listProductViews(first, afterProductId);
     const edges = page.nodes.map(({ view, cursor }) => ({ cursor, node: toProduct(view) }));
     return {
       edges,

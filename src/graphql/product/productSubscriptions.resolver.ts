@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { signedIn } from '../../auth/access.js';
 import type { ProductViewChange } from '../../projections/productView/view.js';
 import type { GraphQLContext } from '../context.js';
+import { readAfterAttaching } from '../readAfterAttaching.js';
 import { Product, toProduct } from './product.type.js';
 import { productNotFound } from './productNotFound.js';
 
@@ -22,15 +23,20 @@ export class ProductSubscriptionsResolver {
   }
 }
 
-function productUpdates(ctx: GraphQLContext, productId: string): AsyncIterable<ProductViewChange> {
+async function productUpdates(ctx: GraphQLContext, productId: string): Promise<AsyncIterable<ProductViewChange>> {
   signedIn(ctx);
-  const current = ctx.products.getProductView(productId);
-  if (!current) throw productNotFound(productId);
-  // No change can fall between the read above and the subscription below: both run in one
-  // synchronous step, and the projection runner publishes in the same step as it commits.
-  return ctx.productChanges.subscribe({
-    initial: [{ view: current }],
-    filter: ({ view }) => view.id === productId && view.version > current.version,
+  // The read may be async, so attach first: changes published while it runs wait in the buffer, and
+  // startWith drops those the current view already shows (by position). No gap, no repeat.
+  const subscription = ctx.productChanges.subscribe({
+    filter: ({ view }) => view.id === productId,
+    positionOf: ({ view }) => view.position,
     coalesceKey: ({ view }) => view.id,
   });
+  const current = await readAfterAttaching(subscription, async () => {
+    const view = await ctx.products.getProductView(productId);
+    if (!view) throw productNotFound(productId);
+    return view;
+  });
+  subscription.startWith([{ view: current }]);
+  return subscription;
 }

@@ -25,7 +25,7 @@ export async function runProductCommand(
   );
   await ctx.readYourWrites(result.lastPosition, 'productView');
   const productId = result.events[0]?.data.productId ?? command.data.productId;
-  const view = ctx.products.getProductView(productId);
+  const view = await ctx.products.getProductView(productId);
   if (!view) throw new Error(`Product ${productId} is missing from the read side after its command`);
   if (view.version === result.nextVersion) return toProduct(view);
   // Later commands moved the product on: answer as this command left it.

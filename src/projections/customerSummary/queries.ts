@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { customerSummaryFromRows } from './summaryFromRows.js';
 import {
   type CustomerSpendRow,
   type CustomerSummaryRow,
@@ -20,19 +21,6 @@ export class CustomerSummaryQueries {
   /** The customer's summary, or undefined when the customer has placed no order. */
   getCustomerSummary(customerId: string): CustomerSummaryView | undefined {
     const row = this.byId.get(customerId);
-    if (!row) return undefined;
-    return {
-      customerId: row.customer_id,
-      orderCount: row.order_count,
-      pendingCount: row.pending_count,
-      paidCount: row.paid_count,
-      shippedCount: row.shipped_count,
-      cancelledCount: row.cancelled_count,
-      openOrders: row.pending_count + row.paid_count,
-      firstOrderAt: row.first_order_at,
-      lastOrderAt: row.last_order_at,
-      latestCurrency: row.latest_currency,
-      spendByCurrency: this.spendOf.all(customerId).map((spend) => ({ amountMinor: spend.spend_minor, currency: spend.currency })),
-    };
+    return row && customerSummaryFromRows(row, this.spendOf.all(customerId));
   }
 }

@@ -1,17 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { OrderEvent } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
-import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
+import { asOrderEvent, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { ProjectionDefinition } from '../projection.js';
-import { type ActivityKind, type DashboardOrderRow, type DashboardTableNames, dashboardTables } from './table.js';
-
-const KIND: Record<OrderEvent['type'], ActivityKind> = {
-  OrderPlaced: 'PLACED',
-  PaymentReceived: 'PAID',
-  OrderShipped: 'SHIPPED',
-  OrderCancelled: 'CANCELLED',
-};
+import { activityOf } from './activity.js';
+import { type DashboardOrderRow, type DashboardTableNames, dashboardTables } from './table.js';
 
 /**
  * Keeps the dashboard's tables in step with the Order streams: each order's current status and
@@ -36,8 +29,7 @@ function dashboardWriter(db: Database.Database, tables: DashboardTableNames) {
       const order = statements.orderById.get(orderId);
       // Idempotent: an event at or below the order's applied version has had its effect already.
       if (order && stored.version <= order.version) return undefined;
-      const at = canonicalTime(stored.metadata.occurredAt, stored);
-      const activity = { orderId, version: stored.version, kind: KIND[event.type], atMs: Date.parse(at), day: at.slice(0, 10) };
+      const activity = activityOf(stored, event);
 
       if (event.type === 'OrderPlaced') {
         const { currency, totalMinor } = event.data;

@@ -1,25 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { OrderViewStatus } from '../orderView/view.js';
+import { type DashboardDayRow, type DashboardStatusRow, dashboardFromRows, windowBounds } from './dashboardFromRows.js';
 import { type DashboardTableNames, LIVE_DASHBOARD_TABLES } from './table.js';
-import type { DashboardDayView, DashboardView, DashboardWindow } from './view.js';
-
-const STATUSES: OrderViewStatus[] = ['PENDING', 'PAID', 'SHIPPED', 'CANCELLED'];
+import type { DashboardView, DashboardWindow } from './view.js';
 
 type Bounds = { currency: string; from: number; to: number };
-type StatusRow = { status: string; count: number; amount_minor: number };
-type DayRow = {
-  day: string;
-  placed: number;
-  paid: number;
-  shipped: number;
-  cancelled: number;
-  revenue_minor: number;
-};
 
 /** Reads of the dashboard tables (the live ones unless told otherwise). Never touches the event log. */
 export class DashboardQueries {
-  private readonly byStatus: Database.Statement<[Bounds], StatusRow>;
-  private readonly byDay: Database.Statement<[Bounds], DayRow>;
+  private readonly byStatus: Database.Statement<[Bounds], DashboardStatusRow>;
+  private readonly byDay: Database.Statement<[Bounds], DashboardDayRow>;
   private readonly currencies: Database.Statement<[Omit<Bounds, 'currency'>], string>;
 
   constructor(db: Database.Database, tables: DashboardTableNames = LIVE_DASHBOARD_TABLES) {
@@ -45,28 +34,14 @@ export class DashboardQueries {
   }
 
   /** The figures of the orders in `currency` within [fromMs, toMs) of event time. */
-  getDashboard({ fromMs, toMs, currency }: DashboardWindow): DashboardView {
-    const bounds = { from: fromMs ?? Number.MIN_SAFE_INTEGER, to: toMs ?? Number.MAX_SAFE_INTEGER };
-    const statusRows = this.byStatus.all({ ...bounds, currency });
-    const byStatus = STATUSES.map((status) => {
-      const row = statusRows.find((candidate) => candidate.status === status);
-      return { status, count: row?.count ?? 0, amountMinor: row?.amount_minor ?? 0 };
-    });
-    const days: DashboardDayView[] = this.byDay.all({ ...bounds, currency }).map((row) => ({
-      date: row.day,
-      ordersPlaced: row.placed,
-      ordersPaid: row.paid,
-      ordersShipped: row.shipped,
-      ordersCancelled: row.cancelled,
-      revenueMinor: row.revenue_minor,
-    }));
-    return {
+  getDashboard(window: DashboardWindow): DashboardView {
+    const bounds = windowBounds(window);
+    const { currency } = window;
+    return dashboardFromRows(
       currency,
-      currencies: this.currencies.all(bounds),
-      ordersPlaced: byStatus.reduce((sum, figures) => sum + figures.count, 0),
-      revenueMinor: days.reduce((sum, day) => sum + day.revenueMinor, 0),
-      byStatus,
-      days,
-    };
+      this.currencies.all(bounds),
+      this.byStatus.all({ ...bounds, currency }),
+      this.byDay.all({ ...bounds, currency }),
+    );
   }
 }

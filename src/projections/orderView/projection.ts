@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { asOrderEvent } from '../orderTransitions.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import type { ProjectionDefinition } from '../projection.js';
+import { itemCountOf, orderLineRows } from './orderLines.js';
 import { OrderViewQueries } from './queries.js';
 import { type OrderViewTableNames, orderViewTables } from './table.js';
 import type { OrderViewChange } from './view.js';
@@ -42,19 +43,8 @@ function orderViewWriter(db: Database.Database, tables: OrderViewTableNames, ann
       switch (event.type) {
         case 'OrderPlaced': {
           const { customerId, currency, totalMinor, items, placedAt } = event.data;
-          const itemCount = items.reduce((sum, item) => sum + item.quantity, 0);
-          statements.insertOrder.run({ ...touched, customerId, currency, totalMinor, itemCount, placedAt });
-          items.forEach((item, index) =>
-            statements.insertItem.run({
-              orderId,
-              lineNumber: index + 1,
-              productId: item.productId,
-              name: item.name,
-              quantity: item.quantity,
-              unitPriceMinor: item.unitPriceMinor,
-              lineTotalMinor: item.unitPriceMinor * item.quantity,
-            }),
-          );
+          statements.insertOrder.run({ ...touched, customerId, currency, totalMinor, itemCount: itemCountOf(items), placedAt });
+          for (const line of orderLineRows(items)) statements.insertItem.run({ orderId, ...line });
           break;
         }
         case 'PaymentReceived':

@@ -77,7 +77,8 @@ export class OrderViewQueries {
   }
 }
 
-function toOrderView(row: OrderViewRow, items: OrderItemRow[]): OrderView {
+/** A row and its items as the read side serves them; shared with the PostgreSQL queries. */
+export function toOrderView(row: OrderViewRow, items: OrderItemRow[]): OrderView {
   return {
     id: row.order_id,
     customerId: row.customer_id,

@@ -3,6 +3,7 @@ import { type InventoryEvent, PRODUCT_STREAM_TYPE } from '../../domain/inventory
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import type { ProjectionDefinition } from '../projection.js';
 import { ProductViewQueries } from './queries.js';
+import { stockChangeOf } from './stockChange.js';
 import { type ProductViewTableNames, productViewTables } from './table.js';
 import type { ProductViewChange } from './view.js';
 
@@ -38,33 +39,19 @@ function productViewWriter(db: Database.Database, tables: ProductViewTableNames,
       }
       const touched = { productId, version: stored.version, position: stored.position, updatedAt: stored.metadata.occurredAt };
 
-      // The decider emits only consistent events (a release or commit of what is held), so deltas
-      // keep reserved equal to the sum of the orders' reservations. Stock events of a product never
-      // added match no row and change nothing, as in the domain's evolve.
-      switch (event.type) {
-        case 'ProductAdded':
-          statements.insert.run({ ...touched, name: event.data.name, onHand: event.data.onHand });
+      // Stock events of a product never added match no row and change nothing, as in the domain's evolve.
+      const change = stockChangeOf(event);
+      if (!change) return undefined;
+      switch (change.kind) {
+        case 'add':
+          statements.insert.run({ ...touched, name: change.name, onHand: change.onHand });
           break;
-        case 'StockRestocked':
-          statements.setOnHand.run({ ...touched, onHand: event.data.onHand });
+        case 'setOnHand':
+          statements.setOnHand.run({ ...touched, onHand: change.onHand });
           break;
-        case 'StockReserved':
-          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: event.data.quantity });
+        case 'move':
+          statements.move.run({ ...touched, onHandDelta: change.onHandDelta, reservedDelta: change.reservedDelta });
           break;
-        case 'StockReservationRejected':
-          // Nothing moves; the row still records that the product's stream went on.
-          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: 0 });
-          break;
-        case 'ReservationReleased':
-          statements.move.run({ ...touched, onHandDelta: 0, reservedDelta: -event.data.quantity });
-          break;
-        case 'ReservationCommitted':
-          statements.move.run({ ...touched, onHandDelta: -event.data.quantity, reservedDelta: -event.data.quantity });
-          break;
-        default: {
-          const _exhaustive: never = event;
-          return undefined;
-        }
       }
       return announce ? changeOf(productId) : undefined;
     },

@@ -41,7 +41,8 @@ export class ProductViewQueries {
   }
 }
 
-function toProductView(row: ProductViewRow): ProductView {
+/** A row as the read side serves it; shared with the PostgreSQL queries. */
+export function toProductView(row: ProductViewRow): ProductView {
   return {
     id: row.product_id,
     name: row.name,

@@ -1,0 +1,81 @@
+import type { ChangeFeed } from '../../subscriptions/changeFeed.js';
+import type { Queryable } from './postgresProjection.js';
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Follows one projection's announced changes in PostgreSQL (read_model_changes, written by whichever
+ * instance leads it, in the same transaction as its checkpoint) and publishes them to this
+ * instance's change feed, by position. Each page and the checkpoint it reaches are read in one
+ * statement (one snapshot), and the position moves in the same synchronous step as the publish, so
+ * `position` is the seam subscriptions replay up to: nothing is skipped, nothing sent twice.
+ */
+export class ChangeTail<Change> {
+  private reached = 0;
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly db: Queryable,
+    readonly name: string,
+    private readonly feed: ChangeFeed<Change>,
+  ) {}
+
+  /** Starts from the live checkpoint now: history is for replays, not for the live feed. */
+  async start(): Promise<void> {
+    const { rows } = await this.db.query<{ position: number }>(
+      'SELECT position FROM read_model_generations WHERE name = $1 AND live',
+      [this.name],
+    );
+    this.reached = rows[0]?.position ?? 0;
+  }
+
+  /** The position up to which every change has been published to the feed. */
+  get position(): number {
+    return this.reached;
+  }
+
+  /** Reads what was committed since; concurrent calls share one run, plus one more pass. */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    do {
+      this.again = false;
+      while (await this.nextPage());
+    } while (this.again);
+  }
+
+  /** Publishes one page; true when there may be more. */
+  private async nextPage(): Promise<boolean> {
+    const { rows } = await this.db.query<{ checkpoint: number; position: number | null; change: Change | null }>(
+      `SELECT g.position AS checkpoint, c.position, c.change
+       FROM read_model_generations g
+       LEFT JOIN LATERAL (
+         SELECT position, change FROM read_model_changes
+         WHERE name = g.name AND position > $2 AND position <= g.position
+         ORDER BY position LIMIT $3
+       ) c ON true
+       WHERE g.name = $1 AND g.live
+       ORDER BY c.position`,
+      [this.name, this.reached, PAGE_SIZE],
+    );
+    const checkpoint = rows[0]?.checkpoint;
+    // A new version's first build starts again from 0: keep our place until it passes it.
+    if (checkpoint === undefined || checkpoint <= this.reached) return false;
+    const changes = rows.filter((row) => row.position !== null);
+    const full = changes.length === PAGE_SIZE;
+    const reached = full ? changes.at(-1)!.position! : checkpoint;
+    if (changes.length > 0) this.feed.publish(changes.map((row) => row.change!));
+    this.reached = reached;
+    return full;
+  }
+}

@@ -1,0 +1,129 @@
+import type pg from 'pg';
+import type { EventStore, StoredEvent } from '../../eventstore/eventStore.js';
+import { StorageUnavailableError } from '../../eventstore/errors.js';
+import { toStorageError } from '../../eventstore/postgres/storageErrors.js';
+import { UnreadableEventError } from '../../eventstore/upcasting/unreadableEventError.js';
+import type { Logger } from '../../logging/logger.js';
+import { failureAt } from '../failure.js';
+import { LeadershipLostError, moveCheckpoint, type PostgresGenerationRow, recordFailure } from './postgresGenerations.js';
+import type { PostgresProjectionWriter } from './postgresProjection.js';
+
+export type GenerationFeedOptions = {
+  /** The leader's connection: every batch commits on it, or not at all. */
+  client: pg.ClientBase;
+  store: Pick<EventStore, 'readAll'>;
+  writer: PostgresProjectionWriter<unknown>;
+  /** Record announced changes for every instance's subscribers (the live generation, built). */
+  announce: boolean;
+  batchSize: number;
+  /** Stop at this position (a rebuild catching up with the live generation). */
+  until?: number;
+  /** NOTIFY'd after each batch so other instances look now rather than at their next poll. */
+  channel: string;
+  logger: Logger;
+  /** After each committed batch. */
+  onCommitted?: (row: PostgresGenerationRow) => void;
+};
+
+/**
+ * Applies the log past a generation's checkpoint, batch by batch: the rows, the new checkpoint, the
+ * announced changes and the NOTIFY commit in one transaction. An event a writer throws on is kept
+ * out (those before it are kept) and recorded as the generation's failure, visible to every
+ * instance, until retried. Returns the row as it is now.
+ */
+export async function feedGeneration(row: PostgresGenerationRow, options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
+  let current = row;
+  const until = options.until ?? Number.MAX_SAFE_INTEGER;
+  while (!current.failure && current.position < until) {
+    const limit = Math.min(options.batchSize, until - current.position);
+    let events: StoredEvent[];
+    try {
+      events = await options.store.readAll({ afterPosition: current.position, limit });
+    } catch (error) {
+      if (!(error instanceof UnreadableEventError)) throw error;
+      return feedUpToUnreadable(current, error, options);
+    }
+    if (events.length === 0) break;
+    current = await applyOrFindCulprit(current, events, options);
+  }
+  return current;
+}
+
+async function applyOrFindCulprit(row: PostgresGenerationRow, events: StoredEvent[], options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
+  try {
+    return await commitBatch(row, events, options);
+  } catch (batchError) {
+    throwIfNotTheEvents(batchError);
+    let current = row;
+    for (const event of events) {
+      try {
+        current = await commitBatch(current, [event], options);
+      } catch (error) {
+        throwIfNotTheEvents(error);
+        return stopAt(current, { ...event, eventType: event.type }, error, options);
+      }
+    }
+    return current;
+  }
+}
+
+/** Applies the readable events before an unreadable one, one at a time, and stops at it. */
+async function feedUpToUnreadable(row: PostgresGenerationRow, unreadable: UnreadableEventError, options: GenerationFeedOptions) {
+  let current = row;
+  while (current.position < unreadable.position - 1 && !current.failure) {
+    const events = await options.store.readAll({ afterPosition: current.position, limit: 1 }).catch((error: unknown) => {
+      if (error instanceof UnreadableEventError) return [];
+      throw error;
+    });
+    if (events.length === 0) break;
+    current = await applyOrFindCulprit(current, events, options);
+  }
+  return current.failure ? current : stopAt(current, unreadable, unreadable, options);
+}
+
+async function stopAt(
+  row: PostgresGenerationRow,
+  event: { position: number; eventId: string; eventType: string },
+  error: unknown,
+  options: GenerationFeedOptions,
+): Promise<PostgresGenerationRow> {
+  const failure = failureAt(options.logger, `Projection ${row.name}`, event, error);
+  await recordFailure(options.client, row.name, row.generation, failure);
+  return { ...row, failure };
+}
+
+async function commitBatch(row: PostgresGenerationRow, events: StoredEvent[], options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
+  const { client } = options;
+  const to = events.at(-1)!.position;
+  await client.query('BEGIN');
+  try {
+    const changes: { position: number; change: string }[] = [];
+    for (const event of events) {
+      const change = await options.writer.apply(client, event);
+      if (options.announce && change !== undefined) changes.push({ position: event.position, change: JSON.stringify(change) });
+    }
+    await moveCheckpoint(client, row.name, row.generation, row.position, to);
+    if (changes.length > 0) {
+      await client.query(
+        `INSERT INTO read_model_changes (name, position, change)
+         SELECT $1, position, change::jsonb FROM unnest($2::bigint[], $3::text[]) AS c(position, change)`,
+        [row.name, changes.map((c) => c.position), changes.map((c) => c.change)],
+      );
+    }
+    await client.query('SELECT pg_notify($1, $2)', [options.channel, String(to)]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  const next = { ...row, position: to };
+  options.onCommitted?.(next);
+  return next;
+}
+
+/** Storage faults and a lost lead are no fault of the events: leave them to the next try. */
+function throwIfNotTheEvents(error: unknown): void {
+  if (error instanceof LeadershipLostError) throw error;
+  const mapped = toStorageError(error, 'the read models cannot be updated right now');
+  if (mapped instanceof StorageUnavailableError) throw mapped;
+}

@@ -1,0 +1,213 @@
+import pg from 'pg';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { OrderCommands } from '../../../src/application/orderCommands.js';
+import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
+import { openPostgresEventStore, type PostgresEventStore } from '../../../src/eventstore/postgres/postgresEventStore.js';
+import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
+import { PostgresDashboardQueries } from '../../../src/projections/dashboard/postgresQueries.js';
+import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
+import type { OrderViewChange } from '../../../src/projections/orderView/view.js';
+import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
+import { PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
+import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
+import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
+import { ChangeFeed } from '../../../src/subscriptions/changeFeed.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, terminateBackend, type TestSchema } from '../../support/postgres.js';
+import { REFERENCE_ITEMS } from '../readModelFixture.js';
+
+// Several engines (as several server instances would run them) on one PostgreSQL schema: one leads
+// each read model, the others follow its checkpoints and announced changes, and take over when it goes.
+
+type Instance = { engine: PostgresProjectionEngine; pool: pg.Pool; changes: OrderViewChange[]; orders: PostgresOrderViewQueries };
+
+await describeWithPostgres('PostgreSQL read models shared by several instances', () => {
+  let schema: TestSchema;
+  let store: PostgresEventStore;
+  let commands: OrderCommands;
+  const instances: Instance[] = [];
+  const connection = () => ({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
+
+  async function startInstance(definitions: PostgresProjectionDefinition<any>[] = postgresProjectionDefinitions()): Promise<Instance> {
+    const pool = new pg.Pool({ ...clientConfig(connection(), 'test read side'), types: readSideTypes, max: 4 });
+    const feed = new ChangeFeed<OrderViewChange>();
+    const changes: OrderViewChange[] = [];
+    feed.attach({ offer: (change) => changes.push(change) });
+    const engine = new PostgresProjectionEngine(pool, store, definitions, {
+      connection: connection(),
+      feeds: { orderView: feed },
+      pollIntervalMs: 50,
+      batchSize: 3,
+      rebuildBatchSize: 4,
+    });
+    await engine.start();
+    const instance = { engine, pool, changes, orders: new PostgresOrderViewQueries(pool) };
+    instances.push(instance);
+    return instance;
+  }
+
+  async function stopInstance(instance: Instance): Promise<void> {
+    instances.splice(instances.indexOf(instance), 1);
+    await instance.engine.stop();
+    await instance.pool.end();
+  }
+
+  const place = (orderId: string, customerId = 'c-1') =>
+    commands.execute(
+      { type: 'PlaceOrder', data: { orderId, customerId, items: REFERENCE_ITEMS, currency: 'USD', now: new Date().toISOString() } },
+      { userId: 'test', correlationId: orderId },
+    );
+  const pay = (orderId: string) =>
+    commands.execute(
+      { type: 'ReceivePayment', data: { orderId, paymentId: `pay-${orderId}`, amountMinor: 10997, method: 'card', now: new Date().toISOString() } },
+      { userId: 'test', correlationId: orderId },
+    );
+
+  /** Which test instance's leader connection holds `name`'s lock (by the pid in its application_name). */
+  async function leaderBackend(name: string): Promise<number | undefined> {
+    const { rows } = await instances[0]!.pool.query<{ pid: number }>(
+      `SELECT l.pid FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objid::int = hashtext(current_schema() || '.' || $1)`,
+      [name],
+    );
+    return rows[0]?.pid;
+  }
+
+  beforeEach(async () => {
+    schema = await createTestSchema();
+    store = await openPostgresEventStore({ ...connection(), poolSize: 4 });
+    commands = new OrderCommands(store);
+  });
+
+  afterEach(async () => {
+    for (const instance of [...instances]) await stopInstance(instance);
+    await store.close();
+    await schema.drop();
+  });
+
+  it('should let one instance write each read model and every instance read its writes and its changes', async () => {
+    const [a, b] = [await startInstance(), await startInstance()];
+    for (let i = 1; i <= 5; i++) await place(`o-${i}`);
+    const position = (await pay('o-2')).lastPosition;
+
+    await Promise.all([a.engine.waitFor(position), b.engine.waitFor(position)]);
+    for (const instance of [a, b]) {
+      expect(await instance.orders.getOrderView('o-2')).toMatchObject({ status: 'PAID', version: 2, totalMinor: 10997 });
+      expect((await instance.orders.listOrderViews({}, 10)).totalCount).toBe(5);
+    }
+    // Exactly one leader per read model, whichever instance it is.
+    const { rows } = await a.pool.query(
+      "SELECT count(*)::int AS leaders FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1",
+      [0x05_7e_a4],
+    );
+    expect(rows[0].leaders).toBe(4);
+    // Both instances' feeds got every change, once, in position order.
+    await waitFor(() => a.changes.length === 6 && b.changes.length === 6);
+    for (const instance of [a, b]) {
+      expect(instance.changes.map((c) => [c.view.id, c.view.version])).toEqual([
+        ['o-1', 1], ['o-2', 1], ['o-3', 1], ['o-4', 1], ['o-5', 1], ['o-2', 2],
+      ]);
+    }
+  });
+
+  it('should fail over when the leader goes: the other instance continues from the checkpoint, nothing skipped or doubled', async () => {
+    const a = await startInstance();
+    const b = await startInstance();
+    const before = await leaderBackend('orderView');
+    expect(before).toBeDefined();
+    // Appends keep coming while the leader's connection is cut (as when its process is killed).
+    const writer = (async () => {
+      for (let i = 1; i <= 40; i++) {
+        await place(`f-${i}`, `c-${i % 3}`);
+        if (i % 2 === 0) await pay(`f-${i}`);
+        if (i === 10) for (const name of ['orderView', 'customerSummary', 'dashboard', 'productView']) await terminateBackend((await leaderBackend(name))!);
+      }
+    })();
+    await writer;
+    const head = await store.headPosition();
+    await Promise.all([a.engine.waitFor(head), b.engine.waitFor(head)]);
+    expect(await leaderBackend('orderView')).not.toBe(before);
+
+    for (const instance of [a, b]) {
+      const page = await instance.orders.listOrderViews({}, 100);
+      expect(page.totalCount).toBe(40);
+      for (const { view } of page.nodes) {
+        const events = await store.readStream(`order-${view.id}`);
+        expect(view.version).toBe(events.length);
+      }
+    }
+    // Counted once each: a batch applied twice would double these.
+    const customers = new PostgresCustomerSummaryQueries(a.pool);
+    const counts = await Promise.all(['c-0', 'c-1', 'c-2'].map(async (id) => (await customers.getCustomerSummary(id))?.orderCount));
+    expect(counts.reduce<number>((sum, n) => sum + (n ?? 0), 0)).toBe(40);
+    const dashboard = await new PostgresDashboardQueries(a.pool).getDashboard({ currency: 'USD' });
+    expect(dashboard.ordersPlaced).toBe(40);
+    expect(dashboard.revenueMinor).toBe(20 * 10997);
+    // Each instance's feed: every order change exactly once, in position order, across the failover.
+    const expected = (await store.readAll({ afterPosition: 0, limit: 1000 })).map((event) => event.position);
+    await waitFor(() => a.changes.length === expected.length && b.changes.length === expected.length);
+    for (const instance of [a, b]) expect(instance.changes.map((c) => c.view.position)).toEqual(expected);
+  });
+
+  it('should rebuild on request from any instance into fresh tables and swap them in with the same answers', async () => {
+    const a = await startInstance();
+    for (let i = 1; i <= 9; i++) await place(`r-${i}`);
+    await a.engine.waitFor(await store.headPosition());
+    const b = await startInstance();
+    const before = await b.orders.listOrderViews({}, 100);
+    const generations = async () => (await a.pool.query("SELECT generation FROM read_model_generations WHERE name = 'orderView'")).rows;
+    const [{ generation }] = await generations();
+
+    await b.engine.rebuild('orderView');
+
+    expect(await generations()).toEqual([{ generation: generation + 1 }]);
+    expect(await a.orders.listOrderViews({}, 100)).toEqual(before);
+    await expect(b.engine.retry('orderView')).rejects.toThrow(/has not failed/);
+  });
+
+  it('should stop a read model at an event it fails on, on every instance, until retried', async () => {
+    let broken = true;
+    const definitions = () =>
+      postgresProjectionDefinitions().map((definition) =>
+        definition.name !== 'orderView'
+          ? definition
+          : {
+              ...definition,
+              create: (tables: Record<string, string>, options: { announce: boolean }) => {
+                const writer = definition.create(tables, options);
+                return {
+                  apply: async (client: pg.ClientBase, event: Parameters<typeof writer.apply>[1]) => {
+                    if (broken && event.type === 'PaymentReceived') throw new Error('bug in the projection');
+                    return writer.apply(client, event);
+                  },
+                };
+              },
+            },
+      );
+    const a = await startInstance(definitions());
+    const b = await startInstance(definitions());
+    await place('x-1');
+    await pay('x-1');
+    const head = await store.headPosition();
+    await place('x-2');
+    await b.engine.waitFor(head + 1);
+
+    for (const instance of [a, b]) {
+      const status = (await instance.engine.status()).find((s) => s.name === 'orderView')!;
+      expect(status).toMatchObject({ state: 'FAILED', position: head - 1, lastError: { position: head, eventType: 'PaymentReceived' } });
+    }
+    expect(() => b.engine.assertCurrent('orderView', head)).toThrow(/stopped at event/);
+    broken = false;
+    await b.engine.retry('orderView');
+    await a.engine.waitFor(head + 1, ['orderView']);
+    await waitFor(async () => (await a.engine.status()).every((s) => s.state === 'LIVE' && s.position === head + 1));
+    expect(await a.orders.getOrderView('x-1')).toMatchObject({ status: 'PAID' });
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,278 @@
+import pg from 'pg';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { InventoryCommands } from '../../../src/application/inventoryCommands.js';
+import type { InventoryCommand } from '../../../src/domain/inventory/index.js';
+import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
+import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
+import { physicalName } from '../../../src/projections/generations.js';
+import { decodeOrderCursor } from '../../../src/projections/orderView/cursor.js';
+import { postgresOrderViewProjection } from '../../../src/projections/orderView/postgresProjection.js';
+import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
+import { orderViewProjection } from '../../../src/projections/orderView/projection.js';
+import { type OrderFilter, type OrderPage, OrderViewQueries } from '../../../src/projections/orderView/queries.js';
+import type { OrderView, OrderViewChange } from '../../../src/projections/orderView/view.js';
+import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
+import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
+import { decodeProductCursor } from '../../../src/projections/productView/cursor.js';
+import { postgresProductViewProjection } from '../../../src/projections/productView/postgresProjection.js';
+import { PostgresProductViewQueries } from '../../../src/projections/productView/postgresQueries.js';
+import { productViewProjection } from '../../../src/projections/productView/projection.js';
+import { ProductViewQueries } from '../../../src/projections/productView/queries.js';
+import type { ProductViewChange } from '../../../src/projections/productView/view.js';
+import type { Reads } from '../../../src/projections/reads.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../../support/postgres.js';
+import { OrderLogFixture, REFERENCE_ITEMS } from '../readModelFixture.js';
+
+const ORDER_IDS = ['o-1', 'o-2', 'o-3', 'o-4', 'o-5', 'o-6', 'o-7'];
+// Upper case, '-' and '_' sort differently under a language's collation than byte by byte (SQLite).
+const PRODUCT_IDS = ['P-9', 'p-0', 'p-1', 'p-2', 'p_2'];
+const ORDER_FILTERS: OrderFilter[] = [
+  {},
+  { customerId: 'cust-a' },
+  { customerId: 'cust-b' },
+  { status: 'PENDING' },
+  { status: 'PAID' },
+  { status: 'SHIPPED' },
+  { status: 'CANCELLED' },
+  { customerId: 'cust-a', status: 'PAID' },
+  { customerId: 'nobody' },
+];
+
+/**
+ * Every status and both kinds of cancellation (unpaid, refunded), two currencies, a product name that
+ * needs quoting in an array literal, and stock reserved, rejected, restocked, committed and released,
+ * interleaved in one log; p-1 ends with stock held for o-5.
+ */
+async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Promise<void> {
+  await inventory.add('2025-01-10T09:00:00.000Z', 'p-1', 'Widget', 10);
+  await log.place('2025-01-10T10:00:00.000Z', 'o-1', 'cust-a');
+  await inventory.reserve('2025-01-10T10:00:01.000Z', 'p-1', 'o-1', 2);
+  await log.pay('2025-01-10T10:05:00.000Z', 'o-1', 10997);
+  await inventory.add('2025-01-10T10:06:00.000Z', 'P-9', 'Gizmo, "large"', 3);
+  await log.place('2025-01-10T11:00:00.000Z', 'o-2', 'cust-b', [{ productId: 'P-9', name: 'Gizmo, "large"', quantity: 3, unitPriceMinor: 1550 }], 'EUR');
+  await inventory.reserve('2025-01-10T11:00:01.000Z', 'P-9', 'o-2', 3);
+  await inventory.reserve('2025-01-10T11:00:02.000Z', 'P-9', 'o-x', 1); // rejected: none available
+  await log.place('2025-01-10T12:00:00.000Z', 'o-3', 'cust-a', [{ productId: 'p-2', name: 'Cable', quantity: 1, unitPriceMinor: 999 }]);
+  await log.pay('2025-01-10T12:30:00.000Z', 'o-3', 999);
+  await log.ship('2025-01-11T09:00:00.000Z', 'o-1');
+  await inventory.commit('2025-01-11T09:00:01.000Z', 'p-1', 'o-1');
+  await log.place('2025-01-11T10:00:00.000Z', 'o-4', 'cust-b');
+  await log.cancel('2025-01-11T11:00:00.000Z', 'o-3'); // paid: refunded
+  await log.cancel('2025-01-11T12:00:00.000Z', 'o-4'); // unpaid
+  await inventory.release('2025-01-11T12:00:01.000Z', 'P-9', 'o-2');
+  await inventory.add('2025-01-11T13:00:00.000Z', 'p-2', 'Cable', 5);
+  await inventory.add('2025-01-11T13:00:01.000Z', 'p_2', 'Adapter', 1);
+  await inventory.add('2025-01-11T13:00:02.000Z', 'p-0', 'Nothing', 0);
+  await inventory.restock('2025-01-11T14:00:00.000Z', 'p-1', 7);
+  await log.place('2025-01-12T10:00:00.000Z', 'o-5', 'cust-a', [{ productId: 'p-1', name: 'Widget', quantity: 4, unitPriceMinor: 2999 }]);
+  await inventory.reserve('2025-01-12T10:00:01.000Z', 'p-1', 'o-5', 4);
+  await log.pay('2025-01-12T10:30:00.000Z', 'o-5', 11996);
+  await log.place('2025-01-12T11:00:00.000Z', 'o-6', 'cust-c');
+  await log.place('2025-01-12T12:00:00.000Z', 'o-7', 'cust-a', REFERENCE_ITEMS, 'EUR');
+}
+
+/** Inventory commands run through the real handler at fixed times, on the fixture's log. */
+class InventoryLog {
+  private readonly commands: InventoryCommands;
+  constructor(log: OrderLogFixture) {
+    this.commands = new InventoryCommands(log.store);
+  }
+
+  add(at: string, productId: string, name: string, quantity: number) {
+    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
+  }
+  restock(at: string, productId: string, quantity: number) {
+    return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });
+  }
+  reserve(at: string, productId: string, orderId: string, quantity: number) {
+    return this.run(at, { type: 'ReserveStock', data: { productId, orderId, quantity, now: at } });
+  }
+  release(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'ReleaseReservation', data: { productId, orderId, now: at } });
+  }
+  commit(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'CommitReservation', data: { productId, orderId, now: at } });
+  }
+
+  private run(at: string, command: InventoryCommand) {
+    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
+  }
+}
+
+/** Everything the order queries answer about the scenario: each order, and each filter's pages of 2 and of 100. */
+async function orderAnswers(queries: Reads<OrderViewQueries>) {
+  const pages = async (filter: OrderFilter, first: number) => {
+    const all = [];
+    let afterPosition: number | undefined;
+    for (;;) {
+      const page = await queries.listOrderViews(filter, first, afterPosition);
+      all.push(page);
+      if (!page.hasNextPage) return all;
+      afterPosition = decodeOrderCursor(page.nodes.at(-1)!.cursor);
+    }
+  };
+  // One query at a time: the PostgreSQL queries run on one client.
+  const answers = { byId: [] as (OrderView | undefined)[], pagesOf2: [] as OrderPage[][], pagesOf100: [] as OrderPage[][] };
+  for (const id of [...ORDER_IDS, 'no-such-order', 'p-1']) answers.byId.push(await queries.getOrderView(id));
+  for (const filter of ORDER_FILTERS) {
+    answers.pagesOf2.push(await pages(filter, 2));
+    answers.pagesOf100.push(await pages(filter, 100));
+  }
+  return answers;
+}
+
+/** Everything the product queries answer about the scenario: each product, pages of 2 and of 100. */
+async function productAnswers(queries: Reads<ProductViewQueries>) {
+  const pages = async (first: number) => {
+    const all = [];
+    let afterProductId: string | undefined;
+    for (;;) {
+      const page = await queries.listProductViews(first, afterProductId);
+      all.push(page);
+      if (!page.hasNextPage) return all;
+      afterProductId = decodeProductCursor(page.nodes.at(-1)!.cursor);
+    }
+  };
+  const byId = [];
+  for (const id of [...PRODUCT_IDS, 'no-such-product', 'o-1']) byId.push(await queries.getProductView(id));
+  return {
+    byId,
+    pagesOf2: await pages(2),
+    pagesOf100: await pages(100),
+    afterLast: await queries.listProductViews(2, 'p_2'),
+  };
+}
+
+/** Generation 1 of each definition's tables, with the logical names as views onto it, as the engine makes them. */
+async function createLiveTables(client: pg.Client, definition: PostgresProjectionDefinition<unknown>): Promise<Record<string, string>> {
+  const tables: Record<string, string> = {};
+  for (const [logical, ddl] of Object.entries(definition.tables)) {
+    tables[logical] = physicalName(logical, 1);
+    await client.query(ddl(tables[logical]));
+    await client.query(`CREATE VIEW ${logical} AS SELECT * FROM ${tables[logical]}`);
+  }
+  return tables;
+}
+
+await describeWithPostgres('PostgreSQL orderView and productView', () => {
+  let log: OrderLogFixture;
+  let schema: TestSchema;
+  let client: pg.Client;
+  /** What the SQLite engine announced while live, as subscribers saw it. */
+  let sqliteAnnounced: { orders: OrderViewChange[]; products: ProductViewChange[] };
+  let sqlite: { orders: OrderViewQueries; products: ProductViewQueries };
+  let postgres: { orders: PostgresOrderViewQueries; products: PostgresProductViewQueries };
+  let applyLogToPostgres: () => Promise<{ orders: OrderViewChange[]; products: ProductViewChange[] }>;
+
+  beforeEach(async () => {
+    log = new OrderLogFixture();
+    sqliteAnnounced = { orders: [], products: [] };
+    // Live from the start, so that every event of the scenario is announced.
+    const engine = await log.startEngine([
+      orderViewProjection((changes) => sqliteAnnounced.orders.push(...changes)),
+      productViewProjection((changes) => sqliteAnnounced.products.push(...changes)),
+    ]);
+    await writeScenario(log, new InventoryLog(log));
+    await engine.waitFor(await log.store.headPosition());
+    sqlite = { orders: new OrderViewQueries(log.db), products: new ProductViewQueries(log.db) };
+
+    schema = await createTestSchema();
+    client = new pg.Client({ ...clientConfig({ connectionString: POSTGRES_TEST_URL, schema: schema.schema }, 'test'), types: readSideTypes });
+    await client.connect();
+    const orderView = postgresOrderViewProjection();
+    const productView = postgresProductViewProjection();
+    const orderWriter = orderView.create(await createLiveTables(client, orderView), { announce: true });
+    const productWriter = productView.create(await createLiveTables(client, productView), { announce: true });
+    postgres = { orders: new PostgresOrderViewQueries(client), products: new PostgresProductViewQueries(client) };
+
+    // As the engine does: the events of a batch in one transaction (here the whole log is one batch).
+    applyLogToPostgres = async () => {
+      const events: StoredEvent[] = await log.store.readAll();
+      const announced = { orders: [] as OrderViewChange[], products: [] as ProductViewChange[] };
+      await client.query('BEGIN');
+      for (const event of events) {
+        const order = await orderWriter.apply(client, event);
+        if (order) announced.orders.push(order);
+        const product = await productWriter.apply(client, event);
+        if (product) announced.products.push(product);
+      }
+      await client.query('COMMIT');
+      return announced;
+    };
+  });
+
+  afterEach(async () => {
+    await client?.end();
+    await schema?.drop();
+    await log.dispose();
+  });
+
+  it('should answer every order and every page of orders as SQLite does', async () => {
+    await applyLogToPostgres();
+    const expected = await orderAnswers(sqlite.orders);
+    // The scenario reaches every status, and the filters find something to page through.
+    expect(new Set(expected.byId.map((view) => view?.status))).toEqual(new Set(['PENDING', 'PAID', 'SHIPPED', 'CANCELLED', undefined]));
+    expect(expected.pagesOf2[0]).toHaveLength(4);
+
+    expect(await orderAnswers(postgres.orders)).toEqual(expected);
+  });
+
+  it('should answer every product and every page of products as SQLite does', async () => {
+    await applyLogToPostgres();
+    const expected = await productAnswers(sqlite.products);
+    expect(expected.pagesOf2.flatMap((page) => page.nodes.map((node) => node.view.id))).toEqual(PRODUCT_IDS);
+    expect(expected.byId[2]).toMatchObject({ id: 'p-1', onHand: 15, reserved: 4, available: 11 });
+    expect(expected.byId[0]).toMatchObject({ id: 'P-9', onHand: 3, reserved: 0, available: 3, version: 4 });
+
+    expect(await productAnswers(postgres.products)).toEqual(expected);
+  });
+
+  it('should keep money in exact integer minor units', async () => {
+    await applyLogToPostgres();
+    // 2 × 29.99 + 1 × 49.99 = 109.97
+    expect(await postgres.orders.getOrderView('o-1')).toMatchObject({
+      totalMinor: 10997,
+      status: 'SHIPPED',
+      itemCount: 3,
+      items: [
+        { productId: 'p1', quantity: 2, unitPriceMinor: 2999, lineTotalMinor: 5998 },
+        { productId: 'p2', quantity: 1, unitPriceMinor: 4999, lineTotalMinor: 4999 },
+      ],
+    });
+    expect(await postgres.orders.getOrderView('o-3')).toMatchObject({ status: 'CANCELLED', refundMinor: 999 });
+    expect(await postgres.orders.getOrderView('o-4')).toMatchObject({ status: 'CANCELLED', refundMinor: 0 });
+    const { rows } = await client.query("SELECT sum(total_minor) AS total, sum(refund_minor) AS refunds FROM order_views WHERE currency = 'USD'");
+    expect(rows).toEqual([{ total: 10997 + 999 + 10997 + 11996 + 10997, refunds: 999 }]);
+  });
+
+  it('should announce, event by event, what SQLite announced', async () => {
+    const announced = await applyLogToPostgres();
+    const events = await log.store.readAll();
+    expect(sqliteAnnounced.orders).toHaveLength(events.filter((event) => event.streamType === 'Order').length);
+    expect(sqliteAnnounced.products).toHaveLength(events.filter((event) => event.streamType === 'Product').length);
+
+    expect(announced).toEqual(sqliteAnnounced);
+  });
+
+  it('should change no answer when the whole log is applied again, and announce again what SQLite does', async () => {
+    await applyLogToPostgres();
+    const before = { orders: await orderAnswers(postgres.orders), products: await productAnswers(postgres.products) };
+
+    const announcedAgain = await applyLogToPostgres();
+
+    expect({ orders: await orderAnswers(postgres.orders), products: await productAnswers(postgres.products) }).toEqual(before);
+    expect(before).toEqual({ orders: await orderAnswers(sqlite.orders), products: await productAnswers(sqlite.products) });
+    // SQLite applying the log again from position 0 onto its live tables, announcing as it goes.
+    await log.stopEngine();
+    log.db.prepare('UPDATE projection_generations SET position = 0').run();
+    sqliteAnnounced = { orders: [], products: [] };
+    await log.startEngine([
+      orderViewProjection((changes) => sqliteAnnounced.orders.push(...changes)),
+      productViewProjection((changes) => sqliteAnnounced.products.push(...changes)),
+    ]);
+    // Only each stream's last event is announced again (the rows still show exactly that one), in log order.
+    expect(sqliteAnnounced.orders.map(({ view }) => view.id)).toEqual(['o-2', 'o-1', 'o-3', 'o-4', 'o-5', 'o-6', 'o-7']);
+    expect(sqliteAnnounced.products.map(({ view }) => view.id)).toEqual(['P-9', 'p-2', 'p_2', 'p-0', 'p-1']);
+    expect(announcedAgain).toEqual(sqliteAnnounced);
+  });
+});
