@@ -12,7 +12,8 @@ import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
 /** The bound this test states for the server's heap while a client hangs on 50,000 events. */
 const HEAP_BOUND_BYTES = 200 * 1024 * 1024;
-const FEED = JSON.stringify({ query: 'subscription { events { position } }' });
+// With each event's data (100 KB below), so that the socket buffers fill whatever their size.
+const FEED = JSON.stringify({ query: 'subscription { events { position data } }' });
 
 describe('Slow subscribers', () => {
   it('should close a connection whose subscriber stopped reading with 4503; the client resumes from its last position', async () => {

@@ -63,6 +63,7 @@ export class PostgresProjectionEngine {
   private readonly logger: Logger;
   private readonly channel: string;
   private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -90,7 +91,8 @@ export class PostgresProjectionEngine {
     await Promise.all([...this.slots.values()].map((slot) => this.step(slot)));
     await this.refresh();
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.start()));
-    this.pollTimer = setInterval(() => this.poke(), this.options.pollIntervalMs ?? 1000);
+    // The poll: the fallback for a lost NOTIFY, and how a follower notices that a leader has gone.
+    this.pollTimer = setInterval(() => this.tick(), this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
   }
 
@@ -105,8 +107,19 @@ export class PostgresProjectionEngine {
     }
   }
 
-  /** Look now: after an append here, a NOTIFY from another instance, or on the poll timer. */
+  /**
+   * Look now, after an append here or a NOTIFY from another instance: lead what this instance leads,
+   * and read the leaders' progress. Taking over a lead is left to the poll (`tick`), which keeps a
+   * busy follower from asking for every lock on every append.
+   */
   poke(): void {
+    if (this.stopped) return;
+    for (const slot of this.slots.values()) if (slot.leadership.leads) void this.step(slot);
+    void this.refresh();
+  }
+
+  /** The poll: try to lead every read model nobody leads, and read the leaders' progress. */
+  private tick(): void {
     if (this.stopped) return;
     for (const slot of this.slots.values()) void this.step(slot);
     void this.refresh();
@@ -372,25 +385,40 @@ export class PostgresProjectionEngine {
     return writer;
   }
 
-  /** Reads every projection's generation rows (the leaders' progress), then serves the waiters and the feeds. */
+  /**
+   * Reads every projection's generation rows (the leaders' progress), then serves the waiters and the
+   * feeds. Concurrent calls share one run, plus one more pass: a call during a read may come from a
+   * commit that read did not see.
+   */
   private refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const rows = await readGenerations(this.pool);
-        for (const slot of this.slots.values()) {
-          const own = rows.filter((row) => row.name === slot.definition.name);
-          slot.live = own.find((row) => row.live);
-          slot.rebuild = own.find((row) => !row.live);
-        }
-        this.settleWaiters();
-        await Promise.all([...this.slots.values()].map((slot) => slot.tail?.catchUp()));
-      } catch (error) {
-        this.logger.warn({ err: error }, 'Read models: reading the leaders\u2019 progress failed; trying again shortly');
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.readProgress();
+      } while (this.refreshAgain && !this.stopped);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
     return this.refreshing;
+  }
+
+  private async readProgress(): Promise<void> {
+    try {
+      const rows = await readGenerations(this.pool);
+      for (const slot of this.slots.values()) {
+        const own = rows.filter((row) => row.name === slot.definition.name);
+        slot.live = latest(slot.live, own.find((row) => row.live));
+        slot.rebuild = latest(slot.rebuild, own.find((row) => !row.live));
+      }
+      this.settleWaiters();
+      await Promise.all([...this.slots.values()].map((slot) => slot.tail?.catchUp()));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Read models: reading the leaders\u2019 progress failed; trying again shortly');
+    }
   }
 
   private settleWaiters(): void {
@@ -429,4 +457,13 @@ export class PostgresProjectionEngine {
     if (!slot) throw new ProjectionNotFoundError(name);
     return slot;
   }
+}
+
+/**
+ * The newer of what this instance knew and what it has just read: a read that started before this
+ * instance's own last commit must not move a checkpoint back (read-your-writes checks it right after).
+ */
+function latest(known: PostgresGenerationRow | undefined, read: PostgresGenerationRow | undefined): PostgresGenerationRow | undefined {
+  if (known && read && known.generation === read.generation && known.position > read.position) return { ...read, position: known.position };
+  return read;
 }
