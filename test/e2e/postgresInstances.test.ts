@@ -187,7 +187,8 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
       const { rows } = await client.query<{ name: string; application_name: string }>(
         `SELECT names.name, a.application_name
          FROM unnest($1::text[]) AS names(name)
-         JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objid::int = hashtext(current_schema() || '.' || names.name)
+         JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.classid = 360100 -- the read models' lock class
+           AND l.objid::int = hashtext(current_schema() || '.' || names.name)
          JOIN pg_stat_activity a ON a.pid = l.pid`,
         [READ_MODELS],
       );

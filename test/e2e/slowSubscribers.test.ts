@@ -12,8 +12,9 @@ import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
 /** The bound this test states for the server's heap while a client hangs on 50,000 events. */
 const HEAP_BOUND_BYTES = 200 * 1024 * 1024;
+const FEED = JSON.stringify({ query: 'subscription { events { position } }' });
 // With each event's data (100 KB below), so that the socket buffers fill whatever their size.
-const FEED = JSON.stringify({ query: 'subscription { events { position data } }' });
+const FEED_WITH_DATA = JSON.stringify({ query: 'subscription { events { position data } }' });
 
 describe('Slow subscribers', () => {
   it('should close a connection whose subscriber stopped reading with 4503; the client resumes from its last position', async () => {
@@ -21,7 +22,7 @@ describe('Slow subscribers', () => {
     const server = await startTestServer({ config: { subscriberBuffer: 50 } });
     try {
       const socket = await RawGraphQLSocket.open(server.wsUrl, { authorization: await bearer(ADMIN) });
-      socket.subscribe('feed', FEED);
+      socket.subscribe('feed', FEED_WITH_DATA);
       await waitUntil(() => server.services.eventFeed.events.subscriberCount === 1);
       socket.pauseReading();
 

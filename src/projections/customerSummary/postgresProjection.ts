@@ -3,8 +3,8 @@ import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { PostgresProjectionDefinition } from '../postgres/postgresProjection.js';
-import { postgresCustomerSummaryTables } from './postgresTables.js';
-import type { CustomerSummaryOrderRow, CustomerSummaryTableNames } from './table.js';
+import { postgresTables } from '../postgres/postgresTables.js';
+import { type CustomerSummaryOrderRow, type CustomerSummaryTableNames, customerSummaryTables } from './table.js';
 
 type Status = OrderViewStatus;
 type WriteStatements = ReturnType<typeof writeStatements>;
@@ -17,7 +17,7 @@ export function postgresCustomerSummaryProjection(): PostgresProjectionDefinitio
   return {
     name: 'customerSummary',
     version: 1,
-    tables: postgresCustomerSummaryTables,
+    tables: postgresTables(customerSummaryTables),
     create: (tables) => postgresCustomerSummaryWriter(writeStatements(tables as CustomerSummaryTableNames)),
   };
 }

@@ -4,8 +4,8 @@ import { asOrderEvent, nextOrderStatus, revenueMinor } from '../orderTransitions
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { PostgresProjectionDefinition } from '../postgres/postgresProjection.js';
 import { activityOf } from './activity.js';
-import { postgresDashboardTables } from './postgresTables.js';
-import type { DashboardOrderRow, DashboardTableNames } from './table.js';
+import { postgresTables } from '../postgres/postgresTables.js';
+import { type DashboardOrderRow, type DashboardTableNames, dashboardTables } from './table.js';
 
 type WriteStatements = ReturnType<typeof writeStatements>;
 
@@ -17,7 +17,7 @@ export function postgresDashboardProjection(): PostgresProjectionDefinition<neve
   return {
     name: 'dashboard',
     version: 1,
-    tables: postgresDashboardTables,
+    tables: postgresTables(dashboardTables),
     create: (tables) => postgresDashboardWriter(writeStatements(tables as DashboardTableNames)),
   };
 }

@@ -4,8 +4,8 @@ import { asOrderEvent } from '../orderTransitions.js';
 import type { PostgresProjectionDefinition, PostgresProjectionWriter } from '../postgres/postgresProjection.js';
 import { itemCountOf, orderLineRows } from './orderLines.js';
 import { PostgresOrderViewQueries } from './postgresQueries.js';
-import { postgresOrderViewTables } from './postgresTables.js';
-import type { OrderViewTableNames } from './table.js';
+import { postgresTables } from '../postgres/postgresTables.js';
+import { type OrderViewTableNames, orderViewTables } from './table.js';
 import type { OrderViewChange } from './view.js';
 
 /**
@@ -16,7 +16,7 @@ export function postgresOrderViewProjection(): PostgresProjectionDefinition<Orde
   return {
     name: 'orderView',
     version: 1,
-    tables: postgresOrderViewTables,
+    tables: postgresTables(orderViewTables),
     create: (tables, { announce }) => postgresOrderViewWriter(tables as OrderViewTableNames, announce),
   };
 }

@@ -3,9 +3,9 @@ import { type InventoryEvent, PRODUCT_STREAM_TYPE } from '../../domain/inventory
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import type { PostgresProjectionDefinition, PostgresProjectionWriter } from '../postgres/postgresProjection.js';
 import { PostgresProductViewQueries } from './postgresQueries.js';
-import { postgresProductViewTables } from './postgresTables.js';
+import { postgresTables } from '../postgres/postgresTables.js';
 import { stockChangeOf } from './stockChange.js';
-import type { ProductViewTableNames } from './table.js';
+import { type ProductViewTableNames, productViewTables } from './table.js';
 import type { ProductViewChange } from './view.js';
 
 /**
@@ -16,7 +16,7 @@ export function postgresProductViewProjection(): PostgresProjectionDefinition<Pr
   return {
     name: 'productView',
     version: 1,
-    tables: postgresProductViewTables,
+    tables: postgresTables(productViewTables),
     create: (tables, { announce }) => postgresProductViewWriter(tables as ProductViewTableNames, announce),
   };
 }

@@ -1,0 +1,213 @@
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { toNdjsonLine } from '../../../src/eventstore/ndjson.js';
+import { openPostgresEventStore } from '../../../src/eventstore/postgres/postgresEventStore.js';
+import { importEvents } from '../../../src/eventstore/sqlite/importEvents.js';
+import { openDatabase } from '../../../src/eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqliteEventStore.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
+import { CustomerSummaryQueries } from '../../../src/projections/customerSummary/queries.js';
+import { PostgresDashboardQueries } from '../../../src/projections/dashboard/postgresQueries.js';
+import { DashboardQueries } from '../../../src/projections/dashboard/queries.js';
+import type { DashboardWindow } from '../../../src/projections/dashboard/view.js';
+import { projectionDefinitions } from '../../../src/projections/definitions.js';
+import { ProjectionEngine, type ProjectionStatus } from '../../../src/projections/engine.js';
+import { decodeOrderCursor } from '../../../src/projections/orderView/cursor.js';
+import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
+import { type OrderFilter, type OrderPage, OrderViewQueries } from '../../../src/projections/orderView/queries.js';
+import type { OrderViewStatus } from '../../../src/projections/orderView/view.js';
+import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
+import { PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
+import { createReadSidePool } from '../../../src/projections/postgres/readSidePool.js';
+import { decodeProductCursor } from '../../../src/projections/productView/cursor.js';
+import { PostgresProductViewQueries } from '../../../src/projections/productView/postgresQueries.js';
+import { type ProductPage, ProductViewQueries } from '../../../src/projections/productView/queries.js';
+import type { Reads } from '../../../src/projections/reads.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL } from '../../support/postgres.js';
+import { BASE_TIME, commandSequence, CUSTOMER_IDS, ORDER_IDS, PRODUCT_IDS, readWholeLog, runHistory, UNKNOWN_ORDER } from '../commandHistories.js';
+
+/**
+ * Whatever the command history, the PostgreSQL read models answer every query exactly as their
+ * SQLite twins do over the same log (same events, same positions): PostgreSQL run live by its
+ * engine in small batches while the commands append, SQLite built from a copy of the log. A rebuild
+ * of a PostgreSQL read model changes no answer.
+ */
+
+const NUM_RUNS = 20;
+// Errors only: each run's engines would otherwise log every lead taken and given up.
+const logger = createLogger({ level: 'error', format: 'json' });
+const STATUSES: OrderViewStatus[] = ['PENDING', 'PAID', 'SHIPPED', 'CANCELLED'];
+const ORDER_FILTERS: OrderFilter[] = [
+  {},
+  { customerId: 'nobody' },
+  ...CUSTOMER_IDS.map((customerId) => ({ customerId })),
+  ...STATUSES.map((status) => ({ status })),
+  ...CUSTOMER_IDS.flatMap((customerId) => STATUSES.map((status) => ({ customerId, status }))),
+];
+const minute = (n: number) => BASE_TIME + n * 60_000;
+// Commands run a minute apart from BASE_TIME, so these bounds fall on events: from inclusive, to exclusive.
+const WINDOWS: Record<string, Omit<DashboardWindow, 'currency'>> = {
+  open: {},
+  'from minute 10': { fromMs: minute(10) },
+  'until minute 20': { toMs: minute(20) },
+  'minutes 5 to 30': { fromMs: minute(5), toMs: minute(30) },
+  'before the first command': { toMs: BASE_TIME },
+  'the next day': { fromMs: minute(24 * 60) },
+};
+
+type ReadModels = {
+  orders: Reads<OrderViewQueries>;
+  customers: Reads<CustomerSummaryQueries>;
+  dashboard: Reads<DashboardQueries>;
+  products: Reads<ProductViewQueries>;
+};
+
+/** Every query's answers, keyed so that a difference names its query; one query at a time. */
+async function answersOf({ orders, customers, dashboard, products }: ReadModels, head: number): Promise<Record<string, unknown>> {
+  const answers: Record<string, unknown> = {};
+  // Besides the histories' ids: one no history uses, and one of the other kind.
+  for (const id of [...ORDER_IDS, UNKNOWN_ORDER, 'o-none', 'p1']) answers[`order ${id}`] = await orders.getOrderView(id);
+  for (const filter of ORDER_FILTERS) {
+    for (const first of [1, 2, 100]) {
+      // Page after page, each from the last cursor, as a client does.
+      const pages = [];
+      for (let after: number | undefined; ; ) {
+        const page = await orders.listOrderViews(filter, first, after);
+        pages.push(page);
+        if (!page.hasNextPage) break;
+        after = decodeOrderCursor(page.nodes.at(-1)!.cursor);
+      }
+      answers[`orders ${JSON.stringify(filter)}, pages of ${first}`] = pages;
+    }
+  }
+  // A position that is no order's cursor: the middle of the log.
+  answers['orders after the middle of the log'] = await orders.listOrderViews({}, 100, Math.ceil(head / 2));
+  for (const id of [...CUSTOMER_IDS, 'nobody']) answers[`customer ${id}`] = await customers.getCustomerSummary(id);
+  for (const currency of ['USD', 'EUR', 'GBP']) {
+    for (const [name, window] of Object.entries(WINDOWS)) answers[`dashboard ${currency}, ${name}`] = await dashboard.getDashboard({ ...window, currency });
+  }
+  for (const id of [...PRODUCT_IDS, 'p-none', 'o-1']) answers[`product ${id}`] = await products.getProductView(id);
+  for (const first of [1, 100]) {
+    const pages = [];
+    for (let after: string | undefined; ; ) {
+      const page = await products.listProductViews(first, after);
+      pages.push(page);
+      if (!page.hasNextPage) break;
+      after = decodeProductCursor(page.nodes.at(-1)!.cursor);
+    }
+    answers[`products, pages of ${first}`] = pages;
+  }
+  // After ids that sort differently byte by byte than under a language's collation ('-' before digits).
+  for (const after of ['p-unknown', 'p1', 'a']) answers[`products after ${after}`] = await products.listProductViews(100, after);
+  return answers;
+}
+
+/** Waits until every read model shows the log up to `head`, then checks none failed or is still building. */
+async function expectAllLive(engine: { status(): Promise<ProjectionStatus[]> }, head: number): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const statuses = await engine.status();
+    if (statuses.every((status) => status.state === 'FAILED' || (status.state === 'LIVE' && status.position === head))) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  for (const status of await engine.status()) {
+    expect(status, `projection ${status.name}`).toMatchObject({ state: 'LIVE', position: head, lastError: null, rebuildPosition: null });
+  }
+}
+
+await describeWithPostgres('PostgreSQL read models, over random histories', () => {
+  it('should answer every query as the SQLite read models do, live and after a rebuild', async () => {
+    const stats = { runs: 0, accepted: 0, refused: 0, runsWithOrders: 0, runsWithProducts: 0, statuses: new Set<unknown>() };
+    const names = postgresProjectionDefinitions().map((definition) => definition.name);
+
+    await fc.assert(
+      fc.asyncProperty(
+        commandSequence,
+        fc.integer({ min: 1, max: 5 }), // live batch size: small, so batches end mid-history
+        fc.integer({ min: 1, max: 5 }), // rebuild batch size
+        fc.constantFrom(...names), // the read model rebuilt
+        async (commands, batchSize, rebuildBatchSize, rebuilt) => {
+          const cleanup: (() => Promise<void>)[] = [];
+          try {
+            // 1. PostgreSQL: a fresh schema, its engine live from the empty log while the commands append.
+            const schema = await createTestSchema();
+            cleanup.push(() => schema.drop());
+            const connection = { connectionString: POSTGRES_TEST_URL, schema: schema.schema };
+            const store = await openPostgresEventStore({ ...connection, poolSize: 2 });
+            cleanup.push(() => store.close());
+            const pool = createReadSidePool(connection, { max: 4 });
+            cleanup.push(() => pool.end());
+            const engine = new PostgresProjectionEngine(pool, store, postgresProjectionDefinitions(), {
+              connection,
+              batchSize,
+              rebuildBatchSize,
+              pollIntervalMs: 20,
+              logger,
+            });
+            await engine.start();
+            cleanup.push(() => engine.stop());
+            const { accepted, refused } = await runHistory(store, commands);
+            const head = await store.headPosition();
+            await engine.waitFor(head, names);
+            await expectAllLive(engine, head);
+
+            // 2. SQLite: the same log imported with the same positions, built by its engine.
+            const db = openDatabase(':memory:');
+            const sqliteStore = new SqliteEventStore(db);
+            cleanup.push(() => sqliteStore.close());
+            const log = await readWholeLog(store);
+            await importEvents(db, async function* () {
+              for (const event of log) yield toNdjsonLine(event);
+            });
+            expect(await readWholeLog(sqliteStore), 'SQLite holds the same events at the same positions').toEqual(log);
+            const sqliteEngine = new ProjectionEngine(db, sqliteStore, projectionDefinitions(), { batchSize: 100, logger });
+            await sqliteEngine.start();
+            cleanup.push(() => sqliteEngine.stop());
+            await sqliteEngine.waitFor(head, names);
+            await expectAllLive(sqliteEngine, head);
+
+            // 3. The same answers, and again after one PostgreSQL read model is rebuilt and swapped in.
+            const expected = await answersOf(
+              {
+                orders: new OrderViewQueries(db),
+                customers: new CustomerSummaryQueries(db),
+                dashboard: new DashboardQueries(db),
+                products: new ProductViewQueries(db),
+              },
+              head,
+            );
+            const postgres: ReadModels = {
+              orders: new PostgresOrderViewQueries(pool),
+              customers: new PostgresCustomerSummaryQueries(pool),
+              dashboard: new PostgresDashboardQueries(pool),
+              products: new PostgresProductViewQueries(pool),
+            };
+            expect(await answersOf(postgres, head)).toEqual(expected);
+            await engine.rebuild(rebuilt);
+            await expectAllLive(engine, head);
+            expect(await answersOf(postgres, head), `after rebuilding ${rebuilt}`).toEqual(expected);
+
+            stats.runs++;
+            stats.accepted += accepted;
+            stats.refused += refused;
+            const [orders] = expected['orders {}, pages of 100'] as OrderPage[];
+            if (orders!.totalCount > 0) stats.runsWithOrders++;
+            for (const { view } of orders!.nodes) stats.statuses.add(view.status);
+            if ((expected['products, pages of 100'] as ProductPage[])[0]!.totalCount > 0) stats.runsWithProducts++;
+          } finally {
+            for (const close of cleanup.reverse()) await close();
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+
+    // Only worth something if the histories built orders in every status, and products, and mixed outcomes.
+    expect(stats.runs).toBe(NUM_RUNS);
+    expect(stats.runsWithOrders).toBeGreaterThan(NUM_RUNS / 2);
+    expect(stats.runsWithProducts).toBeGreaterThan(NUM_RUNS / 2);
+    expect(stats.statuses).toEqual(new Set(STATUSES));
+    expect(stats.accepted).toBeGreaterThan(0);
+    expect(stats.refused).toBeGreaterThan(0);
+  }, 120_000);
+});
