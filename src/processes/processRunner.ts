@@ -2,6 +2,7 @@ import { StorageUnavailableError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 import type { Logger } from '../logging/logger.js';
+import { CoalescedRuns } from '../concurrency/coalescedRuns.js';
 import { failureAt, type ProjectionFailure } from '../projections/failure.js';
 import type { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
@@ -27,8 +28,7 @@ const READ_BATCH_SIZE = 200;
 export class ProcessRunner {
   private checkpoint: number;
   private failure: ProjectionFailure | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly passes = new CoalescedRuns(() => this.handleNew(), () => !this.stopped && !this.failure);
   private stopped = false;
   private backoffMs: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -52,18 +52,13 @@ export class ProcessRunner {
 
   /** Handles what is new in the log; concurrent calls share one pass (and ask for another). */
   catchUp(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.run().finally(() => (this.running = undefined));
-    return this.running;
+    return this.passes.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    await this.running;
+    await this.passes.current;
   }
 
   /** Forgets the failure and handles the failed event again. */
@@ -89,14 +84,11 @@ export class ProcessRunner {
     return this.failure !== undefined;
   }
 
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      while (!this.stopped && !this.failure) {
-        const events = await this.read();
-        if (events.length === 0 || !(await this.handleBatch(events))) break;
-      }
-    } while (this.again && !this.stopped && !this.failure);
+  private async handleNew(): Promise<void> {
+    while (!this.stopped && !this.failure) {
+      const events = await this.read();
+      if (events.length === 0 || !(await this.handleBatch(events))) break;
+    }
   }
 
   /**

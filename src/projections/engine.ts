@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
-import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
+import type { EventStore } from '../eventstore/eventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { Generations } from './generations.js';
+import { lagBehind } from './lag.js';
 import type { ProjectionDefinition } from './projection.js';
 import { type ProjectionFailure, ProjectionRunner } from './runner.js';
 
@@ -156,13 +156,7 @@ export class ProjectionEngine {
   assertCurrent(name: string, position: number): void {
     const slot = this.slot(name);
     if (slot.live.position >= position) return;
-    const failure = slot.live.failure;
-    throw new ReadModelUnavailableError(
-      failure
-        ? `The change was stored, but the ${name} read model stopped at event ${failure.position} and does not show it yet`
-        : `The change was stored, but the ${name} read model is still building and does not show it yet`,
-      { projection: name, position },
-    );
+    throw readModelBehind(name, position, slot.live.failure);
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -170,29 +164,18 @@ export class ProjectionEngine {
     return Promise.all(
       [...this.slots.values()].map(async (slot) => {
         const position = slot.live.position;
-        const nextEvent = position < headPosition ? await this.nextEvent(position) : undefined;
         return {
           name: slot.definition.name,
           version: slot.definition.version,
           state: this.state(slot),
           position,
           headPosition,
-          lagEvents: Math.max(0, headPosition - position),
-          lagMs: nextEvent ? Math.max(0, Date.now() - Date.parse(nextEvent.metadata.occurredAt)) : 0,
+          ...(await lagBehind(this.store, position, headPosition)),
           lastError: slot.live.failure ?? null,
           rebuildPosition: slot.rebuild?.position ?? null,
         };
       }),
     );
-  }
-  /** The event after `position`, for its time; an unreadable one has none (the runner reports it). */
-  private async nextEvent(position: number): Promise<StoredEvent | undefined> {
-    try {
-      return (await this.store.readAll({ afterPosition: position, limit: 1 }))[0];
-    } catch (error) {
-      if (error instanceof UnreadableEventError) return undefined;
-      throw error;
-    }
   }
 
 
@@ -376,4 +359,14 @@ export class ProjectionEngine {
       );
     }
   }
+}
+
+/** SERVICE_UNAVAILABLE for a change stored but not yet shown by `name`: stopped at `failure`, or still building. */
+export function readModelBehind(name: string, position: number, failure: ProjectionFailure | null | undefined): ReadModelUnavailableError {
+  return new ReadModelUnavailableError(
+    failure
+      ? `The change was stored, but the ${name} read model stopped at event ${failure.position} and does not show it yet`
+      : `The change was stored, but the ${name} read model is still building and does not show it yet`,
+    { projection: name, position },
+  );
 }

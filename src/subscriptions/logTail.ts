@@ -1,5 +1,6 @@
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
+import { CoalescedRuns } from '../concurrency/coalescedRuns.js';
 import { ChangeFeed } from './changeFeed.js';
 
 const BATCH_SIZE = 500;
@@ -11,8 +12,10 @@ const BATCH_SIZE = 500;
  */
 export class LogTail {
   readonly events: ChangeFeed<StoredEvent>;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly reads = new CoalescedRuns(
+    () => this.readNew().catch((error: unknown) => this.logger.error({ err: error, position: this.checkpoint }, 'Event feed: reading the log failed; retrying on the next poll')),
+    () => !this.stopped,
+  );
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -42,37 +45,25 @@ export class LogTail {
 
   /** Reads and publishes what was appended since; concurrent calls share one run. */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run()
-      .catch((error: unknown) => this.logger.error({ err: error, position: this.checkpoint }, 'Event feed: reading the log failed; retrying on the next poll'))
-      .finally(() => {
-        this.running = undefined;
-      });
+    if (!this.stopped) void this.reads.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.reads.current;
   }
 
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      for (;;) {
-        const events = await this.store.readAll({ afterPosition: this.checkpoint, limit: BATCH_SIZE });
-        if (events.length === 0 || this.stopped) break;
-        // Publish and move the checkpoint in one synchronous step, so a subscriber that reads the
-        // position and attaches in between sees each event exactly once.
-        this.checkpoint = events.at(-1)!.position;
-        this.events.publish(events);
-        if (events.length < BATCH_SIZE) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } while (this.again && !this.stopped);
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const events = await this.store.readAll({ afterPosition: this.checkpoint, limit: BATCH_SIZE });
+      if (events.length === 0 || this.stopped) break;
+      // Publish and move the checkpoint in one synchronous step, so a subscriber that reads the
+      // position and attaches in between sees each event exactly once.
+      this.checkpoint = events.at(-1)!.position;
+      this.events.publish(events);
+      if (events.length < BATCH_SIZE) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import type { ChangeFeed } from '../../subscriptions/changeFeed.js';
 import type { Queryable } from './postgresProjection.js';
 
@@ -12,8 +13,9 @@ const PAGE_SIZE = 1000;
  */
 export class ChangeTail<Change> {
   private reached = 0;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly runs = new CoalescedRuns(async () => {
+    while (await this.nextPage());
+  });
 
   constructor(
     private readonly db: Queryable,
@@ -37,21 +39,7 @@ export class ChangeTail<Change> {
 
   /** Reads what was committed since; concurrent calls share one run, plus one more pass. */
   catchUp(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      while (await this.nextPage());
-    } while (this.again);
+    return this.runs.run();
   }
 
   /** Publishes one page; true when there may be more. */

@@ -1,10 +1,18 @@
 import type pg from 'pg';
-import type { EventStore, StoredEvent } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
 import type { PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
-import { UnreadableEventError } from '../../eventstore/upcasting/unreadableEventError.js';
 import { fallbackLogger, type Logger } from '../../logging/logger.js';
 import type { ChangeFeed } from '../../subscriptions/changeFeed.js';
-import { ProjectionNotFoundError, ProjectionStateError, type ProjectionState, type ProjectionStatus, ReadModelUnavailableError } from '../engine.js';
+import {
+  ProjectionNotFoundError,
+  ProjectionStateError,
+  type ProjectionState,
+  type ProjectionStatus,
+  readModelBehind,
+  ReadModelUnavailableError,
+} from '../engine.js';
+import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
+import { lagBehind } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
 import { feedGeneration } from './generationFeed.js';
 import { Leadership } from './leadership.js';
@@ -19,7 +27,7 @@ import {
   recordFailure,
 } from './postgresGenerations.js';
 import type { PostgresProjectionDefinition, PostgresProjectionWriter } from './postgresProjection.js';
-import { migrateReadModels, readModelChannel } from './readModelSchema.js';
+import { migrateReadModels, PRUNE_EVERY_EVENTS, pruneChanges, readModelChannel } from './readModelSchema.js';
 
 export type PostgresEngineOptions = {
   connection: PostgresConnectionOptions;
@@ -41,8 +49,14 @@ type Slot = {
   rebuild?: PostgresGenerationRow;
   tail?: ChangeTail<unknown>;
   writers: Map<string, PostgresProjectionWriter<unknown>>;
-  running?: Promise<void>;
-  again: boolean;
+  /** Leading it: one run at a time. */
+  leading: CoalescedRuns;
+  /** The message of the last failure to lead it, so that a lasting one is logged once. */
+  lastFailure?: string;
+  /** The newer version live in the tables: this instance's code will not write them. */
+  supersededBy?: number;
+  /** The live position at the last pruning of its announced changes. */
+  prunedAt?: number;
 };
 
 type Waiter = { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
@@ -62,8 +76,7 @@ export class PostgresProjectionEngine {
   private stopped = false;
   private readonly logger: Logger;
   private readonly channel: string;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
+  private readonly progressReads = new CoalescedRuns(() => this.readProgress(), () => !this.stopped);
 
   constructor(
     private readonly pool: pg.Pool,
@@ -74,14 +87,16 @@ export class PostgresProjectionEngine {
     this.logger = options.logger ?? fallbackLogger();
     this.channel = readModelChannel(options.connection.schema);
     for (const definition of definitions) {
-      const leadership = new Leadership(options.connection, definition.name, (leads, error) =>
-        leads
-          ? this.logger.info({ projection: definition.name }, `Projection ${definition.name}: this instance writes it now`)
-          : this.logger.warn({ projection: definition.name, err: error }, `Projection ${definition.name}: this instance no longer writes it`),
-      );
+      const leadership = new Leadership(options.connection, definition.name, (leads, error) => {
+        const projection = definition.name;
+        if (leads) this.logger.info({ projection }, `Projection ${projection}: this instance writes it now`);
+        else if (error) this.logger.warn({ projection, err: error }, `Projection ${projection}: this instance no longer writes it`);
+        else this.logger.info({ projection }, `Projection ${projection}: this instance has handed it over`);
+      });
       const feed = options.feeds?.[definition.name];
       const tail = feed && new ChangeTail<unknown>(pool, definition.name, feed);
-      this.slots.set(definition.name, { definition, leadership, tail, writers: new Map(), again: false });
+      const slot: Slot = { definition, leadership, tail, writers: new Map(), leading: new CoalescedRuns(() => this.lead(slot), () => !this.stopped) };
+      this.slots.set(definition.name, slot);
     }
   }
 
@@ -99,7 +114,7 @@ export class PostgresProjectionEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
-    await Promise.all([...this.slots.values()].map((slot) => slot.running));
+    await Promise.all([...this.slots.values()].map((slot) => slot.leading.current));
     await Promise.all([...this.slots.values()].map((slot) => slot.leadership.release()));
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
@@ -169,12 +184,7 @@ export class PostgresProjectionEngine {
   assertCurrent(name: string, position: number): void {
     const live = this.slot(name).live;
     if (live && live.position >= position) return;
-    throw new ReadModelUnavailableError(
-      live?.failure
-        ? `The change was stored, but the ${name} read model stopped at event ${live.failure.position} and does not show it yet`
-        : `The change was stored, but the ${name} read model is still building and does not show it yet`,
-      { projection: name, position },
-    );
+    throw readModelBehind(name, position, live?.failure);
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -183,15 +193,13 @@ export class PostgresProjectionEngine {
     return Promise.all(
       [...this.slots.values()].map(async (slot) => {
         const position = slot.live?.position ?? 0;
-        const nextEvent = position < headPosition ? await this.nextEvent(position) : undefined;
         return {
           name: slot.definition.name,
           version: slot.definition.version,
           state: this.state(slot),
           position,
           headPosition,
-          lagEvents: Math.max(0, headPosition - position),
-          lagMs: nextEvent ? Math.max(0, Date.now() - Date.parse(nextEvent.metadata.occurredAt)) : 0,
+          ...(await lagBehind(this.store, position, headPosition)),
           lastError: slot.live?.failure ?? null,
           rebuildPosition: slot.rebuild?.position ?? null,
         };
@@ -248,33 +256,24 @@ export class PostgresProjectionEngine {
 
   /** Leads `slot` if it can, one run at a time; concurrent calls share the run, plus one more pass. */
   private step(slot: Slot): Promise<void> {
-    if (slot.running) {
-      slot.again = true;
-      return slot.running;
-    }
-    slot.running = (async () => {
-      do {
-        slot.again = false;
-        await this.lead(slot);
-      } while (slot.again && !this.stopped);
-    })().finally(() => {
-      slot.running = undefined;
-    });
-    return slot.running;
+    return slot.leading.run();
   }
 
   private async lead(slot: Slot): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || slot.supersededBy !== undefined) return;
     const name = slot.definition.name;
     try {
       const client = await slot.leadership.acquire();
       if (!client) return;
       await this.feed(slot, client);
+      slot.lastFailure = undefined;
     } catch (error) {
       // Another instance took over, or PostgreSQL failed: let the lock go; the next tick tries again.
-      if (!(error instanceof LeadershipLostError)) {
-        this.logger.warn({ err: error, projection: name }, `Projection ${name}: leading it failed; trying again shortly`);
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof LeadershipLostError) && message !== slot.lastFailure) {
+        this.logger.warn({ err: error, projection: name }, `Projection ${name}: leading it failed; trying again every poll`);
       }
+      slot.lastFailure = message;
       await slot.leadership.release(error as Error);
     }
   }
@@ -285,7 +284,12 @@ export class PostgresProjectionEngine {
     let rows = (await readGenerations(client)).filter((row) => row.name === definition.name);
     let live = rows.find((row) => row.live);
     if (live && live.version > definition.version) {
-      // Newer code has built a newer version: leave it to the instances that run that code.
+      // Newer code has built a newer version, which this code cannot write: leave it to the instances that run that code.
+      slot.supersededBy = live.version;
+      this.logger.warn(
+        { projection: definition.name, live: live.version, ours: definition.version },
+        `Projection ${definition.name}: version ${live.version} is live and this instance runs version ${definition.version}; it leaves the writing to instances running the newer code`,
+      );
       await slot.leadership.release();
       return;
     }
@@ -311,6 +315,10 @@ export class PostgresProjectionEngine {
       this.settleWaiters();
     }
     if (rebuild && !rebuild.failure && !live.failure) await this.finishRebuild(slot, client, live, rebuild);
+    if (live.position - (slot.prunedAt ?? 0) >= PRUNE_EVERY_EVENTS) {
+      await pruneChanges(client, definition.name, live.position);
+      slot.prunedAt = live.position;
+    }
   }
 
   private feedLive(slot: Slot, client: pg.Client, live: PostgresGenerationRow): Promise<PostgresGenerationRow> {
@@ -391,19 +399,7 @@ export class PostgresProjectionEngine {
    * commit that read did not see.
    */
   private refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        await this.readProgress();
-      } while (this.refreshAgain && !this.stopped);
-    })().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
+    return this.progressReads.run();
   }
 
   private async readProgress(): Promise<void> {
@@ -437,15 +433,6 @@ export class PostgresProjectionEngine {
     return Boolean(live.failure || (live.building && !include.includes(slot.definition.name)) || live.position >= position);
   }
 
-  /** The event after `position`, for its time; an unreadable one has none (the leader reports it). */
-  private async nextEvent(position: number): Promise<StoredEvent | undefined> {
-    try {
-      return (await this.store.readAll({ afterPosition: position, limit: 1 }))[0];
-    } catch (error) {
-      if (error instanceof UnreadableEventError) return undefined;
-      throw error;
-    }
-  }
 
   private state(slot: Slot): ProjectionState {
     if (slot.live?.failure) return 'FAILED';

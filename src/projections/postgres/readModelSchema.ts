@@ -44,3 +44,19 @@ export async function migrateReadModels(pool: pg.Pool): Promise<void> {
 export function readModelChannel(schema: string | undefined): string {
   return schema === undefined ? 'orderstream_read_models' : `orderstream_read_models_${schema}`;
 }
+
+/** How often (in events applied) the leader forgets old announced changes. */
+export const PRUNE_EVERY_EVENTS = 10_000;
+
+/**
+ * Forgets announced changes that every instance has long read: more than 100,000 events and an hour
+ * behind the live position. Each instance's tail reads them within a poll; only one cut off from
+ * PostgreSQL for longer than that would find a gap (its readiness fails meanwhile, so clients go to
+ * another instance, and resume there from their last position).
+ */
+export async function pruneChanges(client: pg.ClientBase, name: string, livePosition: number): Promise<void> {
+  await client.query(
+    "DELETE FROM read_model_changes WHERE name = $1 AND position <= $2 AND recorded_at < now() - interval '1 hour'",
+    [name, livePosition - 100_000],
+  );
+}
