@@ -1,44 +1,15 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InventoryCommands } from '../../src/application/inventoryCommands.js';
-import type { InventoryCommand } from '../../src/domain/inventory/index.js';
 import type { StoredEvent } from '../../src/eventstore/eventStore.js';
 import { decodeProductCursor } from '../../src/projections/productView/cursor.js';
 import { productViewProjection } from '../../src/projections/productView/projection.js';
 import { ProductViewQueries } from '../../src/projections/productView/queries.js';
 import { LIVE_PRODUCT_VIEW_TABLES } from '../../src/projections/productView/table.js';
 import type { ProductViewChange } from '../../src/projections/productView/view.js';
-import { OrderLogFixture } from './readModelFixture.js';
+import { InventoryLog, OrderLogFixture } from './readModelFixture.js';
 
 const TABLES = { product_views: 'product_id' };
 
-/** A real log with inventory commands run through the real handler at fixed times. */
-class InventoryLog {
-  private readonly commands: InventoryCommands;
-  constructor(readonly log: OrderLogFixture) {
-    this.commands = new InventoryCommands(log.store);
-  }
-
-  add(at: string, productId: string, name: string, quantity: number) {
-    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
-  }
-  restock(at: string, productId: string, quantity: number) {
-    return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });
-  }
-  reserve(at: string, productId: string, orderId: string, quantity: number) {
-    return this.run(at, { type: 'ReserveStock', data: { productId, orderId, quantity, now: at } });
-  }
-  release(at: string, productId: string, orderId: string) {
-    return this.run(at, { type: 'ReleaseReservation', data: { productId, orderId, now: at } });
-  }
-  commit(at: string, productId: string, orderId: string) {
-    return this.run(at, { type: 'CommitReservation', data: { productId, orderId, now: at } });
-  }
-
-  private run(at: string, command: InventoryCommand) {
-    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
-  }
-}
 
 /**
  * p-1 Widget: 10 added, o-1 reserves 4, o-2 reserves 3, o-3 is rejected (asks 5 of 3), restocked by 5,

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { OrderCommands } from '../../src/application/orderCommands.js';
+import type { InventoryCommand } from '../../src/domain/inventory/index.js';
 import type { OrderLine } from '../../src/domain/order/index.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
@@ -81,4 +83,32 @@ async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('condition not reached in 5 s');
+}
+
+/** A real log with inventory commands run through the real handler at fixed times. */
+export class InventoryLog {
+  private readonly commands: InventoryCommands;
+  constructor(readonly log: OrderLogFixture) {
+    this.commands = new InventoryCommands(log.store);
+  }
+
+  add(at: string, productId: string, name: string, quantity: number) {
+    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
+  }
+  restock(at: string, productId: string, quantity: number) {
+    return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });
+  }
+  reserve(at: string, productId: string, orderId: string, quantity: number) {
+    return this.run(at, { type: 'ReserveStock', data: { productId, orderId, quantity, now: at } });
+  }
+  release(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'ReleaseReservation', data: { productId, orderId, now: at } });
+  }
+  commit(at: string, productId: string, orderId: string) {
+    return this.run(at, { type: 'CommitReservation', data: { productId, orderId, now: at } });
+  }
+
+  private run(at: string, command: InventoryCommand) {
+    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
+  }
 }

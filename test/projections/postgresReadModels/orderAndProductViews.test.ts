@@ -1,7 +1,5 @@
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { InventoryCommands } from '../../../src/application/inventoryCommands.js';
-import type { InventoryCommand } from '../../../src/domain/inventory/index.js';
 import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
 import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
 import { physicalName } from '../../../src/projections/generations.js';
@@ -21,7 +19,7 @@ import { ProductViewQueries } from '../../../src/projections/productView/queries
 import type { ProductViewChange } from '../../../src/projections/productView/view.js';
 import type { Reads } from '../../../src/projections/reads.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../../support/postgres.js';
-import { OrderLogFixture, REFERENCE_ITEMS } from '../readModelFixture.js';
+import { InventoryLog, OrderLogFixture, REFERENCE_ITEMS } from '../readModelFixture.js';
 
 const ORDER_IDS = ['o-1', 'o-2', 'o-3', 'o-4', 'o-5', 'o-6', 'o-7'];
 // Upper case, '-' and '_' sort differently under a language's collation than byte by byte (SQLite).
@@ -69,34 +67,6 @@ async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Pro
   await log.pay('2025-01-12T10:30:00.000Z', 'o-5', 11996);
   await log.place('2025-01-12T11:00:00.000Z', 'o-6', 'cust-c');
   await log.place('2025-01-12T12:00:00.000Z', 'o-7', 'cust-a', REFERENCE_ITEMS, 'EUR');
-}
-
-/** Inventory commands run through the real handler at fixed times, on the fixture's log. */
-class InventoryLog {
-  private readonly commands: InventoryCommands;
-  constructor(log: OrderLogFixture) {
-    this.commands = new InventoryCommands(log.store);
-  }
-
-  add(at: string, productId: string, name: string, quantity: number) {
-    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
-  }
-  restock(at: string, productId: string, quantity: number) {
-    return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });
-  }
-  reserve(at: string, productId: string, orderId: string, quantity: number) {
-    return this.run(at, { type: 'ReserveStock', data: { productId, orderId, quantity, now: at } });
-  }
-  release(at: string, productId: string, orderId: string) {
-    return this.run(at, { type: 'ReleaseReservation', data: { productId, orderId, now: at } });
-  }
-  commit(at: string, productId: string, orderId: string) {
-    return this.run(at, { type: 'CommitReservation', data: { productId, orderId, now: at } });
-  }
-
-  private run(at: string, command: InventoryCommand) {
-    return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
-  }
 }
 
 /** Everything the order queries answer about the scenario: each order, and each filter's pages of 2 and of 100. */
