@@ -69,3 +69,18 @@ export class Leadership {
     return client;
   }
 }
+
+/**
+ * Ends the connection holding `name`'s lock in this schema (not ours), as a follower does to a leader
+ * that has stalled; PostgreSQL then frees the lock. Returns the server processes ended.
+ */
+export async function endLeaderConnection(db: Pick<pg.ClientBase, 'query'>, name: string): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(
+    `SELECT l.pid FROM pg_locks l
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1
+       AND l.objid::int = hashtext(current_schema() || '.' || $2) AND l.pid <> pg_backend_pid()`,
+    [READ_MODEL_LOCK_CLASS, name],
+  );
+  for (const { pid } of rows) await db.query('SELECT pg_terminate_backend($1)', [pid]);
+  return rows.map((row) => row.pid);
+}

@@ -15,7 +15,7 @@ import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { lagBehind } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
 import { feedGeneration } from './generationFeed.js';
-import { Leadership } from './leadership.js';
+import { endLeaderConnection, Leadership } from './leadership.js';
 import {
   createGeneration,
   finishBuilding,
@@ -38,6 +38,8 @@ export type PostgresEngineOptions = {
   rebuildBatchSize?: number;
   /** How long a mutation waits for the read models to show its events before SERVICE_UNAVAILABLE. */
   readYourWritesTimeoutMs?: number;
+  /** How long a leader may make no progress, with events waiting, before a follower takes over. */
+  stalledLeaderAfterMs?: number;
   logger?: Logger;
 };
 
@@ -57,6 +59,8 @@ type Slot = {
   supersededBy?: number;
   /** The live position at the last pruning of its announced changes. */
   prunedAt?: number;
+  /** Since when a follower has seen the live position stand still with events waiting. */
+  stillSince?: { position: number; at: number };
 };
 
 type Waiter = { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
@@ -137,7 +141,43 @@ export class PostgresProjectionEngine {
   private tick(): void {
     if (this.stopped) return;
     for (const slot of this.slots.values()) void this.step(slot);
-    void this.refresh();
+    void this.refresh().then(() => this.watchLeaders());
+  }
+
+  /**
+   * A leader that holds its lock but makes no progress (a frozen process, a partition TCP has not
+   * noticed) would hold every read model back: when a read model this instance follows has stood
+   * still for `stalledLeaderAfterMs` with events waiting, end its leader's connection, which frees
+   * the lock (and fences the old leader: it cannot commit on a closed connection), and take over.
+   */
+  private async watchLeaders(): Promise<void> {
+    const stalledAfterMs = this.options.stalledLeaderAfterMs ?? 5000;
+    try {
+      const head = await this.store.headPosition();
+      for (const slot of this.slots.values()) {
+        const live = slot.live;
+        if (slot.leadership.leads || slot.supersededBy !== undefined || !live || live.failure || live.position >= head) {
+          slot.stillSince = undefined;
+          continue;
+        }
+        if (slot.stillSince?.position !== live.position) {
+          slot.stillSince = { position: live.position, at: Date.now() };
+          continue;
+        }
+        if (Date.now() - slot.stillSince.at < stalledAfterMs) continue;
+        const name = slot.definition.name;
+        const ended = await endLeaderConnection(this.pool, name);
+        slot.stillSince = undefined;
+        if (ended.length === 0) continue;
+        this.logger.warn(
+          { projection: name, position: live.position, headPosition: head, leaderBackends: ended },
+          `Projection ${name}: its leader made no progress for ${stalledAfterMs / 1000} s with events waiting; ended its connection to take over`,
+        );
+        void this.step(slot);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Read models: watching the leaders failed; trying again on the next poll');
+    }
   }
 
   /**
@@ -352,15 +392,17 @@ export class PostgresProjectionEngine {
         logger: this.logger,
         onCommitted: (next) => (slot.rebuild = next),
       });
-    // Only this leader writes either generation, and nothing else runs on its connection meanwhile:
-    // the live one stands still between the last catch-up and the swap.
+    // Only this leader writes either generation. The rebuild catches up a chunk at a time, and the
+    // live generation keeps up with the head in between (mutations wait for it); they swap once the
+    // rebuild has reached the live position while the live one stood still.
+    const chunk = 5 * (this.options.rebuildBatchSize ?? 2000);
     for (let current = rebuild; !current.failure && !this.stopped; ) {
-      current = await feedRebuild(current, live.position);
+      current = await feedRebuild(current, Math.min(live.position, current.position + chunk));
       if (current.failure) return;
-      if (current.position < live.position) continue;
       const before = live.position;
       live = await this.feedLive(slot, client, live);
-      if (live.position !== before) continue;
+      if (live.failure) return;
+      if (current.position < live.position || live.position !== before) continue;
       await client.query('BEGIN');
       try {
         await client.query('UPDATE read_model_generations SET position = $3 WHERE name = $1 AND generation = $2', [

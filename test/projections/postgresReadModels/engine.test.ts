@@ -8,7 +8,7 @@ import { PostgresDashboardQueries } from '../../../src/projections/dashboard/pos
 import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
 import type { OrderViewChange } from '../../../src/projections/orderView/view.js';
 import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
-import { PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
+import { type PostgresEngineOptions, PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
 import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
 import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
 import { ChangeFeed } from '../../../src/subscriptions/changeFeed.js';
@@ -27,7 +27,10 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   const instances: Instance[] = [];
   const connection = () => ({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
 
-  async function startInstance(definitions: PostgresProjectionDefinition<any>[] = postgresProjectionDefinitions()): Promise<Instance> {
+  async function startInstance(
+    definitions: PostgresProjectionDefinition<any>[] = postgresProjectionDefinitions(),
+    options: Partial<PostgresEngineOptions> = {},
+  ): Promise<Instance> {
     const pool = new pg.Pool({ ...clientConfig(connection(), 'test read side'), types: readSideTypes, max: 4 });
     const feed = new ChangeFeed<OrderViewChange>();
     const changes: OrderViewChange[] = [];
@@ -38,6 +41,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       pollIntervalMs: 50,
       batchSize: 3,
       rebuildBatchSize: 4,
+      ...options,
     });
     await engine.start();
     const instance = { engine, pool, changes, orders: new PostgresOrderViewQueries(pool) };
@@ -145,6 +149,45 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     const expected = (await store.readAll({ afterPosition: 0, limit: 1000 })).map((event) => event.position);
     await waitFor(() => a.changes.length === expected.length && b.changes.length === expected.length);
     for (const instance of [a, b]) expect(instance.changes.map((c) => c.view.position)).toEqual(expected);
+  });
+
+  it('should take over from a leader that holds its lock but makes no progress, ending its connection', async () => {
+    const first = await startInstance();
+    await place('s-1');
+    await first.engine.waitFor(await store.headPosition());
+    await stopInstance(first);
+    // A frozen leader: a connection that holds orderView's lock and does nothing.
+    const frozen = new pg.Client(clientConfig(connection(), 'frozen leader'));
+    await frozen.connect();
+    frozen.on('error', () => {});
+    await frozen.query("SELECT pg_advisory_lock(360100, hashtext(current_schema() || '.' || 'orderView'))");
+    const follower = await startInstance(postgresProjectionDefinitions(), { stalledLeaderAfterMs: 300 });
+    expect(await leaderBackends('orderView')).toEqual([(await frozen.query('SELECT pg_backend_pid() AS pid')).rows[0].pid]);
+
+    const { lastPosition } = await place('s-2');
+    await follower.engine.waitFor(lastPosition, ['orderView']);
+    expect(await follower.orders.getOrderView('s-2')).toMatchObject({ status: 'PENDING', version: 1 });
+    await expect(frozen.query('SELECT 1')).rejects.toThrow();
+    await frozen.end().catch(() => {});
+  });
+
+  it('should keep the live tables up to date while a rebuild catches up beside them', async () => {
+    // One event per rebuild batch: the rebuild takes a few hundred transactions.
+    const a = await startInstance(postgresProjectionDefinitions(), { rebuildBatchSize: 1 });
+    for (let i = 1; i <= 150; i++) await place(`l-${i}`);
+    await a.engine.waitFor(await store.headPosition());
+    const rebuildPosition = async () => (await a.engine.status()).find((s) => s.name === 'orderView')!.rebuildPosition;
+    const rebuilt = a.engine.rebuild('orderView');
+    await waitFor(async () => (await rebuildPosition()) !== null);
+
+    const { lastPosition } = await place('during-rebuild');
+    await a.engine.waitFor(lastPosition, ['orderView']);
+    // The live tables show it while the rebuild is still far behind: they did not wait for it.
+    expect(await rebuildPosition()).toBeLessThan(100);
+    expect(await a.orders.getOrderView('during-rebuild')).toMatchObject({ status: 'PENDING' });
+    await rebuilt;
+    expect(await a.orders.getOrderView('during-rebuild')).toMatchObject({ status: 'PENDING' });
+    expect((await a.orders.listOrderViews({}, 200)).totalCount).toBe(151);
   });
 
   it('should rebuild on request from any instance into fresh tables and swap them in with the same answers', async () => {
