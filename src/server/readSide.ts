@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
-import type pg from 'pg';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
-import { toStorageError } from '../eventstore/postgres/storageErrors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
 import { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
@@ -15,8 +13,7 @@ import { OrderViewQueries } from '../projections/orderView/queries.js';
 import { PostgresOrderViewQueries } from '../projections/orderView/postgresQueries.js';
 import { postgresProjectionDefinitions } from '../projections/postgres/definitions.js';
 import { PostgresProjectionEngine } from '../projections/postgres/postgresEngine.js';
-import type { Queryable } from '../projections/postgres/postgresProjection.js';
-import { createReadSidePool } from '../projections/postgres/readSidePool.js';
+import { createReadSidePool, withStorageErrors } from '../projections/postgres/readSidePool.js';
 import { ProductViewQueries } from '../projections/productView/queries.js';
 import { PostgresProductViewQueries } from '../projections/productView/postgresQueries.js';
 import type { ReadSideEngine } from '../projections/readSideEngine.js';
@@ -66,7 +63,7 @@ export async function postgresReadSide(
     await pool.end();
     throw error;
   }
-  const reads = storageFaultsMapped(pool);
+  const reads = withStorageErrors(pool);
   return {
     ...feeds,
     engine,
@@ -78,15 +75,5 @@ export async function postgresReadSide(
       await engine.stop();
       await pool.end();
     },
-  };
-}
-
-/** A query PostgreSQL cannot answer now (down, restarting) is SERVICE_UNAVAILABLE, not an internal error. */
-function storageFaultsMapped(pool: pg.Pool): Queryable {
-  return {
-    query: ((...args: Parameters<pg.Pool['query']>) =>
-      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((error: unknown) => {
-        throw toStorageError(error, 'The read models cannot be read right now');
-      })) as Queryable['query'],
   };
 }

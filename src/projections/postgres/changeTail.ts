@@ -23,13 +23,23 @@ export class ChangeTail<Change> {
     private readonly feed: ChangeFeed<Change>,
   ) {}
 
-  /** Starts from the live checkpoint now: history is for replays, not for the live feed. */
+  /**
+   * Starts from the live checkpoint now, or past the last change announced if that is further (a new
+   * version building from 0): history is for replays, not for the live feed.
+   */
   async start(): Promise<void> {
-    const { rows } = await this.db.query<{ position: number }>(
-      'SELECT position FROM read_model_generations WHERE name = $1 AND live',
+    const { rows } = await this.db.query<{ position: number | null }>(
+      `SELECT greatest(
+         (SELECT position FROM read_model_generations WHERE name = $1 AND live),
+         (SELECT max(position) FROM read_model_changes WHERE name = $1)) AS position`,
       [this.name],
     );
     this.reached = rows[0]?.position ?? 0;
+  }
+
+  /** The run under way, if any: what a stop waits for before the pool closes. */
+  get current(): Promise<void> | undefined {
+    return this.runs.current;
   }
 
   /** The position up to which every change has been published to the feed. */

@@ -1,10 +1,11 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { EventStore, StoredEvent } from '../../eventstore/eventStore.js';
 import { StorageUnavailableError } from '../../eventstore/errors.js';
 import { toStorageError } from '../../eventstore/postgres/storageErrors.js';
 import { UnreadableEventError } from '../../eventstore/upcasting/unreadableEventError.js';
 import type { Logger } from '../../logging/logger.js';
 import { failureAt } from '../failure.js';
+import { inClientTransaction } from './clientTransaction.js';
 import { LeadershipLostError, moveCheckpoint, type PostgresGenerationRow, recordFailure } from './postgresGenerations.js';
 import type { PostgresProjectionWriter } from './postgresProjection.js';
 
@@ -23,6 +24,8 @@ export type GenerationFeedOptions = {
   logger: Logger;
   /** After each committed batch. */
   onCommitted?: (row: PostgresGenerationRow) => void;
+  /** Checked between batches: false stops (the server is stopping). */
+  goOn?: () => boolean;
 };
 
 /**
@@ -34,7 +37,7 @@ export type GenerationFeedOptions = {
 export async function feedGeneration(row: PostgresGenerationRow, options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
   let current = row;
   const until = options.until ?? Number.MAX_SAFE_INTEGER;
-  while (!current.failure && current.position < until) {
+  while (!current.failure && current.position < until && (options.goOn?.() ?? true)) {
     const limit = Math.min(options.batchSize, until - current.position);
     let events: StoredEvent[];
     try {
@@ -95,8 +98,7 @@ async function stopAt(
 async function commitBatch(row: PostgresGenerationRow, events: StoredEvent[], options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
   const { client } = options;
   const to = events.at(-1)!.position;
-  await client.query('BEGIN');
-  try {
+  await inClientTransaction(client, async () => {
     const changes: { position: number; change: string }[] = [];
     for (const event of events) {
       const change = await options.writer.apply(client, event);
@@ -111,19 +113,19 @@ async function commitBatch(row: PostgresGenerationRow, events: StoredEvent[], op
       );
     }
     await client.query('SELECT pg_notify($1, $2)', [options.channel, String(to)]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  });
   const next = { ...row, position: to };
   options.onCommitted?.(next);
   return next;
 }
 
-/** Storage faults and a lost lead are no fault of the events: leave them to the next try. */
+/** SQLSTATE classes of a statement stopped from outside (cancelled, timed out, lock not available). */
+const INTERRUPTED = ['57', '55'];
+
+/** Storage faults, interruptions and a lost lead are no fault of the events: leave them to the next try. */
 function throwIfNotTheEvents(error: unknown): void {
   if (error instanceof LeadershipLostError) throw error;
+  if (error instanceof pg.DatabaseError && INTERRUPTED.some((sqlClass) => error.code?.startsWith(sqlClass))) throw error;
   const mapped = toStorageError(error, 'the read models cannot be updated right now');
   if (mapped instanceof StorageUnavailableError) throw mapped;
 }

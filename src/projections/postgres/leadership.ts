@@ -14,6 +14,7 @@ const READ_MODEL_LOCK_CLASS = 0x05_7e_a4;
 export class Leadership {
   private client: pg.Client | undefined;
   private holds = false;
+  private pid: number | undefined;
 
   constructor(
     private readonly connection: PostgresConnectionOptions,
@@ -23,6 +24,11 @@ export class Leadership {
 
   get leads(): boolean {
     return this.holds;
+  }
+
+  /** The server process of this instance's connection for the lock, so that it never ends its own. */
+  get backendPid(): number | undefined {
+    return this.pid;
   }
 
   /** The connection holding the lock, taking the lock if it is free; undefined while another instance leads. */
@@ -46,6 +52,7 @@ export class Leadership {
   async release(error?: Error): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.pid = undefined;
     if (this.holds) {
       this.holds = false;
       this.onChange(false, error);
@@ -61,6 +68,7 @@ export class Leadership {
     });
     try {
       await client.connect();
+      this.pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -71,15 +79,24 @@ export class Leadership {
 }
 
 /**
- * Ends the connection holding `name`'s lock in this schema (not ours), as a follower does to a leader
- * that has stalled; PostgreSQL then frees the lock. Returns the server processes ended.
+ * Ends the connection holding `name`'s lock in this database and schema, as a follower does to a
+ * leader that has stalled, if that connection has been idle (running no statement) for `idleForMs`:
+ * a leader busy with a long statement is working, not stalled. PostgreSQL then frees the lock.
+ * Never one of `ours`. Returns the server processes ended.
  */
-export async function endLeaderConnection(db: Pick<pg.ClientBase, 'query'>, name: string): Promise<number[]> {
+export async function endStalledLeader(
+  db: Pick<pg.ClientBase, 'query'>,
+  name: string,
+  { idleForMs, ours }: { idleForMs: number; ours: number[] },
+): Promise<number[]> {
   const { rows } = await db.query<{ pid: number }>(
-    `SELECT l.pid FROM pg_locks l
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1
-       AND l.objid::int = hashtext(current_schema() || '.' || $2) AND l.pid <> pg_backend_pid()`,
-    [READ_MODEL_LOCK_CLASS, name],
+    `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objsubid = 2
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.objid::int = hashtext(current_schema() || '.' || $2)
+       AND a.state <> 'active' AND a.state_change < now() - make_interval(secs => $3)
+       AND NOT (l.pid = ANY($4::int[]))`,
+    [READ_MODEL_LOCK_CLASS, name, idleForMs / 1000, ours],
   );
   for (const { pid } of rows) await db.query('SELECT pg_terminate_backend($1)', [pid]);
   return rows.map((row) => row.pid);

@@ -15,9 +15,11 @@ import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { lagBehind } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
 import { feedGeneration } from './generationFeed.js';
-import { endLeaderConnection, Leadership } from './leadership.js';
+import { endStalledLeader, Leadership } from './leadership.js';
+import { inClientTransaction } from './clientTransaction.js';
 import {
   createGeneration,
+  dropGeneration,
   finishBuilding,
   LeadershipLostError,
   pointViewsAt,
@@ -26,7 +28,15 @@ import {
   readGenerations,
   recordFailure,
 } from './postgresGenerations.js';
-import type { PostgresProjectionDefinition, PostgresProjectionWriter } from './postgresProjection.js';
+import type { PostgresProjectionDefinition, PostgresProjectionWriter, Queryable } from './postgresProjection.js';
+import { withStorageErrors } from './readSidePool.js';
+import {
+  failRebuildRequest,
+  readRebuildRequest,
+  requestRebuild,
+  takeUpRebuildRequest,
+  withdrawRebuildRequest,
+} from './rebuildRequests.js';
 import { migrateReadModels, PRUNE_EVERY_EVENTS, pruneChanges, readModelChannel } from './readModelSchema.js';
 
 export type PostgresEngineOptions = {
@@ -40,6 +50,8 @@ export type PostgresEngineOptions = {
   readYourWritesTimeoutMs?: number;
   /** How long a leader may make no progress, with events waiting, before a follower takes over. */
   stalledLeaderAfterMs?: number;
+  /** How long a rebuild request may wait for a leader to take it up before it is withdrawn. */
+  rebuildTakenUpWithinMs?: number;
   logger?: Logger;
 };
 
@@ -60,7 +72,7 @@ type Slot = {
   /** The live position at the last pruning of its announced changes. */
   prunedAt?: number;
   /** Since when a follower has seen the live position stand still with events waiting. */
-  stillSince?: { position: number; at: number };
+  stillSince?: { progress: number; at: number };
 };
 
 type Waiter = { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
@@ -81,6 +93,10 @@ export class PostgresProjectionEngine {
   private readonly logger: Logger;
   private readonly channel: string;
   private readonly progressReads = new CoalescedRuns(() => this.readProgress(), () => !this.stopped);
+  /** Whether the last read of the leaders' progress succeeded: stall decisions need fresh figures. */
+  private progressFresh = false;
+  /** The pool, its storage faults answered as SERVICE_UNAVAILABLE. */
+  private readonly db: Queryable;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -90,6 +106,7 @@ export class PostgresProjectionEngine {
   ) {
     this.logger = options.logger ?? fallbackLogger();
     this.channel = readModelChannel(options.connection.schema);
+    this.db = withStorageErrors(pool, 'The read models cannot be used right now');
     for (const definition of definitions) {
       const leadership = new Leadership(options.connection, definition.name, (leads, error) => {
         const projection = definition.name;
@@ -98,27 +115,54 @@ export class PostgresProjectionEngine {
         else this.logger.info({ projection }, `Projection ${projection}: this instance has handed it over`);
       });
       const feed = options.feeds?.[definition.name];
-      const tail = feed && new ChangeTail<unknown>(pool, definition.name, feed);
+      const tail = feed && new ChangeTail<unknown>(this.db, definition.name, feed);
       const slot: Slot = { definition, leadership, tail, writers: new Map(), leading: new CoalescedRuns(() => this.lead(slot), () => !this.stopped) };
       this.slots.set(definition.name, slot);
     }
   }
 
-  /** Creates the bookkeeping tables, follows the leaders, and leads what nobody leads. */
+  /**
+   * Creates the bookkeeping tables, makes sure every read model has live tables (creating them where
+   * this instance leads), and follows the leaders. Building and catching up go on in the background,
+   * as on SQLite: a new read model or version is BUILDING meanwhile.
+   */
   async start(): Promise<void> {
     await migrateReadModels(this.pool);
-    await Promise.all([...this.slots.values()].map((slot) => this.step(slot)));
-    await this.refresh();
+    // The tails first: what the leaders commit from now on reaches the feeds.
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.start()));
+    await Promise.all([...this.slots.values()].map((slot) => this.prepare(slot)));
+    await this.refresh();
+    for (const slot of this.slots.values()) void this.step(slot);
+    await this.untilEveryReadModelHasTables();
     // The poll: the fallback for a lost NOTIFY, and how a follower notices that a leader has gone.
     this.pollTimer = setInterval(() => this.tick(), this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
+  }
+
+  /**
+   * Every read model has live tables once some leader has created them (this instance, or another
+   * starting at the same moment): queries before that would find no tables.
+   */
+  private async untilEveryReadModelHasTables(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.slots.values()].some((slot) => !slot.live)) {
+      if (Date.now() > deadline) {
+        const missing = [...this.slots.values()].filter((slot) => !slot.live).map((slot) => slot.definition.name);
+        throw new Error(`The read models ${missing.join(', ')} have no tables in PostgreSQL after ${timeoutMs / 1000} s, and no instance could create them`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Through step, not prepare: a step may be running on the leader's connection.
+      for (const slot of this.slots.values()) if (!slot.live) void this.step(slot);
+      await this.refresh();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
     await Promise.all([...this.slots.values()].map((slot) => slot.leading.current));
+    await this.progressReads.current;
+    await Promise.all([...this.slots.values()].map((slot) => slot.tail?.current));
     await Promise.all([...this.slots.values()].map((slot) => slot.leadership.release()));
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
@@ -141,7 +185,7 @@ export class PostgresProjectionEngine {
   private tick(): void {
     if (this.stopped) return;
     for (const slot of this.slots.values()) void this.step(slot);
-    void this.refresh().then(() => this.watchLeaders());
+    void this.refresh().then(() => (this.progressFresh ? this.watchLeaders() : undefined));
   }
 
   /**
@@ -160,13 +204,16 @@ export class PostgresProjectionEngine {
           slot.stillSince = undefined;
           continue;
         }
-        if (slot.stillSince?.position !== live.position) {
-          slot.stillSince = { position: live.position, at: Date.now() };
+        // A rebuild moving is progress too.
+        const progress = live.position + (slot.rebuild?.position ?? 0);
+        if (slot.stillSince?.progress !== progress) {
+          slot.stillSince = { progress, at: Date.now() };
           continue;
         }
         if (Date.now() - slot.stillSince.at < stalledAfterMs) continue;
         const name = slot.definition.name;
-        const ended = await endLeaderConnection(this.pool, name);
+        const ours = [...this.slots.values()].map((other) => other.leadership.backendPid).filter((pid) => pid !== undefined);
+        const ended = await endStalledLeader(this.db, name, { idleForMs: stalledAfterMs, ours });
         slot.stillSince = undefined;
         if (ended.length === 0) continue;
         this.logger.warn(
@@ -253,7 +300,8 @@ export class PostgresProjectionEngine {
     await this.refresh();
     const live = slot.live;
     if (!live?.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: this.state(slot) });
-    await recordFailure(this.pool, name, live.generation, null);
+    await recordFailure(this.db, name, live.generation, null);
+    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, String(live.position)]);
     slot.live = { ...live, failure: null };
     await this.step(slot);
     await this.refresh();
@@ -261,36 +309,53 @@ export class PostgresProjectionEngine {
 
   /**
    * Asks the leader to rebuild `name` from position 0 into fresh tables beside the live ones and
-   * swap them in when caught up; resolves when the new tables are live.
+   * swap them in when caught up; resolves when the new tables are live. Reports progress as the
+   * SQLite engine does.
    */
-  async rebuild(name: string): Promise<void> {
+  async rebuild(name: string, onProgress?: (position: number, headPosition: number) => void): Promise<void> {
     const slot = this.slot(name);
     await this.refresh();
+    this.throwIfFailed(slot);
     const before = slot.live?.generation ?? 0;
-    const { rowCount } = await this.pool.query(
-      'INSERT INTO read_model_rebuild_requests (name) VALUES ($1) ON CONFLICT (name) DO NOTHING',
-      [name],
-    );
-    if (rowCount === 0 || slot.rebuild) {
+    if (!(await requestRebuild(this.db, name))) {
       throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: this.state(slot) });
     }
-    await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '0']);
+    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, '0']);
+    const takenUpBy = Date.now() + (this.options.rebuildTakenUpWithinMs ?? 30_000);
     for (;;) {
       this.poke();
       await new Promise((resolve) => setTimeout(resolve, 100));
+      const request = await readRebuildRequest(this.db, name);
       await this.refresh();
+      // The swap deletes the request in the transaction that makes the new generation live.
       if ((slot.live?.generation ?? 0) > before) return;
-      // refresh() has replaced the row since the check above.
-      const rebuilding = slot.rebuild as PostgresGenerationRow | undefined;
-      const failure = rebuilding?.failure;
-      if (rebuilding && failure) {
-        await this.pool.query('DELETE FROM read_model_generations WHERE name = $1 AND generation = $2 AND NOT live', [name, rebuilding.generation]);
+      if (request?.failure) {
+        await withdrawRebuildRequest(this.db, name);
+        const { failure } = request;
         throw new ProjectionStateError(`Projection ${name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`, {
           position: failure.position,
           eventId: failure.eventId,
         });
       }
+      if (!request) throw new ProjectionStateError(`Projection ${name}: the rebuild was withdrawn before it finished`, {});
+      if (request.generation === null && Date.now() > takenUpBy) {
+        await withdrawRebuildRequest(this.db, name);
+        throw new ReadModelUnavailableError(`No instance took up the rebuild of ${name}: none can write it now; try again later`, { projection: name });
+      }
+      this.throwIfFailed(slot);
       if (this.stopped) throw new ProjectionStateError(`Projection ${name}: the server is stopping`, {});
+      if (onProgress && slot.rebuild) onProgress(slot.rebuild.position, await this.store.headPosition());
+    }
+  }
+
+  /** A rebuild of a failed read model would stop at the same event: retry it first. */
+  private throwIfFailed(slot: Slot): void {
+    const failure = slot.live?.failure;
+    if (failure) {
+      throw new ProjectionStateError(
+        `Projection ${slot.definition.name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}; retry it first`,
+        { position: failure.position, eventId: failure.eventId },
+      );
     }
   }
 
@@ -318,34 +383,47 @@ export class PostgresProjectionEngine {
     }
   }
 
-  /** As the leader: bring the live generation (and a rebuild, if asked for) up to the head. */
-  private async feed(slot: Slot, client: pg.Client): Promise<void> {
+  /** At start: lead `slot` if nobody does, and give it live tables if it has none; building waits for `step`. */
+  private async prepare(slot: Slot): Promise<void> {
+    try {
+      const client = await slot.leadership.acquire();
+      if (client) await this.ensureLiveGeneration(slot, client);
+    } catch (error) {
+      this.logger.warn({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: leading it failed; trying again every poll`);
+      await slot.leadership.release(error as Error);
+    }
+  }
+
+  /**
+   * As the leader: the live generation of this code's version, created (BUILDING) when there is none
+   * or an older one; undefined when newer code's version is live, which this code cannot write.
+   */
+  private async ensureLiveGeneration(slot: Slot, client: pg.Client): Promise<PostgresGenerationRow | undefined> {
     const { definition } = slot;
-    let rows = (await readGenerations(client)).filter((row) => row.name === definition.name);
-    let live = rows.find((row) => row.live);
+    const rows = (await readGenerations(client)).filter((row) => row.name === definition.name);
+    const live = rows.find((row) => row.live);
+    slot.rebuild = rows.find((row) => !row.live);
     if (live && live.version > definition.version) {
-      // Newer code has built a newer version, which this code cannot write: leave it to the instances that run that code.
       slot.supersededBy = live.version;
       this.logger.warn(
         { projection: definition.name, live: live.version, ours: definition.version },
         `Projection ${definition.name}: version ${live.version} is live and this instance runs version ${definition.version}; it leaves the writing to instances running the newer code`,
       );
       await slot.leadership.release();
-      return;
+      return undefined;
     }
-    if (!live || live.version < definition.version) {
-      await createGeneration(client, definition, { live: true });
-      rows = (await readGenerations(client)).filter((row) => row.name === definition.name);
-      live = rows.find((row) => row.live)!;
-    }
-    let rebuild = rows.find((row) => !row.live);
-    const requested = await client.query('DELETE FROM read_model_rebuild_requests WHERE name = $1', [definition.name]);
-    if (requested.rowCount && !rebuild) {
-      const generation = await createGeneration(client, definition, { live: false });
-      rebuild = { ...live, generation, position: 0, live: false, building: false, failure: null };
-    }
-    slot.live = live;
-    slot.rebuild = rebuild;
+    if (live && live.version === definition.version) return (slot.live = live);
+    slot.writers.clear();
+    slot.rebuild = undefined;
+    return (slot.live = await inClientTransaction(client, () => createGeneration(client, definition, { live: true })));
+  }
+
+  /** As the leader: bring the live generation (and a rebuild, if asked for) up to the head. */
+  private async feed(slot: Slot, client: pg.Client): Promise<void> {
+    const { definition } = slot;
+    let live = await this.ensureLiveGeneration(slot, client);
+    if (!live) return;
+    let rebuild = slot.rebuild ?? (await this.takeUpRebuild(slot, client));
 
     const head = await this.store.headPosition();
     live = await this.feedLive(slot, client, live);
@@ -354,11 +432,24 @@ export class PostgresProjectionEngine {
       slot.live = live = { ...live, building: false };
       this.settleWaiters();
     }
-    if (rebuild && !rebuild.failure && !live.failure) await this.finishRebuild(slot, client, live, rebuild);
+    if (rebuild && !live.failure) await this.finishRebuild(slot, client, live, rebuild);
     if (live.position - (slot.prunedAt ?? 0) >= PRUNE_EVERY_EVENTS) {
       await pruneChanges(client, definition.name, live.position);
       slot.prunedAt = live.position;
     }
+  }
+
+  /** A rebuild asked for and not yet taken up: its generation and the request's note of it commit together. */
+  private async takeUpRebuild(slot: Slot, client: pg.Client): Promise<PostgresGenerationRow | undefined> {
+    const name = slot.definition.name;
+    const request = await readRebuildRequest(client, name);
+    if (!request || request.generation !== null || request.failure) return undefined;
+    slot.rebuild = await inClientTransaction(client, async () => {
+      const created = await createGeneration(client, slot.definition, { live: false });
+      await takeUpRebuildRequest(client, name, created.generation);
+      return created;
+    });
+    return slot.rebuild;
   }
 
   private feedLive(slot: Slot, client: pg.Client, live: PostgresGenerationRow): Promise<PostgresGenerationRow> {
@@ -370,57 +461,58 @@ export class PostgresProjectionEngine {
       batchSize: live.building ? (this.options.rebuildBatchSize ?? 2000) : (this.options.batchSize ?? 500),
       channel: this.channel,
       logger: this.logger,
+      goOn: () => !this.stopped,
       onCommitted: (row) => {
         slot.live = row;
         this.settleWaiters();
-        void slot.tail?.catchUp();
+        slot.tail?.catchUp().catch((error: unknown) => this.logger.warn({ err: error, projection: row.name }, `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`));
       },
     });
   }
 
-  /** Catches the rebuild up with the live generation, then swaps it in at the same position. */
+  /**
+   * Catches the rebuild up with the live generation, a chunk at a time, the live one keeping up with
+   * the head in between (mutations wait for it); swaps it in once both are at the same position.
+   * Only this leader writes either generation, so nothing moves the live one between the last
+   * catch-up and the swap. A rebuild that fails is dropped, and the request says why.
+   */
   private async finishRebuild(slot: Slot, client: pg.Client, live: PostgresGenerationRow, rebuild: PostgresGenerationRow): Promise<void> {
-    const feedRebuild = (row: PostgresGenerationRow, until: number) =>
-      feedGeneration(row, {
-        client,
-        store: this.store,
-        writer: this.writer(slot, row.generation, false),
-        announce: false,
-        batchSize: this.options.rebuildBatchSize ?? 2000,
-        until,
-        channel: this.channel,
-        logger: this.logger,
-        onCommitted: (next) => (slot.rebuild = next),
-      });
-    // Only this leader writes either generation. The rebuild catches up a chunk at a time, and the
-    // live generation keeps up with the head in between (mutations wait for it); they swap once the
-    // rebuild has reached the live position while the live one stood still.
+    const { definition } = slot;
     const chunk = 5 * (this.options.rebuildBatchSize ?? 2000);
-    for (let current = rebuild; !current.failure && !this.stopped; ) {
-      current = await feedRebuild(current, Math.min(live.position, current.position + chunk));
-      if (current.failure) return;
-      const before = live.position;
+    for (let current = rebuild; !this.stopped; ) {
       live = await this.feedLive(slot, client, live);
       if (live.failure) return;
-      if (current.position < live.position || live.position !== before) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query('UPDATE read_model_generations SET position = $3 WHERE name = $1 AND generation = $2', [
-          current.name,
-          current.generation,
-          current.position,
-        ]);
-        await pointViewsAt(client, slot.definition, current.generation);
-        await client.query('SELECT pg_notify($1, $2)', [this.channel, String(current.position)]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
+      current = await feedGeneration(current, {
+        client,
+        store: this.store,
+        writer: this.writer(slot, current.generation, false),
+        announce: false,
+        batchSize: this.options.rebuildBatchSize ?? 2000,
+        until: Math.min(live.position, current.position + chunk),
+        channel: this.channel,
+        logger: this.logger,
+        goOn: () => !this.stopped,
+        onCommitted: (next) => (slot.rebuild = next),
+      });
+      const failure = current.failure;
+      if (failure) {
+        await inClientTransaction(client, async () => {
+          await dropGeneration(client, definition, current.generation);
+          await failRebuildRequest(client, definition.name, failure);
+        });
+        slot.rebuild = undefined;
+        return;
       }
+      if (current.position !== live.position) continue;
+      await inClientTransaction(client, async () => {
+        await pointViewsAt(client, definition, current.generation);
+        await withdrawRebuildRequest(client, definition.name);
+        await client.query('SELECT pg_notify($1, $2)', [this.channel, String(current.position)]);
+      });
       slot.writers.clear();
       slot.live = { ...current, live: true, building: false };
       slot.rebuild = undefined;
-      this.logger.info({ projection: current.name, position: current.position }, `Projection ${current.name}: rebuilt tables are live`);
+      this.logger.info({ projection: definition.name, position: current.position }, `Projection ${definition.name}: rebuilt tables are live`);
       return;
     }
   }
@@ -445,13 +537,15 @@ export class PostgresProjectionEngine {
   }
 
   private async readProgress(): Promise<void> {
+    this.progressFresh = false;
     try {
-      const rows = await readGenerations(this.pool);
+      const rows = await readGenerations(this.db);
       for (const slot of this.slots.values()) {
         const own = rows.filter((row) => row.name === slot.definition.name);
         slot.live = latest(slot.live, own.find((row) => row.live));
         slot.rebuild = latest(slot.rebuild, own.find((row) => !row.live));
       }
+      this.progressFresh = true;
       this.settleWaiters();
       await Promise.all([...this.slots.values()].map((slot) => slot.tail?.catchUp()));
     } catch (error) {

@@ -33,36 +33,40 @@ export function postgresTableNames(definition: PostgresProjectionDefinition, gen
 }
 
 /**
- * Creates the tables of a new generation. Live at once (`live`), and then building, when there is
- * nothing to serve meanwhile (a new read model or version); otherwise beside the live one.
+ * Inside a transaction: creates the tables of a new generation. Live at once (`live`), and then
+ * building, when there is nothing to serve meanwhile (a new read model or version); otherwise beside
+ * the live one, for a rebuild.
  */
 export async function createGeneration(
   client: pg.ClientBase,
   definition: PostgresProjectionDefinition,
   { live }: { live: boolean },
-): Promise<number> {
+): Promise<PostgresGenerationRow> {
   const { rows } = await client.query<{ next: number }>(
     'SELECT coalesce(max(generation), 0) + 1 AS next FROM read_model_generations WHERE name = $1',
     [definition.name],
   );
   const generation = rows[0]!.next;
-  await client.query('BEGIN');
-  try {
-    for (const [logical, ddl] of Object.entries(definition.tables)) {
-      await client.query(`DROP TABLE IF EXISTS ${physicalName(logical, generation)} CASCADE`);
-      await client.query(ddl(physicalName(logical, generation)));
-    }
-    await client.query(
-      'INSERT INTO read_model_generations (name, generation, version, building) VALUES ($1, $2, $3, $4)',
-      [definition.name, generation, definition.version, live],
-    );
-    if (live) await pointViewsAt(client, definition, generation);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
-  return generation;
+  await dropTables(client, definition, generation);
+  for (const [logical, ddl] of Object.entries(definition.tables)) await client.query(ddl(physicalName(logical, generation)));
+  await client.query('INSERT INTO read_model_generations (name, generation, version, building) VALUES ($1, $2, $3, $4)', [
+    definition.name,
+    generation,
+    definition.version,
+    live,
+  ]);
+  if (live) await pointViewsAt(client, definition, generation);
+  return { name: definition.name, generation, version: definition.version, position: 0, live, building: live, failure: null };
+}
+
+/** Inside a transaction: forgets a generation that is not live (a rebuild that failed), tables and all. */
+export async function dropGeneration(client: pg.ClientBase, definition: PostgresProjectionDefinition, generation: number): Promise<void> {
+  await dropTables(client, definition, generation);
+  await client.query('DELETE FROM read_model_generations WHERE name = $1 AND generation = $2 AND NOT live', [definition.name, generation]);
+}
+
+async function dropTables(client: pg.ClientBase, definition: PostgresProjectionDefinition, generation: number): Promise<void> {
+  for (const logical of Object.keys(definition.tables)) await client.query(`DROP TABLE IF EXISTS ${physicalName(logical, generation)} CASCADE`);
 }
 
 /**
@@ -79,9 +83,7 @@ export async function pointViewsAt(client: pg.ClientBase, definition: PostgresPr
     await client.query(`DROP VIEW IF EXISTS ${logical}`);
     await client.query(`CREATE VIEW ${logical} AS SELECT * FROM ${physicalName(logical, generation)}`);
   }
-  for (const { generation: old } of others) {
-    for (const logical of Object.keys(definition.tables)) await client.query(`DROP TABLE IF EXISTS ${physicalName(logical, old)}`);
-  }
+  for (const { generation: old } of others) await dropTables(client, definition, old);
   await client.query('DELETE FROM read_model_generations WHERE name = $1 AND generation <> $2', [definition.name, generation]);
   await client.query('UPDATE read_model_generations SET live = true WHERE name = $1 AND generation = $2', [definition.name, generation]);
 }

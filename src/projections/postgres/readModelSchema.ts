@@ -35,7 +35,10 @@ export async function migrateReadModels(pool: pg.Pool): Promise<void> {
       );
       CREATE TABLE IF NOT EXISTS read_model_rebuild_requests (
         name         text        PRIMARY KEY,
-        requested_at timestamptz NOT NULL DEFAULT now()
+        requested_at timestamptz NOT NULL DEFAULT now(),
+        -- Set by the leader that takes the request up, in the transaction creating that generation.
+        generation   integer,
+        failure      jsonb
       );`);
   });
 }
@@ -55,8 +58,12 @@ export const PRUNE_EVERY_EVENTS = 10_000;
  * another instance, and resume there from their last position).
  */
 export async function pruneChanges(client: pg.ClientBase, name: string, livePosition: number): Promise<void> {
+  // At most as many rows as are announced between two prunings: each stays a short statement.
   await client.query(
-    "DELETE FROM read_model_changes WHERE name = $1 AND position <= $2 AND recorded_at < now() - interval '1 hour'",
-    [name, livePosition - 100_000],
+    `DELETE FROM read_model_changes WHERE name = $1 AND position IN (
+       SELECT position FROM read_model_changes
+       WHERE name = $1 AND position <= $2 AND recorded_at < now() - interval '1 hour'
+       ORDER BY position LIMIT $3)`,
+    [name, livePosition - 100_000, PRUNE_EVERY_EVENTS],
   );
 }

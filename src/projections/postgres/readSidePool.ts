@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { clientConfig, type PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
+import { toStorageError } from '../../eventstore/postgres/storageErrors.js';
+import type { Queryable } from './postgresProjection.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -21,4 +23,14 @@ export function createReadSidePool(
   const pool = new pg.Pool({ ...clientConfig(options, 'read side'), types: readSideTypes, max });
   pool.on('error', onIdleError);
   return pool;
+}
+
+/** Queries on `pool` whose storage faults (down, restarting) are SERVICE_UNAVAILABLE, not internal errors. */
+export function withStorageErrors(pool: pg.Pool, failed = 'The read models cannot be read right now'): Queryable {
+  return {
+    query: ((...args: Parameters<pg.Pool['query']>) =>
+      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((error: unknown) => {
+        throw toStorageError(error, failed);
+      })) as Queryable['query'],
+  };
 }

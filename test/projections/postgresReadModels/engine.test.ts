@@ -190,6 +190,67 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     expect((await a.orders.listOrderViews({}, 200)).totalCount).toBe(151);
   });
 
+  it('should finish a rebuild while writes keep coming', async () => {
+    // Batches big enough for the leader to outpace the writer, as in production (500 and 2,000).
+    const a = await startInstance(postgresProjectionDefinitions(), { batchSize: 100, rebuildBatchSize: 100 });
+    for (let i = 1; i <= 20; i++) await place(`w-${i}`);
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) await place(`busy-${++written}`);
+    })();
+    await a.engine.rebuild('orderView');
+    writing = false;
+    await writer;
+    await a.engine.waitFor(await store.headPosition());
+    expect(written).toBeGreaterThan(0);
+    expect((await a.orders.listOrderViews({}, 500)).totalCount).toBe(20 + written);
+  });
+
+  it('should drop a rebuild that fails, say why, and take the next request', async () => {
+    let rebuildBreaks = true;
+    // Fails only in the rebuild's tables (generation 2), so the live ones keep going.
+    const definitions = postgresProjectionDefinitions().map((definition) =>
+      definition.name !== 'orderView'
+        ? definition
+        : {
+            ...definition,
+            create: (tables: Record<string, string>, options: { announce: boolean }) => {
+              const writer = definition.create(tables, options);
+              return {
+                apply: async (client: pg.ClientBase, event: Parameters<typeof writer.apply>[1]) => {
+                  const inRebuild = tables.order_views!.endsWith('__g2');
+                  if (rebuildBreaks && inRebuild && event.type === 'PaymentReceived') throw new Error('bug in the rebuild');
+                  return writer.apply(client, event);
+                },
+              };
+            },
+          },
+    );
+    const a = await startInstance(definitions);
+    await place('d-1');
+    await pay('d-1');
+    await a.engine.waitFor(await store.headPosition());
+
+    await expect(a.engine.rebuild('orderView')).rejects.toThrow(/failed at event 2 \(PaymentReceived\): bug in the rebuild/);
+    const { rows } = await a.pool.query("SELECT generation, live FROM read_model_generations WHERE name = 'orderView'");
+    expect(rows).toEqual([{ generation: 1, live: true }]);
+    const leftovers = await a.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'order_view%__g2'");
+    expect(leftovers.rows[0].n).toBe(0);
+    rebuildBreaks = false;
+    await a.engine.rebuild('orderView');
+    expect(await a.orders.getOrderView('d-1')).toMatchObject({ status: 'PAID' });
+  });
+
+  it('should start serving while a new read model is still building from a long log', async () => {
+    for (let i = 1; i <= 150; i++) await place(`b-${i}`);
+    const a = await startInstance(postgresProjectionDefinitions(), { rebuildBatchSize: 1 });
+    const orderView = async () => (await a.engine.status()).find((s) => s.name === 'orderView')!;
+    expect((await orderView()).state).toBe('BUILDING');
+    await waitFor(async () => (await orderView()).state === 'LIVE');
+    expect((await a.orders.listOrderViews({}, 200)).totalCount).toBe(150);
+  });
+
   it('should rebuild on request from any instance into fresh tables and swap them in with the same answers', async () => {
     const a = await startInstance();
     for (let i = 1; i <= 9; i++) await place(`r-${i}`);
