@@ -14,30 +14,13 @@ import {
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { lagBehind } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
-import { feedGeneration } from './generationFeed.js';
-import { endStalledLeader, Leadership } from './leadership.js';
-import { inClientTransaction } from './clientTransaction.js';
-import {
-  createGeneration,
-  dropGeneration,
-  finishBuilding,
-  LeadershipLostError,
-  pointViewsAt,
-  type PostgresGenerationRow,
-  postgresTableNames,
-  readGenerations,
-  recordFailure,
-} from './postgresGenerations.js';
-import type { PostgresProjectionDefinition, PostgresProjectionWriter, Queryable } from './postgresProjection.js';
+import { endStalledLeader } from './leadership.js';
+import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
+import type { PostgresProjectionDefinition, Queryable } from './postgresProjection.js';
+import { ProjectionLeader } from './projectionLeader.js';
+import { migrateReadModels, readModelChannel } from './readModelSchema.js';
 import { withStorageErrors } from './readSidePool.js';
-import {
-  failRebuildRequest,
-  readRebuildRequest,
-  requestRebuild,
-  takeUpRebuildRequest,
-  withdrawRebuildRequest,
-} from './rebuildRequests.js';
-import { migrateReadModels, PRUNE_EVERY_EVENTS, pruneChanges, readModelChannel } from './readModelSchema.js';
+import { readRebuildRequest, requestRebuild, withdrawRebuildRequest } from './rebuildRequests.js';
 
 export type PostgresEngineOptions = {
   connection: PostgresConnectionOptions;
@@ -57,21 +40,14 @@ export type PostgresEngineOptions = {
 
 type Slot = {
   definition: PostgresProjectionDefinition<any>;
-  leadership: Leadership;
-  /** The generation rows as last read or committed. */
+  /** The writing of it, when this instance holds its lock. */
+  leader: ProjectionLeader;
+  /** The live generation as last read or committed. */
   live?: PostgresGenerationRow;
+  /** A rebuild generation beside it, as last read. */
   rebuild?: PostgresGenerationRow;
   tail?: ChangeTail<unknown>;
-  writers: Map<string, PostgresProjectionWriter<unknown>>;
-  /** Leading it: one run at a time. */
-  leading: CoalescedRuns;
-  /** The message of the last failure to lead it, so that a lasting one is logged once. */
-  lastFailure?: string;
-  /** The newer version live in the tables: this instance's code will not write them. */
-  supersededBy?: number;
-  /** The live position at the last pruning of its announced changes. */
-  prunedAt?: number;
-  /** Since when a follower has seen the live position stand still with events waiting. */
+  /** Since when a follower has seen it stand still with events waiting. */
   stillSince?: { progress: number; at: number };
 };
 
@@ -79,11 +55,11 @@ type Waiter = { position: number; include: readonly string[]; resolve: () => voi
 
 /**
  * The read side on PostgreSQL, shared by every server instance. Each projection is written by the
- * one instance holding its advisory lock (Leadership), which feeds the live generation from the log
- * and records its announced changes; every instance follows the checkpoints (woken by NOTIFY, or its
- * poll) for read-your-writes, and the changes (ChangeTail) for its subscribers. When the leader goes,
- * the next instance to try takes the lock and continues from the checkpoint: a batch and its
- * checkpoint commit together, so nothing is skipped or applied twice.
+ * one instance holding its advisory lock (ProjectionLeader), which feeds the live generation from
+ * the log and records its announced changes; every instance follows the checkpoints (woken by
+ * NOTIFY, or its poll) for read-your-writes, and the changes (ChangeTail) for its subscribers. When
+ * the leader goes, or stalls, the next instance to try takes the lock and continues from the
+ * checkpoint: a batch and its checkpoint commit together, so nothing is skipped or applied twice.
  */
 export class PostgresProjectionEngine {
   private readonly slots = new Map<string, Slot>();
@@ -108,15 +84,19 @@ export class PostgresProjectionEngine {
     this.channel = readModelChannel(options.connection.schema);
     this.db = withStorageErrors(pool, 'The read models cannot be used right now');
     for (const definition of definitions) {
-      const leadership = new Leadership(options.connection, definition.name, (leads, error) => {
-        const projection = definition.name;
-        if (leads) this.logger.info({ projection }, `Projection ${projection}: this instance writes it now`);
-        else if (error) this.logger.warn({ projection, err: error }, `Projection ${projection}: this instance no longer writes it`);
-        else this.logger.info({ projection }, `Projection ${projection}: this instance has handed it over`);
-      });
       const feed = options.feeds?.[definition.name];
       const tail = feed && new ChangeTail<unknown>(this.db, definition.name, feed);
-      const slot: Slot = { definition, leadership, tail, writers: new Map(), leading: new CoalescedRuns(() => this.lead(slot), () => !this.stopped) };
+      const leader = new ProjectionLeader(definition, {
+        connection: options.connection,
+        store,
+        channel: this.channel,
+        logger: this.logger,
+        batchSize: options.batchSize ?? 500,
+        rebuildBatchSize: options.rebuildBatchSize ?? 2000,
+        stopped: () => this.stopped,
+        onLive: (row) => this.showLive(row),
+      });
+      const slot: Slot = { definition, tail, leader };
       this.slots.set(definition.name, slot);
     }
   }
@@ -130,7 +110,7 @@ export class PostgresProjectionEngine {
     await migrateReadModels(this.pool);
     // The tails first: what the leaders commit from now on reaches the feeds.
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.start()));
-    await Promise.all([...this.slots.values()].map((slot) => this.prepare(slot)));
+    await Promise.all([...this.slots.values()].map((slot) => slot.leader.prepare()));
     await this.refresh();
     for (const slot of this.slots.values()) void this.step(slot);
     await this.untilEveryReadModelHasTables();
@@ -160,10 +140,10 @@ export class PostgresProjectionEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
-    await Promise.all([...this.slots.values()].map((slot) => slot.leading.current));
+    await Promise.all([...this.slots.values()].map((slot) => slot.leader.current));
     await this.progressReads.current;
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.current));
-    await Promise.all([...this.slots.values()].map((slot) => slot.leadership.release()));
+    await Promise.all([...this.slots.values()].map((slot) => slot.leader.leadership.release()));
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.resolve();
@@ -177,7 +157,7 @@ export class PostgresProjectionEngine {
    */
   poke(): void {
     if (this.stopped) return;
-    for (const slot of this.slots.values()) if (slot.leadership.leads) void this.step(slot);
+    for (const slot of this.slots.values()) if (slot.leader.leadership.leads) void this.step(slot);
     void this.refresh();
   }
 
@@ -200,7 +180,7 @@ export class PostgresProjectionEngine {
       const head = await this.store.headPosition();
       for (const slot of this.slots.values()) {
         const live = slot.live;
-        if (slot.leadership.leads || slot.supersededBy !== undefined || !live || live.failure || live.position >= head) {
+        if (slot.leader.leadership.leads || slot.leader.supersededBy !== undefined || !live || live.failure || live.position >= head) {
           slot.stillSince = undefined;
           continue;
         }
@@ -212,7 +192,7 @@ export class PostgresProjectionEngine {
         }
         if (Date.now() - slot.stillSince.at < stalledAfterMs) continue;
         const name = slot.definition.name;
-        const ours = [...this.slots.values()].map((other) => other.leadership.backendPid).filter((pid) => pid !== undefined);
+        const ours = [...this.slots.values()].map((other) => other.leader.leadership.backendPid).filter((pid) => pid !== undefined);
         const ended = await endStalledLeader(this.db, name, { idleForMs: stalledAfterMs, ours });
         slot.stillSince = undefined;
         if (ended.length === 0) continue;
@@ -359,172 +339,9 @@ export class PostgresProjectionEngine {
     }
   }
 
-  /** Leads `slot` if it can, one run at a time; concurrent calls share the run, plus one more pass. */
+  /** Leads `slot` if it can, one step at a time. */
   private step(slot: Slot): Promise<void> {
-    return slot.leading.run();
-  }
-
-  private async lead(slot: Slot): Promise<void> {
-    if (this.stopped || slot.supersededBy !== undefined) return;
-    const name = slot.definition.name;
-    try {
-      const client = await slot.leadership.acquire();
-      if (!client) return;
-      await this.feed(slot, client);
-      slot.lastFailure = undefined;
-    } catch (error) {
-      // Another instance took over, or PostgreSQL failed: let the lock go; the next tick tries again.
-      const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof LeadershipLostError) && message !== slot.lastFailure) {
-        this.logger.warn({ err: error, projection: name }, `Projection ${name}: leading it failed; trying again every poll`);
-      }
-      slot.lastFailure = message;
-      await slot.leadership.release(error as Error);
-    }
-  }
-
-  /** At start: lead `slot` if nobody does, and give it live tables if it has none; building waits for `step`. */
-  private async prepare(slot: Slot): Promise<void> {
-    try {
-      const client = await slot.leadership.acquire();
-      if (client) await this.ensureLiveGeneration(slot, client);
-    } catch (error) {
-      this.logger.warn({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: leading it failed; trying again every poll`);
-      await slot.leadership.release(error as Error);
-    }
-  }
-
-  /**
-   * As the leader: the live generation of this code's version, created (BUILDING) when there is none
-   * or an older one; undefined when newer code's version is live, which this code cannot write.
-   */
-  private async ensureLiveGeneration(slot: Slot, client: pg.Client): Promise<PostgresGenerationRow | undefined> {
-    const { definition } = slot;
-    const rows = (await readGenerations(client)).filter((row) => row.name === definition.name);
-    const live = rows.find((row) => row.live);
-    slot.rebuild = rows.find((row) => !row.live);
-    if (live && live.version > definition.version) {
-      slot.supersededBy = live.version;
-      this.logger.warn(
-        { projection: definition.name, live: live.version, ours: definition.version },
-        `Projection ${definition.name}: version ${live.version} is live and this instance runs version ${definition.version}; it leaves the writing to instances running the newer code`,
-      );
-      await slot.leadership.release();
-      return undefined;
-    }
-    if (live && live.version === definition.version) return (slot.live = live);
-    slot.writers.clear();
-    slot.rebuild = undefined;
-    return (slot.live = await inClientTransaction(client, () => createGeneration(client, definition, { live: true })));
-  }
-
-  /** As the leader: bring the live generation (and a rebuild, if asked for) up to the head. */
-  private async feed(slot: Slot, client: pg.Client): Promise<void> {
-    const { definition } = slot;
-    let live = await this.ensureLiveGeneration(slot, client);
-    if (!live) return;
-    let rebuild = slot.rebuild ?? (await this.takeUpRebuild(slot, client));
-
-    const head = await this.store.headPosition();
-    live = await this.feedLive(slot, client, live);
-    if (live.building && !live.failure && live.position >= head) {
-      await finishBuilding(client, definition.name, live.generation);
-      slot.live = live = { ...live, building: false };
-      this.settleWaiters();
-    }
-    if (rebuild && !live.failure) await this.finishRebuild(slot, client, live, rebuild);
-    if (live.position - (slot.prunedAt ?? 0) >= PRUNE_EVERY_EVENTS) {
-      await pruneChanges(client, definition.name, live.position);
-      slot.prunedAt = live.position;
-    }
-  }
-
-  /** A rebuild asked for and not yet taken up: its generation and the request's note of it commit together. */
-  private async takeUpRebuild(slot: Slot, client: pg.Client): Promise<PostgresGenerationRow | undefined> {
-    const name = slot.definition.name;
-    const request = await readRebuildRequest(client, name);
-    if (!request || request.generation !== null || request.failure) return undefined;
-    slot.rebuild = await inClientTransaction(client, async () => {
-      const created = await createGeneration(client, slot.definition, { live: false });
-      await takeUpRebuildRequest(client, name, created.generation);
-      return created;
-    });
-    return slot.rebuild;
-  }
-
-  private feedLive(slot: Slot, client: pg.Client, live: PostgresGenerationRow): Promise<PostgresGenerationRow> {
-    return feedGeneration(live, {
-      client,
-      store: this.store,
-      writer: this.writer(slot, live.generation, !live.building),
-      announce: !live.building,
-      batchSize: live.building ? (this.options.rebuildBatchSize ?? 2000) : (this.options.batchSize ?? 500),
-      channel: this.channel,
-      logger: this.logger,
-      goOn: () => !this.stopped,
-      onCommitted: (row) => {
-        slot.live = row;
-        this.settleWaiters();
-        slot.tail?.catchUp().catch((error: unknown) => this.logger.warn({ err: error, projection: row.name }, `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`));
-      },
-    });
-  }
-
-  /**
-   * Catches the rebuild up with the live generation, a chunk at a time, the live one keeping up with
-   * the head in between (mutations wait for it); swaps it in once both are at the same position.
-   * Only this leader writes either generation, so nothing moves the live one between the last
-   * catch-up and the swap. A rebuild that fails is dropped, and the request says why.
-   */
-  private async finishRebuild(slot: Slot, client: pg.Client, live: PostgresGenerationRow, rebuild: PostgresGenerationRow): Promise<void> {
-    const { definition } = slot;
-    const chunk = 5 * (this.options.rebuildBatchSize ?? 2000);
-    for (let current = rebuild; !this.stopped; ) {
-      live = await this.feedLive(slot, client, live);
-      if (live.failure) return;
-      current = await feedGeneration(current, {
-        client,
-        store: this.store,
-        writer: this.writer(slot, current.generation, false),
-        announce: false,
-        batchSize: this.options.rebuildBatchSize ?? 2000,
-        until: Math.min(live.position, current.position + chunk),
-        channel: this.channel,
-        logger: this.logger,
-        goOn: () => !this.stopped,
-        onCommitted: (next) => (slot.rebuild = next),
-      });
-      const failure = current.failure;
-      if (failure) {
-        await inClientTransaction(client, async () => {
-          await dropGeneration(client, definition, current.generation);
-          await failRebuildRequest(client, definition.name, failure);
-        });
-        slot.rebuild = undefined;
-        return;
-      }
-      if (current.position !== live.position) continue;
-      await inClientTransaction(client, async () => {
-        await pointViewsAt(client, definition, current.generation);
-        await withdrawRebuildRequest(client, definition.name);
-        await client.query('SELECT pg_notify($1, $2)', [this.channel, String(current.position)]);
-      });
-      slot.writers.clear();
-      slot.live = { ...current, live: true, building: false };
-      slot.rebuild = undefined;
-      this.logger.info({ projection: definition.name, position: current.position }, `Projection ${definition.name}: rebuilt tables are live`);
-      return;
-    }
-  }
-
-  private writer(slot: Slot, generation: number, announce: boolean): PostgresProjectionWriter<unknown> {
-    const key = `${generation}/${announce}`;
-    let writer = slot.writers.get(key);
-    if (!writer) {
-      writer = slot.definition.create(postgresTableNames(slot.definition, generation), { announce });
-      slot.writers.set(key, writer);
-    }
-    return writer;
+    return slot.leader.step();
   }
 
   /**
@@ -551,6 +368,17 @@ export class PostgresProjectionEngine {
     } catch (error) {
       this.logger.warn({ err: error }, 'Read models: reading the leaders\u2019 progress failed; trying again shortly');
     }
+  }
+
+  /** What this instance's leader has just committed to the live generation: for waiters and the feed. */
+  private showLive(row: PostgresGenerationRow): void {
+    const slot = this.slot(row.name);
+    slot.live = row;
+    slot.rebuild = slot.leader.rebuild;
+    this.settleWaiters();
+    slot.tail?.catchUp().catch((error: unknown) =>
+      this.logger.warn({ err: error, projection: row.name }, `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`),
+    );
   }
 
   private settleWaiters(): void {
