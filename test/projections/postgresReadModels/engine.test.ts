@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { OrderCommands } from '../../../src/application/orderCommands.js';
+import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
 import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
 import { openPostgresEventStore, type PostgresEventStore } from '../../../src/eventstore/postgres/postgresEventStore.js';
 import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
@@ -210,22 +211,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   it('should drop a rebuild that fails, say why, and take the next request', async () => {
     let rebuildBreaks = true;
     // Fails only in the rebuild's tables (generation 2), so the live ones keep going.
-    const definitions = postgresProjectionDefinitions().map((definition) =>
-      definition.name !== 'orderView'
-        ? definition
-        : {
-            ...definition,
-            create: (tables: Record<string, string>, options: { announce: boolean }) => {
-              const writer = definition.create(tables, options);
-              return {
-                apply: async (client: pg.ClientBase, event: Parameters<typeof writer.apply>[1]) => {
-                  const inRebuild = tables.order_views!.endsWith('__g2');
-                  if (rebuildBreaks && inRebuild && event.type === 'PaymentReceived') throw new Error('bug in the rebuild');
-                  return writer.apply(client, event);
-                },
-              };
-            },
-          },
+    const definitions = orderViewFailing(
+      (tables, event) => rebuildBreaks && tables.order_views!.endsWith('__g2') && event.type === 'PaymentReceived',
+      'bug in the rebuild',
     );
     const a = await startInstance(definitions);
     await place('d-1');
@@ -269,23 +257,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should stop a read model at an event it fails on, on every instance, until retried', async () => {
     let broken = true;
-    const definitions = () =>
-      postgresProjectionDefinitions().map((definition) =>
-        definition.name !== 'orderView'
-          ? definition
-          : {
-              ...definition,
-              create: (tables: Record<string, string>, options: { announce: boolean }) => {
-                const writer = definition.create(tables, options);
-                return {
-                  apply: async (client: pg.ClientBase, event: Parameters<typeof writer.apply>[1]) => {
-                    if (broken && event.type === 'PaymentReceived') throw new Error('bug in the projection');
-                    return writer.apply(client, event);
-                  },
-                };
-              },
-            },
-      );
+    const definitions = () => orderViewFailing((_tables, event) => broken && event.type === 'PaymentReceived', 'bug in the projection');
     const a = await startInstance(definitions());
     const b = await startInstance(definitions());
     await place('x-1');
@@ -313,4 +285,24 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Every read model, with orderView's writer throwing `message` where `fails` says (a bug in the projection). */
+function orderViewFailing(fails: (tables: Record<string, string>, event: StoredEvent) => boolean, message: string) {
+  return postgresProjectionDefinitions().map((definition) =>
+    definition.name !== 'orderView'
+      ? definition
+      : {
+          ...definition,
+          create: (tables: Record<string, string>, options: { announce: boolean }) => {
+            const writer = definition.create(tables, options);
+            return {
+              apply: async (client: pg.ClientBase, event: StoredEvent) => {
+                if (fails(tables, event)) throw new Error(message);
+                return writer.apply(client, event);
+              },
+            };
+          },
+        },
+  );
 }
