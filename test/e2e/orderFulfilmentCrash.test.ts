@@ -49,7 +49,9 @@ describe('The orderFulfilment process killed with -9 at random moments under loa
     }
 
     const finalServer: ChildServer = await startChildServer(databaseFile);
-    await settled(finalServer.url, 60_000);
+    await settled(finalServer.url, 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the server's last output:\n${finalServer.output()}`, { cause: error });
+    });
     await killHard(finalServer);
 
     const db = new Database(databaseFile, { readonly: true });

@@ -2,7 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { TEST_AUTH } from './auth.js';
 
-export type ChildServer = { url: string; process: ChildProcess; exited: Promise<number | null> };
+export type ChildServer = {
+  url: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+  /** The last 64 KB it wrote (stdout and stderr), for a failure message. */
+  output(): string;
+};
+
+const OUTPUT_KEPT = 64 * 1024;
 
 const children = new Set<ChildProcess>();
 
@@ -24,17 +32,19 @@ export function startChildServer(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
   return new Promise((resolve, reject) => {
     let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /GraphQL at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ url: match[1]!, process: child, exited });
-      }
+    let listening = false;
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      const match = listening ? null : /GraphQL at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        listening = true;
+        resolve({ url: match[1]!, process: child, exited, output: () => output });
+      }
+    });
+    child.stderr!.on('data', keep);
     void exited.then((code) => reject(new Error(`The server exited (${code}) before listening:\n${output}`)));
   });
 }
