@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { Generations } from './generations.js';
-import { lagBehind } from './lag.js';
+import { statusWithLag } from './lag.js';
 import type { ProjectionDefinition } from './projection.js';
 import { type ProjectionFailure, ProjectionRunner } from './runner.js';
 
@@ -162,19 +162,20 @@ export class ProjectionEngine {
   async status(): Promise<ProjectionStatus[]> {
     const headPosition = await this.store.headPosition();
     return Promise.all(
-      [...this.slots.values()].map(async (slot) => {
-        const position = slot.live.position;
-        return {
-          name: slot.definition.name,
-          version: slot.definition.version,
-          state: this.state(slot),
-          position,
+      [...this.slots.values()].map((slot) =>
+        statusWithLag(
+          this.store,
+          {
+            name: slot.definition.name,
+            version: slot.definition.version,
+            state: this.state(slot),
+            position: slot.live.position,
+            lastError: slot.live.failure ?? null,
+            rebuildPosition: slot.rebuild?.position ?? null,
+          },
           headPosition,
-          ...(await lagBehind(this.store, position, headPosition)),
-          lastError: slot.live.failure ?? null,
-          rebuildPosition: slot.rebuild?.position ?? null,
-        };
-      }),
+        ),
+      ),
     );
   }
 

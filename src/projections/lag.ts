@@ -1,4 +1,5 @@
 import type { EventStore } from '../eventstore/eventStore.js';
+import type { ProjectionStatus } from './engine.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 
 /**
@@ -20,4 +21,13 @@ export async function lagBehind(
     if (error instanceof UnreadableEventError) return { lagEvents, lagMs: 0 };
     throw error;
   }
+}
+
+/** A read model's status: what it shows, and how far behind the head `headPosition` that is. */
+export async function statusWithLag(
+  store: Pick<EventStore, 'readAll'>,
+  shown: Omit<ProjectionStatus, 'headPosition' | 'lagEvents' | 'lagMs'>,
+  headPosition: number,
+): Promise<ProjectionStatus> {
+  return { ...shown, headPosition, ...(await lagBehind(store, shown.position, headPosition)) };
 }

@@ -12,7 +12,7 @@ import {
   ReadModelUnavailableError,
 } from '../engine.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
-import { lagBehind } from '../lag.js';
+import { statusWithLag } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
 import { endStalledLeader } from './leadership.js';
 import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
@@ -258,19 +258,20 @@ export class PostgresProjectionEngine {
     await this.refresh();
     const headPosition = await this.store.headPosition();
     return Promise.all(
-      [...this.slots.values()].map(async (slot) => {
-        const position = slot.live?.position ?? 0;
-        return {
-          name: slot.definition.name,
-          version: slot.definition.version,
-          state: this.state(slot),
-          position,
+      [...this.slots.values()].map((slot) =>
+        statusWithLag(
+          this.store,
+          {
+            name: slot.definition.name,
+            version: slot.definition.version,
+            state: this.state(slot),
+            position: slot.live?.position ?? 0,
+            lastError: slot.live?.failure ?? null,
+            rebuildPosition: slot.rebuild?.position ?? null,
+          },
           headPosition,
-          ...(await lagBehind(this.store, position, headPosition)),
-          lastError: slot.live?.failure ?? null,
-          rebuildPosition: slot.rebuild?.position ?? null,
-        };
-      }),
+        ),
+      ),
     );
   }
 
