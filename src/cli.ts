@@ -127,14 +127,13 @@ program
 
 program
   .command('import')
-  .description('append an NDJSON event log (as export writes it) to ORDERSTREAM_DB, empty or not; refuses conflicts')
+  .description('append an NDJSON event log (as export writes it) to ORDERSTREAM_DB (or DATABASE_URL), empty or not; refuses conflicts')
   .argument('<file>', 'the NDJSON file to read')
   .action(async (file: string) => {
     const config = readConfig(process.env);
-    if (config.postgres) throw notSupportedWithPostgres('import');
     // Only events this server can read (today's shapes, or older ones it can upcast) go in.
     const validate = (event: Parameters<typeof eventSchemas.upcast>[0]) => void eventSchemas.upcast(event);
-    await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate });
+    await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate, postgres: config.postgres });
   });
 
 function parseRole(value: string): Role {

@@ -10,6 +10,7 @@ import { openPostgresEventStore } from '../eventstore/postgres/postgresEventStor
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import { progressReporter } from './progressBar.js';
+import { logLocation } from './logLocation.js';
 
 const PAGE_SIZE = 1000;
 
@@ -34,7 +35,7 @@ export async function exportLog(databaseFile: string, { after = 0, file, postgre
     throw new Error(`There is no event log at ${databaseFile} (set ORDERSTREAM_DB)`);
   }
   const startedAt = Date.now();
-  const source = postgres ? `PostgreSQL${postgres.schema ? ` (schema ${postgres.schema})` : ''}` : databaseFile;
+  const source = logLocation(databaseFile, postgres);
   const store: EventStore = postgres ? await openPostgresEventStore({ ...postgres, poolSize: 1 }) : new SqliteEventStore(openDatabase(databaseFile));
   const partialFile = file === undefined ? undefined : `${file}.partial`;
   const output: Writable = partialFile === undefined ? process.stdout : createWriteStream(partialFile);

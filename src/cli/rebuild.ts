@@ -7,6 +7,7 @@ import type { ServerConfig } from '../server/config.js';
 import { openEventLog } from '../server/eventLog.js';
 import { postgresReadSide, type ReadSide, sqliteReadSide } from '../server/readSide.js';
 import { ChangeFeed } from '../subscriptions/changeFeed.js';
+import { logLocation } from './logLocation.js';
 import { progressReporter } from './progressBar.js';
 
 const POLL_MS = 250;
@@ -66,7 +67,7 @@ export async function rebuildOffline(
   const store = new UpcastingEventStore(log, eventSchemas);
   // Nobody subscribes here: the changes announced go nowhere.
   const feeds = { orderChanges: new ChangeFeed<OrderViewChange>(), productChanges: new ChangeFeed<ProductViewChange>() };
-  const where = postgres ? `PostgreSQL${postgres.schema ? ` (schema ${postgres.schema})` : ''}` : databaseFile;
+  const where = logLocation(databaseFile, postgres);
   let readSide: ReadSide | undefined;
   try {
     readSide = postgres ? await postgresReadSide(postgres, store, feeds) : await sqliteReadSide(db, store, feeds);

@@ -1,5 +1,6 @@
 import { readConfig } from '../server/config.js';
 import { startServer } from '../server/server.js';
+import { logLocation } from './logLocation.js';
 import { developmentTokens } from './token.js';
 
 /**
@@ -12,7 +13,7 @@ export async function serve(): Promise<void> {
   const config = readConfig(process.env);
   const server = await startServer(config);
   const eventLog = config.postgres
-    ? `event log in PostgreSQL${config.postgres.schema ? ` (schema ${config.postgres.schema})` : ''}, read side ${config.databaseFile}`
+    ? `event log in ${logLocation(config.databaseFile, config.postgres)}, read side ${config.databaseFile}`
     : `event log ${config.databaseFile}`;
   server.logger.info(
     { url: server.url, wsUrl: server.wsUrl, databaseFile: config.databaseFile, postgresSchema: config.postgres?.schema },

@@ -4,24 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
-import { ImportConflictError, importEvents } from '../../src/eventstore/sqlite/importEvents.js';
-import {
-  CancelOrderDocument,
-  CustomerSummaryDocument,
-  DashboardDocument,
-  EventsDocument,
-  GetOrderDocument,
-  ListOrdersDocument,
-  OrderAtDocument,
-  PlaceOrderDocument,
-  ProjectionsDocument,
-  ReceivePaymentDocument,
-  ShipOrderDocument,
-} from '../generated/graphql.js';
 import { countEvents } from '../support/eventLog.js';
-import { requestData } from '../support/graphqlClient.js';
-import { referenceOrder } from '../support/orders.js';
+import { answersOfEveryQuery, createOrdersInEveryState, withoutPositions } from '../support/ordersInEveryState.js';
+import { settled } from '../support/processes.js';
 import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
 const run = promisify(execFile);
@@ -35,7 +20,7 @@ describe('orderstream export and import', () => {
   it('should round-trip the log: the imported file answers every query as the original', async () => {
     const source = await startTestServer();
     const { orderIds, customerIds } = await createOrdersInEveryState(source.url);
-    const before = await answers(source.url, orderIds, customerIds);
+    const before = await answersOfEveryQuery(source.url, orderIds, customerIds);
     expect(before.orders.orders.totalCount).toBe(6);
     expect(before.order.map(({ order }) => order?.status ?? null)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'CANCELLED', 'CANCELLED', 'SHIPPED', null]);
     expect(before.events.events.nodes).toHaveLength(14);
@@ -62,8 +47,8 @@ describe('orderstream export and import', () => {
 
     // A server on the new file builds its read models from zero and answers the same.
     const target = await startTestServer({ databaseFile: targetFile });
-    await readModelsCaughtUp(target.url);
-    const after = await answers(target.url, orderIds, customerIds);
+    await settled(target.url);
+    const after = await answersOfEveryQuery(target.url, orderIds, customerIds);
     expect(withoutPositions(after)).toEqual(withoutPositions(before));
     await target.dispose();
   });
@@ -166,106 +151,6 @@ describe('orderstream export and import', () => {
   });
 });
 
-describe('importEvents', () => {
-  it('should stop with what it imported when another writer conflicts during the write', async () => {
-    const db = openDatabase(join(newTempDirectory(), 'target.db'));
-    const events = [event('s-1', 1), event('s-1', 2), event('s-2', 1), event('s-2', 2)];
-    let reads = 0;
-    const lines = async function* () {
-      reads += 1;
-      for (const [index, e] of events.entries()) {
-        // After the check and the first batch, another writer appends version 1 of s-2.
-        if (reads === 2 && index === 2) insertRaw(db, { ...event('s-2', 1), eventId: 'other-writer' });
-        yield JSON.stringify(e);
-      }
-    };
-
-    const failure = await importEvents(db, lines, { batchSize: 2 }).catch((error: unknown) => error);
-
-    expect(failure).toBeInstanceOf(ImportConflictError);
-    expect((failure as Error).message).toBe(
-      "line 3: stream s-2 is at version 1 in the target, the file's event s-2-v1 expects version 1 to be next. " +
-        'The target changed after the file was checked (another writer?): 2 events were imported before it stopped ' +
-        '(0 skipped), the rest were not; running the import again skips the events imported and resumes',
-    );
-    expect(db.prepare('SELECT event_id FROM events ORDER BY position').pluck().all()).toEqual(['s-1-v1', 's-1-v2', 'other-writer']);
-    db.close();
-  });
-
-  it('should refuse what validate refuses before writing anything', async () => {
-    const db = openDatabase(join(newTempDirectory(), 'target.db'));
-    const lines = async function* () {
-      yield JSON.stringify(event('s-1', 1));
-      yield JSON.stringify({ ...event('s-1', 2), type: 'Mystery' });
-    };
-    const validate = (e: { type: string }) => {
-      if (e.type === 'Mystery') throw new Error('this server knows no event type Mystery');
-    };
-
-    await expect(importEvents(db, lines, { validate })).rejects.toThrow(
-      'line 2: event s-1-v2 (Mystery v1, stream s-1 version 2) is refused: this server knows no event type Mystery',
-    );
-    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
-    db.close();
-  });
-});
-
-/** Fourteen events: orders pending, paid, shipped, cancelled before and after payment, in two currencies. */
-async function createOrdersInEveryState(url: string) {
-  const place = async (orderId: string, customerId: string, currency?: string) =>
-    (await requestData(url, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId, currency }) })).placeOrder;
-  const pay = (orderId: string, amount: string) =>
-    requestData(url, ReceivePaymentDocument, { input: { orderId, paymentId: `pay-${orderId}`, amount, method: 'credit_card' } });
-  const ship = (orderId: string) =>
-    requestData(url, ShipOrderDocument, { input: { orderId, trackingNumber: `1Z-${orderId}`, carrier: 'UPS', estimatedDelivery: '2025-01-15' } });
-  const cancel = (orderId: string) => requestData(url, CancelOrderDocument, { input: { orderId, reason: 'changed my mind' } });
-
-  await place('o-pending', 'cust-a');
-  await place('o-paid', 'cust-a');
-  await pay('o-paid', '109.97');
-  await place('o-shipped', 'cust-b');
-  await pay('o-shipped', '109.97');
-  await ship('o-shipped');
-  await place('o-cancelled', 'cust-b');
-  await cancel('o-cancelled');
-  await place('o-refunded', 'cust-c');
-  await pay('o-refunded', '109.97');
-  await cancel('o-refunded');
-  await place('o-euro', 'cust-c', 'EUR');
-  await pay('o-euro', '109.97');
-  await ship('o-euro');
-  return {
-    orderIds: ['o-pending', 'o-paid', 'o-shipped', 'o-cancelled', 'o-refunded', 'o-euro', 'o-unknown'],
-    customerIds: ['cust-a', 'cust-b', 'cust-c', 'cust-unknown'],
-  };
-}
-
-/** The answers of every query over the read models and the log. */
-async function answers(url: string, orderIds: string[], customerIds: string[]) {
-  return {
-    orders: await requestData(url, ListOrdersDocument, { first: 100 }),
-    paidOrders: await requestData(url, ListOrdersDocument, { status: 'PAID', first: 100 }),
-    ordersOfB: await requestData(url, ListOrdersDocument, { customerId: 'cust-b', first: 100 }),
-    order: await Promise.all(orderIds.map((id) => requestData(url, GetOrderDocument, { id }))),
-    orderAtVersion1: await Promise.all(orderIds.map((id) => requestData(url, OrderAtDocument, { id, version: 1 }))),
-    customers: await Promise.all(
-      customerIds.flatMap((id) => ['USD', 'EUR'].map((currency) => requestData(url, CustomerSummaryDocument, { id, currency }))),
-    ),
-    dashboards: await Promise.all(['USD', 'EUR'].map((currency) => requestData(url, DashboardDocument, { currency }))),
-    events: await requestData(url, EventsDocument, { after: 0, first: 1000 }),
-    shippedEvents: await requestData(url, EventsDocument, { types: ['OrderShipped'], first: 1000 }),
-  };
-}
-
-async function readModelsCaughtUp(url: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    const { projections } = await requestData(url, ProjectionsDocument, {});
-    if (projections.every((projection) => projection.state === 'LIVE' && projection.position === projection.headPosition)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the read models did not catch up within 10 s');
-}
-
 /** A source log of the reference orders, exported with the CLI. */
 async function exportedLog() {
   const source = await startTestServer();
@@ -275,17 +160,6 @@ async function exportedLog() {
   const logFile = join(directory, 'log.ndjson');
   await cli(['export', logFile], { ORDERSTREAM_DB: source.databaseFile });
   return { databaseFile: source.databaseFile, logFile, directory };
-}
-
-/** Positions are the target's to assign, and order cursors encode them. */
-function withoutPositions(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutPositions);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([key]) => !['position', 'endPosition', 'cursor', 'endCursor'].includes(key))
-      .map(([key, field]) => [key, withoutPositions(field)]),
-  );
 }
 
 function readLines(file: string): string[] {
@@ -307,25 +181,4 @@ function eventRows(databaseFile: string): unknown[] {
   } finally {
     db.close();
   }
-}
-
-function event(streamId: string, version: number) {
-  return {
-    position: version,
-    eventId: `${streamId}-v${version}`,
-    streamId,
-    streamType: 'Test',
-    version,
-    type: 'Happened',
-    schemaVersion: 1,
-    data: { n: version },
-    metadata: { userId: 'u', correlationId: 'c', causationId: 'c', commandId: `cmd-${streamId}-${version}`, occurredAt: '2025-01-01T00:00:00.000Z' },
-  };
-}
-
-function insertRaw(db: Database.Database, e: ReturnType<typeof event>): void {
-  db.prepare(
-    `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(e.eventId, e.streamId, e.streamType, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -8,7 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import { openPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
-import { newTempDirectory } from '../support/startServer.js';
+import { answersOfEveryQuery, createOrdersInEveryState } from '../support/ordersInEveryState.js';
+import { settled } from '../support/processes.js';
+import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
 const run = promisify(execFile);
 
@@ -72,9 +74,56 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     }
   });
 
-  it.each(['stats', 'seed', 'import log.ndjson'])('should refuse %s, saying it is not supported with DATABASE_URL yet', async (command) => {
-    const { code, stderr } = await cli(command.split(' '), env);
+  it('should move a SQLite log into PostgreSQL, where a running server answers every query as the SQLite one did', async () => {
+    const source = await startTestServer();
+    const { orderIds, customerIds } = await createOrdersInEveryState(source.url);
+    const before = await answersOfEveryQuery(source.url, orderIds, customerIds);
+    await source.dispose();
+    const logFile = join(directory, 'from-sqlite.ndjson');
+    expect((await cli(['export', logFile], { ORDERSTREAM_DB: source.databaseFile })).code).toBe(0);
+
+    const target = await createTestSchema();
+    const readSideFile = join(directory, 'moved-read-side.db');
+    const postgres = { connectionString: POSTGRES_TEST_URL, schema: target.schema };
+    // Started on the empty schema: the import's events reach it as any other instance's appends would.
+    const server = await startTestServer({ databaseFile: readSideFile, config: { postgres } });
+    try {
+      const targetEnv = { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: target.schema, ORDERSTREAM_DB: readSideFile };
+      const first = await cli(['import', logFile], targetEnv);
+      expect(first.stderr).toContain(`into PostgreSQL (schema ${target.schema})`);
+      expect(first.stderr).toMatch(/Imported 14 events \(positions 1–14\), skipped 0 stored already, of 14 in the file/);
+      expect(first.code).toBe(0);
+      const again = await cli(['import', logFile], targetEnv);
+      expect(again.stderr).toContain('Imported 0 events, skipped 14 stored already, of 14 in the file');
+
+      await settled(server.url);
+      // The same positions too (the target was empty), so the answers are equal, cursors included.
+      expect(await answersOfEveryQuery(server.url, orderIds, customerIds)).toEqual(before);
+    } finally {
+      await server.dispose();
+      await target.drop();
+    }
+  });
+
+  it('should refuse an import that conflicts with the log in PostgreSQL, say where, and write nothing', async () => {
+    const [placed] = await store.readAll();
+    const newStream = (version: number) => ({ ...placed, eventId: `new-${version}`, streamId: 'order-new', version });
+    const file = join(directory, 'conflicting.ndjson');
+    writeFileSync(file, [newStream(1), newStream(2), { ...placed, eventId: 'another-id' }].map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const head = await store.headPosition();
+
+    const { code, stderr } = await cli(['import', file], env);
+
+    expect(stderr).toContain(
+      `orderstream: line 3: stream ${placed!.streamId} is at version 1 in the target, the file's event another-id expects version 1 to be next`,
+    );
     expect(code).toBe(1);
-    expect(stderr).toContain(`orderstream: ${command.split(' ')[0]} is not supported with DATABASE_URL yet`);
+    expect(await store.headPosition()).toBe(head);
+  });
+
+  it.each(['stats', 'seed'])('should refuse %s, saying it is not supported with DATABASE_URL yet', async (command) => {
+    const { code, stderr } = await cli([command], env);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`orderstream: ${command} is not supported with DATABASE_URL yet`);
   });
 });

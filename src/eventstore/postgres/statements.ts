@@ -30,6 +30,15 @@ export const SQL = {
   insert: `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) RETURNING position`,
   notify: 'SELECT pg_notify($1, $2)',
+  // An import's batch in one statement; ORDER BY keeps the file's order in the positions drawn.
+  insertMany: `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+               SELECT event_id, stream_id, stream_type, version, type, schema_version, data, metadata
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
+                    WITH ORDINALITY AS batch (event_id, stream_id, stream_type, version, type, schema_version, data, metadata, n)
+               ORDER BY n
+               RETURNING position`,
+  streams: `SELECT stream_id, min(stream_type) AS stream_type, max(version) AS version
+            FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
   readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version`,
   readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
   readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { toNdjsonLine } from '../../../src/eventstore/ndjson.js';
+import { importEvents } from '../../../src/eventstore/import/importEvents.js';
 import { openPostgresEventStore } from '../../../src/eventstore/postgres/postgresEventStore.js';
-import { importEvents } from '../../../src/eventstore/sqlite/importEvents.js';
+import { sqliteImportTarget } from '../../../src/eventstore/sqlite/sqliteImportTarget.js';
 import { openDatabase } from '../../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqliteEventStore.js';
 import { createLogger } from '../../../src/logging/logger.js';
@@ -156,7 +157,7 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
             const sqliteStore = new SqliteEventStore(db);
             cleanup.push(() => sqliteStore.close());
             const log = await readWholeLog(store);
-            await importEvents(db, async function* () {
+            await importEvents(sqliteImportTarget(db), async function* () {
               for (const event of log) yield toNdjsonLine(event);
             });
             expect(await readWholeLog(sqliteStore), 'SQLite holds the same events at the same positions').toEqual(log);
