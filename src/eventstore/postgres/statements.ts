@@ -37,8 +37,10 @@ export const SQL = {
                     WITH ORDINALITY AS batch (event_id, stream_id, stream_type, version, type, schema_version, data, metadata, n)
                ORDER BY n
                RETURNING position`,
-  streams: `SELECT stream_id, min(stream_type) AS stream_type, max(version) AS version
-            FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+  // Each stream's last event, through the (stream_id, version) index: one row each, however long the stream.
+  streams: `SELECT last.* FROM unnest($1::text[]) AS asked (stream_id)
+            CROSS JOIN LATERAL (SELECT stream_id, stream_type, version FROM events
+                                WHERE events.stream_id = asked.stream_id ORDER BY version DESC LIMIT 1) AS last`,
   readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version`,
   readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
   readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events

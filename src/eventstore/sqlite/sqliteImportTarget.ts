@@ -13,7 +13,8 @@ export function sqliteImportTarget(db: Database.Database): ImportTarget {
     createEventsSchema(db);
     return {
       stream: db.prepare<[string], { stream_type: string; version: number }>(
-        'SELECT min(stream_type) AS stream_type, max(version) AS version FROM events WHERE stream_id = ? GROUP BY stream_id',
+        // The stream's last event, through the (stream_id, version) index: one row, however long the stream.
+        'SELECT stream_type, version FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1',
       ),
       eventById: db.prepare<[string], { stream_id: string; version: number }>('SELECT stream_id, version FROM events WHERE event_id = ?'),
       insert: db.prepare<[string, string, string, number, string, number, string, string], void>(
