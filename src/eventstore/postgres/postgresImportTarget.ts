@@ -50,7 +50,7 @@ async function lookup(queryable: pg.Pool | pg.PoolClient, eventIds: readonly str
 }
 
 /** One array per column, as insertMany unnests them. */
-function insertColumns(events: readonly StoredEvent[]): unknown[][] {
+export function insertColumns(events: readonly StoredEvent[]): unknown[][] {
   return [
     events.map((event) => event.eventId),
     events.map((event) => event.streamId),
