@@ -6,6 +6,7 @@ import { adminToken } from './cli/adminToken.js';
 import { loadEnvFile } from './cli/envFile.js';
 import { exportLog } from './cli/exportLog.js';
 import { importLog } from './cli/importLog.js';
+import { readPostgresLogStats } from './cli/postgresStats.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
 import { formatSeedSummary, seedDatabase } from './cli/seed.js';
 import { formatLogStats, readLogStats } from './cli/stats.js';
@@ -74,13 +75,17 @@ program
 
 program
   .command('stats')
-  .description('show the event log (ORDERSTREAM_DB): events, streams by type, head position, read models, processes, sizes')
+  .description('show the event log (ORDERSTREAM_DB or DATABASE_URL): events, streams by type, head position, read models, processes, sizes')
   .option('--json', 'print one JSON object instead, for scripts')
-  .addHelpText('after', '\nRead-only: safe while a server runs on the file. Positions and lag come from the checkpoints; no engine starts.')
-  .action((options: { json?: boolean }) => {
+  .addHelpText(
+    'after',
+    '\nRead-only: safe while servers run on the log. Positions and lag come from the checkpoints; no engine starts.\n' +
+      'With DATABASE_URL the log and the read models are read in PostgreSQL, the snapshots and process checkpoints\n' +
+      'in this instance\'s ORDERSTREAM_DB.',
+  )
+  .action(async (options: { json?: boolean }) => {
     const config = readConfig(process.env);
-    if (config.postgres) throw notSupportedWithPostgres('stats');
-    const stats = readLogStats(config.databaseFile);
+    const stats = config.postgres ? await readPostgresLogStats(config.postgres, config.databaseFile) : readLogStats(config.databaseFile);
     console.log(options.json ? JSON.stringify(stats, null, 2) : formatLogStats(stats));
   });
 

@@ -14,8 +14,14 @@ import { projectionDefinitions } from '../projections/definitions.js';
 export type CheckpointState = 'caught up' | 'behind' | 'not built' | 'rebuild at start' | 'rebuilding';
 
 export type LogStats = {
+  /** Where the log is: the SQLite file, or PostgreSQL and its schema (DATABASE_URL). */
+  log: string;
+  /** The SQLite file: the whole store, or with DATABASE_URL the instance's own (snapshots, process checkpoints). */
   databaseFile: string;
+  /** Of the SQLite file; zeros when there is none. */
   sizes: { databaseBytes: number; walBytes: number; shmBytes: number; pageSize: number; pageCount: number; freePages: number };
+  /** With DATABASE_URL: the space the log's table and the read models' tables take there (with indexes). */
+  postgresSizes?: { eventsBytes: number; readModelsBytes: number };
   events: {
     count: number;
     headPosition: number;
@@ -40,6 +46,18 @@ export type LogStats = {
   processes: { name: string; position: number; lagEvents: number; state: 'caught up' | 'behind' }[];
 };
 
+/** Streams and events by type, as both stores count them. */
+export type LogRows = {
+  headPosition: number;
+  firstAt: string | null;
+  lastAt: string | null;
+  streams: { streamType: string; streams: number; events: number }[];
+  types: { type: string; events: number }[];
+};
+
+/** A row of a store's read-model generations (projection_generations, or read_model_generations in PostgreSQL). */
+export type GenerationRow = { name: string; generation: number; version: number; position: number; live: boolean; building: boolean };
+
 /**
  * Reads the numbers of the log in `databaseFile` through a read-only connection, so it is safe
  * while a server runs on the file. Throws a message naming the file when there is none, or when it
@@ -50,64 +68,88 @@ export function readLogStats(databaseFile: string): LogStats {
     throw new Error(`There is no event log at ${databaseFile} (set ORDERSTREAM_DB)`);
   }
   // Before opening: a read-only connection leaves an empty -wal and a -shm behind when there were none.
-  const sizes = { databaseBytes: fileSize(databaseFile), walBytes: fileSize(`${databaseFile}-wal`), shmBytes: fileSize(`${databaseFile}-shm`) };
+  const files = fileSizes(databaseFile);
   const db = openDatabaseReadOnly(databaseFile);
   try {
     if (!hasTable(db, 'events')) throw new Error(`${databaseFile} is not an orderstream event log: it has no events table`);
     const scalar = <T>(sql: string) => db.prepare(sql).pluck().get() as T;
-    const headPosition = scalar<number | null>('SELECT max(position) FROM events') ?? 0;
     const occurredAt = (order: 'ASC' | 'DESC') =>
       scalar<string | null>(`SELECT json_extract(metadata, '$.occurredAt') FROM events ORDER BY position ${order} LIMIT 1`) ?? null;
-
-    const streamRows = db
-      .prepare<[], { streamType: string; streams: number; events: number }>(
-        'SELECT stream_type AS streamType, count(DISTINCT stream_id) AS streams, count(*) AS events FROM events GROUP BY stream_type ORDER BY stream_type',
-      )
-      .all();
-    const typeRows = db.prepare<[], { type: string; events: number }>('SELECT type, count(*) AS events FROM events GROUP BY type ORDER BY type').all();
-
+    const rows: LogRows = {
+      headPosition: scalar<number | null>('SELECT max(position) FROM events') ?? 0,
+      firstAt: occurredAt('ASC'),
+      lastAt: occurredAt('DESC'),
+      streams: db
+        .prepare<[], LogRows['streams'][number]>(
+          'SELECT stream_type AS streamType, count(DISTINCT stream_id) AS streams, count(*) AS events FROM events GROUP BY stream_type ORDER BY stream_type',
+        )
+        .all(),
+      types: db.prepare<[], LogRows['types'][number]>('SELECT type, count(*) AS events FROM events GROUP BY type ORDER BY type').all(),
+    };
+    const generations = hasTable(db, 'projection_generations')
+      ? db
+          .prepare<[], Omit<GenerationRow, 'live' | 'building'> & { live: number }>('SELECT name, generation, version, position, live FROM projection_generations ORDER BY generation')
+          .all()
+          .map((row) => ({ ...row, live: row.live === 1, building: false }))
+      : [];
     return {
-      databaseFile,
-      sizes: {
-        ...sizes,
-        pageSize: Number(db.pragma('page_size', { simple: true })),
-        pageCount: Number(db.pragma('page_count', { simple: true })),
-        freePages: Number(db.pragma('freelist_count', { simple: true })),
-      },
-      events: {
-        count: streamRows.reduce((sum, row) => sum + row.events, 0),
-        headPosition,
-        firstAt: occurredAt('ASC'),
-        lastAt: occurredAt('DESC'),
-        byType: Object.fromEntries(typeRows.map((row) => [row.type, row.events])),
-      },
-      streams: {
-        count: streamRows.reduce((sum, row) => sum + row.streams, 0),
-        byType: Object.fromEntries(streamRows.map(({ streamType, streams, events }) => [streamType, { streams, events }])),
-      },
-      snapshots: hasTable(db, 'snapshots') ? scalar<number>('SELECT count(*) FROM snapshots') : 0,
-      projections: projectionStats(db, headPosition),
-      processes: processStats(db, headPosition),
+      log: databaseFile,
+      ...localFileStats(db, databaseFile, files, rows.headPosition),
+      ...logFigures(rows),
+      projections: projectionStates(generations, rows.headPosition),
     };
   } finally {
     db.close();
   }
 }
 
-function projectionStats(db: Database.Database, headPosition: number): LogStats['projections'] {
-  type Row = { name: string; generation: number; version: number; position: number; live: number };
-  const rows = hasTable(db, 'projection_generations')
-    ? db.prepare<[], Row>('SELECT name, generation, version, position, live FROM projection_generations ORDER BY generation').all()
-    : [];
+/** The events and streams of LogStats, from the log's rows. */
+export function logFigures(rows: LogRows): Pick<LogStats, 'events' | 'streams'> {
+  return {
+    events: {
+      count: rows.streams.reduce((sum, row) => sum + row.events, 0),
+      headPosition: rows.headPosition,
+      firstAt: rows.firstAt,
+      lastAt: rows.lastAt,
+      byType: Object.fromEntries(rows.types.map((row) => [row.type, row.events])),
+    },
+    streams: {
+      count: rows.streams.reduce((sum, row) => sum + row.streams, 0),
+      byType: Object.fromEntries(rows.streams.map(({ streamType, streams, events }) => [streamType, { streams, events }])),
+    },
+  };
+}
+
+/**
+ * What a server's SQLite file holds besides the log: its sizes, snapshots and process checkpoints.
+ * `db` is undefined when there is no file (an instance on PostgreSQL that never started here).
+ */
+export function localFileStats(
+  db: Database.Database | undefined,
+  databaseFile: string,
+  files: ReturnType<typeof fileSizes>,
+  headPosition: number,
+): Pick<LogStats, 'databaseFile' | 'sizes' | 'snapshots' | 'processes'> {
+  const pragma = (name: string) => (db ? Number(db.pragma(name, { simple: true })) : 0);
+  return {
+    databaseFile,
+    sizes: { ...files, pageSize: pragma('page_size'), pageCount: pragma('page_count'), freePages: pragma('freelist_count') },
+    snapshots: db && hasTable(db, 'snapshots') ? (db.prepare('SELECT count(*) FROM snapshots').pluck().get() as number) : 0,
+    processes: processStats(db, headPosition),
+  };
+}
+
+/** Each read model of the code, where its live generation stands (see CheckpointState). */
+export function projectionStates(rows: readonly GenerationRow[], headPosition: number): LogStats['projections'] {
   return projectionDefinitions().map(({ name, version }) => {
-    const live = rows.find((row) => row.name === name && row.live === 1);
-    const rebuild = rows.filter((row) => row.name === name && row.live === 0).at(-1);
+    const live = rows.find((row) => row.name === name && row.live);
+    const rebuild = rows.filter((row) => row.name === name && !row.live).at(-1);
     const position = live?.position ?? 0;
     const state: CheckpointState = !live
       ? 'not built'
       : live.version !== version
         ? 'rebuild at start'
-        : rebuild
+        : rebuild || live.building
           ? 'rebuilding'
           : position >= headPosition
             ? 'caught up'
@@ -126,9 +168,9 @@ function projectionStats(db: Database.Database, headPosition: number): LogStats[
 }
 
 /** Every process with a checkpoint, and orderFulfilment (which every server runs) even without one. */
-function processStats(db: Database.Database, headPosition: number): LogStats['processes'] {
+function processStats(db: Database.Database | undefined, headPosition: number): LogStats['processes'] {
   const checkpoints = new Map(
-    hasTable(db, 'process_checkpoints')
+    db && hasTable(db, 'process_checkpoints')
       ? db.prepare<[], { name: string; position: number }>('SELECT name, position FROM process_checkpoints ORDER BY name').all().map((row) => [row.name, row.position])
       : [],
   );
@@ -146,10 +188,17 @@ export function formatLogStats(stats: LogStats): string {
   const { sizes, events, streams } = stats;
   const n = (value: number) => value.toLocaleString('en-US');
   const list = (entries: [string, string][]) => (entries.length === 0 ? 'none' : entries.map(([name, value]) => `${name} ${value}`).join(', '));
+  const fileSize =
+    `${bytes(sizes.databaseBytes)} (WAL ${bytes(sizes.walBytes)}, shared memory ${bytes(sizes.shmBytes)}); ` +
+    `${n(sizes.pageCount)} pages of ${bytes(sizes.pageSize)}, ${n(sizes.freePages)} free`;
   const lines = [
-    `Event log ${stats.databaseFile}`,
-    `  size         ${bytes(sizes.databaseBytes)} (WAL ${bytes(sizes.walBytes)}, shared memory ${bytes(sizes.shmBytes)}); ` +
-      `${n(sizes.pageCount)} pages of ${bytes(sizes.pageSize)}, ${n(sizes.freePages)} free`,
+    `Event log ${stats.log}`,
+    ...(stats.postgresSizes
+      ? [
+          `  size         events ${bytes(stats.postgresSizes.eventsBytes)}, read models ${bytes(stats.postgresSizes.readModelsBytes)} (tables with their indexes)`,
+          `  local file   ${stats.databaseFile}: ${sizes.databaseBytes === 0 ? 'none (an instance makes it when it starts)' : fileSize}`,
+        ]
+      : [`  size         ${fileSize}`]),
     `  events       ${n(events.count)}, head position ${n(events.headPosition)}` +
       (events.firstAt ? `, from ${events.firstAt} to ${events.lastAt}` : ''),
     `  streams      ${n(streams.count)}: ${list(Object.entries(streams.byType).map(([type, row]) => [type, `${n(row.streams)} (${n(row.events)} events)`]))}`,
@@ -194,6 +243,11 @@ function bytes(size: number): string {
 
 function fileSize(file: string): number {
   return existsSync(file) ? statSync(file).size : 0;
+}
+
+/** The SQLite file's size and its WAL's and shared memory's; zeros for those that do not exist. */
+export function fileSizes(databaseFile: string) {
+  return { databaseBytes: fileSize(databaseFile), walBytes: fileSize(`${databaseFile}-wal`), shmBytes: fileSize(`${databaseFile}-shm`) };
 }
 
 function hasTable(db: Database.Database, name: string): boolean {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OrderCommands } from '../../src/application/orderCommands.js';
+import type { LogStats } from '../../src/cli/stats.js';
 import { openPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
 import { answersOfEveryQuery, createOrdersInEveryState } from '../support/ordersInEveryState.js';
@@ -13,6 +14,12 @@ import { settled } from '../support/processes.js';
 import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
 const run = promisify(execFile);
+
+async function statsOf(env: Record<string, string>): Promise<LogStats> {
+  const { code, stdout, stderr } = await cli(['stats', '--json'], env);
+  if (code !== 0) throw new Error(`stats failed: ${stderr}`);
+  return JSON.parse(stdout) as LogStats;
+}
 
 /** The CLI with `env`; resolves with its exit code and output, whatever the code. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -99,6 +106,23 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
       await settled(server.url);
       // The same positions too (the target was empty), so the answers are equal, cursors included.
       expect(await answersOfEveryQuery(server.url, orderIds, customerIds)).toEqual(before);
+
+      // stats reads the same log there, the read models caught up, and the process's checkpoint in the instance's file.
+      const stats = await statsOf(targetEnv);
+      const sqliteStats = await statsOf({ ORDERSTREAM_DB: source.databaseFile });
+      expect(stats.log).toBe(`PostgreSQL (schema ${target.schema})`);
+      expect(stats.events).toEqual(sqliteStats.events);
+      expect(stats.streams).toEqual(sqliteStats.streams);
+      for (const consumer of [...stats.projections, ...stats.processes]) {
+        expect(consumer).toMatchObject({ position: 14, lagEvents: 0, state: 'caught up' });
+      }
+      expect(stats.projections.map(({ name }) => name)).toEqual(sqliteStats.projections.map(({ name }) => name));
+      expect(stats.postgresSizes!.eventsBytes).toBeGreaterThan(0);
+      expect(stats.postgresSizes!.readModelsBytes).toBeGreaterThan(0);
+      const human = await cli(['stats'], targetEnv);
+      expect(human.stdout).toContain(`Event log PostgreSQL (schema ${target.schema})`);
+      expect(human.stdout).toMatch(/size {9}events [\d.]+ KiB, read models [\d.]+ (KiB|MiB) \(tables with their indexes\)/);
+      expect(human.stdout).toMatch(/orderView +\d+ +14 +0 +caught up/);
     } finally {
       await server.dispose();
       await target.drop();
@@ -121,9 +145,20 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     expect(await store.headPosition()).toBe(head);
   });
 
-  it.each(['stats', 'seed'])('should refuse %s, saying it is not supported with DATABASE_URL yet', async (command) => {
-    const { code, stderr } = await cli([command], env);
+  it('should refuse seed, saying it is not supported with DATABASE_URL yet', async () => {
+    const { code, stderr } = await cli(['seed'], env);
     expect(code).toBe(1);
-    expect(stderr).toContain(`orderstream: ${command} is not supported with DATABASE_URL yet`);
+    expect(stderr).toContain('orderstream: seed is not supported with DATABASE_URL yet');
+  });
+
+  it('should say so when the schema holds no log, for stats', async () => {
+    const empty = await createTestSchema();
+    try {
+      const { code, stderr } = await cli(['stats'], { ...env, DATABASE_SCHEMA: empty.schema });
+      expect(stderr).toContain(`orderstream: PostgreSQL (schema ${empty.schema}) holds no orderstream event log: it has no events table`);
+      expect(code).toBe(1);
+    } finally {
+      await empty.drop();
+    }
   });
 });
