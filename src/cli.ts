@@ -6,13 +6,13 @@ import { adminToken } from './cli/adminToken.js';
 import { loadEnvFile } from './cli/envFile.js';
 import { exportLog } from './cli/exportLog.js';
 import { importLog } from './cli/importLog.js';
+import { logLocation } from './cli/logLocation.js';
 import { readPostgresLogStats } from './cli/postgresStats.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
 import { formatSeedSummary, seedDatabase } from './cli/seed.js';
 import { formatLogStats, readLogStats } from './cli/stats.js';
 import { printToken } from './cli/token.js';
 import { readConfig } from './server/config.js';
-import { notSupportedWithPostgres } from './server/eventLog.js';
 
 // Before anything reads the environment (the rebuild command's default URL does, below).
 try {
@@ -53,7 +53,7 @@ program
 
 program
   .command('seed')
-  .description('fill an empty event log (ORDERSTREAM_DB) with a demo data set through the real commands, with progress')
+  .description('fill an empty event log (ORDERSTREAM_DB or DATABASE_URL) with a demo data set through the real commands, with progress')
   .option('--orders <count>', 'orders to place, 1 to 100,000', parseCount('orders', 100_000), 200)
   .option('--customers <count>', 'customers placing them, 1 to 10,000 (default: one for every four orders)', parseCount('customers', 10_000))
   .option('--days <count>', 'the orders are spread over this many days up to now, 1 to 3,650', parseCount('days', 3_650), 30)
@@ -67,10 +67,9 @@ program
   )
   .action(async (options: { orders: number; customers?: number; days: number; seed: number }) => {
     const config = readConfig(process.env);
-    if (config.postgres) throw notSupportedWithPostgres('seed');
     const startedAt = Date.now();
     const summary = await seedDatabase(config, options);
-    console.log(formatSeedSummary(summary, config.databaseFile, (Date.now() - startedAt) / 1000));
+    console.log(formatSeedSummary(summary, logLocation(config.databaseFile, config.postgres), (Date.now() - startedAt) / 1000));
   });
 
 program

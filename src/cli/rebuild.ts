@@ -1,12 +1,10 @@
 import { eventSchemas } from '../application/eventSchemas.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
-import type { OrderViewChange } from '../projections/orderView/view.js';
-import type { ProductViewChange } from '../projections/productView/view.js';
 import type { ServerConfig } from '../server/config.js';
 import { openEventLog } from '../server/eventLog.js';
-import { postgresReadSide, type ReadSide, sqliteReadSide } from '../server/readSide.js';
-import { ChangeFeed } from '../subscriptions/changeFeed.js';
+import type { ReadSide } from '../server/readSide.js';
+import { commandReadSide } from './commandReadSide.js';
 import { logLocation } from './logLocation.js';
 import { progressReporter } from './progressBar.js';
 
@@ -66,11 +64,10 @@ export async function rebuildOffline(
   }
   const store = new UpcastingEventStore(log, eventSchemas);
   // Nobody subscribes here: the changes announced go nowhere.
-  const feeds = { orderChanges: new ChangeFeed<OrderViewChange>(), productChanges: new ChangeFeed<ProductViewChange>() };
   const where = logLocation(databaseFile, postgres);
   let readSide: ReadSide | undefined;
   try {
-    readSide = postgres ? await postgresReadSide(postgres, store, feeds) : await sqliteReadSide(db, store, feeds);
+    readSide = await commandReadSide(db, store, postgres);
     const engine = readSide.engine;
     const targets = names ?? (await engine.status()).map((status) => status.name);
     for (const name of targets) {

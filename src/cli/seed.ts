@@ -6,16 +6,18 @@ import { PRODUCT_STATE_SCHEMA_VERSION } from '../domain/inventory/index.js';
 import { formatAmountMinor } from '../domain/money.js';
 import { ORDER_STATE_SCHEMA_VERSION, type OrderPlaced, orderStreamId } from '../domain/order/index.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
-import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger } from '../logging/logger.js';
 import { ORDER_FULFILMENT, orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { ProcessCheckpoints } from '../processes/processCheckpoints.js';
 import { ProcessRunner } from '../processes/processRunner.js';
-import { projectionDefinitions } from '../projections/definitions.js';
-import { ProjectionEngine } from '../projections/engine.js';
+import type { ReadSideEngine } from '../projections/readSideEngine.js';
 import type { ServerConfig } from '../server/config.js';
+import { openEventLog } from '../server/eventLog.js';
+import type { ReadSide } from '../server/readSide.js';
+import { commandReadSide } from './commandReadSide.js';
+import { logLocation } from './logLocation.js';
 import { progressReporter } from './progressBar.js';
 import { planSeed, type SeedAction, type SeedOptions } from './seedPlan.js';
 
@@ -40,21 +42,30 @@ export type SeedSummary = {
  * per order and the planned time, and the orderFulfilment process reacting to every order as the
  * server would (reservations, releases, commits, out-of-stock cancellations), with its checkpoint
  * saved, so a server started later has nothing left to do. Then builds the read models. Refuses a
- * log that holds events. Run it while no server uses the file. Progress on stderr; returns the
- * summary.
+ * log that holds events. Run it while no server uses the file. With DATABASE_URL (`postgres`) the
+ * log and the read models are in PostgreSQL, and the snapshots and the process's checkpoint in
+ * `databaseFile`, as a server's. Progress on stderr; returns the summary.
  */
 export async function seedDatabase(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery'>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery' | 'postgres'>,
   options: SeedOptions,
 ): Promise<SeedSummary> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
-  const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
+  const where = logLocation(config.databaseFile, config.postgres);
+  let log: Awaited<ReturnType<typeof openEventLog>>;
+  try {
+    log = await openEventLog(config, db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const store = new UpcastingEventStore(log, eventSchemas);
   try {
     const existing = await store.headPosition();
     if (existing > 0) {
       throw new Error(
-        `${config.databaseFile} holds ${existing.toLocaleString('en-US')} events already; seed fills an empty log ` +
-          '(point ORDERSTREAM_DB at a new file)',
+        `${where} holds ${existing.toLocaleString('en-US')} events already; seed fills an empty log ` +
+          `(point ${config.postgres ? 'DATABASE_SCHEMA at a new schema' : 'ORDERSTREAM_DB at a new file'})`,
       );
     }
     const snapshotStore = new SqliteSnapshotStore(db);
@@ -160,7 +171,7 @@ export async function seedDatabase(
     };
 
     console.error(
-      `Seeding ${config.databaseFile}: ${options.orders.toLocaleString('en-US')} orders of ${summary.customers} customers ` +
+      `Seeding ${where}: ${options.orders.toLocaleString('en-US')} orders of ${summary.customers} customers ` +
         `over ${options.days ?? 30} days (seed ${options.seed})`,
     );
     const progress = progressReporter(process.stderr, 'commands');
@@ -173,20 +184,29 @@ export async function seedDatabase(
     for (const final of status.values()) summary.byStatus[final] += 1;
     summary.events = await store.headPosition();
 
-    // The read models, so queries answer at once when a server starts on the file.
-    const engine = new ProjectionEngine(db, store, projectionDefinitions());
+    // The read models, so queries answer at once when a server starts on the log.
+    let readSide: ReadSide | undefined;
     try {
-      await engine.start();
-      const statuses = await engine.status();
-      await engine.waitFor(summary.events, statuses.map((projection) => projection.name));
-      const failed = (await engine.status()).filter((projection) => projection.state === 'FAILED');
-      if (failed.length > 0) throw new Error(`Read models failed: ${failed.map((projection) => `${projection.name}: ${projection.lastError?.message}`).join('; ')}`);
+      readSide = await commandReadSide(db, store, config.postgres);
+      await builtUpTo(readSide.engine, summary.events);
     } finally {
-      await engine.stop();
+      await readSide?.close();
     }
     return summary;
   } finally {
     await store.close();
+    if (db.open) db.close();
+  }
+}
+
+/** Waits until every read model is live at `position`; throws when one fails. A first build may take a while. */
+async function builtUpTo(engine: ReadSideEngine, position: number): Promise<void> {
+  for (;;) {
+    const statuses = await engine.status();
+    const failed = statuses.filter((projection) => projection.state === 'FAILED');
+    if (failed.length > 0) throw new Error(`Read models failed: ${failed.map((projection) => `${projection.name}: ${projection.lastError?.message}`).join('; ')}`);
+    if (statuses.every((projection) => projection.state === 'LIVE' && projection.position >= position)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

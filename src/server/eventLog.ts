@@ -6,11 +6,6 @@ import { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServerConfig } from './config.js';
 
-/** Why a command that reads the log's SQLite tables directly refuses to run with DATABASE_URL. */
-export function notSupportedWithPostgres(command: string): Error {
-  return new Error(`${command} is not supported with DATABASE_URL yet: it reads the event log's SQLite tables, and the log is in PostgreSQL`);
-}
-
 /**
  * The event log: in PostgreSQL when `config.postgres` is set (shared by every instance), else in
  * the SQLite file `db` that also holds the read side. In PostgreSQL's case `db` keeps only this

@@ -145,10 +145,33 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     expect(await store.headPosition()).toBe(head);
   });
 
-  it('should refuse seed, saying it is not supported with DATABASE_URL yet', async () => {
-    const { code, stderr } = await cli(['seed'], env);
-    expect(code).toBe(1);
-    expect(stderr).toContain('orderstream: seed is not supported with DATABASE_URL yet');
+  it('should seed the same data set into PostgreSQL as into SQLite, read models built, and refuse to seed it twice', async () => {
+    const target = await createTestSchema();
+    try {
+      const targetEnv = { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: target.schema, ORDERSTREAM_DB: join(directory, 'seeded-read-side.db') };
+      const sqliteFile = join(directory, 'seeded.db');
+      const [seeded, sqliteSeeded] = await Promise.all([
+        cli(['seed', '--orders', '30', '--seed', '7'], targetEnv),
+        cli(['seed', '--orders', '30', '--seed', '7'], { ORDERSTREAM_DB: sqliteFile }),
+      ]);
+      expect(seeded.stdout).toContain(`Seeded PostgreSQL (schema ${target.schema}): 30 orders of 8 customers, 14 products;`);
+      expect(seeded.code).toBe(0);
+      // The same commands and the same answers to them: the same summary, and the same log but for ids and times.
+      const summary = (output: string) => output.replace(/^Seeded [^:]+: /, '').replace(/; in [\d.]+ s\n$/, '');
+      expect(summary(seeded.stdout)).toBe(summary(sqliteSeeded.stdout));
+      const [stats, sqliteStats] = [await statsOf(targetEnv), await statsOf({ ORDERSTREAM_DB: sqliteFile })];
+      expect(stats.streams).toEqual(sqliteStats.streams);
+      expect(stats.events.byType).toEqual(sqliteStats.events.byType);
+      for (const consumer of [...stats.projections, ...stats.processes]) {
+        expect(consumer).toMatchObject({ position: stats.events.headPosition, lagEvents: 0, state: 'caught up' });
+      }
+
+      const again = await cli(['seed'], targetEnv);
+      expect(again.stderr).toContain(`orderstream: PostgreSQL (schema ${target.schema}) holds ${stats.events.count} events already; seed fills an empty log`);
+      expect(again.code).toBe(1);
+    } finally {
+      await target.drop();
+    }
   });
 
   it('should say so when the schema holds no log, for stats', async () => {
