@@ -176,18 +176,26 @@ export class ProjectionLeader {
    * the head in between (mutations wait for it); swaps it in once both are at the same position.
    * Only this leader writes either generation, so nothing moves the live one between the last
    * catch-up and the swap. A rebuild that fails is dropped, and the request says why.
+   *
+   * Each new event is applied to both generations, so when events come at half the rate this leader
+   * applies them or faster, the gap between the two stops shrinking and chunks alone would never
+   * finish. Once the gap has not shrunk since the last chunk, the rebuild takes the rest in one go
+   * and the live tables wait for it (they are replaced at the end anyway): the rebuild always ends.
    */
   private async finishRebuild(client: pg.Client, live: PostgresGenerationRow, rebuild: PostgresGenerationRow): Promise<void> {
     const { definition } = this;
     const chunk = 5 * this.context.rebuildBatchSize;
-    for (let current = rebuild; !this.context.stopped(); ) {
+    for (let current = rebuild, previousGap = Infinity; !this.context.stopped(); ) {
       live = await this.feedLive(client, live);
       if (live.failure) return;
+      const gap = live.position - current.position;
+      const lastStretch = gap >= previousGap;
+      previousGap = gap;
       current = await feedGeneration(current, {
         client,
         ...this.feedOptions(current.generation, false),
         batchSize: this.context.rebuildBatchSize,
-        until: Math.min(live.position, current.position + chunk),
+        until: lastStretch ? live.position : Math.min(live.position, current.position + chunk),
         onCommitted: (next) => (this.rebuild = next),
       });
       const failure = current.failure;
