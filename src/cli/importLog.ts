@@ -24,7 +24,7 @@ export type ImportLogOptions = Pick<SqliteOptions, 'synchronous'> & {
  * PostgreSQL), which may be empty or new: checks the whole file first, then writes it in batches
  * with a progress bar on stderr, and ends with a summary line. Conflicts and malformed lines throw
  * with the line number and nothing written (see importEvents). Servers running on the same log pick
- * the events up as they pick up their own.
+ * the events up: on SQLite at their next poll, on PostgreSQL woken by each batch's NOTIFY.
  */
 export async function importLog(file: string, databaseFile: string, options: ImportLogOptions = {}): Promise<void> {
   const size = await stat(file).then(
