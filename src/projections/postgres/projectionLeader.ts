@@ -137,7 +137,7 @@ export class ProjectionLeader {
     const rebuild = this.rebuild ?? (await this.takeUpRebuild(client));
 
     const head = await this.context.store.headPosition();
-    live = await this.feedLive(client, live);
+    live = await this.feedLive(client, live, head);
     if (live.building && !live.failure && live.position >= head) {
       await finishBuilding(client, definition.name, live.generation);
       live = this.showLive({ ...live, building: false });
@@ -162,9 +162,14 @@ export class ProjectionLeader {
     return this.rebuild;
   }
 
-  private feedLive(client: pg.Client, live: PostgresGenerationRow): Promise<PostgresGenerationRow> {
+  /**
+   * Feeds the live generation up to `until`, the head when the step began: never chasing a head that
+   * keeps moving, so that a step ends and the next one takes up a rebuild asked for meanwhile.
+   */
+  private feedLive(client: pg.Client, live: PostgresGenerationRow, until: number): Promise<PostgresGenerationRow> {
     return feedGeneration(live, {
       client,
+      until,
       ...this.feedOptions(live.generation, !live.building),
       batchSize: live.building ? this.context.rebuildBatchSize : this.context.batchSize,
       onCommitted: (row) => this.showLive(row),
@@ -179,17 +184,18 @@ export class ProjectionLeader {
    *
    * Each new event is applied to both generations, so when events come at half the rate this leader
    * applies them or faster, the gap between the two stops shrinking and chunks alone would never
-   * finish. Once the gap has not shrunk since the last chunk, the rebuild takes the rest in one go
-   * and the live tables wait for it (they are replaced at the end anyway): the rebuild always ends.
+   * finish (and just below that rate they finish slowly). So once the gap is two chunks or less, or
+   * has not shrunk since the last chunk, the rebuild takes the rest in one go and the live tables
+   * wait for it (they are replaced at the end anyway): the rebuild always ends.
    */
   private async finishRebuild(client: pg.Client, live: PostgresGenerationRow, rebuild: PostgresGenerationRow): Promise<void> {
     const { definition } = this;
     const chunk = 5 * this.context.rebuildBatchSize;
     for (let current = rebuild, previousGap = Infinity; !this.context.stopped(); ) {
-      live = await this.feedLive(client, live);
+      live = await this.feedLive(client, live, await this.context.store.headPosition());
       if (live.failure) return;
       const gap = live.position - current.position;
-      const lastStretch = gap >= previousGap;
+      const lastStretch = gap <= 2 * chunk || gap >= previousGap;
       previousGap = gap;
       current = await feedGeneration(current, {
         client,
