@@ -39,10 +39,9 @@ export function postgresImportTarget(pool: pg.Pool, channel: string): ImportTarg
 }
 
 async function lookup(queryable: pg.Pool | pg.PoolClient, eventIds: readonly string[], streamIds: readonly string[]): Promise<TargetState> {
-  const [stored, streams] = [
-    await queryable.query<StoredIdRow>(SQL.eventsById, [eventIds]),
-    await queryable.query<{ stream_id: string; stream_type: string; version: number }>(SQL.streams, [streamIds]),
-  ];
+  // One after the other: inside appendBatch both run on the transaction's one connection.
+  const stored = await queryable.query<StoredIdRow>(SQL.eventsById, [eventIds]);
+  const streams = await queryable.query<{ stream_id: string; stream_type: string; version: number }>(SQL.streams, [streamIds]);
   return {
     storedEvents: new Map(stored.rows.map((row) => [row.event_id, { streamId: row.stream_id, version: row.version }])),
     streams: new Map(streams.rows.map((row) => [row.stream_id, { streamType: row.stream_type, version: row.version }])),
