@@ -39,7 +39,12 @@ const program = new Command()
 program
   .command('serve', { isDefault: true })
   .description('serve GraphQL over HTTP and WebSocket until SIGTERM or SIGINT (the default command)')
-  .addHelpText('after', '\nReads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_JWT_*, NATS_* and the others in .env.example.')
+  .addHelpText(
+    'after',
+    '\nReads PORT, HOST, ORDERSTREAM_DB, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_JWT_*, NATS_* and the others in .env.example.\n' +
+      'Refuses to start without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY, unless ORDERSTREAM_DEV_AUTH=1 asks for\n' +
+      'development mode (as `npm start` does): tokens checked with a built-in secret, 127.0.0.1 unless HOST is set.',
+  )
   // The default command: anything else on the line would otherwise be "too many arguments for 'serve'".
   .allowExcessArguments()
   .action(async (_options: unknown, command: Command) => {
@@ -66,7 +71,7 @@ program
       '  ORDERSTREAM_DB=./data/demo.db orderstream seed --orders 500 --seed 7',
   )
   .action(async (options: { orders: number; customers?: number; days: number; seed: number }) => {
-    const config = readConfig(process.env);
+    const config = readConfig(process.env, { requireTokenKey: false });
     const startedAt = Date.now();
     const summary = await seedDatabase(config, options);
     console.log(formatSeedSummary(summary, logLocation(config.databaseFile, config.postgres), (Date.now() - startedAt) / 1000));
@@ -83,7 +88,7 @@ program
       'in this instance\'s ORDERSTREAM_DB.',
   )
   .action(async (options: { json?: boolean }) => {
-    const config = readConfig(process.env);
+    const config = readConfig(process.env, { requireTokenKey: false });
     const stats = config.postgres ? await readPostgresLogStats(config.postgres, config.databaseFile) : readLogStats(config.databaseFile);
     console.log(options.json ? JSON.stringify(stats, null, 2) : formatLogStats(stats));
   });
@@ -96,16 +101,17 @@ program
   .option('--offline', 'rebuild directly in ORDERSTREAM_DB instead (only while no server uses that file)')
   .action(async (projections: string[], options: { url: string; offline?: boolean }) => {
     const names = projections.length > 0 ? projections : undefined;
-    if (options.offline) await rebuildOffline(readConfig(process.env), names);
+    // Offline it checks no tokens; through a server it sends ORDERSTREAM_TOKEN, or mints one with the key (adminToken says which is missing).
+    const config = readConfig(process.env, { requireTokenKey: false });
+    if (options.offline) await rebuildOffline(config, names);
     else {
-      const config = readConfig(process.env);
       await rebuildThroughServer(options.url, names, await adminToken(process.env, config));
     }
   });
 
 program
   .command('token')
-  .description('print a token signed with ORDERSTREAM_JWT_SECRET (or the development secret)')
+  .description('print a token signed with ORDERSTREAM_JWT_SECRET (or, with ORDERSTREAM_DEV_AUTH=1, the development secret)')
   .requiredOption('--role <role>', 'customer, staff or admin', parseRole)
   .option('--customer <customerId>', 'the customer a customer token acts for')
   .option('--sub <subject>', "the user id recorded in events (default: derived from the role or customer)")
@@ -125,7 +131,7 @@ program
   .argument('[file]', 'the file to write (replaced when complete); stdout when absent')
   .option('--after <position>', 'only the events after this position', parsePosition, 0)
   .action(async (file: string | undefined, options: { after: number }) => {
-    const config = readConfig(process.env);
+    const config = readConfig(process.env, { requireTokenKey: false });
     await exportLog(config.databaseFile, { file, after: options.after, postgres: config.postgres });
   });
 
@@ -134,7 +140,7 @@ program
   .description('append an NDJSON event log (as export writes it) to ORDERSTREAM_DB (or DATABASE_URL), empty or not; refuses conflicts')
   .argument('<file>', 'the NDJSON file to read')
   .action(async (file: string) => {
-    const config = readConfig(process.env);
+    const config = readConfig(process.env, { requireTokenKey: false });
     // Only events this server can read (today's shapes, or older ones it can upcast) go in.
     const validate = (event: Parameters<typeof eventSchemas.upcast>[0]) => void eventSchemas.upcast(event);
     await importLog(file, config.databaseFile, { synchronous: config.synchronous, validate, postgres: config.postgres });

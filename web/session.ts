@@ -41,11 +41,15 @@ export function describeClaims(claims: Claims | undefined): string {
 
 export type DevelopmentToken = { label: string; token: string };
 
+/** Set by the server when it bundles this page (src/server/web/webRoutes.ts): true in development mode. */
+declare const ORDERSTREAM_DEVELOPMENT_TOKENS: boolean;
+
 /**
- * The tokens the server hands out while it runs with its built-in development secret; none when a
- * real secret or key is configured.
+ * The tokens a server in development mode hands out to a browser on its machine; none otherwise
+ * (outside development mode the page does not ask, so the browser logs no 404).
  */
 export async function developmentTokens(): Promise<DevelopmentToken[]> {
+  if (!ORDERSTREAM_DEVELOPMENT_TOKENS) return [];
   try {
     const response = await fetch('/dev-tokens');
     if (!response.ok) return [];

@@ -32,10 +32,11 @@ export type HandleCommandOptions<State = never> = {
   /** Attempts when another writer got in between load and append (only without expectedVersion). */
   maxAttempts?: number;
   /**
-   * The client's idempotency key (it becomes the commandId) and a fingerprint of who sent what. A
-   * command whose key is stored already is not run again: its original result comes back.
+   * The idempotency key (it becomes the commandId) and a fingerprint of who sent what. A command
+   * whose key is stored already is not run again: its original result comes back. `commandId`, when
+   * set, is the key as the client named it (before scoping), for the message of a reused key.
    */
-  idempotency?: { key: string; fingerprint: string };
+  idempotency?: { key: string; fingerprint: string; commandId?: string };
   /**
    * Checks the caller may act on the aggregate as it is now (e.g. owns the order), after the load and
    * before the decision, so the check and the append see the same version. Throws to refuse.
@@ -65,6 +66,24 @@ export async function handleCommand<State, Command, Event extends { type: string
   command: Command,
   metadata: CommandMetadata,
   options: HandleCommandOptions<State> = {},
+): Promise<CommandResult<Event>> {
+  try {
+    return await loadDecideAppend(store, aggregate, streamId, command, metadata, options);
+  } catch (error) {
+    // The client knows its key as it sent it, not as scoped in the log.
+    const named = options.idempotency?.commandId;
+    if (error instanceof IdempotencyKeyReusedError && named !== undefined) throw new IdempotencyKeyReusedError(named);
+    throw error;
+  }
+}
+
+async function loadDecideAppend<State, Command, Event extends { type: string; data: unknown }>(
+  store: EventStore,
+  aggregate: Aggregate<State, Command, Event>,
+  streamId: string,
+  command: Command,
+  metadata: CommandMetadata,
+  options: HandleCommandOptions<State>,
 ): Promise<CommandResult<Event>> {
   const { idempotency } = options;
   if (idempotency) {

@@ -8,6 +8,6 @@ export type Principal = {
   role: Role;
   /** The customer a customer token acts for; undefined for staff and admin. */
   customerId: string | undefined;
-  /** When the token stops being valid (ms since the epoch), if it does. */
-  expiresAt: number | undefined;
+  /** When the token stops being valid (ms since the epoch): every token must expire. */
+  expiresAt: number;
 };

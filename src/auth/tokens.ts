@@ -37,7 +37,8 @@ export class TokenVerifier {
   private async check(token: string): Promise<Principal> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { issuer: this.config.issuer, audience: this.config.audience }));
+      // A token without an expiry would stay good for ever once leaked: refused.
+      ({ payload } = await jwtVerify(token, this.key, { issuer: this.config.issuer, audience: this.config.audience, requiredClaims: ['exp'] }));
     } catch (error) {
       throw new AuthenticationError(reasonFor(error));
     }
@@ -51,7 +52,7 @@ export class TokenVerifier {
       userId: sub,
       role: role as Role,
       customerId: role === 'customer' ? (customerId as string) : undefined,
-      expiresAt: exp === undefined ? undefined : exp * 1000,
+      expiresAt: (exp as number) * 1000,
     };
   }
 }
@@ -75,6 +76,7 @@ export async function mintToken(
 
 function reasonFor(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired; sign in again';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') return 'The token has no expiry (exp claim); tokens must expire';
   if (error instanceof errors.JWTClaimValidationFailed) return `The token is not for this server (${error.claim} claim)`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is not valid';
   return 'The token is not a valid JWT';

@@ -12,7 +12,7 @@ export class VerifiedTokens {
 
   get(token: string, now = Date.now()): Principal | undefined {
     const principal = this.entries.get(token);
-    if (principal && principal.expiresAt !== undefined && principal.expiresAt <= now) {
+    if (principal && principal.expiresAt <= now) {
       this.entries.delete(token);
       return undefined;
     }

@@ -10,6 +10,7 @@ import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger } from '../logging/logger.js';
 import { ORDER_FULFILMENT, orderFulfilmentProcess } from '../processes/orderFulfilment.js';
+import { ParkedTriggers } from '../processes/parkedTriggers.js';
 import { ProcessCheckpoints } from '../processes/processCheckpoints.js';
 import { ProcessRunner } from '../processes/processRunner.js';
 import type { ReadSideEngine } from '../projections/readSideEngine.js';
@@ -78,6 +79,7 @@ export async function seedDatabase(
       orderFulfilmentProcess({ store, orders, inventory, clock: () => now }),
       store,
       new ProcessCheckpoints(db),
+      new ParkedTriggers(db),
       fallbackLogger(),
     );
 

@@ -1,4 +1,5 @@
 import { readConfig } from '../server/config.js';
+import { isLoopbackAddress } from '../server/loopback.js';
 import { startServer } from '../server/server.js';
 import { logLocation } from './logLocation.js';
 import { developmentTokens } from './token.js';
@@ -19,7 +20,15 @@ export async function serve(): Promise<void> {
     { url: server.url, wsUrl: server.wsUrl, databaseFile: config.databaseFile, postgresSchema: config.postgres?.schema },
     `orderstream: GraphQL at ${server.url} (WebSocket ${server.wsUrl}), ${eventLog}`,
   );
-  if (config.developmentTokens) console.log(await developmentTokens(config));
+  if (config.developmentTokens) {
+    console.log(await developmentTokens(config));
+    if (!isLoopbackAddress(config.host) && config.host !== 'localhost') {
+      server.logger.warn(
+        { host: config.host },
+        `orderstream: development mode listening on ${config.host}: anyone who reaches it can sign their own tokens with the public development secret`,
+      );
+    }
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -13,7 +13,7 @@ export async function printToken(
   console.log(await mintToken(config.auth, { sub, role: options.role, customerId: options.customerId }, options.expiresIn));
 }
 
-/** Tokens printed by `serve` when it checks tokens with the development secret. */
+/** Tokens printed by `serve` in development mode (ORDERSTREAM_DEV_AUTH=1). */
 export async function developmentTokens(config: ServerConfig): Promise<string> {
   const lines = await Promise.all(
     [
@@ -23,8 +23,8 @@ export async function developmentTokens(config: ServerConfig): Promise<string> {
     ].map(async ([label, claims]) => `  ${String(label).padEnd(16)} Bearer ${await mintToken(config.auth, claims as never, '30d')}`),
   );
   return [
-    'Development tokens (ORDERSTREAM_JWT_SECRET is not set; send one as the Authorization header,',
-    'or as connectionParams.authorization on WebSocket; `npm run orderstream -- token --help` mints others):',
+    'Development tokens (ORDERSTREAM_DEV_AUTH=1: checked with the built-in secret, public in the source; send one as the',
+    'Authorization header, or as connectionParams.authorization on WebSocket; `ORDERSTREAM_DEV_AUTH=1 npm run orderstream -- token --help` mints others):',
     ...lines,
   ].join('\n');
 }

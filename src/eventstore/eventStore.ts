@@ -74,8 +74,14 @@ export type ReadAllOptions = {
   limit?: number;
   /** Only events of these types. */
   types?: readonly string[];
-  /** Only events of this stream. */
+  /** Only events of this stream, read through the stream's (stream_id, version) index. */
   streamId?: string;
+  /**
+   * Only events of the streams whose first event names this customer (`data.customerId`, as each
+   * order's OrderPlaced does), found through an index on those first events: one customer's orders,
+   * including their later events that do not name the customer, never the rest of the log.
+   */
+  customerId?: string;
 };
 
 /**
@@ -109,7 +115,8 @@ export interface EventStore {
 
   /**
    * Up to `limit` events with position greater than `afterPosition` (default 0), in position
-   * order: the catch-up feed for projections and subscriptions. `types` and `streamId` narrow it.
+   * order: the catch-up feed for projections and subscriptions. `types`, `streamId` and `customerId`
+   * narrow it (together: events matching all of them).
    */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
 

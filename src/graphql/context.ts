@@ -4,6 +4,7 @@ import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../subscriptions/changeFeed.js';
 import type { LogTail } from '../subscriptions/logTail.js';
+import type { ReplayLog } from '../subscriptions/countedReads.js';
 import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
 import type { DashboardQueries } from '../projections/dashboard/queries.js';
 import type { Processes } from '../processes/processes.js';
@@ -41,8 +42,10 @@ export type OrderServices = {
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   /** The product's events from the log: for answering a retried stock mutation as it first ran. */
   productHistory: (productId: string) => Promise<StoredEvent[]>;
-  /** The log itself, for the global event feed and for subscriptions that resume from a position. */
+  /** The log itself, for the event queries (`events`, `correlation`). */
   eventLog: Pick<EventStore, 'readAll' | 'readCorrelation' | 'readStream'>;
+  /** The log as subscriptions replay it (from a position or version), each read counted in /metrics. */
+  replayLog: ReplayLog;
   /** Every event appended, live, in position order: the event-feed subscriptions. */
   eventFeed: LogTail;
   orderChanges: ChangeFeed<OrderViewChange>;

@@ -10,12 +10,16 @@ import {
   validate,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
+import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
 import { formatError } from './errors.js';
 import { logInternalErrors } from './internalErrors.js';
 import { logOperation } from './operationLog.js';
 import type { GraphQLLimits } from './limits/index.js';
-import { SubscriptionLimit } from './limits/subscriptionLimit.js';
+import { costWithVariablesError } from './limits/costLimit.js';
+import { operationNameError } from './limits/operationName.js';
+import { SubscriptionLimit, type SubscriptionLimitName } from './limits/subscriptionLimit.js';
+import { variablesBoundError } from './limits/variableBounds.js';
 
 /** Re-issues a graphql-js error with an extensions code, as Apollo does for HTTP. */
 function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -29,11 +33,22 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+const MAX_VARIABLE_ERRORS = 50;
+
+/** The user (token subject) a connection signed in as at connection_init (see server/authentication.ts). */
+const userOf = (ctx: { extra: unknown }): string | undefined => (ctx.extra as { principal?: Principal } | undefined)?.principal?.userId;
+
 /** Where the WebSocket hooks report: the log, and (for metrics) the number of active subscriptions. */
 export type WebSocketObserver = {
   logger: Logger;
   /** +1 when a subscription starts running, -1 when it ends. Must not throw. */
   countSubscription?: (delta: 1 | -1) => void;
+  /** Told which limit refused a subscription (per connection, per user). Must not throw. */
+  countLimitRefusal?: (limit: SubscriptionLimitName) => void;
+  /** Told of each refusal before parsing (operation name, variables). Must not throw. */
+  countRefusal?: (reason: 'operation_name' | 'variables') => void;
+  /** Told of each document it parses. Must not throw. */
+  countParse?: () => void;
 };
 
 /** An operation between subscribe and its end, for its log line. */
@@ -52,7 +67,8 @@ type InFlight = {
  * graphql-ws hooks that give WebSocket clients the same errors and limits as HTTP clients: parse,
  * validation and variable errors carry codes; documents get Apollo's parse options and validation
  * rules (`limits`), which graphql-ws would otherwise skip; a connection has at most
- * `limits.maxSubscriptionsPerConnection` active subscriptions; every other error passes through
+ * `limits.maxSubscriptionsPerConnection` active subscriptions, and a user (over all its
+ * connections) at most `limits.maxSubscriptionsPerUser`; every other error passes through
  * formatError, and internal ones are logged with the operation's correlation id. Each operation gets
  * one log line when it ends (see operationLog.ts).
  */
@@ -63,7 +79,7 @@ export function websocketHooks(
 ): Pick<ServerOptions, 'onSubscribe' | 'onOperation' | 'onNext' | 'onError' | 'onComplete'> {
   // As Apollo runs them: graphql's rules, then ours (depth, aliases, cost; no introspection in production).
   const rules = [...specifiedRules, ...limits.validationRules];
-  const subscriptions = new SubscriptionLimit(limits.maxSubscriptionsPerConnection);
+  const subscriptions = new SubscriptionLimit(limits.maxSubscriptionsPerConnection, limits.maxSubscriptionsPerUser, observer.countLimitRefusal);
   // Per connection, its operations in flight. The context (and its correlation id) exists only once
   // an operation runs; onError and onComplete need it later.
   const operations = new WeakMap<object, Map<string, InFlight>>();
@@ -83,9 +99,10 @@ export function websocketHooks(
 
   return {
     onSubscribe(ctx, id, payload) {
+      const badName = operationNameError(payload.operationName);
       const tracked: InFlight = {
         startedAt: performance.now(),
-        name: payload.operationName ?? null,
+        name: badName ? null : (payload.operationName ?? null),
         type: null,
         running: false,
         countedAsSubscription: false,
@@ -94,6 +111,17 @@ export function websocketHooks(
       if (!operations.has(ctx)) operations.set(ctx, new Map());
       operations.get(ctx)!.set(id, tracked);
 
+      if (badName) {
+        observer.countRefusal?.('operation_name');
+        return [badName];
+      }
+      // Before parsing and coercion: its cost is bounded by the limits, not by what was sent.
+      const unbounded = variablesBoundError(payload.variables, limits.variableBounds);
+      if (unbounded) {
+        observer.countRefusal?.('variables');
+        return [unbounded];
+      }
+      observer.countParse?.();
       let document;
       try {
         document = parse(payload.query, limits.parseOptions);
@@ -107,11 +135,14 @@ export function websocketHooks(
       if (validationErrors.length > 0) return validationErrors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
 
       if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
-      const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+      // At most as many errors as Apollo reports over HTTP.
+      const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
       if (variables.errors) return variables.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
+      const tooCostly = costWithVariablesError(limits.cost, schema, document, payload.operationName, variables.coerced);
+      if (tooCostly) return [tooCostly];
       // Counted last, so that only a subscription that will run counts; onComplete uncounts it.
       if (operation.operation === 'subscription') {
-        const refused = subscriptions.start(ctx, id);
+        const refused = subscriptions.start(ctx, id, userOf(ctx));
         if (refused) return [refused];
         tracked.countedAsSubscription = true;
         observer.countSubscription?.(1);

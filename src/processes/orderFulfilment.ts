@@ -1,5 +1,6 @@
 import { commandFingerprint } from '../application/commandFingerprint.js';
 import type { CommandResult } from '../application/handleCommand.js';
+import { processIdempotencyKey } from '../application/idempotencyKeys.js';
 import type { InventoryCommands } from '../application/inventoryCommands.js';
 import type { OrderCommands } from '../application/orderCommands.js';
 import { DomainError } from '../domain/errors.js';
@@ -35,7 +36,7 @@ export function orderFulfilmentProcess(deps: {
   const sentBy = (trigger: StoredEvent, step: string, input: object, now: string) => ({
     metadata: { userId: USER_ID, correlationId: trigger.metadata.correlationId, causationId: trigger.eventId, occurredAt: now },
     options: {
-      idempotency: { key: `${trigger.eventId}:${step}`, fingerprint: commandFingerprint(USER_ID, step, input) },
+      idempotency: { key: processIdempotencyKey(trigger.eventId, step), fingerprint: commandFingerprint(USER_ID, step, input) },
       maxAttempts: MAX_ATTEMPTS,
     },
   });
@@ -84,6 +85,8 @@ export function orderFulfilmentProcess(deps: {
     handles: ['OrderPlaced', 'OrderCancelled', 'OrderShipped'] satisfies OrderEvent['type'][],
     // Each order's commands, then its checkpoint: a crash repeats at most one order's commands.
     batchSize: 1,
+    // An order the process cannot handle is set aside; every other order goes on.
+    parkKey: (event) => event.streamId,
     async handle(events) {
       for (const event of events) await handleEvent(event);
     },

@@ -21,4 +21,12 @@ export type ProcessDefinition = {
   retryBackoff?: { initialMs: number; maxMs: number };
   /** Events per batch; 1 for a process whose every event must be checkpointed on its own. */
   batchSize?: number;
+  /**
+   * The unit of work an event belongs to (e.g. `order:<id>`). When set, the process handles one
+   * event at a time, and an event it cannot handle is parked under its key instead of stopping the
+   * process: later events of the same key are parked behind it (their order matters), every other
+   * key goes on, and an admin's retry handles the parked ones again in order. Storage faults still
+   * stop and retry, as for any process.
+   */
+  parkKey?: (event: StoredEvent) => string;
 };

@@ -4,6 +4,7 @@ import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventErr
 import type { Logger } from '../logging/logger.js';
 import { CoalescedRuns } from '../concurrency/coalescedRuns.js';
 import { failureAt, type ProjectionFailure } from '../projections/failure.js';
+import type { ParkedTrigger, ParkedTriggers } from './parkedTriggers.js';
 import type { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
 
@@ -14,6 +15,8 @@ export type ProcessStatus = {
   headPosition: number;
   lagEvents: number;
   lastError: ProjectionFailure | null;
+  /** Triggers set aside (see ProcessDefinition.parkKey), oldest first. */
+  parked: ParkedTrigger[];
 };
 
 const READ_BATCH_SIZE = 200;
@@ -24,6 +27,7 @@ const READ_BATCH_SIZE = 200;
  * idempotency keys, so they answer as before and append nothing. An unexpected error stops the
  * process at that event until `retry`; nothing is skipped. A storage fault (StorageUnavailableError)
  * does not stop it: `catchUp` rejects with it, and the next one resumes from the checkpoint.
+ * A process with a `parkKey` parks such an event instead, and goes on with every other key.
  */
 export class ProcessRunner {
   private checkpoint: number;
@@ -37,6 +41,7 @@ export class ProcessRunner {
     private readonly definition: ProcessDefinition,
     private readonly store: EventStore,
     private readonly checkpoints: ProcessCheckpoints,
+    private readonly parkedTriggers: ParkedTriggers,
     private readonly logger: Logger,
   ) {
     this.checkpoint = checkpoints.get(definition.name);
@@ -77,7 +82,57 @@ export class ProcessRunner {
       headPosition,
       lagEvents: Math.max(0, headPosition - this.checkpoint),
       lastError: this.failure ?? null,
+      parked: this.parkedTriggers.list(this.name),
     };
+  }
+
+  /**
+   * Handles the parked triggers again, oldest first, until none is left that can be handled: one
+   * that fails again stays parked (with the new reason), and so do the later ones of its key.
+   * Resolves with how many were handled.
+   */
+  async retryParked(): Promise<number> {
+    const { parkKey } = this.definition;
+    if (!parkKey) return 0;
+    const stuckKeys = new Set<string>();
+    let handled = 0;
+    for (let progress = true; progress && !this.stopped; ) {
+      progress = false;
+      for (const trigger of this.parkedTriggers.list(this.name)) {
+        if (this.stopped) break;
+        if (stuckKeys.has(trigger.key)) continue;
+        const [event] = await this.store.readAll({ afterPosition: trigger.position - 1, limit: 1 });
+        if (event?.eventId !== trigger.eventId) throw new Error(`Parked trigger at ${trigger.position} is not in the log as ${trigger.eventId}`);
+        try {
+          await this.definition.handle([event]);
+        } catch (error) {
+          if (error instanceof StorageUnavailableError) throw error;
+          stuckKeys.add(trigger.key);
+          this.parkedTriggers.park({ ...trigger, message: messageOf(error) });
+          continue;
+        }
+        this.parkedTriggers.remove(this.name, trigger.position);
+        handled += 1;
+        progress = true;
+      }
+    }
+    return handled;
+  }
+
+  /** True when the event's key has a parked trigger, which the event is now parked behind. */
+  private parkedBehind(event: StoredEvent, key: string): boolean {
+    const first = this.parkedTriggers.firstParked(this.name, key);
+    if (first === undefined) return false;
+    this.park(event, key, `Waiting behind the trigger parked at position ${first} for ${key}`);
+    return true;
+  }
+
+  private park(event: StoredEvent, key: string, message: string, error?: unknown): void {
+    this.parkedTriggers.park({ process: this.name, key, position: event.position, eventId: event.eventId, eventType: event.type, message });
+    this.logger.error(
+      { err: error, process: this.name, key, position: event.position, eventId: event.eventId, eventType: event.type },
+      `Process ${this.name} parked event ${event.position} (${event.type}) of ${key}: ${message}`,
+    );
   }
 
   get failed(): boolean {
@@ -96,20 +151,27 @@ export class ProcessRunner {
    * group; the events it ignores move the checkpoint with them. False when it stopped.
    */
   private async handleBatch(events: readonly StoredEvent[]): Promise<boolean> {
-    const groupSize = this.definition.batchSize ?? READ_BATCH_SIZE;
+    const { parkKey } = this.definition;
+    // A process that parks handles one event at a time: what it parks is one trigger, not a batch.
+    const groupSize = parkKey ? 1 : (this.definition.batchSize ?? READ_BATCH_SIZE);
     let done = this.checkpoint;
     let doneBeforeGroup = done;
     let group: StoredEvent[] = [];
     const flush = async (): Promise<boolean> => {
       if (group.length === 0) return true;
+      const key = parkKey?.(group[0]!);
       try {
-        await this.definition.handle(group);
+        if (key === undefined || !this.parkedBehind(group[0]!, key)) await this.definition.handle(group);
       } catch (error) {
         // A storage fault (read-only, full, locked) is no bug of the process: the next poll tries again.
         if (error instanceof StorageUnavailableError) throw error;
-        this.fail(group[0]!, error);
-        this.save(doneBeforeGroup);
-        return false;
+        if (key !== undefined) {
+          this.park(group[0]!, key, messageOf(error), error);
+        } else {
+          this.fail(group[0]!, error);
+          this.save(doneBeforeGroup);
+          return false;
+        }
       }
       this.backoffMs = undefined;
       group = [];
@@ -173,5 +235,8 @@ export class ProcessRunner {
     this.retryTimer = setTimeout(() => void this.retry().catch(() => undefined), this.backoffMs);
     this.retryTimer.unref();
   }
+}
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { ProjectionNotFoundError, ProjectionStateError } from '../projections/engine.js';
+import { ParkedTriggers } from './parkedTriggers.js';
 import { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
 import { ProcessRunner, type ProcessStatus } from './processRunner.js';
@@ -20,7 +21,10 @@ export class Processes {
     private readonly logger: Logger = fallbackLogger(),
   ) {
     const checkpoints = new ProcessCheckpoints(db);
-    this.runners = new Map(definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints, logger)]));
+    const parked = new ParkedTriggers(db);
+    this.runners = new Map(
+      definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints, parked, logger)]),
+    );
   }
 
   start(): void {
@@ -51,10 +55,15 @@ export class Processes {
     return Promise.all([...this.runners.values()].map((runner) => runner.status()));
   }
 
+  /** Resumes a FAILED process from the event that failed, then handles its parked triggers again. */
   async retry(name: string): Promise<void> {
     const runner = this.runners.get(name);
     if (!runner) throw new ProjectionNotFoundError(name);
-    if (!runner.failed) throw new ProjectionStateError(`Process ${name} has not failed`, { state: 'LIVE' });
-    await runner.retry();
+    const { parked } = await runner.status();
+    if (!runner.failed && parked.length === 0) {
+      throw new ProjectionStateError(`Process ${name} has not failed and has no parked triggers`, { state: 'LIVE' });
+    }
+    if (runner.failed) await runner.retry();
+    await runner.retryParked();
   }
 }

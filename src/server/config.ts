@@ -5,10 +5,14 @@ import type { PostgresConnectionOptions } from '../eventstore/postgres/connectio
 import { LOG_LEVELS, type LogLevel, type LogOptions } from '../logging/logger.js';
 
 /**
- * Signs and checks tokens when no secret is configured outside production, so `npm start` works at
- * once. Public in this source: never trusted where NODE_ENV=production (the server refuses to start).
+ * Signs and checks tokens in development mode only (ORDERSTREAM_DEV_AUTH=1, which `npm start` sets).
+ * Public in this source, so it is never read from configuration: a configured ORDERSTREAM_JWT_SECRET
+ * equal to it is refused, and so is development mode with NODE_ENV=production.
  */
 export const DEVELOPMENT_JWT_SECRET = 'orderstream-development-secret-never-use-in-production';
+
+/** Where a development server listens unless HOST says otherwise: this machine only. */
+export const DEVELOPMENT_HOST = '127.0.0.1';
 
 export type ServerConfig = {
   /** TCP port for HTTP and WebSocket; 0 picks a free one. */
@@ -27,8 +31,16 @@ export type ServerConfig = {
   /** NODE_ENV=production: a configured token key is required; introspection is off. */
   production: boolean;
   auth: TokenConfig;
-  /** True when tokens are checked with DEVELOPMENT_JWT_SECRET (and `serve` prints some). */
+  /**
+   * Development mode (ORDERSTREAM_DEV_AUTH=1): tokens are checked with DEVELOPMENT_JWT_SECRET, `serve`
+   * prints some and `/dev-tokens` hands some to callers on this machine. Never with a configured key.
+   */
   developmentTokens: boolean;
+  /**
+   * CORS_ORIGINS: the exact origins (`https://shop.example.com`) whose pages may call `/graphql` from
+   * the browser and open its WebSocket; none by default (the server's own pages need no entry).
+   */
+  corsOrigins: readonly string[];
   /** Publish the log to NATS JetStream; off (undefined) unless NATS_URL is set. */
   nats?: NatsConfig;
   /** LOG_LEVEL and LOG_FORMAT; tests set `level: 'silent'`, or a `destination` to read the lines. */
@@ -37,6 +49,15 @@ export type ServerConfig = {
   readyMaxLagEvents: number;
   /** Changes buffered per subscription for a subscriber that is not reading (see README, Subscriptions). */
   subscriberBuffer: number;
+  /** Active subscriptions one user (a token's subject) may hold over all its WebSocket connections. */
+  maxSubscriptionsPerUser: number;
+  /** Open WebSocket connections one user (a token's subject) may hold. */
+  maxConnectionsPerUser: number;
+  /**
+   * ORDERSTREAM_MAX_MESSAGE_BYTES: the largest HTTP body (413) and WebSocket message (close 1009).
+   * 128 KiB by default: a 100-item order with 200-character names is about 40 KiB.
+   */
+  maxMessageBytes: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -46,21 +67,34 @@ export const DEFAULT_CONFIG: ServerConfig = {
   synchronous: 'FULL',
   snapshotEvery: 100,
   production: false,
-  auth: { secret: DEVELOPMENT_JWT_SECRET, issuer: 'orderstream', audience: 'orderstream' },
-  developmentTokens: true,
+  // No key: readConfig asks for one (or development mode), and startServer cannot check tokens without one.
+  auth: { issuer: 'orderstream', audience: 'orderstream' },
+  developmentTokens: false,
+  corsOrigins: [],
   log: { level: 'info', format: 'json' },
   readyMaxLagEvents: 1000,
   subscriberBuffer: 1000,
+  // Four times a connection's limit (50): a user with a few tabs or devices never meets it.
+  maxSubscriptionsPerUser: 200,
+  // A browser opens one per tab; a service a few.
+  maxConnectionsPerUser: 20,
+  maxMessageBytes: 128 * 1024,
 };
 
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER, NODE_ENV,
- * the ORDERSTREAM_JWT_* and the NATS_* variables, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
+ * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER,
+ * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, NODE_ENV,
+ * the ORDERSTREAM_JWT_* and the NATS_* variables, ORDERSTREAM_DEV_AUTH, CORS_ORIGINS, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
+ *
+ * Fails closed: without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY it throws, naming them,
+ * unless ORDERSTREAM_DEV_AUTH=1 asks for development tokens (refused with NODE_ENV=production or a
+ * configured key). `requireTokenKey: false` is for the commands that check no tokens (seed, stats,
+ * export, import): a missing key is then no problem, and `auth` has none.
  */
-export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
+export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: { requireTokenKey?: boolean } = {}): ServerConfig {
   const problems: string[] = [];
   const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_CONFIG.port : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be 0–65535, got "${env.PORT}"`);
@@ -82,10 +116,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       problems.push(`ORDERSTREAM_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY----- …): ${(error as Error).message}`);
     }
   }
-  if (production && secret === undefined && publicKeyPem === undefined) {
-    problems.push('NODE_ENV=production needs ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY to check tokens');
-  }
-  const developmentTokens = secret === undefined && publicKeyPem === undefined;
+  const developmentTokens = developmentMode(env, problems);
+  problems.push(...tokenKeyProblems({ secret, publicKeyPem, developmentTokens, production, requireTokenKey }));
+  const corsOrigins = originList(env, problems);
   if (env.NATS_URL && !/^(nats|tls):\/\/\S+$/.test(env.NATS_URL)) {
     problems.push(`NATS_URL must look like nats://host:4222, got "${env.NATS_URL}"`);
   }
@@ -100,11 +133,14 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
   const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
+  const maxMessageBytes = wholeNumber(env, 'ORDERSTREAM_MAX_MESSAGE_BYTES', DEFAULT_CONFIG.maxMessageBytes, 1024, problems, 'bytes');
+  const maxSubscriptionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER', DEFAULT_CONFIG.maxSubscriptionsPerUser, 1, problems, 'subscriptions');
+  const maxConnectionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_CONNECTIONS_PER_USER', DEFAULT_CONFIG.maxConnectionsPerUser, 1, problems, 'connections');
   const postgres = postgresOptions(env, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
-    host: env.HOST || DEFAULT_CONFIG.host,
+    host: env.HOST || (developmentTokens ? DEVELOPMENT_HOST : DEFAULT_CONFIG.host),
     databaseFile: env.ORDERSTREAM_DB || DEFAULT_CONFIG.databaseFile,
     postgres,
     synchronous: synchronous as ServerConfig['synchronous'],
@@ -117,13 +153,77 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       audience: env.ORDERSTREAM_JWT_AUDIENCE || DEFAULT_CONFIG.auth.audience,
     },
     developmentTokens,
+    corsOrigins,
     nats: env.NATS_URL
       ? { url: env.NATS_URL, stream: env.NATS_STREAM || 'ORDERSTREAM', subjectPrefix: env.NATS_SUBJECT_PREFIX || 'orderstream' }
       : undefined,
     log: { level: logLevel as LogLevel, format: logFormat as LogOptions['format'] },
     readyMaxLagEvents,
     subscriberBuffer,
+    maxMessageBytes,
+    maxSubscriptionsPerUser,
+    maxConnectionsPerUser,
   };
+}
+
+/** ORDERSTREAM_DEV_AUTH: `1` or `true` turns development mode on; unset, empty, `0` or `false` leave it off. */
+function developmentMode(env: NodeJS.ProcessEnv, problems: string[]): boolean {
+  const text = (env.ORDERSTREAM_DEV_AUTH ?? '').trim().toLowerCase();
+  if (text === '1' || text === 'true') return true;
+  if (text !== '' && text !== '0' && text !== 'false') problems.push(`ORDERSTREAM_DEV_AUTH must be 1 (on) or 0 (off), got "${env.ORDERSTREAM_DEV_AUTH}"`);
+  return false;
+}
+
+const SET_A_KEY =
+  'Set ORDERSTREAM_JWT_SECRET (32+ random characters, e.g. `openssl rand -hex 32`) or ORDERSTREAM_JWT_PUBLIC_KEY (PEM) to check tokens';
+
+/** Why the token settings cannot be used: the server checks tokens with a key it was given, or in development mode with the built-in one. */
+function tokenKeyProblems(settings: {
+  secret: string | undefined;
+  publicKeyPem: string | undefined;
+  developmentTokens: boolean;
+  production: boolean;
+  requireTokenKey: boolean;
+}): string[] {
+  const { secret, publicKeyPem, developmentTokens, production, requireTokenKey } = settings;
+  const configured = secret !== undefined || publicKeyPem !== undefined;
+  const problems: string[] = [];
+  if (secret === DEVELOPMENT_JWT_SECRET) {
+    problems.push(`ORDERSTREAM_JWT_SECRET is the development secret, which is public in this source. ${SET_A_KEY}`);
+  }
+  if (developmentTokens && production) {
+    problems.push('ORDERSTREAM_DEV_AUTH=1 is refused with NODE_ENV=production: development tokens are signed with a secret anyone can read');
+  } else if (developmentTokens && configured) {
+    problems.push('ORDERSTREAM_DEV_AUTH=1 checks tokens with the built-in development secret: unset ORDERSTREAM_JWT_SECRET and ORDERSTREAM_JWT_PUBLIC_KEY, or unset ORDERSTREAM_DEV_AUTH to use them');
+  } else if (!developmentTokens && !configured && requireTokenKey) {
+    problems.push(production ? SET_A_KEY : `${SET_A_KEY}; or, for development on this machine, ORDERSTREAM_DEV_AUTH=1 (as \`npm start\` does)`);
+  }
+  return problems;
+}
+
+/** CORS_ORIGINS: comma-separated exact origins (scheme, host and port; no path, no wildcard). */
+function originList(env: NodeJS.ProcessEnv, problems: string[]): string[] {
+  const origins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    // An origin is exactly what URL.origin gives back: no path, no trailing slash, no user, lower case.
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+      problems.push(`CORS_ORIGINS must be origins like https://shop.example.com (scheme, host and optional port, as a browser sends them: no path, trailing slash or wildcard), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+/**
+ * Refuses a configuration readConfig would not give: the development secret outside development
+ * mode, or development mode in production. startServer calls it, so a config built in code cannot
+ * make a server accept tokens anyone can mint.
+ */
+export function assertTokenKeyAllowed(config: Pick<ServerConfig, 'auth' | 'developmentTokens' | 'production'>): void {
+  if (config.auth.secret === DEVELOPMENT_JWT_SECRET && !config.developmentTokens) {
+    throw new Error('The development secret checks tokens only in development mode (ORDERSTREAM_DEV_AUTH=1)');
+  }
+  if (config.developmentTokens && config.production) throw new Error('Development mode is refused with NODE_ENV=production');
 }
 
 /** DATABASE_URL (postgres:// or postgresql://) and DATABASE_SCHEMA, which needs it; undefined when unset. */
@@ -141,13 +241,13 @@ function postgresOptions(env: NodeJS.ProcessEnv, problems: string[]): PostgresCo
   return url === undefined ? undefined : { connectionString: url, ...(schema !== undefined && { schema }) };
 }
 
-/** A count of events from `env[name]`, or its default when unset; a problem is noted when it is not one. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, problems: string[]): number {
+/** A count (of events, unless `unit` says otherwise) from `env[name]`, or its default when unset; a problem is noted when it is not one. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, problems: string[], unit = 'events'): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < minimum) {
-    problems.push(`${name} must be a whole number of events, ${minimum} or more, got "${text}"`);
+    problems.push(`${name} must be a whole number of ${unit}, ${minimum} or more, got "${text}"`);
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from '../logging/logger.js';
+import { CachedWriteProbe } from './cachedWriteProbe.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RunningServices } from './services.js';
 
@@ -33,29 +34,38 @@ export type HealthOptions = {
 /**
  * `/healthz` (the process answers), `/readyz` (the database takes writes, and every read model and
  * process is LIVE or BUILDING within `maxLagEvents` of the head) and `/metrics` (Prometheus text).
- * None asks for a token: keep them off the public network (see README).
+ * None asks for a token: keep them off the public network (see README). /readyz's write probe runs
+ * at most about once a second (CachedWriteProbe), counted in orderstream_readiness_probes_total.
  */
 export function healthRoutes(options: HealthOptions): Router {
   const router = Router();
+  const { services, metrics } = options;
+  const writeProbe = new CachedWriteProbe((timeoutMs) => services.probeWritable(timeoutMs), {
+    timeoutMs: WRITE_PROBE_TIMEOUT_MS,
+    onProbe: metrics.countReadinessProbe,
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const readiness = await checkReadiness(options);
+    const readiness = await checkReadiness(options, writeProbe);
     if (readiness.status !== 'ok') options.logger.warn({ readiness }, 'Not ready');
     res.status(readiness.status === 'ok' ? 200 : 503).json(readiness);
   });
   router.get('/metrics', async (_req, res) => {
-    const { services, metrics } = options;
     const text = await metrics.render({ projections: () => services.projections.status(), processes: () => services.processes.status() });
     res.type(metrics.contentType).send(text);
   });
   return router;
 }
 
-export async function checkReadiness({ services, maxLagEvents, unchecked }: HealthOptions): Promise<Readiness> {
+/** /readyz's answer: the write probe's (possibly shared) result, then every read model's and process's status. */
+export async function checkReadiness(
+  { services, maxLagEvents, unchecked }: HealthOptions,
+  writeProbe: Pick<CachedWriteProbe, 'result'>,
+): Promise<Readiness> {
   // 1. The write lock, briefly: a locked, read-only or full database fails within the probe's timeout.
-  const probe = await services.probeWritable(WRITE_PROBE_TIMEOUT_MS);
+  const probe = await writeProbe.result();
   const database: Check = probe.writable ? { status: 'ok' } : { status: 'failing', reason: probe.reason };
 
   // 2. Every read model and process: not FAILED, and within maxLagEvents of the head.

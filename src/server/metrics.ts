@@ -14,6 +14,10 @@ export type ReadSideStatus = {
   processes: () => Promise<ProcessStatus[]>;
 };
 
+/** The WebSocket limits whose refusals are counted (label `limit` of orderstream_websocket_limit_refusals_total). */
+export const LIMIT_NAMES = ['subscriptions_per_connection', 'subscriptions_per_user', 'connections_per_user'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+
 let processRegistry: Registry | undefined;
 
 /**
@@ -95,6 +99,12 @@ export class ServerMetrics {
     labelNames: ['name'] as const,
     registers: [this.registry],
   });
+  private readonly processParked = new Gauge({
+    name: 'orderstream_process_parked_triggers',
+    help: 'Triggers a process set aside because it could not handle them (see the projections query); an admin retries them',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
   private readonly processState = new Gauge({
     name: 'orderstream_process_state',
     help: 'A process\'s state: 1 for the state it is in (LIVE, FAILED), 0 for the other',
@@ -104,6 +114,34 @@ export class ServerMetrics {
   private readonly subscriptionExecutions = new Counter({
     name: 'orderstream_subscription_executions_total',
     help: 'Subscription selections executed for a change; subscribers asking the same thing share one execution',
+    registers: [this.registry],
+  });
+  private readonly replayEventsRead = new Counter({
+    name: 'orderstream_replay_events_read_total',
+    help: 'Events read from the log to replay what a subscriber missed (afterPosition, afterVersion, a catch-up after falling behind)',
+    registers: [this.registry],
+  });
+  private readonly limitRefusals = new Counter({
+    name: 'orderstream_websocket_limit_refusals_total',
+    help: 'WebSocket connections and subscriptions refused by a limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: 'orderstream_requests_refused_total',
+    help: 'GraphQL requests and operations refused before parsing, validation or coercion, by reason (unauthenticated, token_expired, operation_name, variables)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly documentsParsed = new Counter({
+    name: 'orderstream_graphql_documents_parsed_total',
+    help: 'GraphQL documents parsed, by transport (http, ws); a request refused first never gets here',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  private readonly readinessProbes = new Counter({
+    name: 'orderstream_readiness_probes_total',
+    help: 'Write probes /readyz ran; calls within a second of the last probe reuse its result',
     registers: [this.registry],
   });
   private readonly messagesSent = new Counter({
@@ -121,13 +159,22 @@ export class ServerMetrics {
     this.processPosition,
     this.processLagEvents,
     this.processState,
+    this.processParked,
   ];
   /** Counts one execution of a subscription's selection (see src/graphql/sharedExecution.ts). */
   readonly countSubscriptionExecution = (): void => this.subscriptionExecutions.inc();
+  /** Counts one write probe run for /readyz (see src/server/cachedWriteProbe.ts). */
+  readonly countReadinessProbe = (): void => this.readinessProbes.inc();
+  /** Counts the events one read of a replay returned (see src/subscriptions/countedReads.ts). */
+  readonly countReplayRead = (events: number): void => this.replayEventsRead.inc(events);
+  /** Counts a connection or subscription refused by one of the per-connection or per-user limits. */
+  readonly countLimitRefusal = (limit: LimitName): void => this.limitRefusals.inc({ limit });
   private webSocketServer: WebSocketServer | undefined;
   private subscriptions = 0;
 
   constructor() {
+    // Every limit shows, at 0 until it refuses something.
+    for (const limit of LIMIT_NAMES) this.limitRefusals.inc({ limit }, 0);
     const metrics = this;
     new Gauge({
       name: 'orderstream_websocket_connections',
@@ -158,6 +205,16 @@ export class ServerMetrics {
     this.commands.inc({ command: observation.command, outcome });
     this.commandDuration.observe({ command: observation.command }, observation.durationSeconds);
     for (const event of observation.appended) this.eventsAppended.inc({ type: event.type });
+  };
+
+  /** A request or operation refused before any GraphQL work (see boundedRequest.ts, authentication.ts). */
+  readonly countRefusal = (reason: 'unauthenticated' | 'token_expired' | 'operation_name' | 'variables'): void => {
+    this.refusals.inc({ reason });
+  };
+
+  /** A GraphQL document about to be parsed. */
+  readonly countParse = (transport: 'http' | 'ws'): void => {
+    this.documentsParsed.inc({ transport });
   };
 
   /** For websocketHooks: a subscription started (+1) or ended (-1). */
@@ -206,6 +263,7 @@ export class ServerMetrics {
     for (const status of processes ?? []) {
       this.processPosition.set({ name: status.name }, status.position);
       this.processLagEvents.set({ name: status.name }, status.lagEvents);
+      this.processParked.set({ name: status.name }, status.parked.length);
       for (const state of ['LIVE', 'FAILED'] as const) this.processState.set({ name: status.name, state }, status.state === state ? 1 : 0);
     }
     return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;

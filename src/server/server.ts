@@ -15,12 +15,16 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { internalErrorLogging } from '../graphql/internalErrors.js';
 import { operationLogging } from '../graphql/operationLog.js';
+import { costWithVariables } from '../graphql/limits/costWithVariables.js';
 import { graphqlLimits } from '../graphql/limits/index.js';
 import { subscribeSharingExecution } from '../graphql/sharedExecution.js';
 import { websocketHooks } from '../graphql/websocketHooks.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { type ConnectionExtra, httpCaller, websocketAuthentication } from './authentication.js';
-import type { ServerConfig } from './config.js';
+import { type ConnectionExtra, expiredTokenRefusal, requireToken, websocketAuthentication } from './authentication.js';
+import { boundedRequest } from './boundedRequest.js';
+import { assertTokenKeyAllowed, type ServerConfig } from './config.js';
+import { ConnectionLimit } from './connectionLimit.js';
+import { cors, verifyWebSocketOrigin } from './cors.js';
 import { healthRoutes } from './health.js';
 import { ServerMetrics } from './metrics.js';
 import { requestBodyErrors } from './requestBody.js';
@@ -28,8 +32,6 @@ import { webRoutes } from './web/webRoutes.js';
 import { NATS_PUBLISHER, openServices, type RunningServices } from './services.js';
 
 const GRAPHQL_PATH = '/graphql';
-/** The largest HTTP request body and the largest WebSocket message (ws closes the socket with 1009). */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A WebSocket that sends no connection_init this soon is closed with 4408. */
 const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
@@ -51,18 +53,32 @@ export type OrderstreamServer = {
 
 /** HTTP (Apollo) and WebSocket (graphql-ws) on one port and path, over one set of services. */
 export async function startServer(config: ServerConfig): Promise<OrderstreamServer> {
+  assertTokenKeyAllowed(config);
   const verifier = new TokenVerifier(config.auth);
   const logger = createLogger(config.log);
   const metrics = new ServerMetrics();
-  const services = await openServices(config, { logger, observeCommand: metrics.observeCommand });
+  const services = await openServices(config, { logger, observeCommand: metrics.observeCommand, observeReplayRead: metrics.countReplayRead });
   const schema = await buildSchema();
   // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.
   const limits = graphqlLimits(config);
   const app = express();
   const httpServer = createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: config.maxMessageBytes,
+    // A page from an origin CORS_ORIGINS does not list is refused (403) before the socket opens.
+    verifyClient: verifyWebSocketOrigin(config.corsOrigins),
+  });
   metrics.watchWebSockets(wsServer);
+  const operationHooks = websocketHooks(schema, limits, {
+    logger,
+    countSubscription: metrics.countSubscription,
+    countLimitRefusal: metrics.countLimitRefusal,
+    countRefusal: metrics.countRefusal,
+    countParse: () => metrics.countParse('ws'),
+  });
   const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -77,8 +93,14 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       // One execution per change for every subscriber asking the same thing, not one per subscriber.
       subscribe: subscribeSharingExecution(metrics.countSubscriptionExecution),
-      ...websocketAuthentication(verifier),
-      ...websocketHooks(schema, limits, { logger, countSubscription: metrics.countSubscription }),
+      ...websocketAuthentication(verifier, new ConnectionLimit(config.maxConnectionsPerUser, () => metrics.countLimitRefusal('connections_per_user'))),
+      ...operationHooks,
+      // The token is checked again at every operation: it may have expired since connection_init.
+      onSubscribe(ctx, id, payload) {
+        const expired = expiredTokenRefusal(ctx.extra);
+        if (expired) metrics.countRefusal('token_expired');
+        return expired ?? operationHooks.onSubscribe!(ctx, id, payload);
+      },
     },
     wsServer,
   );
@@ -98,6 +120,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     plugins: [
       internalErrorLogging(logger),
       operationLogging(logger),
+      costWithVariables(limits.cost),
+      { requestDidStart: async () => ({ parsingDidStart: async () => metrics.countParse('http') }) },
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
@@ -111,10 +135,13 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: MAX_MESSAGE_BYTES }),
+    cors(config.corsOrigins),
+    // Authenticate first: a request without a valid token is refused before its body is even read.
+    requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
+    express.json({ limit: config.maxMessageBytes }),
+    boundedRequest(limits.variableBounds, metrics.countRefusal),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        contextFor(services, await httpCaller(verifier, req.headers.authorization), req.headers['x-correlation-id']),
+      context: async ({ req, res }) => contextFor(services, res.locals.caller as Caller, req.headers['x-correlation-id']),
     }),
   );
   // A body over the limit or not JSON: a GraphQL-shaped BAD_REQUEST rather than express's HTML page.

@@ -15,6 +15,7 @@ import type { Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../subscriptions/changeFeed.js';
 import { LogTail } from '../subscriptions/logTail.js';
+import { countedReads } from '../subscriptions/countedReads.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
 import type { ProductViewChange } from '../projections/productView/view.js';
 import { NatsJetStreamPublisher } from '../integration/nats/natsJetStreamPublisher.js';
@@ -40,8 +41,11 @@ export type RunningServices = OrderServices & {
   close(): Promise<void>;
 };
 
-/** Where the services report: failures to `logger`, every command to `observeCommand` (metrics). */
-export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver };
+/**
+ * Where the services report: failures to `logger`, every command to `observeCommand`, and the events
+ * each read of a subscription's replay returned to `observeReplayRead` (metrics).
+ */
+export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver; observeReplayRead?: (events: number) => void };
 
 /**
  * Wires the write side, the read side and the change feed, caught up. The log and the read models
@@ -127,6 +131,7 @@ export async function openServices(
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
     productHistory: (productId) => store.readStream(productStreamId(productId)),
     eventLog: store,
+    replayLog: countedReads(store, observers.observeReplayRead ?? (() => {})),
     eventFeed,
     orderChanges,
     productChanges,

@@ -1,5 +1,6 @@
 import type { ChangeFeed } from './changeFeed.js';
 import type { ReplaySource } from './replaySource.js';
+import { replayTurns } from './replayTurns.js';
 import { STALLED_AFTER_MS, SubscriberOverflowError } from './slowSubscriber.js';
 
 export type SubscriptionOptions<T> = {
@@ -35,7 +36,8 @@ export type SubscriptionOptions<T> = {
  * One subscriber's view of a ChangeFeed: replay from the log, then live items, with no gap and no
  * duplicate at the seam. The live listener is attached before anything is replayed, at the feed's
  * position then (`liveFrom`); the replay reads the log up to `liveFrom`; live items at or below the
- * last position sent are dropped.
+ * last position sent are dropped. The replay reads a page at a time, taking turns with every other
+ * replay (replayTurns.ts), so no replay, nor many together, holds the loop longer than one page.
  *
  * Memory stays bounded: live items wait in a buffer of `limit`. When it is full, an item replaces one
  * with the same `coalesceKey`; failing that, a subscriber that still reads drops the buffer and
@@ -136,7 +138,9 @@ export class FeedSubscription<T> implements AsyncIterableIterator<T> {
   }
 
   private async readReplayPage(): Promise<void> {
-    const page = await this.options.replay!.read(this.replayedUpTo, this.liveFrom);
+    // Pages of every replay take turns, with the event loop's I/O between two (see replayTurns.ts).
+    const page = await replayTurns.run(async () => (this.closed ? undefined : this.options.replay!.read(this.replayedUpTo, this.liveFrom)));
+    if (!page) return;
     this.replayedUpTo = Math.max(this.replayedUpTo, page.reached);
     const filter = this.options.filter;
     this.pending = page.items.filter((item) => (!filter || filter(item)) && !this.sentAlready(item));

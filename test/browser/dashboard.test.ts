@@ -11,6 +11,7 @@ import {
 import { ADMIN, bearer, type TestUser } from '../support/auth.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
+import { DEFAULT_CONFIG, DEVELOPMENT_JWT_SECRET } from '../../src/server/config.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 import { chromiumMissing, collectErrors, launchChromium } from './chromium.js';
 
@@ -189,6 +190,19 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
       // The only errors allowed are the browser's own reports of the refused connections while the server was down.
       expect(errors.filter((error) => !/ERR_CONNECTION_REFUSED|WebSocket connection to/.test(error))).toEqual([]);
       await second.dispose();
+    });
+  });
+
+  describe('in development mode (ORDERSTREAM_DEV_AUTH=1)', () => {
+    it('should offer a button per development user, signing in with one', async () => {
+      const server = await startTestServer({ config: { developmentTokens: true, auth: { ...DEFAULT_CONFIG.auth, secret: DEVELOPMENT_JWT_SECRET } } });
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`http://127.0.0.1:${server.port}/`);
+      await page.click('#dev-tokens button[data-dev-token="admin"]');
+      await page.waitForSelector('#connection[data-state="live"]');
+      expect(errors).toEqual([]);
+      await server.dispose();
     });
   });
 });

@@ -1,6 +1,8 @@
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenVerifier } from '../../src/auth/tokens.js';
-import { DEFAULT_CONFIG } from '../../src/server/config.js';
+import { DEFAULT_CONFIG, DEVELOPMENT_JWT_SECRET } from '../../src/server/config.js';
 import { handsOutDevelopmentTokens } from '../../src/server/web/developmentTokens.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
@@ -50,16 +52,22 @@ describe('The web routes', () => {
       expect((await fetch(`${origin}/graphiql/vendor/package.json`)).status).toBe(404);
     });
 
-    it('should hand out no development tokens', async () => {
-      expect(await (await fetch(`${origin}/dev-tokens`)).json()).toEqual({ tokens: [] });
+    it('should hand out no development tokens, and its page should not ask for them', async () => {
+      const response = await fetch(`${origin}/dev-tokens`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: 'NOT_FOUND', message: expect.stringContaining('ORDERSTREAM_DEV_AUTH=1') });
+      // The bundle is built knowing the answer, so the browser logs no 404 on every load.
+      expect(await (await fetch(`${origin}/app.js`)).text()).not.toContain('ORDERSTREAM_DEVELOPMENT_TOKENS');
     });
   });
 
-  describe('on a server with the development secret', () => {
+  describe('on a server in development mode', () => {
+    const development = { auth: { ...DEFAULT_CONFIG.auth, secret: DEVELOPMENT_JWT_SECRET }, developmentTokens: true };
+
     it('should hand out tokens the server accepts, for a customer, staff and admin', async () => {
-      const server = await startTestServer({ config: { auth: DEFAULT_CONFIG.auth, developmentTokens: true } });
+      const server = await startTestServer({ config: development });
       const { tokens } = (await (await fetch(`http://127.0.0.1:${server.port}/dev-tokens`)).json()) as { tokens: { label: string; token: string }[] };
-      const verifier = new TokenVerifier(DEFAULT_CONFIG.auth);
+      const verifier = new TokenVerifier(development.auth);
       const principals = await Promise.all(tokens.map(({ token }) => verifier.verify(token)));
       expect(principals.map(({ role, customerId }) => [role, customerId])).toEqual([
         ['customer', 'cust-1'],
@@ -70,13 +78,47 @@ describe('The web routes', () => {
       await server.dispose();
     });
 
+    it('should refuse a caller that names another host, as a DNS-rebinding page would', async () => {
+      const server = await startTestServer({ config: development });
+      const refused = await get(`http://127.0.0.1:${server.port}/dev-tokens`, { host: `attacker.example:${server.port}` });
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body)).toEqual({ error: 'FORBIDDEN', message: expect.stringContaining("on the server's own machine only") });
+      expect((await get(`http://127.0.0.1:${server.port}/dev-tokens`, { host: `localhost:${server.port}` })).status).toBe(200);
+      await server.dispose();
+    });
+
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+    it.skipIf(!external)('should refuse a caller from another address than loopback', async () => {
+      const server = await startTestServer({ config: { ...development, host: '0.0.0.0' } });
+      const refused = await get(`http://${external}:${server.port}/dev-tokens`, { host: `localhost:${server.port}` });
+      expect(refused.status).toBe(403);
+      expect((await get(`http://127.0.0.1:${server.port}/dev-tokens`)).status).toBe(200);
+      await server.dispose();
+    });
+
     it('should never hand them out in production, with a public key or with another secret', () => {
-      const development = { developmentTokens: true, production: false, auth: DEFAULT_CONFIG.auth };
-      expect(handsOutDevelopmentTokens(development)).toBe(true);
-      expect(handsOutDevelopmentTokens({ ...development, production: true })).toBe(false);
-      expect(handsOutDevelopmentTokens({ ...development, developmentTokens: false })).toBe(false);
-      expect(handsOutDevelopmentTokens({ ...development, auth: { ...DEFAULT_CONFIG.auth, publicKeyPem: 'PEM' } })).toBe(false);
-      expect(handsOutDevelopmentTokens({ ...development, auth: { ...DEFAULT_CONFIG.auth, secret: 'another-secret-of-32-characters-or-more' } })).toBe(false);
+      const config = { ...development, production: false };
+      expect(handsOutDevelopmentTokens(config)).toBe(true);
+      expect(handsOutDevelopmentTokens({ ...config, production: true })).toBe(false);
+      expect(handsOutDevelopmentTokens({ ...config, developmentTokens: false })).toBe(false);
+      expect(handsOutDevelopmentTokens({ ...config, auth: { ...config.auth, publicKeyPem: 'PEM' } })).toBe(false);
+      expect(handsOutDevelopmentTokens({ ...config, auth: { ...config.auth, secret: 'another-secret-of-32-characters-or-more' } })).toBe(false);
     });
   });
 });
+
+/** A GET with headers fetch will not send as given (Host). */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -243,7 +243,8 @@ describe('Order service given hostile input', () => {
   const timings: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Megabyte values must reach the checks they test, so the limit is 1 MiB here, not the default 128 KiB.
+    server = await startTestServer({ config: { maxMessageBytes: 1024 * 1024 } });
     authorization = await bearer(ADMIN);
   });
   afterAll(async () => {

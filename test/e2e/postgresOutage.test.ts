@@ -41,6 +41,8 @@ await describeWithPostgres('The server with its log in PostgreSQL when PostgreSQ
     const unread = await request(server.url, ListOrdersDocument, {});
     expect(unread.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect(unread.errors?.[0]?.message).toMatch(/^The read models cannot be read right now: PostgreSQL cannot be reached/);
+    // The write probe's result is reused for a second: wait for the next probe.
+    await expect.poll(async () => (await readiness(server)).database.status, { timeout: 5_000 }).toBe('failing');
     expect(await readiness(server)).toMatchObject({
       status: 503,
       database: { status: 'failing', reason: expect.stringMatching(/^The event log cannot take writes: PostgreSQL cannot be reached/) },
@@ -57,6 +59,7 @@ await describeWithPostgres('The server with its log in PostgreSQL when PostgreSQ
     expect(after.errors).toBeUndefined();
     expect(after.data?.placeOrder).toMatchObject({ id: 'after-cut', status: 'PENDING', version: 1 });
     await settled(server.url);
+    await expect.poll(async () => (await readiness(server)).database.status, { timeout: 5_000 }).toBe('ok');
     expect(await readiness(server)).toMatchObject({ status: 200, database: { status: 'ok' } });
     // Nothing of the refused command was stored; the order from before is read again.
     expect((await requestData(server.url, GetOrderDocument, { id: 'during-cut' })).order).toBeNull();

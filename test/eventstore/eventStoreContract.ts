@@ -284,6 +284,40 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(await store.readAll({ types: ['Deleted'], afterPosition: first!.position, limit: 0 })).toEqual([]);
       });
 
+      it("narrows readAll to the streams a customer's first event opened, later events included", async () => {
+        const [mine, theirs, alsoMine, named] = [newStreamId('mine'), newStreamId('theirs'), newStreamId('also'), newStreamId('named')];
+        await store.append(mine, 'Order', [newEvent('Placed', { customerId: 'c-1' })], { expectedVersion: 'no_stream' });
+        await store.append(theirs, 'Order', [newEvent('Placed', { customerId: 'c-2' })], { expectedVersion: 'no_stream' });
+        // Only the first event says whose stream it is: naming the customer later claims nothing.
+        await store.append(named, 'Order', [newEvent('Placed', { customerId: 'c-2' }), newEvent('Noted', { customerId: 'c-1' })], { expectedVersion: 'no_stream' });
+        await store.append(mine, 'Order', [newEvent('Paid', {})], { expectedVersion: 1 });
+        await store.append(alsoMine, 'Order', [newEvent('Placed', { customerId: 'c-1' }), newEvent('Cancelled', {})], { expectedVersion: 'no_stream' });
+        await store.append(theirs, 'Order', [newEvent('Paid', {})], { expectedVersion: 1 });
+
+        const customerEvents = await store.readAll({ customerId: 'c-1' });
+        const all = await store.readAll();
+        expect(customerEvents).toEqual(all.filter((e) => e.streamId === mine || e.streamId === alsoMine));
+        const [, second, ...rest] = customerEvents;
+        expect(await store.readAll({ customerId: 'c-1', afterPosition: second!.position })).toEqual(rest);
+        expect(await store.readAll({ customerId: 'c-1', limit: 2 })).toEqual(customerEvents.slice(0, 2));
+        expect((await store.readAll({ customerId: 'c-1', types: ['Paid', 'Cancelled'] })).map((e) => e.type)).toEqual(['Paid', 'Cancelled']);
+        expect(await store.readAll({ customerId: 'c-1', streamId: alsoMine })).toEqual(customerEvents.filter((e) => e.streamId === alsoMine));
+        expect(await store.readAll({ customerId: 'c-1', streamId: theirs })).toEqual([]);
+        expect(await store.readAll({ customerId: 'nobody' })).toEqual([]);
+      });
+
+      it('reads one stream after a position, in order, a page at a time', async () => {
+        const [a, b] = [newStreamId('a'), newStreamId('b')];
+        for (let i = 0; i < 4; i += 1) {
+          await store.append(a, 'Thing', [newEvent('E', { i })], { expectedVersion: 'any' });
+          await store.append(b, 'Thing', [newEvent('E', { i })], { expectedVersion: 'any' });
+        }
+        const stream = await store.readStream(a);
+
+        expect(await store.readAll({ streamId: a, afterPosition: stream[0]!.position, limit: 2 })).toEqual(stream.slice(1, 3));
+        expect(await store.readAll({ streamId: a, afterPosition: stream[2]!.position })).toEqual(stream.slice(3));
+      });
+
       it('pages through the whole log with afterPosition and limit, with no gap and no duplicate', async () => {
         const streams = [newStreamId('a'), newStreamId('b'), newStreamId('c')];
         const appended: NewEvent[] = [];

@@ -87,4 +87,67 @@ describe('Processes', () => {
     await expect(processes.retry('recorder')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     await expect(processes.retry('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  describe('with a park key (one unit of work per key, e.g. an order)', () => {
+    /** Appends `Wanted` events for keys in order: `a`, `b`, `a`, `c`; returns their positions by key. */
+    async function keyedLog(): Promise<void> {
+      for (const key of ['a', 'b', 'a', 'c']) await store.append(`k-${key}`, 'Test', [newEvent('Wanted', {})], { expectedVersion: 'any' });
+    }
+
+    function keyedRecorder(badKey: string) {
+      const handled: string[] = [];
+      const state = { failing: true };
+      const definition: ProcessDefinition = {
+        name: 'keyed',
+        handles: ['Wanted'],
+        parkKey: (event) => event.streamId,
+        async handle(events: readonly StoredEvent[]) {
+          expect(events).toHaveLength(1);
+          const [event] = events;
+          if (state.failing && event!.streamId === badKey) throw new Error(`cannot handle ${badKey}`);
+          // The events every test starts with (streams s-…) are not this test's.
+          if (event!.streamId.startsWith('k-')) handled.push(`${event!.streamId}@${event!.position}`);
+        },
+      };
+      return { definition, handled, state };
+    }
+
+    it('should park the trigger it fails on and the later ones of its key, go on with every other key, and stay LIVE', async () => {
+      await keyedLog();
+      const { definition, handled } = keyedRecorder('k-a');
+      const processes = new Processes(db, store, [definition], 60_000);
+      processes.start();
+      await expect.poll(async () => (await processes.status())[0]!.position).toBe(8);
+
+      const [status] = await processes.status();
+      expect(status).toMatchObject({ state: 'LIVE', lastError: null, lagEvents: 0 });
+      expect(handled).toEqual(['k-b@6', 'k-c@8']);
+      expect(status!.parked.map(({ key, position, message }) => ({ key, position, message }))).toEqual([
+        { key: 'k-a', position: 5, message: 'cannot handle k-a' },
+        { key: 'k-a', position: 7, message: 'Waiting behind the trigger parked at position 5 for k-a' },
+      ]);
+      await processes.stop();
+    });
+
+    it('should keep parked triggers across a restart, and handle them in order on retry once they can be', async () => {
+      await keyedLog();
+      const first = keyedRecorder('k-a');
+      const processes = new Processes(db, store, [first.definition], 60_000);
+      processes.start();
+      await expect.poll(async () => (await processes.status())[0]!.position).toBe(8);
+      await processes.stop();
+
+      const second = keyedRecorder('k-a');
+      const restarted = new Processes(db, store, [second.definition], 60_000);
+      await restarted.retry('keyed');
+      expect(second.handled).toEqual([]);
+      expect((await restarted.status())[0]!.parked.map((trigger) => trigger.position)).toEqual([5, 7]);
+
+      second.state.failing = false;
+      await restarted.retry('keyed');
+      expect(second.handled).toEqual(['k-a@5', 'k-a@7']);
+      expect((await restarted.status())[0]!.parked).toEqual([]);
+      await expect(restarted.retry('keyed')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    });
+  });
 });

@@ -8,9 +8,14 @@ export type TestUser = { role: Role; customerId?: string; sub?: string; expiresI
 
 const tokens = new Map<string, Promise<string>>();
 
-/** A signed token for a test user; a customer's subject defaults to `user-<customerId>`. */
+/** The subject (user id) of a test user's tokens: a customer's defaults to `user-<customerId>`, others' to `<role>-1`. */
+export function subjectOf(user: TestUser): string {
+  return user.sub ?? (user.customerId ? `user-${user.customerId}` : `${user.role}-1`);
+}
+
+/** A signed token for a test user (see subjectOf). */
 export function tokenFor(user: TestUser): Promise<string> {
-  const sub = user.sub ?? (user.customerId ? `user-${user.customerId}` : `${user.role}-1`);
+  const sub = subjectOf(user);
   const key = JSON.stringify({ ...user, sub });
   if (!tokens.has(key)) tokens.set(key, mintToken(TEST_AUTH, { sub, role: user.role, customerId: user.customerId }, user.expiresIn));
   return tokens.get(key)!;

@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import Database from 'better-sqlite3';
 import { type GraphQLFormattedError, print } from 'graphql';
 import pg from 'pg';
+import { clientIdempotencyKey } from '../../src/application/idempotencyKeys.js';
 import { projectionDefinitions } from '../../src/projections/definitions.js';
 import { postgresProjectionDefinitions } from '../../src/projections/postgres/definitions.js';
 import {
@@ -17,7 +18,7 @@ import {
   ReceivePaymentDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
-import { ADMIN, bearer, type TestUser } from './auth.js';
+import { ADMIN, bearer, subjectOf, type TestUser } from './auth.js';
 import { type ChildServer, killHard, spawnServer } from './serverProcess.js';
 
 // The crash loop of issue 7, shared by test/e2e/crashRecovery.test.ts and bench/soak.ts: no vitest here.
@@ -395,7 +396,9 @@ export function checkLog(log: string | readonly LogRow[], loop: Pick<CrashLoop, 
   const streams = new Map<string, LogRow[]>();
   const byToken = new Map<string, LogRow[]>();
   const byCommandId = new Map<string, LogRow[]>();
-  const clientCommandIds = new Set([...loop.sent.values()].flatMap((command) => (command.commandId ? [command.commandId] : [])));
+  // The log holds each client's commandId scoped to its sender.
+  const storedKey = (command: SentCommand) => command.commandId && clientIdempotencyKey(subjectOf(command.user), command.commandId);
+  const clientCommandIds = new Set([...loop.sent.values()].flatMap((command) => (command.commandId ? [storedKey(command)] : [])));
   for (const row of rows) {
     if (eventIds.has(row.event_id)) duplicates.push(`event id ${row.event_id} twice`);
     eventIds.add(row.event_id);
@@ -409,7 +412,7 @@ export function checkLog(log: string | readonly LogRow[], loop: Pick<CrashLoop, 
     const command = loop.sent.get(token);
     if (!command || EVENT_OF[command.mutation] !== row.type || `order-${command.orderId}` !== row.stream_id) {
       problems.push(`${row.type} at ${row.stream_id} v${row.version} matches no command a client sent (token ${token})`);
-    } else if (command.commandId && command.commandId !== commandId) {
+    } else if (command.commandId && storedKey(command) !== commandId) {
       problems.push(`${row.type} at ${row.stream_id} v${row.version} carries commandId ${commandId}, the client sent ${command.commandId}`);
     }
   }

@@ -4,7 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type CancelOrderInput = {
-  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** The order version the client saw; a different one is a CONFLICT. */
   expectedVersion?: number | null | undefined;
@@ -33,7 +33,7 @@ export type OrderStatus =
   | 'SHIPPED';
 
 export type PlaceOrderInput = {
-  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** ISO 4217 currency code of every price. */
   currency?: string;
@@ -48,7 +48,7 @@ export type PlaceOrderInput = {
 export type ReceivePaymentInput = {
   /** Must equal the order's total exactly (at most 1000000.00). */
   amount: string;
-  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** The order version the client saw; a different one is a CONFLICT. */
   expectedVersion?: number | null | undefined;
@@ -63,7 +63,7 @@ export type ReceivePaymentInput = {
 export type ShipOrderInput = {
   /** At most 200 characters, no control characters. */
   carrier: string;
-  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Recorded in the events' metadata; a new uuid when absent. */
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
   commandId?: string | number | null | undefined;
   /** A date such as "2025-01-15". */
   estimatedDelivery?: string | null | undefined;

@@ -99,12 +99,9 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStoredEvent);
   }
 
-  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId }: ReadAllOptions = {}): Promise<StoredEvent[]> {
-    const rows =
-      types === undefined && streamId === undefined
-        ? await this.query<EventRow>(SQL.readAll, [afterPosition, limit])
-        : await this.query<EventRow>(SQL.readAllFiltered, [afterPosition, limit, types ?? null, streamId ?? null]);
-    return rows.map(toStoredEvent);
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const [text, values] = readAllQuery(options);
+    return (await this.query<EventRow>(text, values)).map(toStoredEvent);
   }
 
   async findCommand(commandId: string): Promise<RecordedCommand | undefined> {
@@ -215,6 +212,15 @@ async function recordedCommand(queryable: pg.Pool | pg.PoolClient, commandId: st
     lastPosition: toPosition(row.last_position),
     fingerprint: row.fingerprint ?? undefined,
   };
+}
+
+/** readAll's statement and values: the narrowest index first (the customer's streams, else the stream's, else positions). */
+function readAllQuery({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, customerId }: ReadAllOptions): [string, unknown[]] {
+  const values = [afterPosition, limit, types ?? null];
+  if (customerId !== undefined) return [SQL.readCustomer, [...values, streamId ?? null, customerId]];
+  if (streamId !== undefined) return [SQL.readStreamAfter, [...values, streamId]];
+  if (types !== undefined) return [SQL.readAllFiltered, values];
+  return [SQL.readAll, [afterPosition, limit]];
 }
 
 type InsertValues = { data: string; metadata: string };

@@ -40,6 +40,14 @@ const MIGRATIONS: readonly { version: number; description: string; sql: string }
         FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change();
     `,
   },
+  {
+    version: 2,
+    description: 'index of the streams a customer opened',
+    sql: `
+      -- The streams a customer's first event opened (its orders): a customer's replay reads those, not the log.
+      CREATE INDEX IF NOT EXISTS events_by_customer_id ON events ((data->>'customerId')) WHERE version = 1;
+    `,
+  },
 ];
 
 /** Any constant works; it only has to differ from other advisory locks taken on the same database. */

@@ -46,8 +46,21 @@ export const SQL = {
   readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events
                     WHERE position > $1
                       AND ($3::text[] IS NULL OR type = ANY($3::text[]))
-                      AND ($4::text IS NULL OR stream_id = $4)
                     ORDER BY position LIMIT $2`,
+  // Through the (stream_id, version) index, never a scan from the position. Within a stream, version
+  // order is position order: appends are serialised by the append lock.
+  readStreamAfter: `SELECT ${EVENT_COLUMNS} FROM events
+                    WHERE stream_id = $4 AND position > $1
+                      AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+                    ORDER BY version LIMIT $2`,
+  // The customer's streams through events_by_customer_id, then each one's events through the stream index.
+  readCustomer: `SELECT mine.* FROM events AS opened
+                 CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events
+                                     WHERE events.stream_id = opened.stream_id AND events.position > $1
+                                       AND ($3::text[] IS NULL OR events.type = ANY($3::text[]))
+                                       AND ($4::text IS NULL OR events.stream_id = $4)) AS mine
+                 WHERE opened.data->>'customerId' = $5 AND opened.version = 1
+                 ORDER BY mine.position LIMIT $2`,
   // A key's events are in one stream; should a bug ever spread them, the first stream written answers.
   recordedCommand: `SELECT stream_id, min(version) AS first_version, max(version) AS last_version,
                            max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint

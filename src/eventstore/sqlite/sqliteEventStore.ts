@@ -65,12 +65,16 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => this.statements.readStream.all(streamId, fromVersion).map(toStoredEvent));
   }
 
-  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId }: ReadAllOptions = {}): Promise<StoredEvent[]> {
-    if (types === undefined && streamId === undefined) {
-      return this.read(() => this.statements.readAll.all(afterPosition, limit).map(toStoredEvent));
-    }
-    const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null, streamId: streamId ?? null };
-    return this.read(() => this.statements.readAllFiltered.all(filter).map(toStoredEvent));
+  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, customerId }: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null };
+    // The narrowest index first: the customer's streams, else the stream's, else positions.
+    const rows = () => {
+      if (customerId !== undefined) return this.statements.readCustomer.all({ ...filter, streamId: streamId ?? null, customerId });
+      if (streamId !== undefined) return this.statements.readStreamAfter.all({ ...filter, streamId });
+      if (types !== undefined) return this.statements.readAllFiltered.all(filter);
+      return this.statements.readAll.all(afterPosition, limit);
+    };
+    return this.read(() => rows().map(toStoredEvent));
   }
 
   async findCommand(commandId: string): Promise<RecordedCommand | undefined> {

@@ -34,12 +34,29 @@ export function prepareStatements(db: Database.Database) {
     readAll: db.prepare<[number, number], EventRow>(
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
     ),
-    readAllFiltered: db.prepare<{ after: number; limit: number; types: string | null; streamId: string | null }, EventRow>(
+    readAllFiltered: db.prepare<{ after: number; limit: number; types: string | null }, EventRow>(
       `SELECT * FROM events
        WHERE position > @after
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
-         AND (@streamId IS NULL OR stream_id = @streamId)
        ORDER BY position LIMIT @limit`,
+    ),
+    // Through the (stream_id, version) index, never a scan from the position. Within a stream, version
+    // order is position order: appends to one stream are serialised.
+    readStreamAfter: db.prepare<{ after: number; limit: number; types: string | null; streamId: string }, EventRow>(
+      `SELECT * FROM events
+       WHERE stream_id = @streamId AND position > @after
+         AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+       ORDER BY version LIMIT @limit`,
+    ),
+    // The customer's streams through events_by_customer_id, then each one's events through the stream
+    // index; CROSS JOIN keeps that order (SQLite never reorders it), so the log is never scanned.
+    readCustomer: db.prepare<{ after: number; limit: number; types: string | null; streamId: string | null; customerId: string }, EventRow>(
+      `SELECT events.* FROM events AS opened CROSS JOIN events ON events.stream_id = opened.stream_id
+       WHERE json_extract(opened.data, '$.customerId') = @customerId AND opened.version = 1
+         AND events.position > @after
+         AND (@types IS NULL OR events.type IN (SELECT value FROM json_each(@types)))
+         AND (@streamId IS NULL OR events.stream_id = @streamId)
+       ORDER BY events.position LIMIT @limit`,
     ),
     recordedCommand: db.prepare<
       [string],

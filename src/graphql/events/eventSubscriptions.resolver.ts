@@ -70,7 +70,7 @@ function eventFeed(
   return ctx.eventFeed.events.subscribe({
     filter: (event) => (!types || types.has(event.type)) && (narrow.streamId === undefined || event.streamId === narrow.streamId),
     positionOf: (event) => event.position,
-    replay: { after, livePosition: () => ctx.eventFeed.position, read: eventReplay(ctx.eventLog, narrow) },
+    replay: { after, livePosition: () => ctx.eventFeed.position, read: eventReplay(ctx.replayLog, narrow) },
     onStalled: closeWhenStalled(ctx),
   });
 }

@@ -64,7 +64,7 @@ async function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): Promis
     await visibleOrder(ctx, args.id);
     return ctx.orderChanges.subscribe({
       ...common,
-      replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.eventLog, args.id, afterVersion) },
+      replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.replayLog, args.id, afterVersion) },
     });
   }
   // The read may be async, so attach first: changes published while it runs wait in the buffer, and
@@ -78,14 +78,15 @@ async function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): Promis
 function changedOrders(ctx: GraphQLContext, args: OrdersChangedArgs): AsyncIterable<OrderViewChange> {
   const scope = customerScope(signedIn(ctx), args.customerId);
   const after = resumePoint(args.afterPosition, 'afterPosition');
+  // Another customer's orders: an empty feed, as if none existed, that never reads the log.
+  if (scope === 'nothing') return ctx.orderChanges.subscribe({ filter: () => false });
+  const { customerId } = scope;
   return ctx.orderChanges.subscribe({
-    filter: ({ view }) =>
-      scope !== 'nothing' &&
-      (scope.customerId === undefined || view.customerId === scope.customerId) &&
-      (args.status == null || view.status === args.status),
+    filter: ({ view }) => (customerId === undefined || view.customerId === customerId) && (args.status == null || view.status === args.status),
     coalesceKey: orderIdOf,
     positionOf,
-    replay: { after, livePosition: () => ctx.projections.livePosition('orderView'), read: orderViewReplay(ctx.eventLog) },
+    // A customer's replay reads only that customer's orders (the log's customer index).
+    replay: { after, livePosition: () => ctx.projections.livePosition('orderView'), read: orderViewReplay(ctx.replayLog, { customerId }) },
     onStalled: closeWhenStalled(ctx),
   });
 }

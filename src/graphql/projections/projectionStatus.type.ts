@@ -12,8 +12,9 @@ registerEnumType(ProjectionState, {
   description: 'LIVE: applying events as they come. BUILDING: catching up from position 0. FAILED: stopped at an event.',
 });
 
-@ObjectType({ description: 'The event a projection could not apply.' })
-export class ProjectionError {
+/** An event a read model or process could not handle, and why. */
+@ObjectType()
+abstract class EventTrouble {
   @Field(() => GraphQLSafeInt)
   position!: number;
 
@@ -25,9 +26,21 @@ export class ProjectionError {
 
   @Field(() => String)
   message!: string;
+}
 
+@ObjectType({ description: 'The event a projection could not apply.' })
+export class ProjectionError extends EventTrouble {
   @Field(() => GraphQLDateTime)
   failedAt!: string;
+}
+
+@ObjectType({ description: 'A trigger a process set aside because it could not handle it; retryProjection handles it again.' })
+export class ParkedTrigger extends EventTrouble {
+  @Field(() => String, { description: 'The unit of work it belongs to (an order stream): its later triggers wait behind it.' })
+  key!: string;
+
+  @Field(() => GraphQLDateTime)
+  parkedAt!: string;
 }
 
 @ObjectType({ description: 'Where a read model is in the event log.' })
@@ -61,4 +74,9 @@ export class ProjectionStatus {
     description: 'Position reached by a rebuild running beside the live tables; null when none runs.',
   })
   rebuildPosition!: number | null;
+
+  @Field(() => [ParkedTrigger], {
+    description: 'A process\'s triggers set aside, oldest first; the process goes on with everything else. Empty for read models.',
+  })
+  parked!: ParkedTrigger[];
 }

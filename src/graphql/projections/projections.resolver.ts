@@ -27,7 +27,9 @@ export class ProjectionsResolver {
     return statusOf(ctx, name);
   }
 
-  @Mutation(() => ProjectionStatus, { description: 'Resumes a FAILED read model or process from the event that failed. Admins.' })
+  @Mutation(() => ProjectionStatus, {
+    description: 'Resumes a FAILED read model or process from the event that failed; for a process, also handles its parked triggers again. Admins.',
+  })
   async retryProjection(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<ProjectionStatus> {
     requireRole(ctx, ['admin'], 'retry read models');
     if (ctx.processes.has(name)) await ctx.processes.retry(name);
@@ -38,7 +40,7 @@ export class ProjectionsResolver {
 
 /** The read models, then the processes (fed from the log the same way, never rebuilt). */
 async function statuses(ctx: GraphQLContext): Promise<ProjectionStatus[]> {
-  const projections = (await ctx.projections.status()).map((status) => ({ ...status, state: ProjectionState[status.state] }));
+  const projections = (await ctx.projections.status()).map((status) => ({ ...status, state: ProjectionState[status.state], parked: [] }));
   const processes = (await ctx.processes.status()).map((status) => ({
     ...status,
     version: 1,

@@ -10,7 +10,8 @@ export class LazyBundle {
 
   constructor(
     private readonly entryPoint: string,
-    private readonly options: { production: boolean },
+    /** `define`: identifiers the page's code reads as constants, e.g. whether to ask for development tokens. */
+    private readonly options: { production: boolean; define?: Record<string, string> },
   ) {}
 
   /** The bundle's JavaScript. A failed build (its messages in the error) is not kept: the next call builds again. */
@@ -34,6 +35,7 @@ export class LazyBundle {
       // Readable stack traces in the browser's tools while developing; nothing extra in production.
       sourcemap: this.options.production ? false : 'inline',
       legalComments: 'none',
+      define: this.options.define,
       logLevel: 'silent',
     });
     const output = result.outputFiles[0];

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RequestHandler, type Response, Router } from 'express';
 import type { ServerConfig } from '../config.js';
-import { developmentTokenRoute } from './developmentTokens.js';
+import { developmentTokenRoute, handsOutDevelopmentTokens } from './developmentTokens.js';
 import { LazyBundle } from './lazyBundle.js';
 import { securityHeaders } from './securityHeaders.js';
 
@@ -24,14 +24,19 @@ const VENDOR_FILES: Record<string, string> = {
 
 /**
  * The dashboard at `/` and the GraphiQL explorer at `/graphiql`, with everything they load served
- * from here (nothing from a CDN). The TypeScript is bundled on first request (LazyBundle). While
- * the server checks tokens with the development secret, `/dev-tokens` hands out tokens for the
- * page's role buttons (and an empty list otherwise).
+ * from here (nothing from a CDN). The TypeScript is bundled on first request (LazyBundle). In
+ * development mode `/dev-tokens` hands out tokens for the page's role buttons to callers on this
+ * machine; the bundle says whether to ask (ORDERSTREAM_DEVELOPMENT_TOKENS), so a page on a server that
+ * hands out none never requests it (a 404 the browser would log on every load).
  */
 export function webRoutes(config: Pick<ServerConfig, 'production' | 'developmentTokens' | 'auth'>): Router {
   const router = Router();
-  const dashboard = new LazyBundle(join(WEB_DIRECTORY, 'main.ts'), config);
-  const explorer = new LazyBundle(join(WEB_DIRECTORY, 'graphiql.ts'), config);
+  const bundleOptions = {
+    production: config.production,
+    define: { ORDERSTREAM_DEVELOPMENT_TOKENS: String(handsOutDevelopmentTokens(config)) },
+  };
+  const dashboard = new LazyBundle(join(WEB_DIRECTORY, 'main.ts'), bundleOptions);
+  const explorer = new LazyBundle(join(WEB_DIRECTORY, 'graphiql.ts'), bundleOptions);
 
   router.get('/', securityHeaders(), file(join(WEB_DIRECTORY, 'index.html')));
   router.get('/styles.css', file(join(WEB_DIRECTORY, 'styles.css')));

@@ -1,0 +1,82 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/eventstore/postgres/connection.js';
+import { migrate } from '../../src/eventstore/postgres/schema.js';
+import { SQL } from '../../src/eventstore/postgres/statements.js';
+import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import { prepareStatements } from '../../src/eventstore/sqlite/statements.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
+
+// Work done, not timing: each per-stream and per-customer read goes through an index, never a scan of the log.
+
+describe('SQLite read plans', () => {
+  const db = openDatabase(':memory:');
+  const statements = prepareStatements(db);
+  const plan = (sql: string, parameters: Record<string, unknown>) =>
+    db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameters).map((row) => (row as { detail: string }).detail);
+  afterAll(() => db.close());
+
+  it("reads one stream after a position through the stream's index, in index order", () => {
+    const steps = plan(statements.readStreamAfter.source, { streamId: 'order-1', after: 10, types: null, limit: 500 });
+
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH events USING INDEX \S+ \(stream_id=\?\)$/));
+    expect(steps.join('\n')).not.toMatch(/SCAN events|PRIMARY KEY|TEMP B-TREE/);
+  });
+
+  it("reads a customer's events through the customer index, then each stream's index", () => {
+    const steps = plan(statements.readCustomer.source, { customerId: 'c-1', after: 10, types: null, streamId: null, limit: 500 });
+
+    expect(steps[0]).toBe('SEARCH opened USING INDEX events_by_customer_id (<expr>=?)');
+    expect(steps[1]).toMatch(/^SEARCH events USING INDEX \S+ \(stream_id=\?\)$/);
+    expect(steps.join('\n')).not.toMatch(/SCAN (events|opened)/);
+  });
+});
+
+await describeWithPostgres('PostgreSQL read plans', () => {
+  let schema: TestSchema;
+  let pool: pg.Pool;
+  /** The plan's nodes, depth first: their type and index. */
+  const plan = async (sql: string, values: unknown[]) => {
+    const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, values);
+    const nodes: { type: string; index?: string }[] = [];
+    const walk = (node: { 'Node Type': string; 'Index Name'?: string; Plans?: unknown[] }) => {
+      nodes.push({ type: node['Node Type'], index: node['Index Name'] });
+      for (const child of node.Plans ?? []) walk(child as typeof node);
+    };
+    walk((rows[0]['QUERY PLAN'] as [{ Plan: Parameters<typeof walk>[0] }])[0].Plan);
+    return nodes;
+  };
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
+    await migrate(pool);
+    // 20,000 events: 2,000 orders of 200 customers, 10 events each; statistics as a live log would have them.
+    await pool.query(`
+      INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+      SELECT 'e-' || n, 'order-' || (n % 2000), 'Order', n / 2000 + 1, 'E', 1,
+             jsonb_build_object('customerId', 'c-' || (n % 200)), '{}'::jsonb
+      FROM generate_series(0, 19999) AS n`);
+    await pool.query('ANALYZE events');
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await schema?.drop();
+  });
+
+  it("reads one stream after a position through the stream's index", async () => {
+    const nodes = await plan(SQL.readStreamAfter, [10, 500, null, 'order-1']);
+
+    expect(nodes.map((node) => node.index)).toContain('events_stream_id_version_key');
+    expect(nodes.map((node) => node.type)).not.toContain('Seq Scan');
+  });
+
+  it("reads a customer's events through the customer index, then each stream's index", async () => {
+    const nodes = await plan(SQL.readCustomer, [10, 500, null, null, 'c-1']);
+    const indexes = nodes.map((node) => node.index).filter(Boolean);
+
+    expect(indexes).toContain('events_by_customer_id');
+    expect(indexes).toContain('events_stream_id_version_key');
+    expect(nodes.map((node) => node.type)).not.toContain('Seq Scan');
+  });
+});
