@@ -21,7 +21,7 @@ import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
 import { type Child, startChild, waitIdle } from './lib/children.js';
 import { compare, log, markdownTable, median, round, type Row } from './lib/report.js';
-import { graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
+import { addBenchProducts, BENCH_SERVER_ENV, graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, connections: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 10);
@@ -86,6 +86,7 @@ async function measure(name: LoadName, directory: string, token: string): Promis
     ORDERSTREAM_SYNCHRONOUS: 'FULL',
     ORDERSTREAM_JWT_SECRET: AUTH.secret,
     NODE_ENV: '',
+    ...BENCH_SERVER_ENV,
     ...(schema && { DATABASE_URL, DATABASE_SCHEMA: schema }),
   });
   const servers: Child[] = [];
@@ -94,6 +95,8 @@ async function measure(name: LoadName, directory: string, token: string): Promis
     for (let instance = 1; instance <= (name === 'postgres2' ? 2 : 1); instance++) {
       servers.push(await startChild(`${name}-${instance}`, 'src/cli.ts', ['serve'], env(instance)));
     }
+    // The products ordered, in the catalog (one log: once, through the first instance).
+    await addBenchProducts(servers[0]!.url, { authorization: `Bearer ${await mintToken(AUTH, { sub: 'staff-1', role: 'staff' })}` });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const body = JSON.stringify({ query: PLACE_ORDER, variables: { input: PLACE_ORDER_INPUT } });
     for (const server of servers) await graphql(server.url, headers, PLACE_ORDER, { input: PLACE_ORDER_INPUT });

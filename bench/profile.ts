@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { mintToken } from '../src/auth/tokens.js';
 import { startChild } from './lib/children.js';
 import { measure } from './scenarios/fanout.js';
-import { graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
+import { addBenchProducts, BENCH_SERVER_ENV, graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,9 +37,12 @@ const server = await startChild('orderstream', 'src/cli.ts', ['serve'], {
   HOST: '127.0.0.1',
   ORDERSTREAM_DB: join(directory, 'orderstream.db'),
   ORDERSTREAM_JWT_SECRET: AUTH.secret,
+  ...BENCH_SERVER_ENV,
 }, ['--cpu-prof', `--cpu-prof-dir=${directory}`]);
 const token = await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+// The products ordered, in the catalog.
+await addBenchProducts(server.url, { authorization: `Bearer ${await mintToken(AUTH, { sub: 'staff-1', role: 'staff' })}` });
 const placed = await graphql(server.url, headers, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
 const bodies: Record<string, object> = {
   placeOrder: { query: PLACE_ORDER, variables: { input: PLACE_ORDER_INPUT } },

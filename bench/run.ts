@@ -29,7 +29,7 @@ import { type Child, startChild, waitIdle } from './lib/children.js';
 import { log, markdownTable, round, type Row } from './lib/report.js';
 import { appendScenario } from './scenarios/appends.js';
 import { fanOutScenario } from './scenarios/fanout.js';
-import { httpScenarios } from './scenarios/http.js';
+import { addBenchProducts, BENCH_SERVER_ENV, httpScenarios } from './scenarios/http.js';
 import { fillLog, rebuildScenario } from './scenarios/rebuild.js';
 
 const { values } = parseArgs({
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       ORDERSTREAM_SYNCHRONOUS: 'FULL',
       ORDERSTREAM_JWT_SECRET: AUTH.secret,
       NODE_ENV: '',
+      ...BENCH_SERVER_ENV,
     }, process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []);
     children.push(server);
     const bare = await startChild('bare', 'bench/baselines/bareServer.ts', []);
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
       customer: await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' }),
       staff: await mintToken(AUTH, { sub: 'staff-1', role: 'staff' }),
     };
+    // What the customer orders (scenarios 2 and 4), in the catalog.
+    await addBenchProducts(server.url, { authorization: `Bearer ${tokens.staff}` });
     await waitIdle([server, bare]);
     const idle = { orderstream: server.memory(), bare: bare.memory() };
     raw.memoryIdle = idle;

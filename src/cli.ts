@@ -66,8 +66,9 @@ program
   .addHelpText(
     'after',
     '\nProducts with stock, customers, and orders in every status: pending, paid, shipped, cancelled (by the customer,\n' +
-      'refunded by staff, or out of stock: the orderFulfilment process reacts to every order as the server would).\n' +
-      'Then builds the read models. Run it while no server uses the file. Example:\n' +
+      'refunded by staff, out of stock, or not paid in time: the orderFulfilment and paymentExpiry processes react to every\n' +
+      'order as the server would, on the plan\'s clock, with ORDERSTREAM_PAYMENT_TIMEOUT). Only orders of the last\n' +
+      'minutes are still pending. Then builds the read models. Run it while no server uses the file. Example:\n' +
       '  ORDERSTREAM_DB=./data/demo.db orderstream seed --orders 500 --seed 7',
   )
   .action(async (options: { orders: number; customers?: number; days: number; seed: number }) => {

@@ -17,7 +17,8 @@ export function wireForms(actions: OrderActions, report: (outcome: Promise<strin
   onSubmit('place-form', (fields) => {
     const items = [...byId('place-items').querySelectorAll('tbody tr')].map((row) => {
       const value = (name: string) => (row.querySelector(`[name="${name}"]`) as HTMLInputElement).value.trim();
-      return { productId: value('productId'), name: value('name'), quantity: Number(value('quantity')), unitPrice: value('unitPrice') };
+      // A blank price is left to the catalog (a customer's order is priced by it anyway).
+      return { productId: value('productId'), name: value('name'), quantity: Number(value('quantity')), unitPrice: value('unitPrice') || undefined };
     });
     return actions.place({
       customerId: fields.customerId ?? '',
@@ -63,7 +64,7 @@ function addItemRow(): void {
         input('productId', { placeholder: 'p1', size: '8' }),
         input('name', { placeholder: 'Widget', size: '12' }),
         input('quantity', { type: 'number', min: '1', step: '1', value: '1', size: '4' }),
-        input('unitPrice', { placeholder: '29.99', size: '8' }),
+        input('unitPrice', { placeholder: 'catalog', size: '8' }),
       ),
     );
 }

@@ -3,6 +3,7 @@ import { byId, h } from './dom.js';
 import { prefillActions, prefillCustomer, wireForms } from './forms.js';
 import {
   CancelOrderDocument,
+  ChangePriceDocument,
   OrderEventsDocument,
   OrdersChangedDocument,
   OrdersDocument,
@@ -16,7 +17,8 @@ import {
 } from './generated/graphql.js';
 import { execute, ServerError } from './graphqlHttp.js';
 import { followSubscription } from './liveSubscription.js';
-import { OrdersView } from './ordersView.js';
+import { money, OrdersView } from './ordersView.js';
+import { offerPriceForm, prefillPrice, wirePriceForm } from './priceForm.js';
 import { ProductsView } from './productsView.js';
 import { claimsOf, describeClaims, developmentTokens, storedToken, storeToken } from './session.js';
 
@@ -162,7 +164,7 @@ class Session {
 }
 
 const ordersView = new OrdersView((orderId) => session?.select(orderId));
-const productsView = new ProductsView();
+const productsView = new ProductsView(prefillPrice);
 let session: Session | undefined;
 
 function signIn(token: string | undefined): void {
@@ -173,6 +175,7 @@ function signIn(token: string | undefined): void {
   const claims = token ? claimsOf(token) : undefined;
   byId('who').textContent = token ? `Signed in as ${describeClaims(claims)}` : 'Not signed in.';
   prefillCustomer(claims?.customerId);
+  offerPriceForm(claims?.role === 'staff' || claims?.role === 'admin');
   if (!token) {
     showConnection('signed-out', 'signed out');
     return;
@@ -234,8 +237,21 @@ wireForms(
       return `Order ${order.id} cancelled`;
     },
   },
-  (outcome) => outcome.then(showMessage, (error: unknown) => showMessage(error instanceof Error ? error : String(error))),
+  report,
 );
+
+wirePriceForm(async (input) => {
+  if (!session) throw new ServerError('Sign in first: paste a token above', 'UNAUTHENTICATED');
+  // The version shown is the one the change is meant for: a product changed meanwhile is a CONFLICT.
+  const expectedVersion = productsView.get(String(input.productId))?.version;
+  const { changePrice } = await session.request(ChangePriceDocument, { input: { ...input, expectedVersion } });
+  productsView.apply(changePrice);
+  return changePrice.price ? `Product ${changePrice.id} now costs ${money(changePrice.price)}` : `Product ${changePrice.id} has no price`;
+}, report);
+
+function report(outcome: Promise<string>): void {
+  outcome.then(showMessage, (error: unknown) => showMessage(error instanceof Error ? error : String(error)));
+}
 
 byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
   event.preventDefault();

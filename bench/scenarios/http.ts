@@ -23,6 +23,25 @@ export const PLACE_ORDER_INPUT = {
     { productId: 'p2', name: 'Gadget', quantity: 1, unitPrice: '49.99' },
   ],
 };
+const ADD_PRODUCT = `mutation AddProduct($input: AddProductInput!) { addProduct(input: $input) { id } }`;
+
+/**
+ * The environment a bench server needs for PLACE_ORDER_INPUT: the bench's one customer places every
+ * order and pays none, far more than the cap on a customer's pending orders (ORDERSTREAM_MAX_PENDING_ORDERS,
+ * 10 by default) allows; lifted, so every request is a placed order, not a fast refusal.
+ */
+export const BENCH_SERVER_ENV: Record<string, string> = { ORDERSTREAM_MAX_PENDING_ORDERS: '1000000000' };
+
+/**
+ * Adds PLACE_ORDER_INPUT's products to the catalog at its prices (customers pay catalog prices and may
+ * order only what it lists), with stock no bench runs out of; `staffHeaders` carry a staff or admin token.
+ * The order process then reserves stock for every order placed, as it does in a shop.
+ */
+export async function addBenchProducts(url: string, staffHeaders: Record<string, string>): Promise<void> {
+  for (const { productId, name, unitPrice } of PLACE_ORDER_INPUT.items) {
+    await graphql(url, staffHeaders, ADD_PRODUCT, { input: { productId, name, quantity: 1_000_000_000, unitPrice, currency: 'USD' } });
+  }
+}
 const ORDER = `query Order($id: ID!) { order(id: $id) { id status itemCount total { amount currency } version position } }`;
 
 /** Scenario 2 (placeOrder) and 3 (order(id)), each against its bare-Apollo baseline. */

@@ -43,6 +43,11 @@ export class AggregateCommands<State, Command extends { type: string }, Event ex
     return running;
   }
 
+  /** Whether a command with this idempotency key is in the log already (a retry would answer as it did). */
+  async isRecorded(idempotencyKey: string): Promise<boolean> {
+    return (await this.store.findCommand(idempotencyKey)) !== undefined;
+  }
+
   /**
    * Resolves once the commands running now have finished, whether they succeeded or failed (their
    * callers see the outcome). Shutdown waits for it before closing the log, so a command a client

@@ -1,4 +1,4 @@
-import { inventoryEventSchemaVersions } from '../domain/inventory/index.js';
+import { inventoryEventSchemaVersions, upcastProductAddedV1 } from '../domain/inventory/index.js';
 import { orderEventSchemaVersions, upcastOrderPlacedV1, upcastPaymentTakenV1 } from '../domain/order/index.js';
 import { EventSchemaRegistry } from '../eventstore/upcasting/eventSchemaRegistry.js';
 
@@ -13,5 +13,10 @@ export const eventSchemas = new EventSchemaRegistry({ ...orderEventSchemaVersion
     from: { type: 'PaymentTaken', schemaVersion: 1 },
     to: { type: 'PaymentReceived', schemaVersion: 1 },
     upcast: upcastPaymentTakenV1,
+  },
+  {
+    from: { type: 'ProductAdded', schemaVersion: 1 },
+    to: { type: 'ProductAdded', schemaVersion: 2 },
+    upcast: upcastProductAddedV1,
   },
 ]);

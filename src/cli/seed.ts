@@ -9,12 +9,17 @@ import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger } from '../logging/logger.js';
+import { isoNow } from '../clock/clock.js';
+import { ManualClock } from '../clock/manualClock.js';
+import { IllegalStateError } from '../domain/errors.js';
 import { ORDER_FULFILMENT, orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { ParkedTriggers } from '../processes/parkedTriggers.js';
+import { UnpaidOrders } from '../processes/unpaidOrders.js';
+import { PAYMENT_EXPIRY, PaymentExpiry } from '../processes/paymentExpiry.js';
 import { ProcessCheckpoints } from '../processes/processCheckpoints.js';
 import { ProcessRunner } from '../processes/processRunner.js';
 import type { ReadSideEngine } from '../projections/readSideEngine.js';
-import type { ServerConfig } from '../server/config.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../server/config.js';
 import { openEventLog } from '../server/eventLog.js';
 import type { ReadSide } from '../server/readSide.js';
 import { commandReadSide } from './commandReadSide.js';
@@ -31,6 +36,8 @@ export type SeedSummary = {
   byStatus: Record<Status, number>;
   /** Cancelled by the order process because a product ran out. */
   outOfStock: number;
+  /** Cancelled by the paymentExpiry process: not paid within the payment timeout. */
+  expired: number;
   events: number;
   /** Exact amounts in cents, per currency. */
   paymentsMinor: Record<string, number>;
@@ -42,13 +49,17 @@ export type SeedSummary = {
  * command path: the application's order and inventory commands, each with a user, a correlation id
  * per order and the planned time, and the orderFulfilment process reacting to every order as the
  * server would (reservations, releases, commits, out-of-stock cancellations), with its checkpoint
- * saved, so a server started later has nothing left to do. Then builds the read models. Refuses a
- * log that holds events. Run it while no server uses the file. With DATABASE_URL (`postgres`) the
+ * saved, so a server started later has nothing left to do. The paymentExpiry process runs too, on a
+ * clock that follows the plan's time: an order still unpaid `paymentTimeoutMs` after it was placed
+ * is cancelled "payment not received" at its deadline, and a payment or cancellation the plan has for
+ * it later is refused, as a server would have done on those days. Orders placed within the timeout
+ * before now stay pending, their deadlines recorded for the server that starts next. Then builds
+ * the read models. Refuses a log that holds events. Run it while no server uses the file. With DATABASE_URL (`postgres`) the
  * log and the read models are in PostgreSQL, and the snapshots and the process's checkpoint in
  * `databaseFile`, as a server's. Progress on stderr; returns the summary.
  */
 export async function seedDatabase(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery' | 'postgres'>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery' | 'postgres'> & Partial<Pick<ServerConfig, 'paymentTimeoutMs'>>,
   options: SeedOptions,
 ): Promise<SeedSummary> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
@@ -73,17 +84,28 @@ export async function seedDatabase(
     const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
     const orders = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION));
     const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION));
-    // The simulated time: the action's, for the process's reactions as for the action itself.
+    const seedNow = Math.floor(Date.now() / 1000) * 1000;
+    const plan = planSeed(options, seedNow);
+    // The simulated time: the action's, for the processes' reactions as for the action itself, and
+    // a deadline's while the orders due then expire.
+    const clock = new ManualClock(plan.actions[0]?.at ?? seedNow);
     let now = '';
     const fulfilment = new ProcessRunner(
-      orderFulfilmentProcess({ store, orders, inventory, clock: () => now }),
+      orderFulfilmentProcess({ store, orders, inventory, clock: () => isoNow(clock) }),
       store,
       new ProcessCheckpoints(db),
       new ParkedTriggers(db),
       fallbackLogger(),
     );
-
-    const plan = planSeed(options, Math.floor(Date.now() / 1000) * 1000);
+    const paymentExpiry = new PaymentExpiry({
+      unpaidOrders: new UnpaidOrders(db),
+      orders,
+      clock,
+      timeoutMs: config.paymentTimeoutMs ?? DEFAULT_CONFIG.paymentTimeoutMs,
+      logger: fallbackLogger(),
+    });
+    const expiry = new ProcessRunner(paymentExpiry.process, store, new ProcessCheckpoints(db), new ParkedTriggers(db), fallbackLogger());
+    paymentExpiry.start();
     const status = new Map<string, Status>();
     const totals = new Map<string, { totalMinor: number; currency: string }>();
     const summary: SeedSummary = {
@@ -92,19 +114,35 @@ export async function seedDatabase(
       products: plan.productIds.length,
       byStatus: { pending: 0, paid: 0, shipped: 0, cancelled: 0 },
       outOfStock: 0,
+      expired: 0,
       events: 0,
       paymentsMinor: {},
       refundsMinor: {},
     };
     const add = (sums: Record<string, number>, currency: string, amountMinor: number) => (sums[currency] = (sums[currency] ?? 0) + amountMinor);
 
+    /** Whether the command ran; false when the order had expired meanwhile (a pending order's command is then refused). */
+    const unlessExpired = async (orderId: string, command: () => Promise<unknown>): Promise<boolean> => {
+      try {
+        await command();
+        return true;
+      } catch (error) {
+        if (!(error instanceof IllegalStateError && error.details.status === 'CANCELLED' && status.get(orderId) === 'pending')) throw error;
+        status.set(orderId, 'cancelled');
+        summary.expired += 1;
+        return false;
+      }
+    };
+
     const run = async (action: SeedAction): Promise<void> => {
+      await expireUntil(action.at);
       now = new Date(action.at).toISOString();
       const as = (userId: string, correlationId: string): CommandMetadata => ({ userId, correlationId, occurredAt: now });
       switch (action.kind) {
         case 'addProduct': {
-          const { productId, name, quantity } = action;
-          await inventory.execute({ type: 'AddProduct', data: { productId, name, quantity, now } }, as('staff', `seed-product-${productId}`));
+          const { productId, name, quantity, unitPriceMinor, currency } = action;
+          const price = { amountMinor: unitPriceMinor, currency };
+          await inventory.execute({ type: 'AddProduct', data: { productId, name, quantity, price, now } }, as('staff', `seed-product-${productId}`));
           return;
         }
         case 'restock': {
@@ -133,13 +171,17 @@ export async function seedDatabase(
           if (status.get(action.orderId) !== 'pending') return; // cancelled for lack of stock
           const { orderId, paymentId, method } = action;
           const { totalMinor, currency } = totals.get(orderId)!;
-          await orders.execute(
-            { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor: totalMinor, method, now } },
-            as(`user-${action.customerId}`, `seed-${orderId}`),
+          // The payment provider confirms it (a staff service); one that comes after the deadline is refused.
+          const received = await unlessExpired(orderId, () =>
+            orders.execute(
+              { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor: totalMinor, method, now } },
+              as('payment-provider', `seed-${orderId}`),
+            ),
           );
+          if (!received) return catchUp();
           add(summary.paymentsMinor, currency, totalMinor);
           status.set(orderId, 'paid');
-          return;
+          return catchUp(); // the expiry process forgets the order's deadline
         }
         case 'ship': {
           if (status.get(action.orderId) !== 'paid') return;
@@ -153,7 +195,8 @@ export async function seedDatabase(
           if (before !== 'pending' && before !== 'paid') return;
           const { orderId, reason } = action;
           const userId = action.by === 'customer' ? `user-${action.customerId}` : 'staff';
-          await orders.execute({ type: 'CancelOrder', data: { orderId, reason, now } }, as(userId, `seed-${orderId}`));
+          const cancel = () => orders.execute({ type: 'CancelOrder', data: { orderId, reason, now } }, as(userId, `seed-${orderId}`));
+          if (!(await unlessExpired(orderId, cancel))) return catchUp();
           if (before === 'paid') add(summary.refundsMinor, totals.get(orderId)!.currency, totals.get(orderId)!.totalMinor);
           status.set(orderId, 'cancelled');
           return catchUp();
@@ -165,11 +208,25 @@ export async function seedDatabase(
       }
     };
     const catchUp = async (): Promise<void> => {
-      await fulfilment.catchUp();
-      if (fulfilment.failed) {
-        const { lastError } = await fulfilment.status();
-        throw new Error(`The ${ORDER_FULFILMENT} process stopped at event ${lastError?.position}: ${lastError?.message}`);
+      for (const [name, runner] of [[ORDER_FULFILMENT, fulfilment], [PAYMENT_EXPIRY, expiry]] as const) {
+        await runner.catchUp();
+        if (runner.failed) {
+          const { lastError } = await runner.status();
+          throw new Error(`The ${name} process stopped at event ${lastError?.position}: ${lastError?.message}`);
+        }
       }
+    };
+    /**
+     * Moves the clock to `at`, one deadline at a time: the orders due then expire at their deadline,
+     * and orderFulfilment releases their stock at that time too.
+     */
+    const expireUntil = async (at: number): Promise<void> => {
+      for (let next = paymentExpiry.nextDeadline(); next !== undefined && next <= at; next = paymentExpiry.nextDeadline()) {
+        await clock.advanceTo(next);
+        await catchUp();
+        if (paymentExpiry.nextDeadline() === next) throw new Error(`The ${PAYMENT_EXPIRY} process could not expire the orders due at ${new Date(next).toISOString()}`);
+      }
+      await clock.advanceTo(at);
     };
 
     console.error(
@@ -182,7 +239,16 @@ export async function seedDatabase(
       progress.update(index + 1, plan.actions.length);
     }
     await catchUp(); // past the last events, which it does not react to
+    await expireUntil(seedNow); // up to now: the orders whose time ran out since the last action
+    await paymentExpiry.stop();
     progress.finish(plan.actions.length, plan.actions.length);
+    // The orders the plan left unpaid whose time ran out.
+    for (const [orderId, current] of status) {
+      if (current !== 'pending') continue;
+      if ((await store.readStream(orderStreamId(orderId))).at(-1)?.type !== 'OrderCancelled') continue;
+      status.set(orderId, 'cancelled');
+      summary.expired += 1;
+    }
     for (const final of status.values()) summary.byStatus[final] += 1;
     summary.events = await store.headPosition();
 
@@ -225,7 +291,7 @@ export function formatSeedSummary(summary: SeedSummary, databaseFile: string, se
   return (
     `Seeded ${databaseFile}: ${count(summary.orders)} orders of ${count(summary.customers)} customers, ${count(summary.products)} products; ` +
     `${count(byStatus.pending)} pending, ${count(byStatus.paid)} paid, ${count(byStatus.shipped)} shipped, ` +
-    `${count(byStatus.cancelled)} cancelled (${count(summary.outOfStock)} out of stock); ${count(summary.events)} events; ` +
+    `${count(byStatus.cancelled)} cancelled (${count(summary.outOfStock)} out of stock, ${count(summary.expired)} not paid in time); ${count(summary.events)} events; ` +
     `payments ${amounts(summary.paymentsMinor)}, refunds ${amounts(summary.refundsMinor)}; in ${seconds.toFixed(1)} s`
   );
 }

@@ -33,6 +33,9 @@ export type CatalogProduct = {
   restocked?: boolean;
 };
 
+/** The currency of the catalog's prices (the products' `price`). */
+export const CATALOG_CURRENCY = 'USD';
+
 /** What a shop of desk gear sells; prices in cents. */
 export const CATALOG: readonly CatalogProduct[] = [
   { productId: 'widget', name: 'Widget', unitPriceMinor: 2999, popularity: 10, maxQuantity: 3, stockShare: 0.8, restocked: true },
@@ -57,7 +60,7 @@ export const CATALOG: readonly CatalogProduct[] = [
 export type PlannedLine = { productId: string; name: string; quantity: number; unitPriceMinor: number };
 
 export type SeedAction = { at: number } & (
-  | { kind: 'addProduct'; productId: string; name: string; quantity: number }
+  | { kind: 'addProduct'; productId: string; name: string; quantity: number; unitPriceMinor: number; currency: string }
   | { kind: 'restock'; productId: string; quantity: number }
   | { kind: 'place'; orderId: string; customerId: string; currency: string; items: PlannedLine[] }
   | { kind: 'pay'; orderId: string; customerId: string; paymentId: string; method: string }
@@ -77,6 +80,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const DEFAULT_DAYS = 30;
+/** The share of the orders placed in the last RECENT_MINUTES before now (at least one). */
+const RECENT_SHARE = 0.03;
+const RECENT_MINUTES = 20;
 
 const PAYMENT_METHODS = [
   ['credit_card', 65],
@@ -102,11 +108,19 @@ export function planSeed(options: SeedOptions, now: number): SeedPlan {
 
   const actions: SeedAction[] = [];
   const demand = new Map<string, number>();
+  // The last few orders came in during the last 20 minutes: still within the payment timeout (30
+  // minutes by default), some of them are pending, where older unpaid orders have expired.
+  const recent = Math.max(1, Math.round(options.orders * RECENT_SHARE));
+  const recentFrom = now - RECENT_MINUTES * MINUTE;
+  const earlierOrders = options.orders - recent;
   for (let index = 0; index < options.orders; index++) {
     const orderId = `ord-${pad(index + 1, options.orders, 4)}`;
     // A few customers order often, most now and then.
     const customer = customers[Math.floor(customerCount * random.next() ** 1.6)]!;
-    const placedAt = Math.round(start + ((index + random.next()) / options.orders) * (now - start - MINUTE));
+    const placedAt =
+      index < earlierOrders
+        ? Math.round(start + ((index + random.next()) / earlierOrders) * (recentFrom - start))
+        : Math.round(recentFrom + ((index - earlierOrders + random.next()) / recent) * (now - recentFrom - MINUTE));
     const items = orderLines(random);
     for (const item of items) demand.set(item.productId, (demand.get(item.productId) ?? 0) + item.quantity);
     const { customerId, currency } = customer;
@@ -119,7 +133,8 @@ export function planSeed(options: SeedOptions, now: number): SeedPlan {
   for (const product of tracked) {
     const wanted = demand.get(product.productId) ?? 0;
     const quantity = product.stockShare! >= 1 ? Math.ceil(wanted * product.stockShare!) + 2 : Math.floor(wanted * product.stockShare!);
-    actions.push({ at: start - HOUR, kind: 'addProduct', productId: product.productId, name: product.name, quantity });
+    const { productId, name, unitPriceMinor } = product;
+    actions.push({ at: start - HOUR, kind: 'addProduct', productId, name, quantity, unitPriceMinor, currency: CATALOG_CURRENCY });
     if (product.restocked) {
       for (const share of [1 / 3, 2 / 3]) {
         actions.push({ at: Math.round(start + share * (now - start)), kind: 'restock', productId: product.productId, quantity: Math.ceil(wanted / 3) + 1 });
@@ -161,10 +176,12 @@ function orderLife(random: RandomSource, order: { orderId: string; customerId: s
   const fate = random.next();
   if (fate < 0.07) {
     const reason = random.pick(CUSTOMER_REASONS);
-    return [{ at: placedAt + random.between(10 * MINUTE, 20 * HOUR), kind: 'cancel', orderId, customerId, reason, by: 'customer' }];
+    // While it is unpaid, so before it expires (30 minutes by default).
+    return [{ at: placedAt + random.between(2 * MINUTE, 25 * MINUTE), kind: 'cancel', orderId, customerId, reason, by: 'customer' }];
   }
-  if (fate < 0.12) return []; // never paid: stays pending
-  const paidAt = placedAt + random.between(MINUTE, 3 * HOUR);
+  if (fate < 0.12) return []; // never paid: expires, unless placed within the payment timeout before now
+  // The payment provider confirms most payments within minutes, inside the default payment timeout.
+  const paidAt = placedAt + random.between(MINUTE, 20 * MINUTE);
   const method = random.weighted(PAYMENT_METHODS);
   const pay: SeedAction = { at: paidAt, kind: 'pay', orderId, customerId, paymentId: `pay-${orderId}`, method };
   const afterPayment = random.next();

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { openDatabaseReadOnly } from '../eventstore/sqlite/openDatabase.js';
 import { ORDER_FULFILMENT } from '../processes/orderFulfilment.js';
+import { PAYMENT_EXPIRY } from '../processes/paymentExpiry.js';
 import { projectionDefinitions } from '../projections/definitions.js';
 
 /**
@@ -167,15 +168,15 @@ export function projectionStates(rows: readonly GenerationRow[], headPosition: n
   });
 }
 
-/** Every process with a checkpoint, and orderFulfilment (which every server runs) even without one. */
+/** Every process with a checkpoint, and orderFulfilment and paymentExpiry (which every server runs) even without one; by name. */
 function processStats(db: Database.Database | undefined, headPosition: number): LogStats['processes'] {
   const checkpoints = new Map(
     db && hasTable(db, 'process_checkpoints')
       ? db.prepare<[], { name: string; position: number }>('SELECT name, position FROM process_checkpoints ORDER BY name').all().map((row) => [row.name, row.position])
       : [],
   );
-  if (!checkpoints.has(ORDER_FULFILMENT)) checkpoints.set(ORDER_FULFILMENT, 0);
-  return [...checkpoints].map(([name, position]) => ({
+  for (const name of [ORDER_FULFILMENT, PAYMENT_EXPIRY]) if (!checkpoints.has(name)) checkpoints.set(name, 0);
+  return [...checkpoints].sort(([a], [b]) => a.localeCompare(b)).map(([name, position]) => ({
     name,
     position,
     lagEvents: Math.max(0, headPosition - position),

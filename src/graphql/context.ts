@@ -1,4 +1,7 @@
+import type { CatalogPrices } from '../application/catalogPricing.js';
+import type { Clock } from '../clock/clock.js';
 import type { InventoryCommands } from '../application/inventoryCommands.js';
+import type { PendingOrderCap } from '../application/pendingOrderCap.js';
 import type { OrderCommands } from '../application/orderCommands.js';
 import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
@@ -33,6 +36,12 @@ export type OrderServices = {
   dashboard: Reads<DashboardQueries>;
   /** The productView read model: stock per product. */
   products: Reads<ProductViewQueries>;
+  /** The time commands are stamped with; the same clock the processes keep time by (payment deadlines). */
+  clock: Clock;
+  /** The catalog's current prices, which price customers' orders. */
+  catalogPrices: CatalogPrices;
+  /** At most so many unpaid orders per customer; a customer's placements run one at a time. */
+  pendingOrderCap: PendingOrderCap;
   /**
    * Resolves once the read side, and `projection` (default orderView) even while it builds, has
    * applied the log up to `position`; SERVICE_UNAVAILABLE if `projection` cannot.

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { TokenConfig } from '../auth/tokens.js';
+import type { Clock } from '../clock/clock.js';
 import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
 import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
 import { LOG_LEVELS, type LogLevel, type LogOptions } from '../logging/logger.js';
@@ -58,6 +59,18 @@ export type ServerConfig = {
    * 128 KiB by default: a 100-item order with 200-character names is about 40 KiB.
    */
   maxMessageBytes: number;
+  /**
+   * ORDERSTREAM_PAYMENT_TIMEOUT: how long after it is placed an unpaid order is cancelled ("payment not
+   * received") and its stock released; 30 minutes by default.
+   */
+  paymentTimeoutMs: number;
+  /**
+   * The clock the server's processes keep time by (payment deadlines); the wall clock when absent.
+   * Tests pass a ManualClock and advance it instead of sleeping. Never read from the environment.
+   */
+  clock?: Clock;
+  /** ORDERSTREAM_MAX_PENDING_ORDERS: unpaid orders a customer may hold; the next is refused (FAILED_PRECONDITION). */
+  maxPendingOrders: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -79,13 +92,15 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // A browser opens one per tab; a service a few.
   maxConnectionsPerUser: 20,
   maxMessageBytes: 128 * 1024,
+  paymentTimeoutMs: 30 * 60_000,
+  maxPendingOrders: 10,
 };
 
 const MIN_SECRET_LENGTH = 32;
 
 /**
  * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER,
- * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, NODE_ENV,
+ * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, ORDERSTREAM_MAX_PENDING_ORDERS, ORDERSTREAM_PAYMENT_TIMEOUT, NODE_ENV,
  * the ORDERSTREAM_JWT_* and the NATS_* variables, ORDERSTREAM_DEV_AUTH, CORS_ORIGINS, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
  *
@@ -133,9 +148,11 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
   const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
+  const maxPendingOrders = wholeNumber(env, 'ORDERSTREAM_MAX_PENDING_ORDERS', DEFAULT_CONFIG.maxPendingOrders, 1, problems, 'orders');
   const maxMessageBytes = wholeNumber(env, 'ORDERSTREAM_MAX_MESSAGE_BYTES', DEFAULT_CONFIG.maxMessageBytes, 1024, problems, 'bytes');
   const maxSubscriptionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER', DEFAULT_CONFIG.maxSubscriptionsPerUser, 1, problems, 'subscriptions');
   const maxConnectionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_CONNECTIONS_PER_USER', DEFAULT_CONFIG.maxConnectionsPerUser, 1, problems, 'connections');
+  const paymentTimeoutMs = duration(env, 'ORDERSTREAM_PAYMENT_TIMEOUT', DEFAULT_CONFIG.paymentTimeoutMs, problems);
   const postgres = postgresOptions(env, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
@@ -161,8 +178,10 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
     readyMaxLagEvents,
     subscriberBuffer,
     maxMessageBytes,
+    maxPendingOrders,
     maxSubscriptionsPerUser,
     maxConnectionsPerUser,
+    paymentTimeoutMs,
   };
 }
 
@@ -250,4 +269,24 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min
     problems.push(`${name} must be a whole number of ${unit}, ${minimum} or more, got "${text}"`);
   }
   return value;
+}
+
+const MIN_PAYMENT_TIMEOUT_MS = 1_000;
+const MAX_PAYMENT_TIMEOUT_MS = 30 * 24 * 3_600_000;
+
+/**
+ * A duration from `env[name]` in milliseconds, or its default when unset: whole seconds (`1800`), or
+ * hours, minutes and seconds with their units in that order (`90s`, `30m`, `2h`, `1h30m`), from 1
+ * second to 30 days.
+ */
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const parts = /^(\d+)$/.exec(text) ?? /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  const [hours, minutes, seconds] = !parts ? [] : parts.length === 2 ? [0, 0, Number(parts[1])] : parts.slice(1).map((part) => Number(part ?? 0));
+  const ms = parts ? ((hours! * 60 + minutes!) * 60 + seconds!) * 1_000 : Number.NaN;
+  if (!(ms >= MIN_PAYMENT_TIMEOUT_MS && ms <= MAX_PAYMENT_TIMEOUT_MS)) {
+    problems.push(`${name} must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${env[name]}"`);
+  }
+  return ms;
 }

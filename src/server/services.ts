@@ -2,6 +2,7 @@ import type { CommandObserver } from '../application/aggregateCommands.js';
 import { eventSchemas } from '../application/eventSchemas.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
+import { PendingOrderCap } from '../application/pendingOrderCap.js';
 import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
@@ -11,7 +12,7 @@ import { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { probeWritable, type WriteProbeResult } from '../eventstore/sqlite/writeProbe.js';
-import type { Logger } from '../logging/logger.js';
+import { fallbackLogger, type Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
 import { ChangeFeed } from '../subscriptions/changeFeed.js';
 import { LogTail } from '../subscriptions/logTail.js';
@@ -22,7 +23,10 @@ import { NatsJetStreamPublisher } from '../integration/nats/natsJetStreamPublish
 import { publishingProcess } from '../integration/publishingProcess.js';
 import { orderFulfilmentProcess } from '../processes/orderFulfilment.js';
 import { Processes } from '../processes/processes.js';
-import type { ServerConfig } from './config.js';
+import { UnpaidOrders } from '../processes/unpaidOrders.js';
+import { PaymentExpiry } from '../processes/paymentExpiry.js';
+import { isoNow, systemClock } from '../clock/clock.js';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { openEventLog } from './eventLog.js';
 import { postgresReadSide, sqliteReadSide } from './readSide.js';
 import { readModelChannel } from '../projections/postgres/readModelSchema.js';
@@ -54,7 +58,7 @@ export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserv
  * in this instance's SQLite file either way (see README, PostgreSQL and several instances).
  */
 export async function openServices(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'paymentTimeoutMs' | 'clock'>>,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
@@ -66,6 +70,7 @@ export async function openServices(
     throw error;
   }
   const store = new UpcastingEventStore(log, eventSchemas);
+  const clock = config.clock ?? systemClock;
   // Snapshots stay valid beside a shared log: a snapshot is the state at a version, and events never change.
   const snapshotStore = new SqliteSnapshotStore(db);
   const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
@@ -93,11 +98,23 @@ export async function openServices(
   // instance that comes second appends nothing. The publisher likewise: JetStream drops a
   // re-published event by its message id (the event id) within its duplicate window.
   const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
+  // Unpaid orders expire. The orders it waits for live in this file, beside the checkpoints. With a
+  // shared log every instance expires them, and the expiry's idempotency key (<OrderPlaced id>:expire)
+  // makes the second one a no-op, as for orderFulfilment.
+  const paymentExpiry = new PaymentExpiry({
+    unpaidOrders: new UnpaidOrders(db),
+    orders: commands,
+    clock,
+    timeoutMs: config.paymentTimeoutMs ?? DEFAULT_CONFIG.paymentTimeoutMs,
+    logger: observers.logger ?? fallbackLogger(),
+  });
   const processes = new Processes(db, store, [
-    orderFulfilmentProcess({ store, orders: commands, inventory }),
+    orderFulfilmentProcess({ store, orders: commands, inventory, clock: () => isoNow(clock) }),
+    paymentExpiry.process,
     ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
   ], undefined, observers.logger);
   processes.start();
+  paymentExpiry.start();
   // Another instance's appends: LISTEN/NOTIFY wakes the readers at once. Only a hint: each reads the
   // log from its own position, the poll timers stay as the fallback, and a reconnect wakes them too.
   const watcher = log instanceof PostgresEventStore
@@ -123,6 +140,13 @@ export async function openServices(
     customers: readSide.customers,
     dashboard: readSide.dashboard,
     products: readSide.products,
+    clock,
+    catalogPrices: async (productIds) => readSide.products.pricesOf(productIds),
+    pendingOrderCap: new PendingOrderCap(
+      config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders,
+      // One row per customer; read-your-writes has every earlier placement of the customer in it.
+      async (customerId) => (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0,
+    ),
     // The append that made `position` woke the readers already (wakeReaders); this only waits.
     async readYourWrites(position, projection = 'orderView') {
       await projections.waitFor(position, [projection]);
@@ -141,6 +165,8 @@ export async function openServices(
       return log.probeWritable(timeoutMs);
     },
     async close() {
+      // No expiry starts from here on; those under way finish first.
+      await paymentExpiry.stop();
       // Commands already running (a mutation over a WebSocket that just closed) finish before the log closes.
       await Promise.all([commands.settle(), inventory.settle()]);
       await watcher?.close();

@@ -119,6 +119,12 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       const refundMinor = order.status === 'PAID' ? order.paidMinor : 0;
       return { status: 'CANCELLED', event: { type: 'OrderCancelled', data: { orderId, reason: command.data.reason, refundMinor, cancelledAt: command.data.now } } };
     }
+    case 'ExpireOrder': {
+      // Only an unpaid order expires, and never with a refund.
+      if (!order) return notFound;
+      if (order.status !== 'PENDING') return wrongStatus(order);
+      return { status: 'CANCELLED', event: { type: 'OrderCancelled', data: { orderId, reason: 'payment not received', refundMinor: 0, cancelledAt: command.data.now } } };
+    }
   }
 }
 
@@ -138,6 +144,7 @@ type Step =
   | { kind: 'pay'; orderId: string; amount: 'right' | 'over' | 'under'; version: VersionChoice; commandId?: string }
   | { kind: 'ship'; orderId: string; carrier: string; version: VersionChoice; commandId?: string }
   | { kind: 'cancel'; orderId: string; version: VersionChoice; commandId?: string }
+  | { kind: 'expire'; orderId: string; version: VersionChoice; commandId?: string }
   /** A command sent before (`back` = 0: the last one), sent again as it was: same key, same input. */
   | { kind: 'again'; back: number };
 
@@ -176,6 +183,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('ship' as const), orderId, carrier: fc.constantFrom('UPS', 'UPS', 'UPS', ''), version, commandId }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), orderId, version, commandId }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), orderId, version, commandId }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('again' as const), back: fc.nat({ max: 3 }) }) },
 );
 
@@ -234,6 +242,8 @@ function toSent(current: Step, model: Model, sent: readonly Sent[], now: string)
     }
     case 'cancel':
       return { ...common, command: { type: 'CancelOrder', data: { orderId: current.orderId, reason: 'changed my mind', now } } };
+    case 'expire':
+      return { ...common, command: { type: 'ExpireOrder', data: { orderId: current.orderId, now } } };
   }
 }
 
@@ -318,6 +328,7 @@ describe('Order command handler against a reference model', () => {
       'ReceivePayment ok', 'ReceivePayment replayed', 'ReceivePayment BAD_USER_INPUT', 'ReceivePayment NOT_FOUND', 'ReceivePayment FAILED_PRECONDITION', 'ReceivePayment CONFLICT',
       'ShipOrder ok', 'ShipOrder FAILED_PRECONDITION', 'ShipOrder BAD_USER_INPUT', 'ShipOrder CONFLICT',
       'CancelOrder ok', 'CancelOrder FAILED_PRECONDITION', 'CancelOrder CONFLICT',
+      'ExpireOrder ok', 'ExpireOrder FAILED_PRECONDITION',
     ]) {
       expect(seen.answers.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddProductDocument,
   CancelOrderDocument,
+  ChangePriceDocument,
+  GetProductDocument,
   PlaceOrderDocument,
   ReceivePaymentDocument,
   ShipOrderDocument,
@@ -123,6 +125,65 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
 
       await page.click('#cancel-form button[type="submit"]');
       await expect.poll(() => page.textContent('#message'), SETTLE).toMatch(/^FAILED_PRECONDITION: Order web-1 is shipped/);
+    });
+  });
+
+  describe('when staff change prices', () => {
+    let server: TestServer;
+    let page: Page;
+    let errors: string[];
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      await requestData(server.url, AddProductDocument, { input: { productId: 'lamp', name: 'Desk lamp', quantity: 5, unitPrice: '34.50' } });
+      await requestData(server.url, AddProductDocument, { input: { productId: 'mug', name: 'Mug', quantity: 5 } });
+      ({ page, errors } = await openDashboard(browser, server, { role: 'staff' }));
+    });
+    afterAll(() => server.dispose());
+
+    it("should show each product's price in the stock table, and a dash for one without", async () => {
+      await expect.poll(() => productCell(page, 'lamp', 'price'), SETTLE).toBe('34.50 USD');
+      expect(await productCell(page, 'mug', 'price')).toBe('–');
+      expect(await page.isVisible('#price-form')).toBe(true);
+    });
+
+    it('should change a price from the form, prefilled by clicking the row, and show it in the table', async () => {
+      await page.click('#products tr[data-product-id="lamp"]');
+      expect(await page.inputValue('#price-form [name="productId"]')).toBe('lamp');
+      expect(await page.inputValue('#price-form [name="unitPrice"]')).toBe('34.50');
+
+      await page.fill('#price-form [name="unitPrice"]', '29.99');
+      await page.click('#price-form button[type="submit"]');
+
+      await expect.poll(() => page.textContent('#message'), SETTLE).toBe('Product lamp now costs 29.99 USD');
+      expect(await page.getAttribute('#message', 'class')).toBe('ok');
+      await expect.poll(() => productCell(page, 'lamp', 'price'), SETTLE).toBe('29.99 USD');
+      const { product } = await requestData(server.url, GetProductDocument, { id: 'lamp' });
+      expect(product?.price).toEqual({ amount: '29.99', currency: 'USD' });
+    });
+
+    it("should show another client's price change live", async () => {
+      await requestData(server.url, ChangePriceDocument, { input: { productId: 'mug', unitPrice: '8.00', currency: 'EUR' } });
+      await expect.poll(() => productCell(page, 'mug', 'price'), { timeout: LIVE_WITHIN_MS }).toBe('8.00 EUR');
+    });
+
+    it('should show a refused price as the server words it, and keep the price', async () => {
+      await page.click('#products tr[data-product-id="mug"]');
+      expect(await page.inputValue('#price-form [name="currency"]')).toBe('EUR');
+      await page.fill('#price-form [name="unitPrice"]', '0');
+      await page.click('#price-form button[type="submit"]');
+
+      await expect.poll(() => page.textContent('#message'), SETTLE).toBe('BAD_USER_INPUT: Unit price must be positive, got 0.00');
+      expect(await page.getAttribute('#message', 'class')).toBe('error');
+      expect(await productCell(page, 'mug', 'price')).toBe('8.00 EUR');
+      expect(errors).toEqual([]);
+    });
+
+    it('should not offer the form to a customer, who still sees the prices', async () => {
+      const customer = await openDashboard(browser, server, { role: 'customer', customerId: 'cust-1' });
+      await expect.poll(() => productCell(customer.page, 'lamp', 'price'), SETTLE).toBe('29.99 USD');
+      expect(await customer.page.isVisible('#price-form')).toBe(false);
+      expect(customer.errors).toEqual([]);
     });
   });
 

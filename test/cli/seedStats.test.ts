@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { LogStats } from '../../src/cli/stats.js';
-import { planSeed } from '../../src/cli/seedPlan.js';
-import { GetOrderDocument, ListOrdersDocument } from '../generated/graphql.js';
+import { CATALOG, planSeed } from '../../src/cli/seedPlan.js';
+import { GetOrderDocument, GetProductDocument, ListOrdersDocument } from '../generated/graphql.js';
 import { requestData } from '../support/graphqlClient.js';
 import { newTempDirectory, startTestServer } from '../support/startServer.js';
 
@@ -26,14 +26,17 @@ describe('orderstream seed, stats, export and import', () => {
     const seeded = await cli(['seed', '--orders', '30', '--seed', '7'], { ORDERSTREAM_DB: source });
 
     expect(seeded.stderr).toMatch(/\[#{30}\] (\d+)\/\1 commands/);
-    const summary = /Seeded .*: 30 orders of 8 customers, 14 products; (\d+) pending, (\d+) paid, (\d+) shipped, (\d+) cancelled \((\d+) out of stock\); (\d+) events; payments (.*), refunds (.*); in [\d.]+ s/.exec(seeded.stdout);
+    const summary = /Seeded .*: 30 orders of 8 customers, 14 products; (\d+) pending, (\d+) paid, (\d+) shipped, (\d+) cancelled \((\d+) out of stock, (\d+) not paid in time\); (\d+) events; payments (.*), refunds (.*); in [\d.]+ s/.exec(seeded.stdout);
     expect(summary, seeded.stdout).not.toBeNull();
     const [pending, paid, shipped, cancelled] = summary!.slice(1, 5).map(Number);
     expect(pending! + paid! + shipped! + cancelled!).toBe(30);
-    expect(summary![7]).toMatch(/^(EUR [\d,]+\.\d{2}, )?USD [\d,]+\.\d{2}$/);
+    // Orders of days ago left unpaid expired; the last few, of the last minutes, may still be pending.
+    expect(Number(summary![6])).toBeGreaterThan(0);
+    expect(Number(summary![5]) + Number(summary![6])).toBeLessThanOrEqual(cancelled!);
+    expect(summary![8]).toMatch(/^(EUR [\d,]+\.\d{2}, )?USD [\d,]+\.\d{2}$/);
 
     const before = await statsOf(source);
-    expect(before.events.count).toBe(Number(summary![6]));
+    expect(before.events.count).toBe(Number(summary![7]));
     expect(before.events.headPosition).toBe(before.events.count);
     expect(before.streams.byType.Order).toEqual({ streams: 30, events: expect.any(Number) });
     expect(before.streams.byType.Product!.streams).toBe(14);
@@ -42,7 +45,7 @@ describe('orderstream seed, stats, export and import', () => {
     for (const consumer of [...before.projections, ...before.processes]) {
       expect(consumer).toMatchObject({ position: before.events.headPosition, lagEvents: 0, state: 'caught up' });
     }
-    expect(before.processes.map((process) => process.name)).toEqual(['orderFulfilment']);
+    expect(before.processes.map((process) => process.name)).toEqual(['orderFulfilment', 'paymentExpiry']);
 
     const human = await cli(['stats'], { ORDERSTREAM_DB: source });
     expect(human.stdout).toContain(`events       ${before.events.count}, head position ${before.events.headPosition}`);
@@ -59,7 +62,9 @@ describe('orderstream seed, stats, export and import', () => {
     expect(after.streams).toEqual(before.streams);
     // Nothing has read the copy yet: its read models build when a server starts on it.
     expect(after.projections.map((projection) => projection.state)).toEqual(['not built', 'not built', 'not built', 'not built']);
-    expect(after.processes).toEqual([{ name: 'orderFulfilment', position: 0, lagEvents: after.events.headPosition, state: 'behind' }]);
+    expect(after.processes).toEqual(
+      ['orderFulfilment', 'paymentExpiry'].map((name) => ({ name, position: 0, lagEvents: after.events.headPosition, state: 'behind' })),
+    );
   });
 
   it('should give the same data set for the same seed, and answer queries on it at once', async () => {
@@ -87,6 +92,9 @@ describe('orderstream seed, stats, export and import', () => {
     expect(orders.totalCount).toBe(12);
     const { order } = await requestData(server.url, GetOrderDocument, { id: 'ord-0001' });
     expect(order).toMatchObject({ id: 'ord-0001', customerId: expect.stringMatching(/^cust-\d{3}$/) });
+    // The catalog is priced: the products carry the plan's prices.
+    const { product } = await requestData(server.url, GetProductDocument, { id: 'widget' });
+    expect(product).toMatchObject({ name: 'Widget', price: { amount: '29.99', currency: 'USD' } });
     await server.dispose();
   });
 
@@ -103,6 +111,10 @@ describe('orderstream seed, stats, export and import', () => {
     const stock = (productId: string) => plan.actions.find((action) => action.kind === 'addProduct' && action.productId === productId);
     expect((stock('standing-desk') as { quantity: number }).quantity).toBeLessThan(wanted('standing-desk'));
     expect(stock('gift-card-25')).toBeUndefined();
+    // Every product inventory tracks is added with its catalog price.
+    for (const product of CATALOG.filter((entry) => entry.stockShare !== undefined)) {
+      expect(stock(product.productId)).toMatchObject({ unitPriceMinor: product.unitPriceMinor, currency: 'USD' });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { mintToken } from '../../src/auth/tokens.js';
 import { GetOrderDocument, OrderUpdatedDocument, PlaceOrderDocument } from '../generated/graphql.js';
 import { TEST_AUTH } from '../support/auth.js';
 import { request, requestData } from '../support/graphqlClient.js';
-import { referenceOrder } from '../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
 const run = promisify(execFile);
@@ -91,6 +91,8 @@ describe('Authentication', () => {
 
   it('should record the token subject as the userId of the events', async () => {
     const token = await mintToken(TEST_AUTH, { sub: 'alice', role: 'customer', customerId: 'cust-alice' });
+    // Customers order from the catalog.
+    await addReferenceProducts(server.url);
     const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-alice' }) }, {
       authorization: `Bearer ${token}`,
     });

@@ -15,7 +15,7 @@ import {
 } from '../generated/graphql.js';
 import { bearer, type TestUser } from '../support/auth.js';
 import { request, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
-import { referenceOrder } from '../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
 const A: TestUser = { role: 'customer', customerId: 'cust-a' };
@@ -62,7 +62,11 @@ describe("No response or subscription message to one customer contains another's
   const as = async (user: TestUser) => ({ authorization: await bearer(user) });
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The probes below place orders until a subscription answers, however many that takes: more
+    // pending orders than the default cap lets a customer hold, under load.
+    server = await startTestServer({ config: { maxPendingOrders: 1_000 } });
+    // Customers order from the catalog: the reference order's products.
+    await addReferenceProducts(server.url);
     await listeners.a.open(server, A, 'cust-b');
     await listeners.b.open(server, B, 'cust-a');
   });
@@ -95,7 +99,7 @@ describe("No response or subscription message to one customer contains another's
     const cancelledOfB = await place(B, 'cust-b');
     ordersOfB.push(cancelledOfB);
     ordersOfB.push(await place({ role: 'admin' }, 'cust-b'));
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paidOfA, paymentId: 'pa', amount: '109.97', method: 'card' } }, await as(A));
+    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paidOfA, paymentId: 'pa', amount: '109.97', method: 'card' } }, await as(STAFF));
     await requestData(server.url, CancelOrderDocument, { input: { orderId: cancelledOfB, reason: 'no' } }, await as(B));
     await requestData(server.url, ShipOrderDocument, { input: { orderId: paidOfA, trackingNumber: 'T', carrier: 'UPS' } }, await as(STAFF));
     ordersOfA.push(await place(A, 'cust-a'));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import {
   CustomerSummaryDocument,
   DashboardDocument,
@@ -35,7 +36,10 @@ describe('A log holding the older system\'s events (imported from NDJSON)', () =
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ databaseFile: await importLegacyFixture() });
+    // The clock stands just after the fixture's last event: its pending order (O-2001, of 2024) is
+    // read as it was written, not expired for want of payment (test/e2e/paymentExpiry.test.ts).
+    const clock = new ManualClock(Date.parse('2024-01-10T10:05:00.000Z'));
+    server = await startTestServer({ databaseFile: await importLegacyFixture(), config: { clock } });
   });
   afterAll(() => server.dispose());
 

@@ -42,9 +42,13 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
   let a: ChildServer;
   let b: ChildServer;
 
-  /** Instance `name` on the shared log and read models, with its own local file (kept across restarts). */
+  /**
+   * Instance `name` on the shared log and read models, with its own local file (kept across restarts).
+   * The failover test's customers place orders until A is dead, however many that takes: more than the
+   * default cap on a customer's pending orders, which is not what this file is about.
+   */
   const startInstance = (name: string) =>
-    spawnServer(join(directory, `${name}.db`), { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema });
+    spawnServer(join(directory, `${name}.db`), { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema, ORDERSTREAM_MAX_PENDING_ORDERS: '1000' });
 
   beforeAll(async () => {
     schema = await createTestSchema();
@@ -52,6 +56,9 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     a = await startInstance('a');
     b = await startInstance('b');
     log = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: schema.schema, poolSize: 2 });
+    // The product the customers order (placeOrder below), in the catalog at its price: customers pay
+    // catalog prices. Stock no test runs out of: its orders are never cancelled out of stock.
+    await requestData(a.url, AddProductDocument, { input: { productId: 'pg-widget', name: 'pg-widget', quantity: 1_000_000_000, unitPrice: '12.50' } });
   }, 60_000);
 
   afterAll(async () => {
@@ -83,7 +90,7 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
   });
 
   it('should reserve stock once per order and product while both instances run the order process', async () => {
-    await requestData(b.url, AddProductDocument, { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5 } }, { authorization: await bearer(STAFF) });
+    await requestData(b.url, AddProductDocument, { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5, unitPrice: '12.50' } }, { authorization: await bearer(STAFF) });
     // Ten orders of one lamp each, five through each instance, at once: both order processes react to every one.
     const placed = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
@@ -128,7 +135,8 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
         const customer: TestUser = { role: 'customer', customerId: `outage-${index % 3}` };
         const { placeOrder: order } = await placeOrder(b, customer, `outage-${index}`);
         if (index % 2 === 0) {
-          await requestData(b.url, ReceivePaymentDocument, { input: { orderId: order.id, paymentId: `pay-outage-${index}`, amount: order.total.amount, method: 'card' } }, { authorization: await bearer(customer) });
+          // Paid as the payment provider would (staff): customers cannot record payments.
+          await requestData(b.url, ReceivePaymentDocument, { input: { orderId: order.id, paymentId: `pay-outage-${index}`, amount: order.total.amount, method: 'card' } }, { authorization: await bearer(STAFF) });
         }
       }
     })();

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRODUCT_STREAM_TYPE, productStreamId } from '../../src/domain/inventory/index.js';
+import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
 import {
   AddProductDocument,
   type AddProductInput,
+  ChangePriceDocument,
   GetProductDocument,
   ListProductsDocument,
   ProductStockChangedDocument,
@@ -10,7 +16,7 @@ import {
 import { bearer } from '../support/auth.js';
 import { countEvents } from '../support/eventLog.js';
 import { type GraphQLResponse, request, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
-import { startTestServer, type TestServer } from '../support/startServer.js';
+import { newTempDirectory, startTestServer, type TestServer } from '../support/startServer.js';
 
 describe('Products: stock on the read side, addProduct, restock, productStockChanged', () => {
   let server: TestServer;
@@ -261,6 +267,166 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
     });
   });
 
+  describe('prices', () => {
+    const usd = (amount: string) => ({ amount, currency: 'USD' });
+
+    it('should add a product with its price, and serve the price at once', async () => {
+      const { addProduct } = await add({ unitPrice: '29.99', currency: 'EUR' });
+      expect(addProduct).toMatchObject({ price: { amount: '29.99', currency: 'EUR' }, version: 1 });
+      const { product } = await requestData(server.url, GetProductDocument, { id: addProduct.id });
+      expect(product).toEqual(addProduct);
+    });
+
+    it('should price in USD when the currency is left out, and accept a JSON number', async () => {
+      const { addProduct } = await add({ unitPrice: 12.5 as unknown as string });
+      expect(addProduct.price).toEqual(usd('12.50'));
+    });
+
+    it('should add a product without a price, which shows as null', async () => {
+      const { addProduct } = await add();
+      expect(addProduct.price).toBeNull();
+      const { product } = await requestData(server.url, GetProductDocument, { id: addProduct.id });
+      expect(product?.price).toBeNull();
+    });
+
+    it('should change a price: the answer, a query, the list and the subscription show the new one', async () => {
+      const productId = (await add({ unitPrice: '29.99' })).addProduct.id;
+      const staff = await bearer({ role: 'staff' });
+      const updates = subscribe(wsClient(server.wsUrl, { authorization: staff }), ProductStockChangedDocument, { productId });
+      const first = await updates.next();
+      expect(first.value.data.productStockChanged).toMatchObject({ price: usd('29.99'), version: 1 });
+
+      const { changePrice } = await requestData(
+        server.url,
+        ChangePriceDocument,
+        { input: { productId, unitPrice: '34.50', currency: 'USD', expectedVersion: 1 } },
+        { authorization: staff },
+      );
+
+      expect(changePrice).toMatchObject({ id: productId, price: usd('34.50'), onHand: 10, available: 10, version: 2 });
+      const { product } = await requestData(server.url, GetProductDocument, { id: productId });
+      expect(product).toEqual(changePrice);
+      const { products } = await requestData(server.url, ListProductsDocument, { first: 100 });
+      expect(products.edges.find((edge) => edge.node.id === productId)?.node.price).toEqual(usd('34.50'));
+      const second = await updates.next();
+      expect(second.value.data.productStockChanged).toEqual(changePrice);
+      await updates.return?.();
+      await waitForSubscribers(server, 0);
+    });
+
+    it('should price a product added without one', async () => {
+      const productId = (await add()).addProduct.id;
+      const { changePrice } = await requestData(server.url, ChangePriceDocument, { input: { productId, unitPrice: '5' } });
+      expect(changePrice).toMatchObject({ price: usd('5.00'), version: 2 });
+    });
+
+    it('should write nothing when the price is the one the product has, and answer the product as it is', async () => {
+      const { addProduct } = await add({ unitPrice: '29.99' });
+      const before = countEvents(server.databaseFile);
+      const { changePrice } = await requestData(server.url, ChangePriceDocument, { input: { productId: addProduct.id, unitPrice: 29.99 as unknown as string } });
+      expect(changePrice).toEqual(addProduct);
+      expect(countEvents(server.databaseFile)).toBe(before);
+    });
+
+    it('should refuse a stale expectedVersion with CONFLICT, naming both versions, and write nothing', async () => {
+      const productId = (await add({ unitPrice: '10.00' })).addProduct.id;
+      await requestData(server.url, RestockDocument, { input: { productId, quantity: 1 } });
+      const before = countEvents(server.databaseFile);
+
+      const stale = await request(server.url, ChangePriceDocument, { input: { productId, unitPrice: '11.00', expectedVersion: 1 } });
+
+      expect(stale.data ?? null).toBeNull();
+      expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', expectedVersion: 1, actualVersion: 2 });
+      expect(countEvents(server.databaseFile)).toBe(before);
+      const { product } = await requestData(server.url, GetProductDocument, { id: productId });
+      expect(product).toMatchObject({ price: usd('10.00'), version: 2 });
+    });
+
+    it('should answer a retried changePrice with the product as it left it, and write nothing', async () => {
+      const productId = (await add({ unitPrice: '10.00' })).addProduct.id;
+      const input = { productId, unitPrice: '12.00', commandId: `price-${productId}` };
+      const first = await requestData(server.url, ChangePriceDocument, { input });
+      await requestData(server.url, ChangePriceDocument, { input: { productId, unitPrice: '13.00' } });
+      const before = countEvents(server.databaseFile);
+
+      const retried = await requestData(server.url, ChangePriceDocument, { input });
+
+      expect(retried.changePrice).toEqual(first.changePrice);
+      expect(retried.changePrice).toMatchObject({ price: usd('12.00'), version: 2 });
+      expect(countEvents(server.databaseFile)).toBe(before);
+    });
+
+    describe('given a bad price', () => {
+      let existing: string;
+      beforeAll(async () => {
+        existing = (await add({ unitPrice: '29.99' })).addProduct.id;
+      });
+
+      const badPrices: { name: string; unitPrice: unknown; currency?: string; field?: string; message: RegExp }[] = [
+        { name: '0', unitPrice: '0', field: 'unitPrice', message: /^Unit price must be positive, got 0\.00$/ },
+        { name: 'a negative price', unitPrice: '-1.00', field: 'unitPrice', message: /^Unit price must be positive, got -1\.00$/ },
+        { name: 'more than 1,000,000.00', unitPrice: '1000000.01', field: 'unitPrice', message: /^Unit price must be at most 1000000\.00, got 1000000\.01$/ },
+        { name: 'three fraction digits', unitPrice: '29.999', message: /Decimal expects an amount with at most two fraction digits.*3 fraction digits; amounts are never rounded/ },
+        { name: 'a float with noise', unitPrice: 0.30000000000000004, message: /floating-point arithmetic/ },
+        { name: 'a lower-case currency', unitPrice: '29.99', currency: 'usd', field: 'currency', message: /^Currency must be a three-letter ISO 4217 code such as "USD", got "usd"$/ },
+        { name: 'a currency that is no code', unitPrice: '29.99', currency: 'Dollars', field: 'currency', message: /got "Dollars"$/ },
+      ];
+
+      for (const { name, unitPrice, currency, field, message } of badPrices) {
+        for (const mutation of ['addProduct', 'changePrice'] as const) {
+          it(`should refuse ${mutation} at ${name} with BAD_USER_INPUT, and write nothing`, async () => {
+            const before = countEvents(server.databaseFile);
+            const price = { unitPrice: unitPrice as string, ...(currency && { currency }) };
+            const answer =
+              mutation === 'addProduct'
+                ? await request(server.url, AddProductDocument, { input: { productId: newId(), name: 'W', quantity: 1, ...price } })
+                : await request(server.url, ChangePriceDocument, { input: { productId: existing, ...price } });
+            expect(answer.data ?? null).toBeNull();
+            expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', ...(field && { field }) });
+            expect(answer.errors?.[0]?.message).toMatch(message);
+            expect(countEvents(server.databaseFile)).toBe(before);
+          });
+        }
+      }
+
+      it('should refuse a currency without a price in addProduct, and write nothing', async () => {
+        const before = countEvents(server.databaseFile);
+        const answer = await request(server.url, AddProductDocument, { input: { productId: newId(), name: 'W', quantity: 1, currency: 'EUR' } });
+        expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currency' });
+        expect(countEvents(server.databaseFile)).toBe(before);
+      });
+
+      it('should refuse changePrice without a price, by the schema', async () => {
+        const answer = await request(server.url, ChangePriceDocument, { input: { productId: existing } as never });
+        expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(answer.errors?.[0]?.message).toMatch(/unitPrice/);
+      });
+
+      it('should answer changePrice of an unknown product with NOT_FOUND, and write nothing', async () => {
+        const before = countEvents(server.databaseFile);
+        const answer = await request(server.url, ChangePriceDocument, { input: { productId: 'no-such-product', unitPrice: '1.00' } });
+        expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', type: 'Product', id: 'no-such-product' });
+        expect(answer.errors?.[0]?.message).toBe('Product no-such-product does not exist');
+        expect(countEvents(server.databaseFile)).toBe(before);
+      });
+
+      it('should keep the price it had', async () => {
+        const { product } = await requestData(server.url, GetProductDocument, { id: existing });
+        expect(product).toMatchObject({ price: usd('29.99'), version: 1 });
+      });
+    });
+
+    it('should refuse a customer with FORBIDDEN, saying who may, and write nothing', async () => {
+      const productId = (await add({ unitPrice: '1.00' })).addProduct.id;
+      const customer = { authorization: await bearer({ role: 'customer', customerId: 'cust-1' }) };
+      const before = countEvents(server.databaseFile);
+      const answer = await request(server.url, ChangePriceDocument, { input: { productId, unitPrice: '0.01' } }, customer);
+      expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(answer.errors?.[0]?.message).toBe('Only staff and admin can manage prices');
+      expect(countEvents(server.databaseFile)).toBe(before);
+    });
+  });
+
   describe('productStockChanged', () => {
     it('should send the product now, then the product after each change, in version order', async () => {
       const productId = (await add({ quantity: 10 })).addProduct.id;
@@ -295,6 +461,45 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
       const errors = (result.value as { errors: { extensions?: Record<string, unknown> }[] }).errors;
       expect(errors[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', type: 'Product', id: 'no-such-product' });
     });
+  });
+});
+
+describe('Products from a log written before products had prices (ProductAdded v1)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const databaseFile = join(newTempDirectory(), 'orderstream.db');
+    const store = new SqliteEventStore(openDatabase(databaseFile));
+    const occurredAt = '2024-06-01T09:00:00.000Z';
+    await store.append(
+      productStreamId('old-lamp'),
+      PRODUCT_STREAM_TYPE,
+      [
+        {
+          eventId: randomUUID(),
+          type: 'ProductAdded',
+          schemaVersion: 1,
+          data: { productId: 'old-lamp', name: 'Desk lamp', onHand: 4, addedAt: occurredAt },
+          metadata: { userId: 'staff', correlationId: 'old', causationId: 'old', commandId: randomUUID(), occurredAt },
+        },
+      ],
+      { expectedVersion: 'no_stream' },
+    );
+    await store.close();
+    server = await startTestServer({ databaseFile });
+  });
+  afterAll(() => server.dispose());
+
+  it('should serve such a product without a price, still in stock', async () => {
+    const { product } = await requestData(server.url, GetProductDocument, { id: 'old-lamp' });
+    expect(product).toMatchObject({ id: 'old-lamp', name: 'Desk lamp', price: null, onHand: 4, available: 4, version: 1 });
+  });
+
+  it('should let staff price it, and restock it after', async () => {
+    const { changePrice } = await requestData(server.url, ChangePriceDocument, { input: { productId: 'old-lamp', unitPrice: '34.50', expectedVersion: 1 } });
+    expect(changePrice).toMatchObject({ price: { amount: '34.50', currency: 'USD' }, onHand: 4, version: 2 });
+    const { restock } = await requestData(server.url, RestockDocument, { input: { productId: 'old-lamp', quantity: 1 } });
+    expect(restock).toMatchObject({ price: { amount: '34.50', currency: 'USD' }, onHand: 5, version: 3 });
   });
 });
 

@@ -10,19 +10,22 @@ import {
 } from '../generated/graphql.js';
 import { bearer } from '../support/auth.js';
 import { request, requestData } from '../support/graphqlClient.js';
-import { referenceOrder } from '../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
 describe('Order service over HTTP', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
+    // The customer orders from the catalog: Widget and Gadget at the reference prices.
+    await addReferenceProducts(server.url);
   });
   afterAll(() => server.dispose());
 
   it('should run the reference scenario: place, pay, ship', async () => {
-    // The customer places and pays; staff ships. Events record who did each.
+    // The customer places, the payment provider (a staff service token) records the payment, staff ships. Events record who did each.
     const headers = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'customer', customerId: 'cust-1' }) };
+    const paymentProvider = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'staff', sub: 'payment-provider' }) };
     const staff = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'staff', sub: 'staff-7' }) };
     const placed = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'order-001' }) }, headers);
     expect(placed.placeOrder).toMatchObject({
@@ -39,7 +42,7 @@ describe('Order service over HTTP', () => {
       server.url,
       ReceivePaymentDocument,
       { input: { orderId: 'order-001', paymentId: 'pay-001', amount: '109.97', method: 'credit_card' } },
-      headers,
+      paymentProvider,
     );
     expect(paid.receivePayment).toMatchObject({ status: 'PAID', paymentId: 'pay-001', paymentMethod: 'credit_card', version: 2 });
 
@@ -65,7 +68,7 @@ describe('Order service over HTTP', () => {
       ['OrderShipped', 3],
     ]);
     expect(order!.history.map((event) => event.schemaVersion)).toEqual([2, 1, 1]);
-    expect(order!.history.map((event) => event.userId)).toEqual(['user-cust-1', 'user-cust-1', 'staff-7']);
+    expect(order!.history.map((event) => event.userId)).toEqual(['user-cust-1', 'payment-provider', 'staff-7']);
     for (const event of order!.history) {
       expect(event).toMatchObject({ correlationId: 'demo-correlation-1' });
       expect(event.causationId).toBe(event.commandId);

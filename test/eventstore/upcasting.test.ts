@@ -72,6 +72,19 @@ describe('Upcasting the older system\'s events', () => {
     expect(() => eventSchemas.upcast(newer)).toThrow(/position 9 \(OrderShipped v3\).*newer than this server's v1/);
   });
 
+  it('should read a ProductAdded v1, from before products had prices, as v2 without a price', () => {
+    const v1 = {
+      ...legacy(6),
+      streamId: 'product-lamp',
+      streamType: 'Product',
+      type: 'ProductAdded',
+      schemaVersion: 1,
+      data: { productId: 'lamp', name: 'Desk lamp', onHand: 4, addedAt: '2024-06-01T09:00:00.000Z' },
+    };
+    expect(eventSchemas.upcast(v1)).toEqual({ ...v1, schemaVersion: 2, data: { ...v1.data, price: null } });
+    expect(() => eventSchemas.upcast({ ...v1, position: 13, data: 'lamp' })).toThrow(/position 13 \(ProductAdded v1\).*data must be an object/);
+  });
+
   it('should stop at legacy data that is not whole cents, naming the field', () => {
     const oddPrice = { ...legacy(1), position: 12, data: { ...(legacy(1).data as object), items: [{ productId: 'p', name: 'n', qty: 1, price: 0.001 }] } };
     expect(() => eventSchemas.upcast(oddPrice)).toThrow(/position 12 \(OrderPlaced v1\).*items\[0\]\.price 0\.001 is not an amount of whole cents/);

@@ -120,6 +120,11 @@ const reservingOrder = fc.constantFrom('o-1', 'o-2', 'o-3');
 const stockQuantity = (max: number) =>
   fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
 const inventory = (command: InventoryCommand): GeneratedCommand => ({ kind: 'inventory', command });
+// Catalog prices: mostly valid, in two currencies; 0 and a bad currency are refused.
+const catalogPrice = fc.oneof(
+  { weight: 9, arbitrary: fc.record({ amountMinor: fc.constantFrom(999, 2999, 4999), currency: fc.constantFrom('USD', 'EUR') }) },
+  { weight: 1, arbitrary: fc.constantFrom({ amountMinor: 0, currency: 'USD' }, { amountMinor: 999, currency: 'usd' }) },
+);
 
 const inventoryCommand = fc.oneof(
   {
@@ -129,10 +134,12 @@ const inventoryCommand = fc.oneof(
         productId,
         name: fc.oneof({ weight: 9, arbitrary: fc.constant('Widget') }, { weight: 1, arbitrary: fc.constant(' ') }),
         quantity: stockQuantity(8),
+        price: fc.option(catalogPrice, { nil: null }),
         now,
       })
       .map((data) => inventory({ type: 'AddProduct', data })),
   },
+  fc.record({ productId, price: catalogPrice, now }).map((data) => inventory({ type: 'ChangePrice', data })),
   fc.record({ productId, quantity: stockQuantity(4), now }).map((data) => inventory({ type: 'Restock', data })),
   {
     weight: 4,

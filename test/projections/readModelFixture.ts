@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import type { InventoryCommand } from '../../src/domain/inventory/index.js';
+import type { Money } from '../../src/domain/money.js';
 import type { OrderLine } from '../../src/domain/order/index.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
@@ -92,8 +93,11 @@ export class InventoryLog {
     this.commands = new InventoryCommands(log.store);
   }
 
-  add(at: string, productId: string, name: string, quantity: number) {
-    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, now: at } });
+  add(at: string, productId: string, name: string, quantity: number, price: Money | null = null) {
+    return this.run(at, { type: 'AddProduct', data: { productId, name, quantity, price, now: at } });
+  }
+  changePrice(at: string, productId: string, price: Money) {
+    return this.run(at, { type: 'ChangePrice', data: { productId, price, now: at } });
   }
   restock(at: string, productId: string, quantity: number) {
     return this.run(at, { type: 'Restock', data: { productId, quantity, now: at } });

@@ -141,4 +141,16 @@ describe('readConfig', () => {
       /ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER must be a whole number of subscriptions, 1 or more, got "0"[\s\S]*ORDERSTREAM_MAX_CONNECTIONS_PER_USER must be a whole number of connections, 1 or more, got "many"/,
     );
   });
+
+  it('should read the payment timeout as seconds or a duration, 30 minutes by default, and refuse bad ones', () => {
+    expect(readConfig(KEY).paymentTimeoutMs).toBe(30 * 60_000);
+    const timeout = (text: string) => readConfig({ ...KEY, ORDERSTREAM_PAYMENT_TIMEOUT: text }).paymentTimeoutMs;
+    expect([timeout('1800'), timeout('30m'), timeout('90s'), timeout('2h'), timeout('1h30m'), timeout(' 45m ')]).toEqual([
+      1_800_000, 1_800_000, 90_000, 7_200_000, 5_400_000, 2_700_000,
+    ]);
+    expect(timeout('720h')).toBe(30 * 24 * 3_600_000);
+    for (const bad of ['0', '0s', 'abc', '1.5h', '30d', '1m1h', '721h', '-5']) {
+      expect(() => timeout(bad), bad).toThrow(`ORDERSTREAM_PAYMENT_TIMEOUT must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${bad}"`);
+    }
+  });
 });

@@ -6,10 +6,12 @@ import { clientIdempotencyKey } from '../../src/application/idempotencyKeys.js';
 import { projectionDefinitions } from '../../src/projections/definitions.js';
 import { postgresProjectionDefinitions } from '../../src/projections/postgres/definitions.js';
 import {
+  AddProductDocument,
   CancelOrderDocument,
   CustomerSummaryDocument,
   DashboardDocument,
   GetOrderDocument,
+  GetProductDocument,
   ListOrdersDocument,
   ListProductsDocument,
   PlaceOrderDocument,
@@ -93,6 +95,10 @@ export type CrashLoopOptions = {
 };
 
 type Known = { status: Status; version: number; total: string; currency: string };
+/** A product of the catalog the clients' customers order from, at its price. */
+type CatalogProduct = { productId: string; name: string; unitPrice: string; currency: 'USD' | 'EUR' };
+/** Products per currency: the customers' lines are drawn from these. */
+const CATALOG_SIZE = 7;
 type Counts = { acknowledged: number; unanswered: number; retriesAnswered: number };
 
 type Answer =
@@ -232,13 +238,17 @@ class CrashClient {
     if (open.length === 0 || (open.length < 3 && Math.random() < 0.4)) {
       const orderId = `o-${tag}`;
       const lines = 1 + Math.floor(Math.random() * 3);
-      const items = Array.from({ length: lines }, (_, line) => ({
-        productId: `sku-${(this.index + line) % 7}`,
-        name: `Item ${line + 1}`,
-        quantity: 1 + Math.floor(Math.random() * 4),
-        unitPrice: (1 + Math.floor(Math.random() * 9_999) / 100).toFixed(2),
-      }));
       const currency = Math.random() < 0.2 ? 'EUR' : 'USD';
+      const items = Array.from({ length: lines }, (_, line) => {
+        const product = this.loop.catalogProduct((this.index + line) % CATALOG_SIZE, currency);
+        return {
+          productId: product.productId,
+          name: `Item ${line + 1}`,
+          quantity: 1 + Math.floor(Math.random() * 4),
+          // A customer pays the catalog's price: sent as the catalog shows it, or left to the catalog.
+          ...(Math.random() < 0.5 && { unitPrice: product.unitPrice }),
+        };
+      });
       const input = { orderId, customerId: this.customer.customerId, items, currency, ...(commandId && { commandId }) };
       return { mutation: 'placeOrder', orderId, token: orderId, commandId, user: this.customer, input };
     }
@@ -254,7 +264,8 @@ class CrashClient {
     if (order.status === 'PENDING') {
       const paymentId = `pay-${tag}`;
       const input = { ...common, paymentId, amount: order.total, method: 'card' };
-      return { mutation: 'receivePayment', orderId, token: paymentId, commandId, user: this.customer, input };
+      // Payments come from the payment provider (a staff token), never from the customer.
+      return { mutation: 'receivePayment', orderId, token: paymentId, commandId, user: STAFF, input };
     }
     const trackingNumber = `trk-${tag}`;
     return { mutation: 'shipOrder', orderId, token: trackingNumber, commandId, user: STAFF, input: { ...common, trackingNumber, carrier: 'UPS' } };
@@ -276,6 +287,14 @@ export class CrashLoop {
   readonly problems: string[] = [];
   readonly reports: CycleReport[] = [];
   cycles = 0;
+  /**
+   * What the customers order: CATALOG_SIZE products priced in USD and as many in EUR, at prices drawn
+   * at random for this loop, added (by an admin) at the first start with stock no order runs out of, so
+   * the order process reserves, releases and commits stock for every order but never cancels one.
+   * Over a file that has them already (`bench/soak.ts --db`), their prices there.
+   */
+  catalog: readonly CatalogProduct[];
+  private catalogAdded = false;
   private readonly clients: CrashClient[];
   private readonly servers: ChildServer[] = [];
   private readonly killAfterMs: [number, number];
@@ -283,6 +302,19 @@ export class CrashLoop {
   constructor(private readonly options: CrashLoopOptions) {
     this.clients = Array.from({ length: options.clients ?? 6 }, (_, index) => new CrashClient(index, this));
     this.killAfterMs = options.killAfterMs ?? [150, 600];
+    this.catalog = (['USD', 'EUR'] as const).flatMap((currency) =>
+      Array.from({ length: CATALOG_SIZE }, (_, index) => ({
+        productId: currency === 'USD' ? `sku-${index}` : `sku-${index}-eur`,
+        name: `Item sku-${index}`,
+        unitPrice: (1 + Math.floor(Math.random() * 9_999) / 100).toFixed(2),
+        currency,
+      })),
+    );
+  }
+
+  /** The catalog's `index`th product in `currency`. */
+  catalogProduct(index: number, currency: 'USD' | 'EUR'): CatalogProduct {
+    return this.catalog.find((product) => product.currency === currency && product.productId === (currency === 'USD' ? `sku-${index}` : `sku-${index}-eur`))!;
   }
 
   get customerIds(): string[] {
@@ -296,7 +328,12 @@ export class CrashLoop {
     const listeningMs = performance.now() - spawnedAt;
     this.servers.push(server);
     await caughtUp(server.url);
-    return { server, listeningMs, caughtUpMs: performance.now() - spawnedAt };
+    const caughtUpMs = performance.now() - spawnedAt;
+    if (!this.catalogAdded) {
+      this.catalog = await addCatalog(server.url, this.catalog);
+      this.catalogAdded = true;
+    }
+    return { server, listeningMs, caughtUpMs };
   }
 
   /** One cycle: start, write from every client (re-sending what the last kill cut off first), kill -9. */
@@ -339,6 +376,29 @@ export class CrashLoop {
   get unanswered(): SentCommand[] {
     return this.clients.flatMap((client) => (client.pending ? [client.pending] : []));
   }
+}
+
+/**
+ * Adds the products as an admin and returns the catalog as the server has it: a product already there
+ * (a loop over a file it ran on before) is left as it is, at its price there.
+ */
+async function addCatalog(url: string, catalog: readonly CatalogProduct[]): Promise<CatalogProduct[]> {
+  const added: CatalogProduct[] = [];
+  for (const product of catalog) {
+    const { productId, name, unitPrice, currency } = product;
+    const answer = await post(url, AddProductDocument, { input: { productId, name, quantity: 1_000_000_000, unitPrice, currency } });
+    if (answer.kind === 'unanswered') throw new Error(`No answer adding ${productId}: ${String(answer.error)}`);
+    const code = answer.errors?.[0]?.extensions?.code;
+    if (code === undefined) {
+      added.push(product);
+      continue;
+    }
+    if (code !== 'CONFLICT') throw new Error(`Adding ${productId} failed: ${JSON.stringify(answer.errors)}`);
+    const { product: there } = await postData(url, GetProductDocument, { id: productId });
+    if (there?.price?.currency !== currency) throw new Error(`Product ${productId} is there already, priced ${JSON.stringify(there?.price)}, not in ${currency}`);
+    added.push({ ...product, unitPrice: there.price.amount });
+  }
+  return added;
 }
 
 /** An event as the checks read it: data and metadata as JSON text. */

@@ -14,6 +14,19 @@ export type CancelOrderInput = {
   reason: string;
 };
 
+export type ChangePriceInput = {
+  /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
+  commandId?: string | number | null | undefined;
+  /** ISO 4217 currency code of unitPrice. */
+  currency?: string;
+  /** The product version the client saw; a different one is a CONFLICT. */
+  expectedVersion?: number | null | undefined;
+  /** 1 to 100 of A-Z a-z 0-9 . _ : - */
+  productId: string | number;
+  /** The new catalog price of one unit: positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". The price it has already changes nothing and writes no event. */
+  unitPrice: string;
+};
+
 export type OrderItemInput = {
   /** At most 200 characters, no control characters. */
   name: string;
@@ -21,8 +34,8 @@ export type OrderItemInput = {
   productId: string | number;
   /** A whole number from 1 to 10,000. */
   quantity: number;
-  /** Positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". */
-  unitPrice: string;
+  /** Positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". Absent: the catalog's current price. A customer's order is priced by the catalog: a price given must be the current one (else FAILED_PRECONDITION with the current price); staff and admins may send any price, for products outside the catalog too. */
+  unitPrice?: string | null | undefined;
 };
 
 /** Where an order is in its life: PENDING → PAID → SHIPPED, or CANCELLED from PENDING or PAID. */
@@ -127,21 +140,28 @@ export type CancelOrderMutationVariables = Exact<{
 
 export type CancelOrderMutation = { cancelOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
 
-export type ProductRowFragment = { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string };
+export type ProductRowFragment = { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null };
 
 export type ProductsQueryVariables = Exact<{
   first: number;
 }>;
 
 
-export type ProductsQuery = { products: { totalCount: number, nodes: Array<{ id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string }> } };
+export type ProductsQuery = { products: { totalCount: number, nodes: Array<{ id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null }> } };
+
+export type ChangePriceMutationVariables = Exact<{
+  input: ChangePriceInput;
+}>;
+
+
+export type ChangePriceMutation = { changePrice: { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null } };
 
 export type ProductStockChangedSubscriptionVariables = Exact<{
   productId: string | number;
 }>;
 
 
-export type ProductStockChangedSubscription = { productStockChanged: { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string } };
+export type ProductStockChangedSubscription = { productStockChanged: { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -197,6 +217,10 @@ export const ProductRowFragmentDoc = new TypedDocumentString(`
     fragment ProductRow on Product {
   id
   name
+  price {
+    amount
+    currency
+  }
   onHand
   reserved
   available
@@ -449,12 +473,35 @@ export const ProductsDocument = new TypedDocumentString(`
     fragment ProductRow on Product {
   id
   name
+  price {
+    amount
+    currency
+  }
   onHand
   reserved
   available
   version
   updatedAt
 }`) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
+export const ChangePriceDocument = new TypedDocumentString(`
+    mutation ChangePrice($input: ChangePriceInput!) {
+  changePrice(input: $input) {
+    ...ProductRow
+  }
+}
+    fragment ProductRow on Product {
+  id
+  name
+  price {
+    amount
+    currency
+  }
+  onHand
+  reserved
+  available
+  version
+  updatedAt
+}`) as unknown as TypedDocumentString<ChangePriceMutation, ChangePriceMutationVariables>;
 export const ProductStockChangedDocument = new TypedDocumentString(`
     subscription ProductStockChanged($productId: ID!) {
   productStockChanged(productId: $productId) {
@@ -464,6 +511,10 @@ export const ProductStockChangedDocument = new TypedDocumentString(`
     fragment ProductRow on Product {
   id
   name
+  price {
+    amount
+    currency
+  }
   onHand
   reserved
   available

@@ -1,5 +1,7 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
-import type { AddProduct, InventoryCommand, ReserveStock, Restock } from './commands.js';
+import type { Money } from '../money.js';
+import { requireCurrency, requireUnitPrice } from '../price.js';
+import type { AddProduct, ChangePrice, InventoryCommand, ReserveStock, Restock } from './commands.js';
 import type { InventoryEvent } from './events.js';
 import { availableOf, type Product } from './state.js';
 
@@ -9,13 +11,16 @@ type ActiveProduct = Extract<Product, { status: 'Active' }>;
 
 /**
  * Pure: the events a command produces, or a domain error before any. Reservations are idempotent per
- * order: reserving again, or releasing or committing what is not held, produces nothing.
+ * order: reserving again, or releasing or committing what is not held, produces nothing; so is a
+ * price change to the price the product has.
  */
 export function decide(command: InventoryCommand, state: Product): InventoryEvent[] {
   if (command.type === 'AddProduct') return [addProduct(command, state)];
   const product = requireProduct(state, command.data.productId);
   const { productId, now } = command.data;
   switch (command.type) {
+    case 'ChangePrice':
+      return changePrice(command, product);
     case 'Restock':
       return [restock(command, product)];
     case 'ReserveStock':
@@ -41,7 +46,15 @@ function addProduct({ data }: AddProduct, state: Product): InventoryEvent {
   if (state.status !== 'Empty') throw new AlreadyExistsError(`Product ${data.productId} exists already`, 'Product', data.productId);
   if (data.name.trim() === '') throw new ValidationError('A product needs a name', 'name');
   requireQuantity(data.quantity, 'quantity', 0);
-  return { type: 'ProductAdded', data: { productId: data.productId, name: data.name, onHand: data.quantity, addedAt: data.now } };
+  const price = data.price ? requirePrice(data.price) : null;
+  return { type: 'ProductAdded', data: { productId: data.productId, name: data.name, onHand: data.quantity, price, addedAt: data.now } };
+}
+
+function changePrice({ data }: ChangePrice, product: ActiveProduct): InventoryEvent[] {
+  const price = requirePrice(data.price);
+  const previousPrice = product.price;
+  if (previousPrice?.amountMinor === price.amountMinor && previousPrice.currency === price.currency) return [];
+  return [{ type: 'PriceChanged', data: { productId: data.productId, previousPrice, price, changedAt: data.now } }];
 }
 
 function restock({ data }: Restock, product: ActiveProduct): InventoryEvent {
@@ -66,6 +79,13 @@ function reserve({ data }: ReserveStock, product: ActiveProduct): InventoryEvent
 function requireProduct(state: Product, productId: string): ActiveProduct {
   if (state.status === 'Empty') throw new NotFoundError(`Product ${productId} does not exist`, 'Product', productId);
   return state;
+}
+
+/** The same rules as an order line's unit price and currency, with the fields the API names; the price as recorded. */
+function requirePrice({ amountMinor, currency }: Money): Money {
+  requireUnitPrice(amountMinor, 'unitPrice');
+  requireCurrency(currency, 'currency');
+  return { amountMinor, currency };
 }
 
 function requireQuantity(quantity: number, field: string, minimum: number): void {

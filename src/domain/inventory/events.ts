@@ -1,6 +1,20 @@
 import type { TypedRecord } from '../decider.js';
+import type { Money } from '../money.js';
 
-export type ProductAdded = TypedRecord<'ProductAdded', { productId: string; name: string; onHand: number; addedAt: string }>;
+/**
+ * v2: `price` is the catalog price, null for a product added without one. v1 (before products had
+ * prices) had no `price` and reads as v2 with null (see legacy/productAddedV1.ts).
+ */
+export type ProductAdded = TypedRecord<
+  'ProductAdded',
+  { productId: string; name: string; onHand: number; price: Money | null; addedAt: string }
+>;
+
+/** The catalog price changed; `previousPrice` is null when the product had none. */
+export type PriceChanged = TypedRecord<
+  'PriceChanged',
+  { productId: string; previousPrice: Money | null; price: Money; changedAt: string }
+>;
 
 export type StockRestocked = TypedRecord<
   'StockRestocked',
@@ -32,15 +46,17 @@ export type ReservationCommitted = TypedRecord<
 
 export type InventoryEvent =
   | ProductAdded
+  | PriceChanged
   | StockRestocked
   | StockReserved
   | StockReservationRejected
   | ReservationReleased
   | ReservationCommitted;
 
-/** The version of each event's data shape this code writes. */
+/** The version of each event's data shape this code writes. ProductAdded v1 had no price. */
 export const inventoryEventSchemaVersions = {
-  ProductAdded: 1,
+  ProductAdded: 2,
+  PriceChanged: 1,
   StockRestocked: 1,
   StockReserved: 1,
   StockReservationRejected: 1,

@@ -25,4 +25,11 @@ export type ShipOrder = TypedRecord<
 
 export type CancelOrder = TypedRecord<'CancelOrder', { orderId: string; reason: string; now: string }>;
 
-export type OrderCommand = PlaceOrder | ReceivePayment | ShipOrder | CancelOrder;
+/**
+ * Cancels an order that is still unpaid when its time to pay is up (sent by the paymentExpiry
+ * process). Unlike CancelOrder it never refunds: an order paid meanwhile is refused, so a payment
+ * that came first wins.
+ */
+export type ExpireOrder = TypedRecord<'ExpireOrder', { orderId: string; now: string }>;
+
+export type OrderCommand = PlaceOrder | ReceivePayment | ShipOrder | CancelOrder | ExpireOrder;

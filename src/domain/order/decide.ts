@@ -4,9 +4,10 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors.js';
-import { formatAmountMinor, isCurrencyCode, multiplyMinor, sumMinor } from '../money.js';
-import type { CancelOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
-import type { OrderCancelled, OrderEvent, OrderPlaced, OrderShipped, PaymentReceived } from './events.js';
+import { formatAmountMinor, multiplyMinor, sumMinor } from '../money.js';
+import { requireCurrency, requireUnitPrice } from '../price.js';
+import type { CancelOrder, ExpireOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
+import { type OrderCancelled, type OrderEvent, type OrderPlaced, type OrderShipped, PAYMENT_NOT_RECEIVED, type PaymentReceived } from './events.js';
 import { MAX_AMOUNT_MINOR, MAX_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, MAX_TEXT_LENGTH } from './limits.js';
 import type { Order } from './state.js';
 
@@ -23,6 +24,8 @@ export function decide(command: OrderCommand, state: Order): OrderEvent[] {
       return [shipOrder(command, state)];
     case 'CancelOrder':
       return [cancelOrder(command, state)];
+    case 'ExpireOrder':
+      return [expireOrder(command, state)];
     default: {
       const _exhaustive: never = command;
       throw new Error(`Unknown command ${JSON.stringify(_exhaustive)}`);
@@ -33,9 +36,7 @@ export function decide(command: OrderCommand, state: Order): OrderEvent[] {
 function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
   requireText(data.orderId, 'orderId', MAX_ID_LENGTH);
   requireText(data.customerId, 'customerId', MAX_ID_LENGTH);
-  if (!isCurrencyCode(data.currency)) {
-    throw new ValidationError(`Currency must be a three-letter ISO 4217 code such as "USD", got "${data.currency}"`, 'currency');
-  }
+  requireCurrency(data.currency, 'currency');
   if (data.items.length === 0) throw new ValidationError('An order needs at least one item', 'items');
   if (data.items.length > MAX_ITEMS) throw new ValidationError(`An order has at most ${MAX_ITEMS} items`, 'items');
 
@@ -49,21 +50,7 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
     if (item.quantity > MAX_QUANTITY) {
       throw new ValidationError(`Quantity must be at most ${MAX_QUANTITY}, got ${item.quantity}`, `${field}.quantity`);
     }
-    if (!Number.isSafeInteger(item.unitPriceMinor)) {
-      throw new ValidationError(`Unit price must be a whole number of cents, got ${item.unitPriceMinor}`, `${field}.unitPrice`);
-    }
-    if (item.unitPriceMinor <= 0) {
-      throw new ValidationError(
-        `Unit price must be positive, got ${formatAmountMinor(item.unitPriceMinor)}`,
-        `${field}.unitPrice`,
-      );
-    }
-    if (item.unitPriceMinor > MAX_AMOUNT_MINOR) {
-      throw new ValidationError(
-        `Unit price must be at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, got ${formatAmountMinor(item.unitPriceMinor)}`,
-        `${field}.unitPrice`,
-      );
-    }
+    requireUnitPrice(item.unitPriceMinor, `${field}.unitPrice`);
     return multiplyMinor(item.unitPriceMinor, item.quantity);
   });
   const totalMinor = lineTotals.includes(undefined) ? undefined : sumMinor(lineTotals as number[]);
@@ -151,6 +138,15 @@ function cancelOrder({ data }: CancelOrder, state: Order): OrderCancelled {
       refundMinor: order.status === 'Paid' ? order.paidMinor : 0,
       cancelledAt: data.now,
     },
+  };
+}
+
+/** Only a pending order expires, and with nothing to refund: a paid, shipped or cancelled one is refused. */
+function expireOrder({ data }: ExpireOrder, state: Order): OrderCancelled {
+  requireStatus(state, data.orderId, 'Pending', 'expire for want of payment');
+  return {
+    type: 'OrderCancelled',
+    data: { orderId: data.orderId, reason: PAYMENT_NOT_RECEIVED, refundMinor: 0, cancelledAt: data.now },
   };
 }
 

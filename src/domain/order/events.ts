@@ -35,6 +35,9 @@ export type OrderShipped = TypedRecord<
   }
 >;
 
+/** The reason of an OrderCancelled that ExpireOrder records: the order was not paid in time. */
+export const PAYMENT_NOT_RECEIVED = 'payment not received';
+
 /** refundMinor is what was paid: 0 for a pending order, the payment for a paid one. */
 export type OrderCancelled = TypedRecord<
   'OrderCancelled',

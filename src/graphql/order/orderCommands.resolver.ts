@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { isoNow } from '../../clock/clock.js';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requireRole } from '../../auth/access.js';
 import { ForbiddenError } from '../../auth/forbiddenError.js';
 import type { GraphQLContext } from '../context.js';
+import { priceLines } from '../../application/catalogPricing.js';
+import { idempotencyFor } from '../commandIdempotency.js';
 import { authorizeOrderCommand } from './orderAccess.js';
 import { CancelOrderInput } from './cancelOrder.input.js';
 import { Order } from './order.type.js';
@@ -14,50 +17,54 @@ import { ShipOrderInput } from './shipOrder.input.js';
 /** Mutations: each turns its input into one command. The rules live in the domain. */
 @Resolver()
 export class OrderCommandsResolver {
-  @Mutation(() => Order, { description: 'Places an order; the server computes the total from the items. Customers (for themselves) and admins.' })
-  placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
-    const principal = requireRole(ctx, ['customer', 'admin'], 'place orders');
-    if (principal.role === 'customer' && input.customerId !== principal.customerId) {
+  @Mutation(() => Order, {
+    description:
+      'Places an order; the server computes the total from the items, priced by the catalog for customers. Customers ' +
+      '(for themselves, at most a few unpaid at a time), staff and admins (a checkout service, with prices of their own).',
+  })
+  async placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
+    const principal = requireRole(ctx, ['customer', 'staff', 'admin'], 'place orders');
+    const isCustomer = principal.role === 'customer';
+    if (isCustomer && input.customerId !== principal.customerId) {
       throw new ForbiddenError(`You can place orders only for yourself (customerId ${principal.customerId})`);
     }
-    const now = new Date().toISOString();
-    const command = {
-      type: 'PlaceOrder' as const,
-      data: {
-        orderId: input.orderId ?? randomUUID(),
-        customerId: input.customerId,
-        items: input.items.map((item) => ({
-          productId: item.productId,
-          name: item.name,
-          quantity: item.quantity,
-          unitPriceMinor: item.unitPrice,
-        })),
-        currency: input.currency,
-        now,
-      },
+    const idempotency = idempotencyFor(principal, 'placeOrder', input);
+    const isRetry = async () => idempotency !== undefined && (await ctx.commands.isRecorded(idempotency.key));
+    const place = async (retry: boolean) => {
+      const now = isoNow(ctx.clock);
+      const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({ productId, name, quantity, unitPriceMinor: unitPrice }));
+      // A retry answers as the original did, whatever the catalog says now: its lines are not decided again.
+      const items = retry
+        ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
+        : await priceLines(lines, input.currency, isCustomer ? 'catalog' : 'caller', ctx.catalogPrices);
+      const data = { orderId: input.orderId ?? randomUUID(), customerId: input.customerId, items, currency: input.currency, now };
+      return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal });
     };
-    return runCommand(ctx, 'placeOrder', input, command, now, { principal });
+    if (!isCustomer) return place(await isRetry());
+    return ctx.pendingOrderCap.run(input.customerId, place, isRetry);
   }
 
-  @Mutation(() => Order, { description: "Records a payment of a pending order's exact total. Customers (their own orders) and admins." })
+  @Mutation(() => Order, {
+    description:
+      "Records a payment of a pending order's exact total, as the payment provider confirmed it. Staff and admins " +
+      '(the payment service\'s token); never customers. An order that expired unpaid refuses it (FAILED_PRECONDITION).',
+  })
   receivePayment(
     @Arg('input', () => ReceivePaymentInput) input: ReceivePaymentInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Order> {
-    const principal = requireRole(ctx, ['customer', 'admin'], 'record payments');
-    const now = new Date().toISOString();
+    // The event's metadata.userId names who recorded it (the provider's service identity).
+    const principal = requireRole(ctx, ['staff', 'admin'], 'record payments: a payment comes from the payment provider, not from a customer');
+    const now = isoNow(ctx.clock);
     const { orderId, paymentId, amount, method } = input;
     const command = { type: 'ReceivePayment' as const, data: { orderId, paymentId, amountMinor: amount, method, now } };
-    return runCommand(ctx, 'receivePayment', input, command, now, {
-      principal,
-      authorize: authorizeOrderCommand(principal, orderId),
-    });
+    return runCommand(ctx, 'receivePayment', input, command, now, { principal });
   }
 
   @Mutation(() => Order, { description: 'Ships a paid order. Staff and admins.' })
   shipOrder(@Arg('input', () => ShipOrderInput) input: ShipOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
     const principal = requireRole(ctx, ['staff', 'admin'], 'ship orders');
-    const now = new Date().toISOString();
+    const now = isoNow(ctx.clock);
     const { orderId, trackingNumber, carrier } = input;
     const command = {
       type: 'ShipOrder' as const,
@@ -69,7 +76,7 @@ export class OrderCommandsResolver {
   @Mutation(() => Order, { description: 'Cancels a pending or paid order; a paid order is refunded in full. Customers cancel their own pending orders; staff and admins any.' })
   cancelOrder(@Arg('input', () => CancelOrderInput) input: CancelOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
     const principal = requireRole(ctx, ['customer', 'staff', 'admin'], 'cancel orders');
-    const now = new Date().toISOString();
+    const now = isoNow(ctx.clock);
     const command = { type: 'CancelOrder' as const, data: { orderId: input.orderId, reason: input.reason, now } };
     return runCommand(ctx, 'cancelOrder', input, command, now, {
       principal,

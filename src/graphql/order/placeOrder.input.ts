@@ -19,9 +19,13 @@ export class OrderItemInput {
   quantity!: number;
 
   @Field(() => DecimalScalar, {
-    description: `Positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, at most two fraction digits, e.g. "29.99".`,
+    nullable: true,
+    description:
+      `Positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, at most two fraction digits, e.g. "29.99". Absent: the catalog's ` +
+      "current price. A customer's order is priced by the catalog: a price given must be the current one (else FAILED_PRECONDITION " +
+      'with the current price); staff and admins may send any price, for products outside the catalog too.',
   })
-  unitPrice!: number;
+  unitPrice?: number | null;
 }
 
 @InputType()

@@ -1,6 +1,7 @@
 import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ProductView } from '../../projections/productView/view.js';
+import { Money, money } from '../order/money.type.js';
 
 @ObjectType({ description: "A product's stock as the read side sees it after the events up to `version`." })
 export class Product {
@@ -9,6 +10,12 @@ export class Product {
 
   @Field(() => String)
   name!: string;
+
+  @Field(() => Money, {
+    nullable: true,
+    description: 'The catalog price of one unit; null for a product not priced yet, which customers cannot order.',
+  })
+  price!: Money | null;
 
   @Field(() => Int, { description: 'Units on the shelf, reserved or not.' })
   onHand!: number;
@@ -29,4 +36,7 @@ export class Product {
   updatedAt!: string;
 }
 
-export const toProduct = (view: ProductView): Product => ({ ...view });
+export const toProduct = (view: ProductView): Product => ({
+  ...view,
+  price: view.price && money(view.price.amountMinor, view.price.currency),
+});

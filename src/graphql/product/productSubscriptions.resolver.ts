@@ -9,12 +9,12 @@ import { productNotFound } from './productNotFound.js';
 
 type ProductStockChangedArgs = { productId: string };
 
-/** Live product stock, pushed from the productView projection's change feed as it commits. */
+/** Live product stock and price, pushed from the productView projection's change feed as it commits. */
 @Resolver()
 export class ProductSubscriptionsResolver {
   @Subscription(() => Product, {
     description:
-      'The product now, then the product after each change of its stock, in version order. NOT_FOUND for an unknown product.',
+      'The product now, then the product after each change of its stock or price, in version order. NOT_FOUND for an unknown product.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, ProductStockChangedArgs, GraphQLContext>) =>
       productUpdates(context, args.productId),
   })

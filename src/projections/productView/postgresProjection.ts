@@ -15,7 +15,7 @@ import type { ProductViewChange } from './view.js';
 export function postgresProductViewProjection(): PostgresProjectionDefinition<ProductViewChange> {
   return {
     name: 'productView',
-    version: 1,
+    version: 2,
     tables: postgresTables(productViewTables),
     create: (tables, { announce }) => postgresProductViewWriter(tables as ProductViewTableNames, announce),
   };
@@ -42,7 +42,10 @@ function postgresProductViewWriter(tables: ProductViewTableNames, announce: bool
       if (!change) return undefined;
       switch (change.kind) {
         case 'add':
-          await client.query(sql.insert, [...touched, change.name, change.onHand]);
+          await client.query(sql.insert, [...touched, change.name, change.onHand, change.price?.amountMinor ?? null, change.price?.currency ?? null]);
+          break;
+        case 'setPrice':
+          await client.query(sql.setPrice, [...touched, change.price.amountMinor, change.price.currency]);
           break;
         case 'setOnHand':
           await client.query(sql.setOnHand, [...touched, change.onHand]);
@@ -67,8 +70,9 @@ function writeStatements({ product_views }: ProductViewTableNames) {
   return {
     versionOf: `SELECT version FROM ${product_views} WHERE product_id = $1`,
     insert: `
-      INSERT INTO ${product_views} (product_id, name, on_hand, reserved, version, position, updated_at)
-      VALUES ($1, $5, $6, 0, $2, $3, $4)`,
+      INSERT INTO ${product_views} (product_id, name, on_hand, price_minor, price_currency, reserved, version, position, updated_at)
+      VALUES ($1, $5, $6, $7, $8, 0, $2, $3, $4)`,
+    setPrice: `UPDATE ${product_views} SET price_minor = $5, price_currency = $6, ${touch} WHERE product_id = $1`,
     setOnHand: `UPDATE ${product_views} SET on_hand = $5, ${touch} WHERE product_id = $1`,
     move: `UPDATE ${product_views} SET on_hand = on_hand + $5, reserved = reserved + $6, ${touch} WHERE product_id = $1`,
   };

@@ -1,6 +1,6 @@
 import type { Queryable } from '../postgres/postgresProjection.js';
 import { encodeProductCursor } from './cursor.js';
-import { type ProductPage, toProductView } from './queries.js';
+import { type ProductPage, type ProductPrices, pricesFromRows, toProductView } from './queries.js';
 import { LIVE_PRODUCT_VIEW_TABLES, type ProductViewRow, type ProductViewTableNames } from './table.js';
 import type { ProductView } from './view.js';
 
@@ -37,5 +37,13 @@ export class PostgresProductViewQueries {
       hasNextPage: rows.length > first,
       totalCount: counted[0]!.count,
     };
+  }
+
+  /** The current price of each of `productIds` (see ProductPrices), in one read. */
+  async pricesOf(productIds: readonly string[]): Promise<ProductPrices> {
+    if (productIds.length === 0) return new Map();
+    const { product_views } = this.tables;
+    const { rows } = await this.db.query<ProductViewRow>(`SELECT * FROM ${product_views} WHERE product_id = ANY($1::text[])`, [[...productIds]]);
+    return pricesFromRows(rows);
   }
 }

@@ -9,14 +9,15 @@ import type { ProductViewChange } from './view.js';
 
 /**
  * Keeps product_views in step with the Product streams: stock on hand, reserved and available per
- * product. When announcing, each applied event yields the product's view as of that event.
+ * product, and its catalog price. When announcing, each applied event yields the product's view as
+ * of that event. Version 2: the price.
  */
 export function productViewProjection(
   onCommitted: (changes: ProductViewChange[]) => void = () => undefined,
 ): ProjectionDefinition<ProductViewChange> {
   return {
     name: 'productView',
-    version: 1,
+    version: 2,
     tables: productViewTables,
     onCommitted,
     create: (db, tables, { announce }) => productViewWriter(db, tables as ProductViewTableNames, announce),
@@ -44,7 +45,16 @@ function productViewWriter(db: Database.Database, tables: ProductViewTableNames,
       if (!change) return undefined;
       switch (change.kind) {
         case 'add':
-          statements.insert.run({ ...touched, name: change.name, onHand: change.onHand });
+          statements.insert.run({
+            ...touched,
+            name: change.name,
+            onHand: change.onHand,
+            priceMinor: change.price?.amountMinor ?? null,
+            priceCurrency: change.price?.currency ?? null,
+          });
+          break;
+        case 'setPrice':
+          statements.setPrice.run({ ...touched, priceMinor: change.price.amountMinor, priceCurrency: change.price.currency });
           break;
         case 'setOnHand':
           statements.setOnHand.run({ ...touched, onHand: change.onHand });
@@ -68,8 +78,11 @@ function prepareWrites(db: Database.Database, { product_views }: ProductViewTabl
   return {
     versionOf: db.prepare<[string], number>(`SELECT version FROM ${product_views} WHERE product_id = ?`).pluck(),
     insert: db.prepare(
-      `INSERT INTO ${product_views} (product_id, name, on_hand, reserved, version, position, updated_at)
-       VALUES (@productId, @name, @onHand, 0, @version, @position, @updatedAt)`,
+      `INSERT INTO ${product_views} (product_id, name, price_minor, price_currency, on_hand, reserved, version, position, updated_at)
+       VALUES (@productId, @name, @priceMinor, @priceCurrency, @onHand, 0, @version, @position, @updatedAt)`,
+    ),
+    setPrice: db.prepare(
+      `UPDATE ${product_views} SET price_minor = @priceMinor, price_currency = @priceCurrency, ${touch} WHERE product_id = @productId`,
     ),
     setOnHand: db.prepare(`UPDATE ${product_views} SET on_hand = @onHand, ${touch} WHERE product_id = @productId`),
     move: db.prepare(

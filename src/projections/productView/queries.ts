@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Money } from '../../domain/money.js';
 import { encodeProductCursor } from './cursor.js';
 import { LIVE_PRODUCT_VIEW_TABLES, type ProductViewRow, type ProductViewTableNames } from './table.js';
 import type { ProductView } from './view.js';
@@ -9,12 +10,19 @@ export type ProductPage = {
   totalCount: number;
 };
 
+/**
+ * The current catalog prices of some products, by product id: a product the read side does not
+ * know is absent, one without a price (not sellable to customers until priced) maps to null.
+ */
+export type ProductPrices = Map<string, Money | null>;
+
 /** Reads of the product view table (the live one unless told otherwise). Never touches the event log. */
 export class ProductViewQueries {
   private readonly byId: Database.Statement<[string], ProductViewRow>;
   private readonly firstPage: Database.Statement<[number], ProductViewRow>;
   private readonly pageAfter: Database.Statement<[string, number], ProductViewRow>;
   private readonly count: Database.Statement<[], number>;
+  private readonly pricesByIds: Database.Statement<[string], ProductViewRow>;
 
   constructor(db: Database.Database, tables: ProductViewTableNames = LIVE_PRODUCT_VIEW_TABLES) {
     const { product_views } = tables;
@@ -22,6 +30,7 @@ export class ProductViewQueries {
     this.firstPage = db.prepare(`SELECT * FROM ${product_views} ORDER BY product_id LIMIT ?`);
     this.pageAfter = db.prepare(`SELECT * FROM ${product_views} WHERE product_id > ? ORDER BY product_id LIMIT ?`);
     this.count = db.prepare<[], number>(`SELECT count(*) FROM ${product_views}`).pluck();
+    this.pricesByIds = db.prepare(`SELECT * FROM ${product_views} WHERE product_id IN (SELECT value FROM json_each(?))`);
   }
 
   getProductView(productId: string): ProductView | undefined {
@@ -39,6 +48,17 @@ export class ProductViewQueries {
       totalCount: this.count.get()!,
     };
   }
+
+  /** The current price of each of `productIds` (see ProductPrices), in one read. */
+  pricesOf(productIds: readonly string[]): ProductPrices {
+    if (productIds.length === 0) return new Map();
+    return pricesFromRows(this.pricesByIds.all(JSON.stringify(productIds)));
+  }
+}
+
+/** Shared with the PostgreSQL queries. */
+export function pricesFromRows(rows: readonly ProductViewRow[]): ProductPrices {
+  return new Map(rows.map((row) => [row.product_id, priceOf(row)]));
 }
 
 /** A row as the read side serves it; shared with the PostgreSQL queries. */
@@ -46,6 +66,7 @@ export function toProductView(row: ProductViewRow): ProductView {
   return {
     id: row.product_id,
     name: row.name,
+    price: priceOf(row),
     onHand: row.on_hand,
     reserved: row.reserved,
     available: row.available,
@@ -53,4 +74,8 @@ export function toProductView(row: ProductViewRow): ProductView {
     position: row.position,
     updatedAt: row.updated_at,
   };
+}
+
+function priceOf(row: ProductViewRow): Money | null {
+  return row.price_minor == null || row.price_currency == null ? null : { amountMinor: row.price_minor, currency: row.price_currency };
 }

@@ -1,8 +1,10 @@
 import type { InventoryEvent } from '../../domain/inventory/index.js';
+import type { Money } from '../../domain/money.js';
 
 /** What one Product event does to the product's row, whichever backend keeps it. */
 export type StockChange =
-  | { kind: 'add'; name: string; onHand: number }
+  | { kind: 'add'; name: string; onHand: number; price: Money | null }
+  | { kind: 'setPrice'; price: Money }
   | { kind: 'setOnHand'; onHand: number }
   | { kind: 'move'; onHandDelta: number; reservedDelta: number };
 
@@ -14,7 +16,9 @@ export type StockChange =
 export function stockChangeOf(event: InventoryEvent): StockChange | undefined {
   switch (event.type) {
     case 'ProductAdded':
-      return { kind: 'add', name: event.data.name, onHand: event.data.onHand };
+      return { kind: 'add', name: event.data.name, onHand: event.data.onHand, price: event.data.price ?? null };
+    case 'PriceChanged':
+      return { kind: 'setPrice', price: event.data.price };
     case 'StockRestocked':
       return { kind: 'setOnHand', onHand: event.data.onHand };
     case 'StockReserved':

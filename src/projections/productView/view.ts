@@ -1,7 +1,11 @@
-/** One product's stock as the read side serves it. */
+import type { Money } from '../../domain/money.js';
+
+/** One product's stock and catalog price as the read side serves it. */
 export type ProductView = {
   id: string;
   name: string;
+  /** The catalog price; null for a product that has none yet (not sellable to customers). */
+  price: Money | null;
   onHand: number;
   /** Held for orders: on hand, but not available to others. */
   reserved: number;

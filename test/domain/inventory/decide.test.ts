@@ -4,10 +4,12 @@ import { AlreadyExistsError, type DomainError, NotFoundError, ValidationError } 
 import {
   type AddProduct,
   availableOf,
+  type ChangePrice,
   type CommitReservation,
   type InventoryCommand,
   type InventoryEvent,
   inventoryDecider,
+  type PriceChanged,
   type ProductAdded,
   type ReleaseReservation,
   type ReservationCommitted,
@@ -27,6 +29,33 @@ describe('Product', () => {
   describe('when it does not exist', () => {
     it('should add it with its initial stock on hand', () => {
       given([]).when(addProduct()).then([added]);
+    });
+
+    it('should add it with its catalog price', () => {
+      given([])
+        .when(addProduct({ price: { amountMinor: 2999, currency: 'USD' } }))
+        .then([{ type: 'ProductAdded', data: { ...added.data, price: { amountMinor: 2999, currency: 'USD' } } }]);
+    });
+
+    it('should add it without a price, recorded as none', () => {
+      given([]).when(addProduct({ price: undefined })).then([unpriced]);
+      given([]).when(addProduct({ price: null })).then([unpriced]);
+    });
+
+    it('should add it at the highest price an order line may have, 1,000,000.00', () => {
+      given([])
+        .when(addProduct({ price: usd(MAX_AMOUNT_MINOR) }))
+        .then([{ type: 'ProductAdded', data: { ...added.data, price: usd(MAX_AMOUNT_MINOR) } }]);
+    });
+
+    it.each(BAD_AMOUNTS)('should refuse to add it at %s (%s)', (_name, amountMinor, message) => {
+      given([]).when(addProduct({ price: usd(amountMinor) })).thenThrows(ValidationError, message, isBadInput('unitPrice'));
+    });
+
+    it.each(BAD_CURRENCIES)('should refuse to add it priced in %j', (currency) => {
+      given([])
+        .when(addProduct({ price: { amountMinor: 2999, currency } }))
+        .thenThrows(ValidationError, `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, isBadInput('currency'));
     });
 
     it('should add it with nothing on hand', () => {
@@ -53,6 +82,7 @@ describe('Product', () => {
 
     it.each<[string, InventoryCommand]>([
       ['restock', restock()],
+      ['change its price', changePrice()],
       ['reserve stock', reserve()],
       ['release a reservation', release()],
       ['commit a reservation', commit()],
@@ -121,6 +151,53 @@ describe('Product', () => {
     });
   });
 
+  describe('when priced', () => {
+    it('should change the price, recording the previous one', () => {
+      given([added]).when(changePrice({ price: usd(3499) })).then([priceChanged(WIDGET_PRICE, usd(3499))]);
+    });
+
+    it('should change the currency alone', () => {
+      const euros = { amountMinor: WIDGET_PRICE.amountMinor, currency: 'EUR' };
+      given([added]).when(changePrice({ price: euros })).then([priceChanged(WIDGET_PRICE, euros)]);
+    });
+
+    it('should record nothing when the price is the one it has: a repeat changes nothing', () => {
+      given([added]).when(changePrice({ price: { ...WIDGET_PRICE } })).then([]);
+      given([added, priceChanged(WIDGET_PRICE, usd(3499))]).when(changePrice({ price: usd(3499) })).then([]);
+    });
+
+    it('should change back to a price it had before', () => {
+      given([added, priceChanged(WIDGET_PRICE, usd(3499))])
+        .when(changePrice({ price: WIDGET_PRICE }))
+        .then([priceChanged(usd(3499), WIDGET_PRICE)]);
+    });
+
+    it.each(BAD_AMOUNTS)('should refuse to change the price to %s (%s)', (_name, amountMinor, message) => {
+      given([added]).when(changePrice({ price: usd(amountMinor) })).thenThrows(ValidationError, message, isBadInput('unitPrice'));
+    });
+
+    it.each(BAD_CURRENCIES)('should refuse to change the price to one in %j', (currency) => {
+      given([added])
+        .when(changePrice({ price: { amountMinor: 2999, currency } }))
+        .thenThrows(ValidationError, `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, isBadInput('currency'));
+    });
+
+    it('should keep stock and reservations as they are', () => {
+      given([added, reserved('o-1', 4), priceChanged(WIDGET_PRICE, usd(3499))]).when(reserve({ orderId: 'o-2', quantity: 6 })).then([reserved('o-2', 6)]);
+    });
+  });
+
+  describe('when added without a price (as every product before prices existed)', () => {
+    it('should price it, recording that it had none', () => {
+      given([unpriced]).when(changePrice()).then([priceChanged(null, WIDGET_PRICE)]);
+    });
+
+    it('should still take stock commands', () => {
+      given([unpriced]).when(restock({ quantity: 5 })).then([restocked(5, 15)]);
+      given([unpriced]).when(reserve({ quantity: 4 })).then([reserved('o-1', 4)]);
+    });
+  });
+
   describe('when stock is reserved for the order', () => {
     const history = [added, reserved('o-1', 4)];
 
@@ -181,6 +258,7 @@ describe('Product', () => {
         status: 'Active',
         productId,
         name: 'Widget',
+        price: WIDGET_PRICE,
         onHand: 11,
         reserved: { 'o-2': 3 },
         settled: { 'o-1': 'committed', 'o-3': 'rejected' },
@@ -201,7 +279,18 @@ describe('Product', () => {
     });
 
     it('should not throw for a stock event of a product never added, and keep it empty', () => {
-      expect(fold([restocked(5, 5), reserved('o-1', 1), committed('o-1', 1)])).toEqual({ status: 'Empty' });
+      expect(fold([restocked(5, 5), reserved('o-1', 1), committed('o-1', 1), priceChanged(null, WIDGET_PRICE)])).toEqual({ status: 'Empty' });
+    });
+
+    it('should hold the latest price, and null for a product added without one', () => {
+      expect(fold([unpriced])).toMatchObject({ status: 'Active', price: null });
+      expect(fold([unpriced, priceChanged(null, usd(100))])).toMatchObject({ price: usd(100) });
+      expect(fold([added, priceChanged(WIDGET_PRICE, usd(100)), restocked(5, 15)])).toMatchObject({ price: usd(100), onHand: 15 });
+    });
+
+    it('should read a ProductAdded without a price key (a v1 event not upcast) as unpriced', () => {
+      const { price: _none, ...v1 } = added.data;
+      expect(fold([{ type: 'ProductAdded', data: v1 } as ProductAdded])).toMatchObject({ status: 'Active', price: null });
     });
   });
 
@@ -212,6 +301,7 @@ describe('Product', () => {
       const command: fc.Arbitrary<InventoryCommand> = fc.oneof(
         quantity.map((q) => addProduct({ quantity: Math.abs(q) })),
         quantity.map((q) => restock({ quantity: q })),
+        fc.integer({ min: -1, max: 3 }).map((amountMinor) => changePrice({ price: usd(amountMinor) })),
         fc.tuple(orderId, quantity).map(([o, q]) => reserve({ orderId: o, quantity: q })),
         orderId.map((o) => release({ orderId: o })),
         orderId.map((o) => commit({ orderId: o })),
@@ -239,12 +329,30 @@ describe('Product', () => {
   });
 });
 
-// Fixtures: product p-1, "Widget", 10 on hand.
+// Fixtures: product p-1, "Widget", 10 on hand at 29.99 USD.
 
 const productId = 'p-1';
 const now = '2025-01-10T09:00:00.000Z';
+const MAX_AMOUNT_MINOR = 100_000_000;
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const WIDGET_PRICE = usd(2999);
 
-const added: ProductAdded = { type: 'ProductAdded', data: { productId, name: 'Widget', onHand: 10, addedAt: now } };
+const added: ProductAdded = { type: 'ProductAdded', data: { productId, name: 'Widget', onHand: 10, price: WIDGET_PRICE, addedAt: now } };
+const unpriced: ProductAdded = { type: 'ProductAdded', data: { ...added.data, price: null } };
+
+/** Amounts in minor units the rules of a price refuse; 2999.5 is 29.995, a third fraction digit. */
+const BAD_AMOUNTS: [string, number, string][] = [
+  ['0', 0, 'Unit price must be positive, got 0.00'],
+  ['a negative amount', -100, 'Unit price must be positive, got -1.00'],
+  ['29.995', 2999.5, 'Unit price must be a whole number of cents, got 2999.5'],
+  ['more than 1,000,000.00', MAX_AMOUNT_MINOR + 1, 'Unit price must be at most 1000000.00, got 1000000.01'],
+  ['NaN', Number.NaN, 'Unit price must be a whole number of cents, got NaN'],
+];
+const BAD_CURRENCIES = ['usd', 'US', 'EURO', '', '€'];
+
+function priceChanged(previousPrice: PriceChanged['data']['previousPrice'], price: PriceChanged['data']['price']): PriceChanged {
+  return { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: now } };
+}
 
 function restocked(quantity: number, onHand: number): StockRestocked {
   return { type: 'StockRestocked', data: { productId, quantity, onHand, restockedAt: now } };
@@ -267,7 +375,11 @@ function committed(orderId: string, quantity: number): ReservationCommitted {
 }
 
 function addProduct(data: Partial<AddProduct['data']> = {}): AddProduct {
-  return { type: 'AddProduct', data: { productId, name: 'Widget', quantity: 10, now, ...data } };
+  return { type: 'AddProduct', data: { productId, name: 'Widget', quantity: 10, price: WIDGET_PRICE, now, ...data } };
+}
+
+function changePrice(data: Partial<ChangePrice['data']> = {}): ChangePrice {
+  return { type: 'ChangePrice', data: { productId, price: WIDGET_PRICE, now, ...data } };
 }
 
 function restock(data: Partial<Restock['data']> = {}): Restock {

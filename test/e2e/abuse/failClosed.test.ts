@@ -7,7 +7,7 @@ import { DEVELOPMENT_JWT_SECRET } from '../../../src/server/config.js';
 import { GetOrderDocument, PlaceOrderDocument } from '../../generated/graphql.js';
 import { type ChildServer, startChildServer } from '../../support/childServer.js';
 import { request, requestData } from '../../support/graphqlClient.js';
-import { referenceOrder } from '../../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../../support/orders.js';
 import { newTempDirectory, startTestServer } from '../../support/startServer.js';
 
 const run = promisify(execFile);
@@ -96,6 +96,9 @@ describe('orderstream serve in development mode (ORDERSTREAM_DEV_AUTH=1)', () =>
   it('should accept a token signed with the development secret', async () => {
     const token = await mintToken(PUBLIC_AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
     const authorization = `Bearer ${token}`;
+    // Customers order from the catalog: an admin (a token signed with the same public secret) adds the products.
+    const admin = await mintToken(PUBLIC_AUTH, { sub: 'admin-1', role: 'admin' });
+    await addReferenceProducts(server.url, { authorization: `Bearer ${admin}` });
     const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-1' }) }, { authorization });
     expect((await requestData(server.url, GetOrderDocument, { id: placeOrder.id }, { authorization })).order).toMatchObject({ customerId: 'cust-1' });
   });

@@ -8,7 +8,7 @@ import { bearer } from '../../support/auth.js';
 import { type ChildServer, startChildServer } from '../../support/childServer.js';
 import { orderPlaced } from '../../support/directAppends.js';
 import { request, requestData } from '../../support/graphqlClient.js';
-import { referenceOrder } from '../../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../../support/orders.js';
 import { settled } from '../../support/processes.js';
 import { parsePrometheusText } from '../../support/prometheus.js';
 import { newTempDirectory } from '../../support/startServer.js';
@@ -36,7 +36,10 @@ describe("A customer's commandId and the order process's keys", () => {
 
   it("should keep a commandId shaped like the process's key in the customer's own namespace, so the process never meets it", async () => {
     const server = await start(join(newTempDirectory(), 'orderstream.db'));
-    await requestData(server.url, AddProductDocument, { input: { productId: 'scarce', name: 'Scarce', quantity: 0 } });
+    // Priced as the customer orders it (customers pay catalog prices), with none in stock.
+    await requestData(server.url, AddProductDocument, { input: { productId: 'scarce', name: 'Scarce', quantity: 0, unitPrice: '1.00' } });
+    // The planted order is a reference order: its products are in the catalog too.
+    await addReferenceProducts(server.url);
     const customer = { authorization: await bearer(CUSTOMER) };
     const victim = referenceOrder({ customerId: 'cust-keys', items: [{ productId: 'scarce', name: 'Scarce', quantity: 1, unitPrice: '1.00' }] });
     const placed = (await requestData(server.url, PlaceOrderDocument, { input: victim }, customer)).placeOrder;
@@ -58,6 +61,8 @@ describe("A customer's commandId and the order process's keys", () => {
 
   it("should scope a commandId to its sender: another user's identical commandId is a command of its own", async () => {
     const server = await start(join(newTempDirectory(), 'orderstream.db'));
+    // Customers order from the catalog: the reference order's products.
+    await addReferenceProducts(server.url);
     const commandId = `shared-${randomUUID()}`;
     const first = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-a', commandId }) }, {
       authorization: await bearer({ role: 'customer', customerId: 'cust-a' }),

@@ -10,7 +10,7 @@ import {
 import { bearer, type TestUser } from '../../support/auth.js';
 import { placeOrdersDirectly } from '../../support/directAppends.js';
 import { requestData, subscribe, wsClient } from '../../support/graphqlClient.js';
-import { referenceOrder } from '../../support/orders.js';
+import { addReferenceProducts, referenceOrder } from '../../support/orders.js';
 import { settled } from '../../support/processes.js';
 import { parsePrometheusText } from '../../support/prometheus.js';
 import { RawGraphQLSocket } from '../../support/rawSocket.js';
@@ -44,10 +44,13 @@ describe('Replays cost what the caller may see', () => {
       databaseFile,
       config: { maxSubscriptionsPerUser: MAX_SUBSCRIPTIONS_PER_USER, maxConnectionsPerUser: MAX_CONNECTIONS_PER_USER },
     });
+    // Customers order from the catalog: the reference order's products.
+    await addReferenceProducts(server.url);
     // Mine: placed, paid, cancelled; the events after OrderPlaced do not name the customer.
     const myOrders = [await place(MINE, 'cust-mine'), await place(MINE, 'cust-mine'), await place(MINE, 'cust-mine')];
     const [paid, cancelled] = myOrders;
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paid!, paymentId: 'pay-1', amount: '109.97', method: 'card' } }, await as(MINE));
+    // Paid by the payment provider (an admin's token here): customers cannot record payments.
+    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paid!, paymentId: 'pay-1', amount: '109.97', method: 'card' } });
     await requestData(server.url, CancelOrderDocument, { input: { orderId: cancelled!, reason: 'changed my mind' } }, await as(MINE));
     await settled(server.url);
     myEvents = [];

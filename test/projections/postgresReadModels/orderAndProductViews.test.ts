@@ -39,14 +39,15 @@ const ORDER_FILTERS: OrderFilter[] = [
 /**
  * Every status and both kinds of cancellation (unpaid, refunded), two currencies, a product name that
  * needs quoting in an array literal, and stock reserved, rejected, restocked, committed and released,
- * interleaved in one log; p-1 ends with stock held for o-5.
+ * interleaved in one log; p-1 ends with stock held for o-5. Products priced when added, priced later
+ * (p_2) and never (p-2, p-0).
  */
 async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Promise<void> {
-  await inventory.add('2025-01-10T09:00:00.000Z', 'p-1', 'Widget', 10);
+  await inventory.add('2025-01-10T09:00:00.000Z', 'p-1', 'Widget', 10, { amountMinor: 2999, currency: 'USD' });
   await log.place('2025-01-10T10:00:00.000Z', 'o-1', 'cust-a');
   await inventory.reserve('2025-01-10T10:00:01.000Z', 'p-1', 'o-1', 2);
   await log.pay('2025-01-10T10:05:00.000Z', 'o-1', 10997);
-  await inventory.add('2025-01-10T10:06:00.000Z', 'P-9', 'Gizmo, "large"', 3);
+  await inventory.add('2025-01-10T10:06:00.000Z', 'P-9', 'Gizmo, "large"', 3, { amountMinor: 1550, currency: 'EUR' });
   await log.place('2025-01-10T11:00:00.000Z', 'o-2', 'cust-b', [{ productId: 'P-9', name: 'Gizmo, "large"', quantity: 3, unitPriceMinor: 1550 }], 'EUR');
   await inventory.reserve('2025-01-10T11:00:01.000Z', 'P-9', 'o-2', 3);
   await inventory.reserve('2025-01-10T11:00:02.000Z', 'P-9', 'o-x', 1); // rejected: none available
@@ -60,6 +61,7 @@ async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Pro
   await inventory.release('2025-01-11T12:00:01.000Z', 'P-9', 'o-2');
   await inventory.add('2025-01-11T13:00:00.000Z', 'p-2', 'Cable', 5);
   await inventory.add('2025-01-11T13:00:01.000Z', 'p_2', 'Adapter', 1);
+  await inventory.changePrice('2025-01-11T13:00:01.500Z', 'p_2', { amountMinor: 100_000_000, currency: 'USD' });
   await inventory.add('2025-01-11T13:00:02.000Z', 'p-0', 'Nothing', 0);
   await inventory.restock('2025-01-11T14:00:00.000Z', 'p-1', 7);
   await log.place('2025-01-12T10:00:00.000Z', 'o-5', 'cust-a', [{ productId: 'p-1', name: 'Widget', quantity: 4, unitPriceMinor: 2999 }]);
@@ -110,6 +112,7 @@ async function productAnswers(queries: Reads<ProductViewQueries>) {
     pagesOf2: await pages(2),
     pagesOf100: await pages(100),
     afterLast: await queries.listProductViews(2, 'p_2'),
+    prices: await queries.pricesOf([...PRODUCT_IDS, 'no-such-product', 'o-1']),
   };
 }
 
@@ -193,6 +196,15 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
     expect(expected.pagesOf2.flatMap((page) => page.nodes.map((node) => node.view.id))).toEqual(PRODUCT_IDS);
     expect(expected.byId[2]).toMatchObject({ id: 'p-1', onHand: 15, reserved: 4, available: 11 });
     expect(expected.byId[0]).toMatchObject({ id: 'P-9', onHand: 3, reserved: 0, available: 3, version: 4 });
+    expect(expected.prices).toEqual(
+      new Map([
+        ['P-9', { amountMinor: 1550, currency: 'EUR' }],
+        ['p-0', null],
+        ['p-1', { amountMinor: 2999, currency: 'USD' }],
+        ['p-2', null],
+        ['p_2', { amountMinor: 100_000_000, currency: 'USD' }],
+      ]),
+    );
 
     expect(await productAnswers(postgres.products)).toEqual(expected);
   });

@@ -89,6 +89,7 @@ async function answersOf({ orders, customers, dashboard, products }: ReadModels,
     for (const [name, window] of Object.entries(WINDOWS)) answers[`dashboard ${currency}, ${name}`] = await dashboard.getDashboard({ ...window, currency });
   }
   for (const id of [...PRODUCT_IDS, 'p-none', 'o-1']) answers[`product ${id}`] = await products.getProductView(id);
+  answers['prices of every product'] = await products.pricesOf([...PRODUCT_IDS, 'p-none', 'o-1']);
   for (const first of [1, 100]) {
     const pages = [];
     for (let after: string | undefined; ; ) {
