@@ -11,8 +11,8 @@ type ActiveProduct = Extract<Product, { status: 'Active' }>;
 
 /**
  * Pure: the events a command produces, or a domain error before any. Reservations are idempotent per
- * order: reserving again, or releasing or committing what is not held, produces nothing; so is a
- * price change to the price the product has.
+ * open reservation: reserving again while it is held, or releasing or committing what is not held,
+ * produces nothing; so is a price change to the price the product has.
  */
 export function decide(command: InventoryCommand, state: Product): InventoryEvent[] {
   if (command.type === 'AddProduct') return [addProduct(command, state)];
@@ -67,8 +67,9 @@ function restock({ data }: Restock, product: ActiveProduct): InventoryEvent {
 function reserve({ data }: ReserveStock, product: ActiveProduct): InventoryEvent[] {
   requireQuantity(data.quantity, 'quantity', 1);
   const { productId, orderId, quantity, now } = data;
-  // One reservation per order: a repeat, or one after the first ended, changes nothing.
-  if (product.reserved[orderId] !== undefined || product.settled[orderId] !== undefined) return [];
+  // One reservation per order while it is open: a repeat changes nothing. A repeat after it ended is
+  // answered by its idempotency key before any decision (see Product in state.ts).
+  if (product.reserved[orderId] !== undefined) return [];
   const available = availableOf(product);
   if (quantity > available) {
     return [{ type: 'StockReservationRejected', data: { productId, orderId, requested: quantity, available, rejectedAt: now } }];

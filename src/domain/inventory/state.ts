@@ -1,10 +1,15 @@
 import type { Money } from '../money.js';
 import type { InventoryEvent } from './events.js';
 
-/** What became of an order's reservation of this product. */
-export type ReservationOutcome = 'rejected' | 'released' | 'committed';
-
-/** A product's stock and catalog price. Available = onHand − the sum of `reserved`. */
+/**
+ * A product's stock and catalog price, bounded by its open work: the reservations held now, never
+ * the orders it served before. Available = onHand − reservedTotal.
+ *
+ * What became of a reservation that ended is not kept: a repeated or late command for it is
+ * recognised by its idempotency key (the order process derives one from its trigger, and the log
+ * answers a known key with the original result before any decision), so the state need not grow
+ * with every order the product ever saw.
+ */
 export type Product =
   | { status: 'Empty' }
   | {
@@ -18,26 +23,30 @@ export type Product =
        */
       price: Money | null;
       onHand: number;
-      /** orderId → quantity held for it. */
+      /** orderId → quantity held for it, for the reservations open now. */
       reserved: Record<string, number>;
-      /** Orders whose reservation ended, so a late or repeated command changes nothing. */
-      settled: Record<string, ReservationOutcome>;
+      /** The sum of `reserved`, kept so that a reservation costs no walk over the open ones. */
+      reservedTotal: number;
     };
 
-/** The version of Product's shape in snapshots: bump it when Product or `evolve` changes. 2: `price`. */
-export const PRODUCT_STATE_SCHEMA_VERSION = 2;
+/**
+ * The version of Product's shape in snapshots: bump it when Product or `evolve` changes, so older
+ * snapshots are discarded (the stream is read again), never misread. 2: `price`. 3: no `settled`
+ * (ended reservations), `reservedTotal`.
+ */
+export const PRODUCT_STATE_SCHEMA_VERSION = 3;
 
 export const initialState = (): Product => ({ status: 'Empty' });
 
 export function availableOf(product: Extract<Product, { status: 'Active' }>): number {
-  return product.onHand - Object.values(product.reserved).reduce((sum, quantity) => sum + quantity, 0);
+  return product.onHand - product.reservedTotal;
 }
 
 /** Folds one event into the state. Never throws: an event that was appended is a fact. */
 export function evolve(state: Product, event: InventoryEvent): Product {
   if (event.type === 'ProductAdded') {
     const { productId, name, onHand, price } = event.data;
-    return { status: 'Active', productId, name, price: price ?? null, onHand, reserved: {}, settled: {} };
+    return { status: 'Active', productId, name, price: price ?? null, onHand, reserved: {}, reservedTotal: 0 };
   }
   if (state.status !== 'Active') return state;
   switch (event.type) {
@@ -45,14 +54,17 @@ export function evolve(state: Product, event: InventoryEvent): Product {
       return { ...state, price: event.data.price };
     case 'StockRestocked':
       return { ...state, onHand: event.data.onHand };
-    case 'StockReserved':
-      return { ...state, reserved: { ...state.reserved, [event.data.orderId]: event.data.quantity } };
+    case 'StockReserved': {
+      const { orderId, quantity } = event.data;
+      const held = state.reserved[orderId] ?? 0;
+      return { ...state, reserved: { ...state.reserved, [orderId]: quantity }, reservedTotal: state.reservedTotal - held + quantity };
+    }
     case 'StockReservationRejected':
-      return { ...state, settled: { ...state.settled, [event.data.orderId]: 'rejected' } };
+      return state;
     case 'ReservationReleased':
-      return settle(state, event.data.orderId, 'released');
+      return end(state, event.data.orderId);
     case 'ReservationCommitted':
-      return { ...settle(state, event.data.orderId, 'committed'), onHand: state.onHand - event.data.quantity };
+      return { ...end(state, event.data.orderId), onHand: state.onHand - event.data.quantity };
     default: {
       const _exhaustive: never = event;
       return state;
@@ -60,7 +72,8 @@ export function evolve(state: Product, event: InventoryEvent): Product {
   }
 }
 
-function settle(state: Extract<Product, { status: 'Active' }>, orderId: string, outcome: ReservationOutcome) {
-  const { [orderId]: _released, ...reserved } = state.reserved;
-  return { ...state, reserved, settled: { ...state.settled, [orderId]: outcome } };
+/** The order's reservation is over: it no longer holds stock, and nothing of it is kept. */
+function end(state: Extract<Product, { status: 'Active' }>, orderId: string) {
+  const { [orderId]: held = 0, ...reserved } = state.reserved;
+  return { ...state, reserved, reservedTotal: state.reservedTotal - held };
 }
