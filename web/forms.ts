@@ -48,6 +48,11 @@ export function prefillActions(total: string): void {
   (byId<HTMLFormElement>('pay-form').elements.namedItem('amount') as HTMLInputElement).value = total;
 }
 
+/** Pay and ship are for staff and admins (a payment comes from the payment provider): a customer sees only cancel. */
+export function offerStaffActions(visible: boolean): void {
+  for (const formId of ['pay-form', 'ship-form']) byId<HTMLFormElement>(formId).hidden = !visible;
+}
+
 export function prefillCustomer(customerId: string | undefined): void {
   (byId<HTMLFormElement>('place-form').elements.namedItem('customerId') as HTMLInputElement).value = customerId ?? '';
 }

@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws/client';
 import { byId, h } from './dom.js';
-import { prefillActions, prefillCustomer, wireForms } from './forms.js';
+import { offerStaffActions, prefillActions, prefillCustomer, wireForms } from './forms.js';
 import {
   CancelOrderDocument,
   ChangePriceDocument,
@@ -175,7 +175,9 @@ function signIn(token: string | undefined): void {
   const claims = token ? claimsOf(token) : undefined;
   byId('who').textContent = token ? `Signed in as ${describeClaims(claims)}` : 'Not signed in.';
   prefillCustomer(claims?.customerId);
-  offerPriceForm(claims?.role === 'staff' || claims?.role === 'admin');
+  const isStaff = claims?.role === 'staff' || claims?.role === 'admin';
+  offerPriceForm(isStaff);
+  offerStaffActions(isStaff);
   if (!token) {
     showConnection('signed-out', 'signed out');
     return;

@@ -201,6 +201,9 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
       await expect.poll(() => cell(page, 'mine-2', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PENDING');
       await page.click('tr[data-order-id="mine-2"]');
       await expect.poll(() => historyTypes(page), SETTLE).toEqual(['OrderPlaced']);
+      // Payments come from the payment provider and shipping from staff: a customer may only cancel.
+      expect(await page.isVisible('#cancel-form')).toBe(true);
+      expect([await page.isVisible('#pay-form'), await page.isVisible('#ship-form')]).toEqual([false, false]);
       expect(await page.locator('#orders tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-order-id')))).toEqual([
         'mine-2',
         'mine-1',
