@@ -87,7 +87,7 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
 ): Promise<CommandResult<Event>> {
   const { idempotency } = options;
   if (idempotency) {
-    const recorded = await store.findCommand(idempotency.key);
+    const recorded = (await store.findCommand(idempotency.key)) ?? (await recordedUnscoped(store, idempotency));
     if (recorded) return replay<Event>(store, recorded, idempotency);
   }
   const commandId = idempotency?.key ?? metadata.commandId ?? randomUUID();
@@ -143,6 +143,17 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
     }
   }
+}
+
+/**
+ * A client's command recorded before keys were scoped (its key was the bare commandId): a retry that
+ * crosses the upgrade still answers as the original. Only the same fingerprint counts, which names
+ * the user, so another user's bare key is never taken for this one's.
+ */
+async function recordedUnscoped(store: EventStore, { key, commandId, fingerprint }: { key: string; commandId?: string; fingerprint: string }) {
+  if (commandId === undefined || commandId === key) return undefined;
+  const recorded = await store.findCommand(commandId);
+  return recorded?.fingerprint === fingerprint ? recorded : undefined;
 }
 
 /**

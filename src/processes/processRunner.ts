@@ -122,7 +122,8 @@ export class ProcessRunner {
   /** True when the event's key has a parked trigger, which the event is now parked behind. */
   private parkedBehind(event: StoredEvent, key: string): boolean {
     const first = this.parkedTriggers.firstParked(this.name, key);
-    if (first === undefined) return false;
+    // Its own row (parked before a crash, its checkpoint not saved): handled again, not parked behind itself.
+    if (first === undefined || first >= event.position) return false;
     this.park(event, key, `Waiting behind the trigger parked at position ${first} for ${key}`);
     return true;
   }

@@ -34,7 +34,8 @@ export async function httpCaller(verifier: TokenVerifier, authorization: string 
  */
 export function requireToken(verifier: TokenVerifier, onRefused: () => void = () => undefined): RequestHandler {
   return (req, res, next) => {
-    if (req.method === 'OPTIONS') return next();
+    // Only a CORS preflight carries no token (cors() answers it); any other OPTIONS is a request like the rest.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) return next();
     httpCaller(verifier, req.headers.authorization).then((caller) => {
       if (caller.principal) {
         res.locals.caller = caller;
@@ -67,6 +68,8 @@ export function websocketAuthentication(
       try {
         if (typeof authorization !== 'string') throw new AuthenticationError('Sign in: send connectionParams.authorization');
         const principal = await verifier.verify(authorization);
+        // The socket may have closed while the token was checked: onClose ran already, so arm nothing.
+        if (socket.readyState !== undefined && socket.readyState !== OPEN) return false;
         const tooMany = connections?.admit(ctx, principal.userId);
         if (tooMany) {
           socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, tooMany);
@@ -78,6 +81,7 @@ export function websocketAuthentication(
           // setTimeout's limit is about 24.8 days: a longer-lived token's connection closes then, and reconnects.
           Math.min(Math.max(0, principal.expiresAt - Date.now()), 2 ** 31 - 1),
         );
+        ctx.extra.expiryTimer.unref();
         return true;
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
@@ -106,7 +110,10 @@ export function expiredTokenRefusal(
   return [new GraphQLError('The token has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } })];
 }
 
-type ExpiringSocket = { close(code: number, reason: string): void; terminate?(): void };
+type ExpiringSocket = { close(code: number, reason: string): void; terminate?(): void; readyState?: number };
+
+/** ws's WebSocket.OPEN. */
+const OPEN = 1;
 
 /** Closes with 4401, and drops the socket after a short grace if the peer does not take the close. */
 function closeExpired(socket: ExpiringSocket): void {

@@ -130,6 +130,15 @@ export async function openServices(
       })
     : undefined;
 
+  const summaryCurrent = (): boolean => {
+    try {
+      projections.assertCurrent('customerSummary', projections.livePosition('orderView'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   return {
     store,
     projections,
@@ -144,8 +153,13 @@ export async function openServices(
     catalogPrices: async (productIds) => readSide.products.pricesOf(productIds),
     pendingOrderCap: new PendingOrderCap(
       config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders,
-      // One row per customer; read-your-writes has every earlier placement of the customer in it.
-      async (customerId) => (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0,
+      async (customerId) => {
+        // The customer summary (one row) once it shows everything the order view does: read-your-writes
+        // put every earlier placement of the customer there. While it builds, has failed or lags, the
+        // order view itself is counted (it always holds the customer's placements), slower but exact.
+        if (summaryCurrent()) return (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0;
+        return (await readSide.orders.listOrderViews({ customerId, status: 'PENDING' }, 1)).totalCount;
+      },
     ),
     // The append that made `position` woke the readers already (wakeReaders); this only waits.
     async readYourWrites(position, projection = 'orderView') {

@@ -94,6 +94,15 @@ describe('Processes', () => {
       for (const key of ['a', 'b', 'a', 'c']) await store.append(`k-${key}`, 'Test', [newEvent('Wanted', {})], { expectedVersion: 'any' });
     }
 
+    /** Appends the keyed log, runs a process failing on `badKey` over it to its end, and stops it. */
+    async function runOverKeyedLog(badKey: string): Promise<void> {
+      await keyedLog();
+      const processes = new Processes(db, store, [keyedRecorder(badKey).definition], 60_000);
+      processes.start();
+      await expect.poll(async () => (await processes.status())[0]!.position).toBe(8);
+      await processes.stop();
+    }
+
     function keyedRecorder(badKey: string) {
       const handled: string[] = [];
       const state = { failing: true };
@@ -129,13 +138,23 @@ describe('Processes', () => {
       await processes.stop();
     });
 
+    it('should handle again, not park behind itself, a trigger parked before a crash that lost its checkpoint', async () => {
+      await runOverKeyedLog('k-a');
+      // As after a crash between parking and the checkpoint: the process is back before its trigger.
+      db.prepare('UPDATE process_checkpoints SET position = 4').run();
+
+      const restarted = new Processes(db, store, [keyedRecorder('k-a').definition], 60_000);
+      restarted.start();
+      await expect.poll(async () => (await restarted.status())[0]!.position).toBe(8);
+      expect((await restarted.status())[0]!.parked.map(({ position, message }) => ({ position, message }))).toEqual([
+        { position: 5, message: 'cannot handle k-a' },
+        { position: 7, message: 'Waiting behind the trigger parked at position 5 for k-a' },
+      ]);
+      await restarted.stop();
+    });
+
     it('should keep parked triggers across a restart, and handle them in order on retry once they can be', async () => {
-      await keyedLog();
-      const first = keyedRecorder('k-a');
-      const processes = new Processes(db, store, [first.definition], 60_000);
-      processes.start();
-      await expect.poll(async () => (await processes.status())[0]!.position).toBe(8);
-      await processes.stop();
+      await runOverKeyedLog('k-a');
 
       const second = keyedRecorder('k-a');
       const restarted = new Processes(db, store, [second.definition], 60_000);

@@ -44,7 +44,9 @@ export function developmentTokenRoute(config: Pick<ServerConfig, 'developmentTok
       });
       return;
     }
-    if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHost(req.headers.host)) {
+    // A reverse proxy on this machine connects from loopback for anyone: a forwarded request is refused.
+    const forwarded = ['forwarded', 'x-forwarded-for', 'via'].some((header) => req.headers[header] !== undefined);
+    if (forwarded || !isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHost(req.headers.host)) {
       res.status(403).json({
         error: 'FORBIDDEN',
         message: 'Development tokens are handed out on the server\'s own machine only: open the page at http://localhost:<port>/ there',

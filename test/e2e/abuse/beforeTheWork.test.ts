@@ -94,6 +94,13 @@ describe('Requests refused before the work they would cost', () => {
     await expectUnharmed(events);
   });
 
+  it('should answer an OPTIONS request that is no CORS preflight 401 without reading its body', async () => {
+    const before = await scrape();
+    const response = await fetch(server.url, { method: 'OPTIONS', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: placeOrder }) });
+    expect(response.status).toBe(401);
+    expect(refused(await scrape(), 'unauthenticated') - refused(before, 'unauthenticated')).toBe(1);
+  });
+
   it('should refuse a token without an expiry on both transports', async () => {
     const forever = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'HS256' })

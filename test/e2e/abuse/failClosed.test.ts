@@ -112,4 +112,13 @@ describe('orderstream serve in development mode (ORDERSTREAM_DEV_AUTH=1)', () =>
     const { order } = await requestData(server.url, GetOrderDocument, { id: 'none' }, { authorization: `Bearer ${admin.token}` });
     expect(order).toBeNull();
   });
+
+  it('should hand no tokens to a request a reverse proxy forwarded, though it comes from 127.0.0.1', async () => {
+    const forwardedBy: Record<string, string>[] = [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { via: '1.1 proxy' }];
+    for (const header of forwardedBy) {
+      const response = await fetch(server.url.replace(/\/graphql$/, '/dev-tokens'), { headers: header });
+      expect(response.status).toBe(403);
+      expect(await response.text()).not.toContain('ey');
+    }
+  });
 });
