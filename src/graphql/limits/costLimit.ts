@@ -20,6 +20,7 @@ import {
   TypeNameMetaFieldDef,
   type ValidationRule,
   type ValueNode,
+  visit,
 } from 'graphql';
 import { countText, operationLabel } from './messages.js';
 
@@ -61,6 +62,8 @@ export function costWithVariablesError(
   operationName: string | null | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
 ): GraphQLError | undefined {
+  // Only a `first` taken from a variable prices differently from validation's measure: skip the rest.
+  if (!pagesByVariable(document)) return undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -69,6 +72,23 @@ export function costWithVariablesError(
   }
   const error = costError(options, { schema, operation, getFragment: (name) => fragments.get(name), variables: variables ?? {} });
   return error && new GraphQLError(error.message, { extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+}
+
+/** Per document (Apollo hands the same one to every request that sends it): whether some `first` is a variable. */
+const variablePages = new WeakMap<DocumentNode, boolean>();
+
+function pagesByVariable(document: DocumentNode): boolean {
+  let known = variablePages.get(document);
+  if (known === undefined) {
+    known = false;
+    visit(document, {
+      Argument(argument) {
+        if (argument.name.value === 'first' && argument.value.kind === Kind.VARIABLE) known = true;
+      },
+    });
+    variablePages.set(document, known);
+  }
+  return known;
 }
 
 type Measured = {
