@@ -1,7 +1,7 @@
 /**
  * How long does loading an aggregate take as its stream grows, with and without snapshots?
  *
- *   npx tsx bench/snapshots.ts [--every N]        (default 100)
+ *   npx tsx bench/snapshots.ts [--every N]        (default: the server's, DEFAULT_SNAPSHOT_EVERY)
  *
  * 1. Fills a temp SQLite log with one cart stream of each length (10, 1,000 and 100,000 events),
  *    appended through SqliteEventStore 1,000 events per append.
@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAggregate, type SnapshotPolicy } from '../src/application/snapshots/loadAggregate.js';
+import { DEFAULT_SNAPSHOT_EVERY, loadAggregate, type SnapshotPolicy } from '../src/application/snapshots/loadAggregate.js';
 import type { Decider } from '../src/domain/decider.js';
 import type { NewEvent } from '../src/eventstore/eventStore.js';
 import { openDatabase } from '../src/eventstore/sqlite/openDatabase.js';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     log(
       `\n${fmt(longest.events)} events with snapshots: ${longest.worst.ratio}× the 10-event load in the worst case ` +
         `(${longest.worst.eventsAfterSnapshot} events after the snapshot), ${longest.best.ratio}× in the best (goal ≤ ${GOAL_RATIO}×): ` +
-        `${met ? 'met' : 'NOT met'} with every = ${SNAPSHOT_EVERY}`,
+        `${met ? 'met' : 'NOT met'} with every = ${SNAPSHOT_EVERY}${SNAPSHOT_EVERY === DEFAULT_SNAPSHOT_EVERY ? " (the server's default)" : ''}`,
     );
 
     const result = {
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         synchronous: 'NORMAL',
         journalMode: 'WAL',
         snapshotEvery: SNAPSHOT_EVERY,
+        serverDefaultSnapshotEvery: DEFAULT_SNAPSHOT_EVERY,
         appendChunk: APPEND_CHUNK,
         warmUpRuns: WARM_UP_RUNS,
         minRuns: MIN_RUNS,
@@ -175,7 +176,7 @@ function printTable(rows: Row[], baseline: Timing): void {
 
 function parseEvery(args: string[]): number {
   const at = args.indexOf('--every');
-  if (at === -1) return 100;
+  if (at === -1) return DEFAULT_SNAPSHOT_EVERY;
   const every = Number(args[at + 1]);
   if (!Number.isSafeInteger(every) || every < 1) throw new Error(`--every must be a positive whole number, got "${args[at + 1]}"`);
   return every;

@@ -26,8 +26,11 @@ const GRAPHQL_URL = '/graphql';
 const WS_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
 /** How many orders the first query loads; later ones arrive through the feed. */
 const FIRST_ORDERS = 100;
-/** Products followed live, each by its own subscription (the server allows 50 per connection). */
-const FOLLOWED_PRODUCTS = 40;
+/**
+ * Products per page of the stock table. Each product shown is followed by its own subscription and
+ * the server allows 50 per connection, so the page shows one page at a time, never more than this.
+ */
+const PRODUCTS_PER_PAGE = 40;
 
 /**
  * Everything that lives as long as one token: the WebSocket client, the feeds, the position the
@@ -37,7 +40,14 @@ class Session {
   readonly authorization: string;
   private readonly client: Client;
   private readonly stops: (() => void)[] = [];
-  private readonly followedProducts = new Set<string>();
+  /** The `after` cursor of each page up to the one shown: `[null]` on the first page. */
+  private readonly productPages: (string | null)[] = [null];
+  /** Where the next page starts, once the page shown has loaded and has a next one. */
+  private nextProductsAfter: string | undefined;
+  /** Numbers the loads of product pages, so that an answer overtaken by a newer load is dropped. */
+  private productLoads = 0;
+  /** The products shown, each with what stops following it; it stops when it leaves the page. */
+  private readonly followedProducts = new Map<string, () => void>();
   private stopHistory: (() => void) | undefined;
   /** The highest log position of any order change seen: the feed resumes after it. */
   private lastPosition: number | undefined;
@@ -56,7 +66,7 @@ class Session {
         connecting: () => showConnection('connecting', connectedBefore ? 'reconnecting…' : 'connecting…'),
         connected: () => {
           showConnection('live', 'live');
-          // Products added while away, and the stock of those not followed before.
+          // The page shown again: products added while away, and the count.
           if (connectedBefore) void this.loadProducts();
           connectedBefore = true;
         },
@@ -76,6 +86,7 @@ class Session {
     this.ended = true;
     this.stopHistory?.();
     for (const stop of this.stops) stop();
+    for (const stop of this.followedProducts.values()) stop();
     void this.client.dispose();
   }
 
@@ -102,18 +113,58 @@ class Session {
     );
   }
 
-  /** The first products, each then followed live (its first message is the product as it is now). */
+  /** Shows the next page of products; nothing while the page shown is loading or is the last. */
+  nextProducts(): void {
+    if (this.nextProductsAfter === undefined) return;
+    this.productPages.push(this.nextProductsAfter);
+    this.nextProductsAfter = undefined;
+    void this.loadProducts();
+  }
+
+  previousProducts(): void {
+    if (this.productPages.length < 2) return;
+    this.productPages.pop();
+    this.nextProductsAfter = undefined;
+    void this.loadProducts();
+  }
+
+  /**
+   * 1. Loads the page of products shown, afresh (its count, and products added since); 2. follows
+   * exactly its products, each by a subscription whose first message is the product as it is now.
+   */
   private async loadProducts(): Promise<void> {
-    const page = await this.untilLoaded(() => this.request(ProductsDocument, { first: FOLLOWED_PRODUCTS }));
-    if (!page) return;
-    for (const product of page.products.nodes) {
-      productsView.apply(product);
-      if (this.followedProducts.has(product.id)) continue;
-      this.followedProducts.add(product.id);
-      this.stops.push(
+    const load = ++this.productLoads;
+    const pageIndex = this.productPages.length - 1;
+    const after = this.productPages[pageIndex] ?? null;
+    const answer = await this.untilLoaded(() => this.request(ProductsDocument, { first: PRODUCTS_PER_PAGE, after }));
+    if (!answer || this.ended || load !== this.productLoads) return;
+    const { nodes, totalCount, pageInfo } = answer.products;
+    this.nextProductsAfter = pageInfo.hasNextPage ? (pageInfo.endCursor ?? undefined) : undefined;
+    // The offset counts whole pages before this one: products added to them since are not counted.
+    productsView.show(nodes, {
+      offset: pageIndex * PRODUCTS_PER_PAGE,
+      totalCount,
+      hasPrevious: pageIndex > 0,
+      hasNext: this.nextProductsAfter !== undefined,
+    });
+    this.followProducts(nodes.map((product) => product.id));
+  }
+
+  /** Stops following the products no longer shown before following the new ones, so the server never counts more than a page. */
+  private followProducts(productIds: readonly string[]): void {
+    const shown = new Set(productIds);
+    for (const [productId, stop] of this.followedProducts) {
+      if (shown.has(productId)) continue;
+      stop();
+      this.followedProducts.delete(productId);
+    }
+    for (const productId of productIds) {
+      if (this.followedProducts.has(productId)) continue;
+      this.followedProducts.set(
+        productId,
         followSubscription(this.client, {
           document: ProductStockChangedDocument,
-          variables: () => ({ productId: product.id }),
+          variables: () => ({ productId }),
           next: ({ productStockChanged }) => productsView.apply(productStockChanged),
           failed: (error, signedOut) => this.failed(error, signedOut),
         }),
@@ -263,6 +314,8 @@ byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
   showMessage('');
 });
 byId('sign-out').addEventListener('click', () => signIn(storeToken('')));
+byId('products-previous').addEventListener('click', () => session?.previousProducts());
+byId('products-next').addEventListener('click', () => session?.nextProducts());
 
 // Role buttons, only while the server runs with its public development secret.
 void developmentTokens().then((tokens) => {

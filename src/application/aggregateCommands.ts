@@ -2,6 +2,7 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import { eventSchemas } from './eventSchemas.js';
 import { type Aggregate, type CommandMetadata, type CommandResult, handleCommand, type HandleCommandOptions } from './handleCommand.js';
 import type { SnapshotPolicy } from './snapshots/loadAggregate.js';
+import { UnitOfWork } from './unitOfWork.js';
 
 /** What a command observer is told once a command has been answered. */
 export type CommandObservation = {
@@ -41,6 +42,14 @@ export class AggregateCommands<State, Command extends { type: string }, Event ex
     const done = () => void this.inFlight.delete(running);
     running.then(done, done);
     return running;
+  }
+
+  /**
+   * Opens a unit of work over these streams: many keyed commands decided in memory, one append per
+   * stream (see UnitOfWork). Its commands are observed like any other.
+   */
+  unitOfWork(streamIds: Iterable<string>, idempotencyKeys: readonly string[]): Promise<UnitOfWork<State, Command, Event>> {
+    return UnitOfWork.open(this.store, this.aggregate, streamIds, idempotencyKeys, this.observe);
   }
 
   /** Whether a command with this idempotency key is in the log already (a retry would answer as it did). */

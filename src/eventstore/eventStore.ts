@@ -68,6 +68,9 @@ export type RecordedCommand = {
   fingerprint: string | undefined;
 };
 
+/** A recorded command with the types of its events, in version order: what it decided. */
+export type RecordedOutcome = RecordedCommand & { eventTypes: string[] };
+
 export type ReadAllOptions = {
   afterPosition?: number;
   /** Default 1000. */
@@ -109,6 +112,12 @@ export interface EventStore {
 
   /** The events stored for a commandId, undefined when none are. */
   findCommand(commandId: string): Promise<RecordedCommand | undefined>;
+
+  /**
+   * Several commands at once (one query, for a process handling a batch): each commandId that has
+   * events stored, with their types. Ids with none are absent from the map.
+   */
+  findCommands(commandIds: readonly string[]): Promise<Map<string, RecordedOutcome>>;
 
   /** The stream's events in version order, from `fromVersion` (default 1). Empty for an unknown stream. */
   readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]>;

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../eventstore/eventStore.js';
+import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 
 /**
  * Something that reacts to events with effects outside the read models: commands (a process
@@ -19,14 +19,22 @@ export type ProcessDefinition = {
   handle(events: readonly StoredEvent[]): Promise<void>;
   /** When set, a stopped process retries by itself after this delay, doubling up to `maxMs`. */
   retryBackoff?: { initialMs: number; maxMs: number };
-  /** Events per batch; 1 for a process whose every event must be checkpointed on its own. */
+  /**
+   * Events per batch (default 200; 1 when it has a `parkKey`): the checkpoint is saved after each, so
+   * a crash hands a whole batch over again.
+   */
   batchSize?: number;
   /**
-   * The unit of work an event belongs to (e.g. `order:<id>`). When set, the process handles one
-   * event at a time, and an event it cannot handle is parked under its key instead of stopping the
-   * process: later events of the same key are parked behind it (their order matters), every other
-   * key goes on, and an admin's retry handles the parked ones again in order. Storage faults still
+   * The unit of work an event belongs to (e.g. `order:<id>`). When set, an event it cannot handle
+   * is parked under its key instead of stopping the process (a batch that fails is handled again one
+   * event at a time, to find which): later events of the same key are parked behind it (their order
+   * matters), every other key goes on, and an admin's retry handles the parked ones again in order. Storage faults still
    * stop and retry, as for any process.
    */
   parkKey?: (event: StoredEvent) => string;
+  /**
+   * Where to start when it has no checkpoint yet (a new instance beside a shared log, a log just
+   * imported), rather than at the beginning: a position before which the log shows its work done.
+   */
+  startingPosition?: (store: EventStore) => Promise<number>;
 };

@@ -19,8 +19,13 @@ export class ProcessCheckpoints {
     };
   }
 
+  /** 0 when it has none. */
   get(name: string): number {
     return this.statements.get.get(name) ?? 0;
+  }
+
+  has(name: string): boolean {
+    return this.statements.get.get(name) !== undefined;
   }
 
   /** Without an fsync: a checkpoint lost to a power cut only makes the process re-handle events its idempotency keys make no-ops. */

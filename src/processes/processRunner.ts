@@ -22,8 +22,8 @@ export type ProcessStatus = {
 const READ_BATCH_SIZE = 200;
 
 /**
- * Feeds one process from the log, one event at a time, saving the checkpoint after each. A crash
- * between a command and the checkpoint hands that event to the process again: its commands carry
+ * Feeds one process from the log in batches (`batchSize`), saving the checkpoint after each. A crash
+ * between a command and the checkpoint hands that batch to the process again: its commands carry
  * idempotency keys, so they answer as before and append nothing. An unexpected error stops the
  * process at that event until `retry`; nothing is skipped. A storage fault (StorageUnavailableError)
  * does not stop it: `catchUp` rejects with it, and the next one resumes from the checkpoint.
@@ -141,6 +141,7 @@ export class ProcessRunner {
   }
 
   private async handleNew(): Promise<void> {
+    await this.startWhereTheLogShowsWorkDone();
     while (!this.stopped && !this.failure) {
       const events = await this.read();
       if (events.length === 0 || !(await this.handleBatch(events))) break;
@@ -153,26 +154,22 @@ export class ProcessRunner {
    */
   private async handleBatch(events: readonly StoredEvent[]): Promise<boolean> {
     const { parkKey } = this.definition;
-    // A process that parks handles one event at a time: what it parks is one trigger, not a batch.
-    const groupSize = parkKey ? 1 : (this.definition.batchSize ?? READ_BATCH_SIZE);
+    // A process that parks takes one event at a time unless it says it can take a batch.
+    const groupSize = this.definition.batchSize ?? (parkKey ? 1 : READ_BATCH_SIZE);
     let done = this.checkpoint;
     let doneBeforeGroup = done;
     let group: StoredEvent[] = [];
     const flush = async (): Promise<boolean> => {
       if (group.length === 0) return true;
-      const key = parkKey?.(group[0]!);
       try {
-        if (key === undefined || !this.parkedBehind(group[0]!, key)) await this.definition.handle(group);
+        if (parkKey) await this.handleParking(group, parkKey);
+        else await this.definition.handle(group);
       } catch (error) {
         // A storage fault (read-only, full, locked) is no bug of the process: the next poll tries again.
         if (error instanceof StorageUnavailableError) throw error;
-        if (key !== undefined) {
-          this.park(group[0]!, key, messageOf(error), error);
-        } else {
-          this.fail(group[0]!, error);
-          this.save(doneBeforeGroup);
-          return false;
-        }
+        this.fail(group[0]!, error);
+        this.save(doneBeforeGroup);
+        return false;
       }
       this.backoffMs = undefined;
       group = [];
@@ -194,6 +191,49 @@ export class ProcessRunner {
     if (!(await flush())) return false;
     this.save(done);
     return true;
+  }
+
+  /**
+   * The group's events whose key has nothing parked, as one batch; when the batch fails, each of
+   * them alone (what the batch did is done again as a no-op: handling is idempotent), parking the
+   * ones that fail by themselves, and behind them the later ones of their key.
+   */
+  private async handleParking(group: readonly StoredEvent[], parkKey: (event: StoredEvent) => string): Promise<void> {
+    const ready = group.filter((event) => !this.parkedBehind(event, parkKey(event)));
+    if (ready.length === 0) return;
+    try {
+      await this.definition.handle(ready);
+      return;
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error;
+      if (ready.length === 1) return this.park(ready[0]!, parkKey(ready[0]!), messageOf(error), error);
+    }
+    for (const event of ready) {
+      const key = parkKey(event);
+      if (this.parkedBehind(event, key)) continue;
+      try {
+        await this.definition.handle([event]);
+      } catch (error) {
+        if (error instanceof StorageUnavailableError) throw error;
+        this.park(event, key, messageOf(error), error);
+      }
+    }
+  }
+
+  /** A process with no checkpoint yet starts where its definition finds it may (see startingPosition). */
+  private async startWhereTheLogShowsWorkDone(): Promise<void> {
+    if (this.checkpoint > 0 || !this.definition.startingPosition || this.checkpoints.has(this.name)) return;
+    let position = 0;
+    try {
+      position = await this.definition.startingPosition(this.store);
+    } catch (error) {
+      // An event it cannot read on the way back (an unknown type): from the beginning, where the
+      // process stops at that event as it would anyway. A storage fault: the next pass asks again.
+      if (!(error instanceof UnreadableEventError)) throw error;
+    }
+    this.logger.info({ process: this.name, position }, `Process ${this.name} has no checkpoint: starting after position ${position}, as the log shows its work done before`);
+    this.checkpoints.set(this.name, position);
+    this.checkpoint = position;
   }
 
   private reactsTo(type: string): boolean {

@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { DEFAULT_SNAPSHOT_EVERY } from '../application/snapshots/loadAggregate.js';
 import type { TokenConfig } from '../auth/tokens.js';
 import type { Clock } from '../clock/clock.js';
 import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
@@ -27,7 +28,7 @@ export type ServerConfig = {
    */
   postgres?: PostgresConnectionOptions;
   synchronous: 'FULL' | 'NORMAL';
-  /** An aggregate's state is snapshotted every this many events. */
+  /** ORDERSTREAM_SNAPSHOT_EVERY: an aggregate's state is snapshotted every this many events (default 10, see DEFAULT_SNAPSHOT_EVERY). */
   snapshotEvery: number;
   /** NODE_ENV=production: a configured token key is required; introspection is off. */
   production: boolean;
@@ -78,7 +79,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '0.0.0.0',
   databaseFile: './data/orderstream.db',
   synchronous: 'FULL',
-  snapshotEvery: 100,
+  snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
   production: false,
   // No key: readConfig asks for one (or development mode), and startServer cannot check tokens without one.
   auth: { issuer: 'orderstream', audience: 'orderstream' },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExpectedVersionConflictError } from '../../src/eventstore/errors.js';
 import { commandFingerprint } from '../../src/application/commandFingerprint.js';
 import { processIdempotencyKey } from '../../src/application/idempotencyKeys.js';
 import { InventoryCommands } from '../../src/application/inventoryCommands.js';
@@ -75,5 +76,56 @@ describe('Inventory commands with the order process\'s keys', () => {
     expect(loaded.version).toBe(602);
     expect(loaded.eventsSinceSnapshot).toBeLessThan(10);
     expect(loaded.state).toEqual({ status: 'Active', productId: 'desk', name: 'Desk', price: null, onHand: 10, reserved: { open: 3 }, reservedTotal: 3 });
+  });
+
+  describe('a unit of work (a batch of the order process)', () => {
+    /** As the order process decides a step in a batch. */
+    const unitStep = (trigger: string, name: string, command: InventoryCommand) => ({
+      streamId: productStreamId('desk'),
+      command,
+      metadata: {
+        ...metadata,
+        causationId: trigger,
+        commandId: processIdempotencyKey(trigger, name),
+        commandFingerprint: commandFingerprint(metadata.userId, name, command.data),
+      },
+    });
+    const keyOf = (trigger: string, name: string) => processIdempotencyKey(trigger, name);
+
+    it('should decide its steps in order on one state and append them once, each with its own key', async () => {
+      const unit = await inventory.unitOfWork([productStreamId('desk')], [keyOf('placed-1', 'reserve:desk'), keyOf('placed-2', 'reserve:desk')]);
+      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 6)))).toEqual({ eventTypes: ['StockReserved'], recorded: false });
+      // The second sees what the first holds: 4 left.
+      expect(unit.decide(unitStep('placed-2', 'reserve:desk', reserve('o-2', 5)))).toEqual({ eventTypes: ['StockReservationRejected'], recorded: false });
+      await unit.commit();
+
+      expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'StockReservationRejected']);
+      expect((await store.findCommand(keyOf('placed-2', 'reserve:desk')))?.firstVersion).toBe(3);
+    });
+
+    it('should answer a late repeat from its key, as decided then, and append nothing', async () => {
+      await step('placed-1', 'reserve:desk', reserve('o-1', 4));
+      await step('cancelled-1', 'release:desk', release('o-1'));
+
+      const unit = await inventory.unitOfWork([productStreamId('desk')], [keyOf('placed-1', 'reserve:desk')]);
+      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({ eventTypes: ['StockReserved'], recorded: true });
+      await unit.commit();
+
+      expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'ReservationReleased']);
+    });
+
+    it('should fail its commit when another writer appended after its load, and find that writer\'s step by its key when run again', async () => {
+      const keys = [keyOf('placed-1', 'reserve:desk')];
+      const unit = await inventory.unitOfWork([productStreamId('desk')], keys);
+      // Another instance's process handles the same trigger meanwhile.
+      await step('placed-1', 'reserve:desk', reserve('o-1', 4));
+      unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)));
+      await expect(unit.commit()).rejects.toBeInstanceOf(ExpectedVersionConflictError);
+
+      const again = await inventory.unitOfWork([productStreamId('desk')], keys);
+      expect(again.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({ eventTypes: ['StockReserved'], recorded: true });
+      await again.commit();
+      expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved']);
+    });
   });
 });

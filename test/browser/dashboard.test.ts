@@ -187,6 +187,67 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
     });
   });
 
+  describe('when the catalog holds more than a page of products', () => {
+    // Three pages of 40, 40 and 5: more products than a connection may follow (50), so following
+    // every product listed, rather than the page shown, would be refused.
+    const PER_PAGE = 40;
+    const productIds = Array.from({ length: 85 }, (_, index) => `sku-${String(index + 1).padStart(3, '0')}`);
+    let server: TestServer;
+    let page: Page;
+    let errors: string[];
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      for (const productId of productIds) {
+        await requestData(server.url, AddProductDocument, { input: { productId, name: `Item ${productId}`, quantity: 10 } });
+      }
+      ({ page, errors } = await openDashboard(browser, server, { role: 'staff' }));
+    });
+    afterAll(() => server.dispose());
+
+    it('should page through every product, listing each once, and say which of how many it shows', async () => {
+      await expect.poll(() => productIdsShown(page), SETTLE).toEqual(productIds.slice(0, PER_PAGE));
+      expect(await page.textContent('#products-count')).toBe('1–40 of 85 products');
+      expect(await page.isDisabled('#products-previous')).toBe(true);
+
+      const listed = await productIdsShown(page);
+      for (const [expected, count] of [
+        [productIds.slice(PER_PAGE, 2 * PER_PAGE), '41–80 of 85 products'],
+        [productIds.slice(2 * PER_PAGE), '81–85 of 85 products'],
+      ] as const) {
+        await page.click('#products-next');
+        await expect.poll(() => productIdsShown(page), SETTLE).toEqual(expected);
+        expect(await page.textContent('#products-count')).toBe(count);
+        listed.push(...(await productIdsShown(page)));
+      }
+      expect(await page.isDisabled('#products-next')).toBe(true);
+      expect(listed).toEqual(productIds);
+
+      await page.click('#products-previous');
+      await expect.poll(() => productIdsShown(page), SETTLE).toEqual(productIds.slice(PER_PAGE, 2 * PER_PAGE));
+      expect(await page.textContent('#products-count')).toBe('41–80 of 85 products');
+    });
+
+    it('should show a change to a product on a later page live', async () => {
+      await requestData(server.url, ChangePriceDocument, { input: { productId: 'sku-077', unitPrice: '12.00' } });
+      await expect.poll(() => productCell(page, 'sku-077', 'price'), { timeout: LIVE_WITHIN_MS }).toBe('12.00 USD');
+    });
+
+    it('should list a product added later on its page, and count it', async () => {
+      await requestData(server.url, AddProductDocument, { input: { productId: 'sku-086', name: 'Late item', quantity: 3 } });
+      await page.click('#products-next');
+      await expect.poll(() => productIdsShown(page), SETTLE).toEqual([...productIds.slice(2 * PER_PAGE), 'sku-086']);
+      expect(await page.textContent('#products-count')).toBe('81–86 of 86 products');
+      expect(await productCell(page, 'sku-086', 'onHand')).toBe('3');
+
+      // And follows it: a later page's products are live once shown.
+      await requestData(server.url, ChangePriceDocument, { input: { productId: 'sku-086', unitPrice: '5.00' } });
+      await expect.poll(() => productCell(page, 'sku-086', 'price'), { timeout: LIVE_WITHIN_MS }).toBe('5.00 USD');
+      expect(await page.textContent('#message')).toBe('');
+      expect(errors).toEqual([]);
+    });
+  });
+
   describe('when a customer signs in', () => {
     it("should show that customer's orders only, live, with their history", async () => {
       const server = await startTestServer();
@@ -295,6 +356,11 @@ async function cell(page: Page, orderId: string, field: string): Promise<string 
 async function productCell(page: Page, productId: string, field: string): Promise<string | null> {
   const locator = page.locator(`#products tr[data-product-id="${productId}"] [data-field="${field}"]`);
   return (await locator.count()) === 0 ? null : locator.textContent();
+}
+
+/** The product ids of the stock table's rows, top to bottom. */
+function productIdsShown(page: Page): Promise<(string | null)[]> {
+  return page.locator('#products tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-product-id')));
 }
 
 function historyTypes(page: Page): Promise<(string | null)[]> {

@@ -393,6 +393,30 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(await store.findCommand(randomUUID())).toBeUndefined();
       });
 
+      it('finds several commands at once, each with its events types, also when one append holds several commands', async () => {
+        const stream = newStreamId('product');
+        const [first, second, unknown] = [randomUUID(), randomUUID(), randomUUID()];
+        // A process's batch: one append, each event the outcome of a command of its own.
+        const result = await store.append(
+          stream,
+          'Product',
+          [...commandEvents(first, 'fp-1', ['Reserved']), ...commandEvents(second, 'fp-2', ['Rejected'])],
+          { expectedVersion: 'no_stream' },
+        );
+        const third = randomUUID();
+        await store.append(newStreamId('order'), 'Order', commandEvents(third, 'fp-3', ['A', 'B']), { expectedVersion: 'no_stream', idempotencyKey: third });
+
+        const found = await store.findCommands([first, second, third, unknown]);
+
+        expect(found.get(first)).toEqual({
+          streamId: stream, firstVersion: 1, lastVersion: 1, lastPosition: result.lastPosition - 1, fingerprint: 'fp-1', eventTypes: ['Reserved'],
+        });
+        expect(found.get(second)).toMatchObject({ firstVersion: 2, lastVersion: 2, lastPosition: result.lastPosition, eventTypes: ['Rejected'] });
+        expect(found.get(third)).toMatchObject({ firstVersion: 1, lastVersion: 2, eventTypes: ['A', 'B'] });
+        expect(found.has(unknown)).toBe(false);
+        expect((await store.findCommands([])).size).toBe(0);
+      });
+
       it('answers a second append with the same key and fingerprint as the first did, and stores nothing', async () => {
         const stream = newStreamId('order');
         const key = randomUUID();

@@ -138,6 +138,36 @@ describe('Processes', () => {
       await processes.stop();
     });
 
+    it('should handle a batch at once, and when it fails, each of its events alone, parking only what fails alone', async () => {
+      await keyedLog();
+      const batches: string[][] = [];
+      const definition: ProcessDefinition = {
+        name: 'keyed',
+        handles: ['Wanted'],
+        parkKey: (event) => event.streamId,
+        batchSize: 10,
+        async handle(events: readonly StoredEvent[]) {
+          const keyed = events.filter((event) => event.streamId.startsWith('k-'));
+          batches.push(keyed.map((event) => `${event.streamId}@${event.position}`));
+          if (keyed.some((event) => event.streamId === 'k-a')) throw new Error('cannot handle k-a');
+        },
+      };
+      const processes = new Processes(db, store, [definition], 60_000);
+      processes.start();
+      await expect.poll(async () => (await processes.status())[0]!.position).toBe(8);
+
+      // The whole batch first, then one at a time: k-b and k-c handled, k-a parked and the later k-a behind it.
+      expect(batches).toContainEqual(['k-a@5', 'k-b@6', 'k-a@7', 'k-c@8']);
+      expect(batches.slice(-3)).toEqual([['k-a@5'], ['k-b@6'], ['k-c@8']]);
+      const [status] = await processes.status();
+      expect(status).toMatchObject({ state: 'LIVE', lagEvents: 0 });
+      expect(status!.parked.map(({ key, position }) => ({ key, position }))).toEqual([
+        { key: 'k-a', position: 5 },
+        { key: 'k-a', position: 7 },
+      ]);
+      await processes.stop();
+    });
+
     it('should handle again, not park behind itself, a trigger parked before a crash that lost its checkpoint', async () => {
       await runOverKeyedLog('k-a');
       // As after a crash between parking and the checkpoint: the process is back before its trigger.

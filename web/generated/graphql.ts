@@ -144,10 +144,11 @@ export type ProductRowFragment = { id: string, name: string, onHand: number, res
 
 export type ProductsQueryVariables = Exact<{
   first: number;
+  after?: string | null | undefined;
 }>;
 
 
-export type ProductsQuery = { products: { totalCount: number, nodes: Array<{ id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null }> } };
+export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null }> } };
 
 export type ChangePriceMutationVariables = Exact<{
   input: ChangePriceInput;
@@ -462,9 +463,13 @@ export const CancelOrderDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
 export const ProductsDocument = new TypedDocumentString(`
-    query Products($first: Int!) {
-  products(first: $first) {
+    query Products($first: Int!, $after: String) {
+  products(first: $first, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     nodes {
       ...ProductRow
     }

@@ -8,6 +8,7 @@ import type {
   NewEvent,
   ReadAllOptions,
   RecordedCommand,
+  RecordedOutcome,
   StoredEvent,
 } from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
@@ -16,6 +17,7 @@ import { migrate } from './schema.js';
 import {
   type EventRow,
   type RecordedCommandRow,
+  type RecordedCommandsRow,
   SQL,
   type StoredIdRow,
   toPosition,
@@ -106,6 +108,17 @@ export class PostgresEventStore implements EventStore {
 
   async findCommand(commandId: string): Promise<RecordedCommand | undefined> {
     return this.run(() => recordedCommand(this.pool, commandId));
+  }
+
+  async findCommands(commandIds: readonly string[]): Promise<Map<string, RecordedOutcome>> {
+    const found = new Map<string, RecordedOutcome>();
+    if (commandIds.length === 0) return found;
+    for (const row of await this.query<RecordedCommandsRow>(SQL.recordedCommands, [commandIds])) {
+      // The first stream written answers, as in findCommand.
+      if (found.has(row.command_id)) continue;
+      found.set(row.command_id, { ...recordedCommandOf(row), eventTypes: row.types });
+    }
+    return found;
   }
 
   async readCorrelation(correlationId: string, { limit = DEFAULT_READ_LIMIT } = {}): Promise<StoredEvent[]> {
@@ -204,7 +217,10 @@ export class PostgresEventStore implements EventStore {
 async function recordedCommand(queryable: pg.Pool | pg.PoolClient, commandId: string): Promise<RecordedCommand | undefined> {
   const { rows } = await queryable.query<RecordedCommandRow>(SQL.recordedCommand, [commandId]);
   const row = rows[0];
-  if (!row) return undefined;
+  return row && recordedCommandOf(row);
+}
+
+function recordedCommandOf(row: RecordedCommandRow): RecordedCommand {
   return {
     streamId: row.stream_id,
     firstVersion: row.first_version,

@@ -66,9 +66,16 @@ export const SQL = {
                            max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint
                     FROM events WHERE metadata->>'commandId' = $1
                     GROUP BY stream_id ORDER BY last_position LIMIT 1`,
+  recordedCommands: `SELECT metadata->>'commandId' AS command_id, stream_id, min(version) AS first_version,
+                            max(version) AS last_version, max(position) AS last_position,
+                            min(metadata->>'commandFingerprint') AS fingerprint, array_agg(type ORDER BY version) AS types
+                     FROM events WHERE metadata->>'commandId' = ANY($1::text[])
+                     GROUP BY 1, stream_id ORDER BY last_position`,
   readCorrelation: `SELECT ${EVENT_COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY position LIMIT $2`,
   headPosition: 'SELECT coalesce(max(position), 0) AS position FROM events',
 } as const;
+
+export type RecordedCommandsRow = RecordedCommandRow & { command_id: string; types: string[] };
 
 export type RecordedCommandRow = {
   stream_id: string;

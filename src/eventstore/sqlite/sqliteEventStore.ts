@@ -8,6 +8,7 @@ import type {
   NewEvent,
   ReadAllOptions,
   RecordedCommand,
+  RecordedOutcome,
   StoredEvent,
 } from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
@@ -81,6 +82,26 @@ export class SqliteEventStore implements EventStore {
     // The same: a retried command arriving with its original in the waiting group finds it stored.
     this.flushWaitingGroup(commandKey(commandId));
     return this.read(() => this.recordedCommand(commandId));
+  }
+
+  async findCommands(commandIds: readonly string[]): Promise<Map<string, RecordedOutcome>> {
+    for (const commandId of commandIds) this.flushWaitingGroup(commandKey(commandId));
+    const found = new Map<string, RecordedOutcome>();
+    if (commandIds.length === 0) return found;
+    const rows = this.read(() => this.statements.recordedCommands.all(JSON.stringify(commandIds)));
+    for (const row of rows) {
+      // Rows come in the order their streams were written: the first stream written answers (as findCommand).
+      if (found.has(row.command_id)) continue;
+      found.set(row.command_id, {
+        streamId: row.stream_id,
+        firstVersion: row.first_version,
+        lastVersion: row.last_version,
+        lastPosition: row.last_position,
+        fingerprint: row.fingerprint ?? undefined,
+        eventTypes: JSON.parse(row.types) as string[],
+      });
+    }
+    return found;
   }
 
   async readCorrelation(correlationId: string, { limit = DEFAULT_READ_LIMIT } = {}): Promise<StoredEvent[]> {

@@ -67,6 +67,17 @@ export function prepareStatements(db: Database.Database) {
        FROM events WHERE json_extract(metadata, '$.commandId') = ?
        GROUP BY stream_id ORDER BY last_position LIMIT 1`,
     ),
+    // Many keys through events_by_command_id at once; a key's events in one stream (see recordedCommand).
+    recordedCommands: db.prepare<
+      [string],
+      { command_id: string; stream_id: string; first_version: number; last_version: number; last_position: number; fingerprint: string | null; types: string }
+    >(
+      `SELECT json_extract(metadata, '$.commandId') AS command_id, stream_id, min(version) AS first_version,
+              max(version) AS last_version, max(position) AS last_position,
+              json_extract(metadata, '$.commandFingerprint') AS fingerprint, json_group_array(type) AS types
+       FROM events WHERE json_extract(metadata, '$.commandId') IN (SELECT value FROM json_each(?))
+       GROUP BY command_id, stream_id ORDER BY last_position`,
+    ),
     readCorrelation: db.prepare<[string, number], EventRow>(
       `SELECT * FROM events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY position LIMIT ?`,
     ),

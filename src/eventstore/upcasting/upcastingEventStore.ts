@@ -1,4 +1,4 @@
-import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, RecordedCommand, StoredEvent } from '../eventStore.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, RecordedCommand, RecordedOutcome, StoredEvent } from '../eventStore.js';
 import type { EventSchemaRegistry } from './eventSchemaRegistry.js';
 
 /**
@@ -22,6 +22,11 @@ export class UpcastingEventStore implements EventStore {
 
   findCommand(commandId: string): Promise<RecordedCommand | undefined> {
     return this.inner.findCommand(commandId);
+  }
+
+  /** The types as stored: a process compares them with names that never changed (StockReserved, …). */
+  findCommands(commandIds: readonly string[]): Promise<Map<string, RecordedOutcome>> {
+    return this.inner.findCommands(commandIds);
   }
 
   async readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]> {
