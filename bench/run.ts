@@ -18,9 +18,8 @@
  *    the server's RSS with them connected: bench/scenarios/fanout.ts.
  * Prints the table (Markdown, as in the README) and writes everything to bench/results/bench-<time>.json.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +30,8 @@ import { appendScenario } from './scenarios/appends.js';
 import { fanOutScenario } from './scenarios/fanout.js';
 import { addBenchProducts, BENCH_SERVER_ENV, httpScenarios } from './scenarios/http.js';
 import { fillLog, rebuildScenario } from './scenarios/rebuild.js';
+import { positiveWholeNumber } from './lib/options.js';
+import { machineInfo } from './lib/machine.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,12 +45,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const number = (name: string, value: string | undefined, fallback: number) => {
-  if (value === undefined) return fallback;
-  const parsed = Number(value.replace(/[_,]/g, ''));
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive whole number, got "${value}"`);
-  return parsed;
-};
+const number = positiveWholeNumber;
 const settings = {
   events: number('events', values.events, quick ? 30_000 : 1_000_000),
   seconds: number('seconds', values.seconds, quick ? 3 : 10),
@@ -170,25 +166,6 @@ function report(rows: Row[], raw: Record<string, unknown>, machine: ReturnType<t
   const resultFile = join(resultsDirectory, `bench-${timestamp.replace(/[:.]/g, '-')}.json`);
   writeFileSync(resultFile, `${JSON.stringify({ timestamp, command: process.argv.slice(1).join(' '), machine, settings, rows, raw, table }, null, 2)}\n`);
   log(`Wrote ${resultFile}`);
-}
-
-function machineInfo() {
-  const shell = (command: string, args: string[]) => {
-    try {
-      return execFileSync(command, args, { encoding: 'utf8' }).trim();
-    } catch {
-      return 'unknown';
-    }
-  };
-  return {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    nproc: shell('nproc', []),
-    memoryGB: Math.round(totalmem() / 1e9),
-    node: process.version,
-    sqlite: shell(process.execPath, ['-e', "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version()').pluck().get())"]),
-    platform: `${process.platform} ${process.arch}`,
-  };
 }
 
 await main();

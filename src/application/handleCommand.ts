@@ -113,6 +113,8 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
     // 2. Decide: pure, throws on a broken rule. Nothing to record is a success that writes nothing.
     const events = decider.decide(command, loaded.state);
     if (events.length === 0) {
+      // A long fold (no snapshot yet after an import, or of an older state shape) is not done again.
+      await saveSnapshotIfDue(aggregate.snapshots, streamId, loaded.state, loaded.version, loaded.eventsSinceSnapshot);
       return { events, streamId, nextVersion: loaded.version, lastPosition: 0, replayed: false };
     }
 

@@ -95,10 +95,11 @@ export class UnitOfWork<State, Command extends { type: string }, Event extends {
    */
   async commit(): Promise<void> {
     const started = process.hrtime.bigint();
-    const writes = [...this.streams].filter(([, stream]) => stream.pending.length > 0);
     await Promise.all(
-      writes.map(async ([streamId, stream]) => {
+      [...this.streams].map(async ([streamId, stream]) => {
         const { loaded, pending } = stream;
+        // Nothing to append: still a snapshot after a long fold (none yet after an import), not to fold it again.
+        if (pending.length === 0) return saveSnapshotIfDue(this.aggregate.snapshots, streamId, stream.state, loaded.version, loaded.eventsSinceSnapshot);
         const result = await this.store.append(streamId, this.aggregate.streamType, pending, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
         });

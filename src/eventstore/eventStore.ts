@@ -71,6 +71,8 @@ export type RecordedCommand = {
 /** A recorded command with the types of its events, in version order: what it decided. */
 export type RecordedOutcome = RecordedCommand & { eventTypes: string[] };
 
+export type ReadStreamOptions = { fromVersion?: number; limit?: number };
+
 export type ReadAllOptions = {
   afterPosition?: number;
   /** Default 1000. */
@@ -119,8 +121,11 @@ export interface EventStore {
    */
   findCommands(commandIds: readonly string[]): Promise<Map<string, RecordedOutcome>>;
 
-  /** The stream's events in version order, from `fromVersion` (default 1). Empty for an unknown stream. */
-  readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]>;
+  /**
+   * The stream's events in version order, from `fromVersion` (default 1), at most `limit` of them
+   * (default all). Empty for an unknown stream.
+   */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 
   /**
    * Up to `limit` events with position greater than `afterPosition` (default 0), in position

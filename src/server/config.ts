@@ -28,7 +28,7 @@ export type ServerConfig = {
    */
   postgres?: PostgresConnectionOptions;
   synchronous: 'FULL' | 'NORMAL';
-  /** ORDERSTREAM_SNAPSHOT_EVERY: an aggregate's state is snapshotted every this many events (default 10, see DEFAULT_SNAPSHOT_EVERY). */
+  /** ORDERSTREAM_SNAPSHOT_EVERY: an aggregate's state is snapshotted every this many events (default 4, see DEFAULT_SNAPSHOT_EVERY). */
   snapshotEvery: number;
   /** NODE_ENV=production: a configured token key is required; introspection is off. */
   production: boolean;

@@ -38,6 +38,14 @@ const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 /** How long a stalled subscriber's socket gets to take its close frame before it is dropped. */
 const SLOW_SOCKET_GRACE_MS = 5_000;
 
+/**
+ * How long an idle kept-alive HTTP connection stays open (announced in `Keep-Alive: timeout`; Node
+ * closes it a second later). Node's 5 s default is shorter than proxies' and load balancers' idle
+ * timeouts (60 s), and fetch (undici) drops an idle socket only 2-3 s before we close it: a client
+ * whose event loop stalls that long sends its next request, a mutation maybe, on a socket as we
+ * close it, and reads ECONNRESET (issue 23). At 65 s that takes a connection left idle for a minute.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export type OrderstreamServer = {
   /** http://host:port/graphql */
   url: string;
@@ -62,7 +70,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.
   const limits = graphqlLimits(config);
   const app = express();
-  const httpServer = createServer(app);
+  const httpServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, app);
 
   const wsServer = new WebSocketServer({
     server: httpServer,

@@ -47,6 +47,13 @@ describe('Inventory commands with the order process\'s keys', () => {
   const reserve = (orderId: string, quantity: number) =>
     ({ type: 'ReserveStock', data: { productId: 'desk', orderId, quantity, now: NOW } }) as const;
   const release = (orderId: string) => ({ type: 'ReleaseReservation', data: { productId: 'desk', orderId, now: NOW } }) as const;
+  const restocked = (n: number) => ({
+    eventId: `restock-${n}`,
+    type: 'StockRestocked',
+    schemaVersion: 1,
+    data: { productId: 'desk', quantity: 1, onHand: 11 + n, restockedAt: NOW },
+    metadata: { ...metadata, causationId: 'c', commandId: `restock-${n}` },
+  });
   const streamTypes = async () => (await store.readStream(productStreamId('desk'))).map((event) => event.type);
 
   it('should reserve nothing again for a late repeat of a reservation whose order was released since', async () => {
@@ -112,6 +119,16 @@ describe('Inventory commands with the order process\'s keys', () => {
       await unit.commit();
 
       expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'ReservationReleased']);
+    });
+
+    it('should snapshot a long stream it folded even when it appends nothing (a log just imported has no snapshots)', async () => {
+      for (let n = 0; n < 12; n++) await store.append(productStreamId('desk'), 'Product', [restocked(n)], { expectedVersion: n + 1 });
+      await snapshots.deleteAll();
+
+      const unit = await inventory.unitOfWork([productStreamId('desk')], []);
+      await unit.commit();
+
+      expect((await snapshots.load(productStreamId('desk'), PRODUCT_STATE_SCHEMA_VERSION))?.version).toBe(13);
     });
 
     it('should fail its commit when another writer appended after its load, and find that writer\'s step by its key when run again', async () => {

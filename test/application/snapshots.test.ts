@@ -129,13 +129,13 @@ describe('Cart with snapshots', () => {
       expect((await snapshots.load(streamId, 1))?.state).toEqual(referenceCart(30));
     });
 
-    it('should save every 10 events by default', async () => {
+    it('should save every 4 events by default', async () => {
       const policy: SnapshotPolicy = { store: snapshots, stateSchemaVersion: 1 };
-      for (let index = 0; index < 9; index++) await handle(policy, index);
+      for (let index = 0; index < 3; index++) await handle(policy, index);
       expect(await snapshots.load(streamId, 1)).toBeUndefined();
 
-      await handle(policy, 9);
-      expect((await snapshots.load(streamId, 1))?.version).toBe(10);
+      await handle(policy, 3);
+      expect((await snapshots.load(streamId, 1))?.version).toBe(4);
     });
   });
 

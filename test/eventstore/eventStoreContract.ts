@@ -64,6 +64,16 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(await store.readStream(stream, { fromVersion: 4 })).toEqual([]);
       });
 
+      it('reads at most `limit` events of a stream, a page at a time', async () => {
+        const stream = newStreamId('product');
+        await store.append(stream, 'Product', ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type, {})), { expectedVersion: 'no_stream' });
+
+        expect((await store.readStream(stream, { limit: 2 })).map((e) => e.type)).toEqual(['A', 'B']);
+        expect((await store.readStream(stream, { fromVersion: 3, limit: 2 })).map((e) => e.type)).toEqual(['C', 'D']);
+        expect((await store.readStream(stream, { fromVersion: 5, limit: 2 })).map((e) => e.type)).toEqual(['E']);
+        expect(await store.readStream(stream)).toHaveLength(5);
+      });
+
       it('reads an unknown stream as empty', async () => {
         await store.append(newStreamId('order'), 'Order', [newEvent('A', {})], { expectedVersion: 'no_stream' });
 

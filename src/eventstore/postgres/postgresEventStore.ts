@@ -7,6 +7,7 @@ import type {
   ExpectedVersion,
   NewEvent,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedCommand,
   RecordedOutcome,
   StoredEvent,
@@ -96,8 +97,9 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, { fromVersion = 1 } = {}): Promise<StoredEvent[]> {
-    const rows = await this.query<EventRow>(SQL.readStream, [streamId, fromVersion]);
+  async readStream(streamId: string, { fromVersion = 1, limit }: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    // LIMIT NULL: no limit.
+    const rows = await this.query<EventRow>(SQL.readStream, [streamId, fromVersion, limit ?? null]);
     return rows.map(toStoredEvent);
   }
 

@@ -41,7 +41,7 @@ export const SQL = {
   streams: `SELECT last.* FROM unnest($1::text[]) AS asked (stream_id)
             CROSS JOIN LATERAL (SELECT stream_id, stream_type, version FROM events
                                 WHERE events.stream_id = asked.stream_id ORDER BY version DESC LIMIT 1) AS last`,
-  readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version`,
+  readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
   readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
   readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events
                     WHERE position > $1

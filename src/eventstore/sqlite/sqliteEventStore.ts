@@ -7,6 +7,7 @@ import type {
   EventStore,
   NewEvent,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedCommand,
   RecordedOutcome,
   StoredEvent,
@@ -58,12 +59,12 @@ export class SqliteEventStore implements EventStore {
     return this.groupCommit.submit(() => this.appendUnchecked(streamId, streamType, events, options), keys);
   }
 
-  async readStream(streamId: string, { fromVersion = 1 } = {}): Promise<StoredEvent[]> {
+  async readStream(streamId: string, { fromVersion = 1, limit = -1 }: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     // A command loading a stream with an append still waiting for its group would decide on a stale
     // version and lose the race to it; committing the group first serialises commands on one stream
     // (as they must be) while commands on other streams still share a commit.
     this.flushWaitingGroup(streamKey(streamId));
-    return this.read(() => this.statements.readStream.all(streamId, fromVersion).map(toStoredEvent));
+    return this.read(() => this.statements.readStream.all(streamId, fromVersion, limit).map(toStoredEvent));
   }
 
   async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, customerId }: ReadAllOptions = {}): Promise<StoredEvent[]> {

@@ -28,8 +28,9 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    readStream: db.prepare<[string, number], EventRow>(
-      'SELECT * FROM events WHERE stream_id = ? AND version >= ? ORDER BY version',
+    // LIMIT -1: no limit.
+    readStream: db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?',
     ),
     readAll: db.prepare<[number, number], EventRow>(
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',

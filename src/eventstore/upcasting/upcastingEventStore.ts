@@ -1,4 +1,4 @@
-import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, RecordedCommand, RecordedOutcome, StoredEvent } from '../eventStore.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedCommand, RecordedOutcome, StoredEvent } from '../eventStore.js';
 import type { EventSchemaRegistry } from './eventSchemaRegistry.js';
 
 /**
@@ -29,7 +29,7 @@ export class UpcastingEventStore implements EventStore {
     return this.inner.findCommands(commandIds);
   }
 
-  async readStream(streamId: string, options?: { fromVersion?: number }): Promise<StoredEvent[]> {
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
     return (await this.inner.readStream(streamId, options)).map((event) => this.schemas.upcast(event));
   }
 
