@@ -58,7 +58,8 @@ const post = (body: string, authorization?: string) =>
 const manyKeys = JSON.stringify({ query: placeOrder, variables: { input: unknownKeys(100_000) } });
 const someKeys = JSON.stringify({ query: placeOrder, variables: { input: unknownKeys(3_000) } });
 const socketKeys = JSON.stringify({ query: placeOrder, variables: { input: unknownKeys(5_000) } });
-const replay = (customerId: string) => JSON.stringify({ query: `subscription { ordersChanged(customerId: "${customerId}", afterPosition: 0) { position } }` });
+const replay = (customerId: string) =>
+  JSON.stringify({ query: `subscription { ordersChanged(customerId: "${customerId}", afterPosition: 0) { position } }` });
 
 const attacks: Attack[] = [
   { name: 'none (baseline)', concurrency: 0, once: async () => undefined },
@@ -69,12 +70,20 @@ const attacks: Attack[] = [
   {
     name: "40 × ordersChanged(another customer's id, afterPosition: 0) per socket",
     concurrency: 2,
-    once: () => overWebSocket(customer, Array.from({ length: 40 }, () => replay('cust-2'))),
+    once: () =>
+      overWebSocket(
+        customer,
+        Array.from({ length: 40 }, () => replay('cust-2')),
+      ),
   },
   {
     name: '40 × ordersChanged(own id, afterPosition: 0) per socket',
     concurrency: 2,
-    once: () => overWebSocket(customer, Array.from({ length: 40 }, () => replay('cust-1'))),
+    once: () =>
+      overWebSocket(
+        customer,
+        Array.from({ length: 40 }, () => replay('cust-1')),
+      ),
   },
   { name: '/readyz flood', concurrency: 8, once: () => fetch(`${root}/readyz`).then((response) => response.arrayBuffer()) },
 ];
@@ -106,7 +115,11 @@ for (const attack of attacks) {
     figure: 'worst /healthz',
     unit: 'ms',
     value: round(worst, 1),
-    ...(attack.concurrency > 0 && { baseline: { name: 'no attack', value: round(baselineWorst, 1) }, goal: `+${GOAL_MS} ms at most`, met: raised <= GOAL_MS }),
+    ...(attack.concurrency > 0 && {
+      baseline: { name: 'no attack', value: round(baselineWorst, 1) },
+      goal: `+${GOAL_MS} ms at most`,
+      met: raised <= GOAL_MS,
+    }),
     note: `p99 ${round(quantile(probe, 0.99), 1)} ms over ${probe.length} probes${attack.concurrency > 0 ? `; raised by ${raised} ms` : ''}`,
   });
   log(`${attack.name}: worst ${round(worst, 1)} ms`);
@@ -130,7 +143,6 @@ async function underAttack(attack: Attack): Promise<number[]> {
   return probed;
 }
 
-
 /** Opens a socket, sends `operations` as subscriptions, waits for each to answer or end once, and closes. */
 async function overWebSocket(authorization: string, operations: string[]): Promise<void> {
   const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
@@ -149,7 +161,7 @@ async function overWebSocket(authorization: string, operations: string[]): Promi
   socket.once('close', () => allAnswered());
   socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } }));
   await Promise.race([ack, done]);
-  operations.forEach((payload, index) => socket.send(`{"type":"subscribe","id":"${index}","payload":${payload}}`));
+  for (const [index, payload] of operations.entries()) socket.send(`{"type":"subscribe","id":"${index}","payload":${payload}}`);
   await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   socket.terminate();
 }
@@ -171,7 +183,13 @@ async function fillLog(file: string, count: number): Promise<void> {
           placedAt,
         };
         const metadata = { userId: 'bench', correlationId: orderId, causationId: orderId, commandId: randomUUID(), occurredAt: placedAt };
-        const event = { eventId: randomUUID(), type: 'OrderPlaced', schemaVersion: eventSchemas.currentVersion('OrderPlaced'), data, metadata };
+        const event = {
+          eventId: randomUUID(),
+          type: 'OrderPlaced',
+          schemaVersion: eventSchemas.currentVersion('OrderPlaced'),
+          data,
+          metadata,
+        };
         return store.append(orderStreamId(orderId), ORDER_STREAM_TYPE, [event], { expectedVersion: 'no_stream' });
       }),
     );

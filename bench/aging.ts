@@ -86,7 +86,9 @@ const fmt = (value: number) => value.toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  progress(`orderstream aging bench on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}; ${JSON.stringify(settings)}`);
+  progress(
+    `orderstream aging bench on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}; ${JSON.stringify(settings)}`,
+  );
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
   const directory = mkdtempSync(join(tmpdir(), 'orderstream-aging-'));
@@ -94,7 +96,10 @@ async function main(): Promise<void> {
   const readers: LogReader[] = [];
   try {
     const admin = { authorization: `Bearer ${await mintToken(AUTH, { sub: 'admin-1', role: 'admin' })}` };
-    const customer = { customerId: 'cust-1', headers: { authorization: `Bearer ${await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' })}` } };
+    const customer = {
+      customerId: 'cust-1',
+      headers: { authorization: `Bearer ${await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' })}` },
+    };
     const env = {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -118,13 +123,17 @@ async function main(): Promise<void> {
       aged: await startShopServer(ROOT, shops.aged, env, admin, settings.replayWaitSeconds, progress),
     };
     servers.push(started.young.server, started.aged.server);
-    raw.shops = Object.fromEntries((['young', 'aged'] as const).map((name) => [name, { ...shops[name], file: undefined, ...started[name], server: undefined }]));
+    raw.shops = Object.fromEntries(
+      (['young', 'aged'] as const).map((name) => [name, { ...shops[name], file: undefined, ...started[name], server: undefined }]),
+    );
 
     // 6. Memory, caught up and idle: after the start that built the read models, then after a restart.
     await waitIdle(servers);
     await idleForAMinute();
     const memory = { young: started.young.server.memory(), aged: started.aged.server.memory() };
-    progress(`6. RSS after the first start (read models built from the import): aged ${memory.aged.rssMB} MB (peak ${memory.aged.peakRssMB}), young ${memory.young.rssMB} MB (peak ${memory.young.peakRssMB}); restarting both…`);
+    progress(
+      `6. RSS after the first start (read models built from the import): aged ${memory.aged.rssMB} MB (peak ${memory.aged.peakRssMB}), young ${memory.young.rssMB} MB (peak ${memory.young.peakRssMB}); restarting both…`,
+    );
     for (const name of ['young', 'aged'] as const) {
       await started[name].server.stop();
       servers.splice(servers.indexOf(started[name].server), 1);
@@ -134,7 +143,11 @@ async function main(): Promise<void> {
     await waitIdle(servers);
     await idleForAMinute();
     const restartedMemory = { young: started.young.server.memory(), aged: started.aged.server.memory() };
-    raw.memory = { firstStart: memory, restarted: restartedMemory, restart: { young: started.young.startSeconds, aged: started.aged.startSeconds } };
+    raw.memory = {
+      firstStart: memory,
+      restarted: restartedMemory,
+      restart: { young: started.young.startSeconds, aged: started.aged.startSeconds },
+    };
     progress(`   RSS after a restart: aged ${restartedMemory.aged.rssMB} MB, young ${restartedMemory.young.rssMB} MB`);
 
     // 1, 2. The loads, young and aged alternating.
@@ -158,18 +171,24 @@ async function main(): Promise<void> {
       await waitIdle(servers);
       return run;
     };
-    progress(`\n1, 2. placeOrder, ${settings.connections} connections, 2 lines of products no other order holds: warm-up of ${settings.warmUpSeconds} s each, then ${settings.runs} × ${settings.seconds} s each…`);
+    progress(
+      `\n1, 2. placeOrder, ${settings.connections} connections, 2 lines of products no other order holds: warm-up of ${settings.warmUpSeconds} s each, then ${settings.runs} × ${settings.seconds} s each…`,
+    );
     const warmUp = [await load('young', distinct, settings.warmUpSeconds), await load('aged', distinct, settings.warmUpSeconds)];
     const runs: Record<'young' | 'aged', OrderLoadRun[]> = { young: [], aged: [] };
     for (let run = 1; run <= settings.runs; run++) {
-      for (const name of run % 2 ? (['young', 'aged'] as const) : (['aged', 'young'] as const)) runs[name].push(await load(name, distinct, settings.seconds));
+      for (const name of run % 2 ? (['young', 'aged'] as const) : (['aged', 'young'] as const))
+        runs[name].push(await load(name, distinct, settings.seconds));
     }
 
     // 5. Every order the same two products, on the young server.
-    progress(`\n5. placeOrder, every order holding ${SHOP_PRODUCTS.sameA} and ${SHOP_PRODUCTS.sameB}, ${settings.seconds} s on the young server…`);
+    progress(
+      `\n5. placeOrder, every order holding ${SHOP_PRODUCTS.sameA} and ${SHOP_PRODUCTS.sameB}, ${settings.seconds} s on the young server…`,
+    );
     const same = await load('young', () => [SHOP_PRODUCTS.sameA, SHOP_PRODUCTS.sameB], settings.seconds);
     raw.loads = { warmUp, runs, same };
-    if (2 * Math.max(nextOrder.young, nextOrder.aged) > pool) progress(`   note: the loads placed more orders than there are products for distinct pairs (${fmt(pool)}); pairs repeated`);
+    if (2 * Math.max(nextOrder.young, nextOrder.aged) > pool)
+      progress(`   note: the loads placed more orders than there are products for distinct pairs (${fmt(pool)}); pairs repeated`);
 
     await Promise.all(servers.map((server) => server.stop()));
     for (const reader of readers.splice(0)) reader.close();
@@ -183,8 +202,10 @@ async function main(): Promise<void> {
     const { worst: hot } = hotCases;
     const fresh = freshCases.worst;
     const every = products.snapshotEvery;
-    progress(`   hot (${fmt(hot.events)} events): ${hot.medianMs} ms with its snapshot ${hot.eventsAfterSnapshot} events behind, ${hotCases.best.medianMs} ms with it at the end; ` +
-      `fresh (${fresh.events} events): ${fresh.medianMs} ms; hot with no snapshot yet (first load after the import): ${products.firstLoadWithoutSnapshot.medianMs} ms`);
+    progress(
+      `   hot (${fmt(hot.events)} events): ${hot.medianMs} ms with its snapshot ${hot.eventsAfterSnapshot} events behind, ${hotCases.best.medianMs} ms with it at the end; ` +
+        `fresh (${fresh.events} events): ${fresh.medianMs} ms; hot with no snapshot yet (first load after the import): ${products.firstLoadWithoutSnapshot.medianMs} ms`,
+    );
 
     // 4. A long product stream against a short one.
     progress(`\n4. Loading product streams of ${fmt(settings.streamEvents)} and 10 events…`);
@@ -192,8 +213,10 @@ async function main(): Promise<void> {
     raw.streamLoads = { short: shortCases, long: longCases };
     const short = shortCases.worst;
     const long = longCases.worst;
-    progress(`   ${fmt(long.events)} events: ${long.medianMs} ms with the snapshot ${long.eventsAfterSnapshot} events behind, ${longCases.best.medianMs} ms with it at the end; ` +
-      `10 events: ${short.medianMs} ms (${short.eventsAfterSnapshot} after its snapshot)`);
+    progress(
+      `   ${fmt(long.events)} events: ${long.medianMs} ms with the snapshot ${long.eventsAfterSnapshot} events behind, ${longCases.best.medianMs} ms with it at the end; ` +
+        `10 events: ${short.medianMs} ms (${short.eventsAfterSnapshot} after its snapshot)`,
+    );
 
     // The table.
     const medianOf = (list: OrderLoadRun[], pick: (run: OrderLoadRun) => number) => round(median(list.map(pick)), 1);
@@ -207,7 +230,8 @@ async function main(): Promise<void> {
       const row = compare(
         {
           scenario: '1',
-          figure: `orders fully processed/s (answered, both reservations made), ${name} shop (${fmt(orders)} orders)` +
+          figure:
+            `orders fully processed/s (answered, both reservations made), ${name} shop (${fmt(orders)} orders)` +
             (undrained ? `; ${undrained} run(s) NOT drained in ${settings.drainTimeoutSeconds} s` : '') +
             (incomplete.length ? `; reservations MISSING in ${incomplete.length} run(s)` : ''),
           unit: 'orders/s',
@@ -217,53 +241,112 @@ async function main(): Promise<void> {
         { min: GOALS.fullyProcessed },
       );
       rows.push(incomplete.length ? { ...row, met: false } : row);
-      rows.push({ scenario: '1', figure: `orderFulfilment lag during the load, max (${name}; sampled every 0.5 s)`, unit: 'orders', value: Math.max(...list.map((run) => run.maxLag.orders)),
-        note: `${Math.max(...list.map((run) => run.maxLag.events))} events` });
-      rows.push({ scenario: '1', figure: `… age of the oldest order not yet handled, max (${name})`, unit: 's', value: Math.max(...list.map((run) => run.maxLag.oldestOrderAgeSeconds)) });
+      rows.push({
+        scenario: '1',
+        figure: `orderFulfilment lag during the load, max (${name}; sampled every 0.5 s)`,
+        unit: 'orders',
+        value: Math.max(...list.map((run) => run.maxLag.orders)),
+        note: `${Math.max(...list.map((run) => run.maxLag.events))} events`,
+      });
+      rows.push({
+        scenario: '1',
+        figure: `… age of the oldest order not yet handled, max (${name})`,
+        unit: 's',
+        value: Math.max(...list.map((run) => run.maxLag.oldestOrderAgeSeconds)),
+      });
     }
     const youngRate = medianOf(runs.young, (run) => run.answeredPerSecond);
-    rows.push(compare(
-      { scenario: '2', figure: `placeOrder req/s after ${fmt(settings.orders)} orders (${settings.connections} connections, 2 lines)`, unit: 'req/s', value: medianOf(runs.aged, (run) => run.answeredPerSecond) },
-      { name: `after ${fmt(settings.youngOrders)} orders`, value: youngRate },
-      { min: GOALS.aged },
-    ));
+    rows.push(
+      compare(
+        {
+          scenario: '2',
+          figure: `placeOrder req/s after ${fmt(settings.orders)} orders (${settings.connections} connections, 2 lines)`,
+          unit: 'req/s',
+          value: medianOf(runs.aged, (run) => run.answeredPerSecond),
+        },
+        { name: `after ${fmt(settings.youngOrders)} orders`, value: youngRate },
+        { min: GOALS.aged },
+      ),
+    );
     // Loads take microseconds: the table shows µs (the JSON keeps ms).
     const us = (ms: number) => round(ms * 1000, 1);
-    rows.push(compare(
-      { scenario: '3', figure: `load a product ${fmt(settings.orders)} orders reserved (${fmt(hot.events)} events; snapshot every ${every}, worst case: ${hot.eventsAfterSnapshot} events after it)`, unit: 'µs', value: us(hot.medianMs) },
-      { name: `a fresh product, ${fresh.events} events, no snapshot`, value: us(fresh.medianMs) },
-      { max: GOALS.productLoad },
-    ));
-    rows.push(compare(
-      { scenario: '3', figure: '… best case: its snapshot at the last event', unit: 'µs', value: us(hotCases.best.medianMs) },
-      { name: 'a fresh product', value: us(fresh.medianMs) },
-    ));
-    rows.push(compare(
-      { scenario: '3', figure: '… no snapshot yet (the first load after the import)', unit: 'µs', value: us(products.firstLoadWithoutSnapshot.medianMs) },
-      { name: 'a fresh product', value: us(fresh.medianMs) },
-    ));
-    rows.push(compare(
-      { scenario: '4', figure: `load a ${fmt(long.events)}-event product stream (snapshot every ${every}, worst case: ${long.eventsAfterSnapshot} events after it)`, unit: 'µs', value: us(long.medianMs) },
-      { name: `a ${short.events}-event stream, worst case: ${short.eventsAfterSnapshot} after its snapshot`, value: us(short.medianMs) },
-      { max: GOALS.streamLoad },
-    ));
-    rows.push(compare(
-      { scenario: '4', figure: '… best case: the snapshot at the last event', unit: 'µs', value: us(longCases.best.medianMs) },
-      { name: `the ${short.events}-event stream, best case`, value: us(shortCases.best.medianMs) },
-    ));
+    rows.push(
+      compare(
+        {
+          scenario: '3',
+          figure: `load a product ${fmt(settings.orders)} orders reserved (${fmt(hot.events)} events; snapshot every ${every}, worst case: ${hot.eventsAfterSnapshot} events after it)`,
+          unit: 'µs',
+          value: us(hot.medianMs),
+        },
+        { name: `a fresh product, ${fresh.events} events, no snapshot`, value: us(fresh.medianMs) },
+        { max: GOALS.productLoad },
+      ),
+    );
+    rows.push(
+      compare(
+        { scenario: '3', figure: '… best case: its snapshot at the last event', unit: 'µs', value: us(hotCases.best.medianMs) },
+        { name: 'a fresh product', value: us(fresh.medianMs) },
+      ),
+    );
+    rows.push(
+      compare(
+        {
+          scenario: '3',
+          figure: '… no snapshot yet (the first load after the import)',
+          unit: 'µs',
+          value: us(products.firstLoadWithoutSnapshot.medianMs),
+        },
+        { name: 'a fresh product', value: us(fresh.medianMs) },
+      ),
+    );
+    rows.push(
+      compare(
+        {
+          scenario: '4',
+          figure: `load a ${fmt(long.events)}-event product stream (snapshot every ${every}, worst case: ${long.eventsAfterSnapshot} events after it)`,
+          unit: 'µs',
+          value: us(long.medianMs),
+        },
+        { name: `a ${short.events}-event stream, worst case: ${short.eventsAfterSnapshot} after its snapshot`, value: us(short.medianMs) },
+        { max: GOALS.streamLoad },
+      ),
+    );
+    rows.push(
+      compare(
+        { scenario: '4', figure: '… best case: the snapshot at the last event', unit: 'µs', value: us(longCases.best.medianMs) },
+        { name: `the ${short.events}-event stream, best case`, value: us(shortCases.best.medianMs) },
+      ),
+    );
     const sameErrors = same.errors + same.non2xx + same.graphqlErrors;
     const sameRow = compare(
-      { scenario: '5', figure: `placeOrder req/s, every order the same 2 products (${sameErrors} errors)`, unit: 'req/s', value: same.answeredPerSecond },
+      {
+        scenario: '5',
+        figure: `placeOrder req/s, every order the same 2 products (${sameErrors} errors)`,
+        unit: 'req/s',
+        value: same.answeredPerSecond,
+      },
       { name: 'every order 2 products of its own (young shop, the runs of 2)', value: youngRate },
       { min: GOALS.sameProduct },
     );
     rows.push({ ...sameRow, goal: `≥ ${GOALS.sameProduct}, 0 errors`, met: sameRow.met === true && sameErrors === 0 });
-    rows.push(same.drainSeconds === null
-      ? { scenario: '5', figure: `… its orders NOT all fully processed ${settings.drainTimeoutSeconds} s after the load (${same.reserved} of ${2 * same.placed} reservations made)`, unit: 'orders/s', value: round(same.answered / (same.loadSeconds + settings.drainTimeoutSeconds), 1) }
-      : compare(
-        { scenario: '5', figure: `… its orders fully processed/s (drained ${same.drainSeconds} s after the load; ${same.reserved} of ${2 * same.placed} reservations)`, unit: 'orders/s', value: same.fullyProcessedPerSecond! },
-        { name: 'its orders answered/s', value: same.answeredPerSecond },
-      ));
+    rows.push(
+      same.drainSeconds === null
+        ? {
+            scenario: '5',
+            figure: `… its orders NOT all fully processed ${settings.drainTimeoutSeconds} s after the load (${same.reserved} of ${2 * same.placed} reservations made)`,
+            unit: 'orders/s',
+            value: round(same.answered / (same.loadSeconds + settings.drainTimeoutSeconds), 1),
+          }
+        : compare(
+            {
+              scenario: '5',
+              figure: `… its orders fully processed/s (drained ${same.drainSeconds} s after the load; ${same.reserved} of ${2 * same.placed} reservations)`,
+              unit: 'orders/s',
+              value: same.fullyProcessedPerSecond!,
+            },
+            { name: 'its orders answered/s', value: same.answeredPerSecond },
+          ),
+    );
     const rssRow = (figure: string, aged: number, young: number): Row => ({
       scenario: '6',
       figure,
@@ -274,11 +357,13 @@ async function main(): Promise<void> {
       goal: `≤ ${GOALS.rssMB} MB`,
       met: aged <= GOALS.rssMB,
     });
-    rows.push(rssRow(
-      `server RSS, ${fmt(shops.aged.log.events)} events and ${fmt(settings.products)} products' history imported, after the start that built its read models (peak ${memory.aged.peakRssMB} MB)`,
-      memory.aged.rssMB,
-      memory.young.rssMB,
-    ));
+    rows.push(
+      rssRow(
+        `server RSS, ${fmt(shops.aged.log.events)} events and ${fmt(settings.products)} products' history imported, after the start that built its read models (peak ${memory.aged.peakRssMB} MB)`,
+        memory.aged.rssMB,
+        memory.young.rssMB,
+      ),
+    );
     rows.push(rssRow('… the same server restarted on its caught-up log', restartedMemory.aged.rssMB, restartedMemory.young.rssMB));
   } finally {
     for (const reader of readers) reader.close();
@@ -291,12 +376,17 @@ async function main(): Promise<void> {
 function report(rows: Row[], raw: Record<string, unknown>, machine: MachineInfo): void {
   const sorted = [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario));
   const table = markdownTable(sorted);
-  log(`\n${table}\n\nMachine: ${machine.cpu}, ${machine.cores} cores (nproc ${machine.nproc}), ${machine.memoryGB} GB, Node ${machine.node}, SQLite ${machine.sqlite}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `\n${table}\n\nMachine: ${machine.cpu}, ${machine.cores} cores (nproc ${machine.nproc}), ${machine.memoryGB} GB, Node ${machine.node}, SQLite ${machine.sqlite}, load average at start ${machine.loadAverageAtStart.join(' ')}`,
+  );
   const timestamp = new Date().toISOString();
   const resultsDirectory = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDirectory, { recursive: true });
   const resultFile = join(resultsDirectory, `aging-${timestamp.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(resultFile, `${JSON.stringify({ timestamp, command: ['npx tsx', relative(ROOT, process.argv[1]!), ...process.argv.slice(2)].join(' '), machine, settings, goals: GOALS, rows: sorted, raw, table }, null, 2)}\n`);
+  writeFileSync(
+    resultFile,
+    `${JSON.stringify({ timestamp, command: ['npx tsx', relative(ROOT, process.argv[1]!), ...process.argv.slice(2)].join(' '), machine, settings, goals: GOALS, rows: sorted, raw, table }, null, 2)}\n`,
+  );
   log(`Wrote ${resultFile}`);
 }
 

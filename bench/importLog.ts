@@ -100,7 +100,13 @@ async function writeLog(file: string): Promise<number> {
           type: event.type,
           schemaVersion: 1,
           data: event.data,
-          metadata: { userId: 'bench', correlationId: `bench-${index}`, causationId: `bench-${index}`, commandId: `bench-${index}-${version}`, occurredAt: '2025-01-01T00:00:00.000Z' },
+          metadata: {
+            userId: 'bench',
+            correlationId: `bench-${index}`,
+            causationId: `bench-${index}`,
+            commandId: `bench-${index}-${version}`,
+            occurredAt: '2025-01-01T00:00:00.000Z',
+          },
         };
       })
       .map((event) => `${toNdjsonLine(event)}\n`)
@@ -125,7 +131,17 @@ async function measure(load: Load, directory: string, lines: LineSource): Promis
           `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         );
         const insertBatch = db.transaction((events: StoredEvent[]) => {
-          for (const e of events) insert.run(e.eventId, e.streamId, e.streamType, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
+          for (const e of events)
+            insert.run(
+              e.eventId,
+              e.streamId,
+              e.streamType,
+              e.version,
+              e.type,
+              e.schemaVersion,
+              JSON.stringify(e.data),
+              JSON.stringify(e.metadata),
+            );
         });
         for await (const batch of parsedBatches(lines)) insertBatch.immediate(batch);
       }

@@ -41,7 +41,9 @@ const LABELS: Record<LoadName, string> = {
 
 async function main(): Promise<void> {
   const settings = await postgresSettings();
-  log(`placeOrder on SQLite vs PostgreSQL: ${runs} runs of ${seconds} s, ${connections} connections; PostgreSQL ${JSON.stringify(settings)}`);
+  log(
+    `placeOrder on SQLite vs PostgreSQL: ${runs} runs of ${seconds} s, ${connections} connections; PostgreSQL ${JSON.stringify(settings)}`,
+  );
   const directory = mkdtempSync(join(tmpdir(), 'orderstream-bench-pg-'));
   const token = await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
   const raw: Record<LoadName, Run[]> = { sqlite: [], postgres1: [], postgres2: [] };
@@ -52,8 +54,10 @@ async function main(): Promise<void> {
       for (const name of [...order.slice(run - 1), ...order.slice(0, run - 1)].slice(0, 3)) {
         const result = await measure(name, directory, token);
         raw[name].push(result);
-        log(`  run ${run}: ${LABELS[name]}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms` +
-          (result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''));
+        log(
+          `  run ${run}: ${LABELS[name]}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms` +
+            (result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''),
+        );
       }
     }
   } finally {
@@ -65,8 +69,16 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { scenario: 'pg', figure: `placeOrder, ${LABELS.sqlite} (synchronous=FULL), req/s`, unit: 'req/s', value: rps('sqlite') },
     compare({ scenario: 'pg', figure: `placeOrder, ${LABELS.postgres1}, req/s`, unit: 'req/s', value: rps('postgres1') }, sqlite),
-    compare({ scenario: 'pg', figure: `placeOrder, ${LABELS.postgres2} (connections split), req/s`, unit: 'req/s', value: rps('postgres2') }, sqlite),
-    ...(['sqlite', 'postgres1', 'postgres2'] as const).map((name) => ({ scenario: 'pg', figure: `placeOrder p99, ${LABELS[name]}`, unit: 'ms', value: p99(name) })),
+    compare(
+      { scenario: 'pg', figure: `placeOrder, ${LABELS.postgres2} (connections split), req/s`, unit: 'req/s', value: rps('postgres2') },
+      sqlite,
+    ),
+    ...(['sqlite', 'postgres1', 'postgres2'] as const).map((name) => ({
+      scenario: 'pg',
+      figure: `placeOrder p99, ${LABELS[name]}`,
+      unit: 'ms',
+      value: p99(name),
+    })),
   ];
   log(`\n${markdownTable(rows)}`);
   const file = join(ROOT, 'bench', 'results', `postgres-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -32,13 +32,19 @@ const operation = positionals[0] ?? 'placeOrder';
 const AUTH = { secret: 'orderstream-bench-secret-0123456789abcdef', issuer: 'orderstream', audience: 'orderstream' };
 
 const directory = mkdtempSync(join(tmpdir(), 'orderstream-profile-'));
-const server = await startChild('orderstream', 'src/cli.ts', ['serve'], {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  ORDERSTREAM_DB: join(directory, 'orderstream.db'),
-  ORDERSTREAM_JWT_SECRET: AUTH.secret,
-  ...BENCH_SERVER_ENV,
-}, ['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+const server = await startChild(
+  'orderstream',
+  'src/cli.ts',
+  ['serve'],
+  {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ORDERSTREAM_DB: join(directory, 'orderstream.db'),
+    ORDERSTREAM_JWT_SECRET: AUTH.secret,
+    ...BENCH_SERVER_ENV,
+  },
+  ['--cpu-prof', `--cpu-prof-dir=${directory}`],
+);
 const token = await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 // The products ordered, in the catalog.
@@ -54,10 +60,15 @@ const bodies: Record<string, object> = {
 };
 if (operation === 'fanout') {
   const staff = await mintToken(AUTH, { sub: 'staff-1', role: 'staff' });
-  const figures = await measure(server.wsUrl, staff, async () => {
-    const data = await graphql(server.url, headers, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
-    return (data.placeOrder as { id: string }).id;
-  }, { subscribers: Number(values.subscribers), changes: 50, seconds: Number(values.seconds), inFlight: 4 });
+  const figures = await measure(
+    server.wsUrl,
+    staff,
+    async () => {
+      const data = await graphql(server.url, headers, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
+      return (data.placeOrder as { id: string }).id;
+    },
+    { subscribers: Number(values.subscribers), changes: 50, seconds: Number(values.seconds), inFlight: 4 },
+  );
   console.log(`fanout to ${values.subscribers} subscribers: ${JSON.stringify(figures)}`);
 } else {
   if (!bodies[operation]) throw new Error(`operation must be one of ${Object.keys(bodies).join(', ')}, fanout`);
@@ -69,11 +80,16 @@ if (operation === 'fanout') {
     connections: Number(values.connections),
     duration: Number(values.seconds),
   });
-  console.log(`${operation}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors`);
+  console.log(
+    `${operation}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors`,
+  );
 }
 await server.stop();
 
-const file = readdirSync(directory).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(directory, name)).sort()[0]!;
+const file = readdirSync(directory)
+  .filter((name) => name.endsWith('.cpuprofile'))
+  .map((name) => join(directory, name))
+  .sort()[0]!;
 summarise(file);
 console.log(`\nprofile: ${file}`);
 
@@ -84,13 +100,16 @@ function summarise(path: string): void {
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const time = new Map<number, number>();
-  profile.samples.forEach((id, index) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  for (const [index, id] of profile.samples.entries()) time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
   const where = (node: Node) => node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/.*?\/(src|bench)\//, '$1/');
   const label = (node: Node) => `${node.callFrame.functionName || '(anonymous)'} ${where(node)}:${node.callFrame.lineNumber + 1}`;
   const packageOf = (node: Node) => {
     const url = node.callFrame.url;
     if (!url) return node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : '(native)';
-    return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('node:') ? 'node' : where(node).split('/').slice(0, 2).join('/'));
+    return (
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.startsWith('node:') ? 'node' : where(node).split('/').slice(0, 2).join('/'))
+    );
   };
   const self = new Map<string, number>();
   const byPackage = new Map<string, number>();
@@ -110,10 +129,19 @@ function summarise(path: string): void {
     }
   }
   const top = (map: Map<string, number>, count: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, micros]) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, micros]) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${name}`)
+      .join('\n');
   console.log(`\nbusy (not idle) ${(busy / 1e6).toFixed(1)} s; shares of busy time`);
   console.log(`\n-- self time by package\n${top(byPackage, 20)}`);
   console.log(`\n-- self time by function\n${top(self, 25)}`);
-  const ours = new Map([...inclusive].filter(([name]) => / src\//.test(name) || /^(processGraphQLRequest|execute|validate|parse|jwtVerify|logOperation|handle|expressMiddleware)/.test(name)));
+  const ours = new Map(
+    [...inclusive].filter(
+      ([name]) =>
+        / src\//.test(name) || /^(processGraphQLRequest|execute|validate|parse|jwtVerify|logOperation|handle|expressMiddleware)/.test(name),
+    ),
+  );
   console.log(`\n-- inclusive time, orderstream's own functions and the request pipeline\n${top(ours, 30)}`);
 }

@@ -43,13 +43,17 @@ async function main(): Promise<void> {
 
   try {
     // 1. The log.
-    log(`Appending ${eventCount.toLocaleString('en-US')} events through SqliteEventStore (transactions of ${APPEND_BATCH.toLocaleString('en-US')})…`);
+    log(
+      `Appending ${eventCount.toLocaleString('en-US')} events through SqliteEventStore (transactions of ${APPEND_BATCH.toLocaleString('en-US')})…`,
+    );
     const fill = await time(() => fillLog(db, store, eventCount));
     const orders = fill.result;
     const head = await store.headPosition();
     if (head !== eventCount) throw new Error(`expected ${eventCount} events in the log, found ${head}`);
     const insert: Figure = figure('append through SqliteEventStore', eventCount, fill.seconds);
-    log(`  ${fmt(insert.eventsPerSecond)} events/s, ${orders.toLocaleString('en-US')} orders, ${(statSync(databaseFile).size / 2 ** 20).toFixed(0)} MiB`);
+    log(
+      `  ${fmt(insert.eventsPerSecond)} events/s, ${orders.toLocaleString('en-US')} orders, ${(statSync(databaseFile).size / 2 ** 20).toFixed(0)} MiB`,
+    );
     db.pragma('wal_checkpoint(TRUNCATE)');
 
     // 2. Baselines.
@@ -79,7 +83,8 @@ async function main(): Promise<void> {
       const run = await time(() => started.rebuild(definition.name));
       const maxEventLoopStallMs = await stalls.stop();
       const status = (await started.status()).find(({ name }) => name === definition.name)!;
-      if (status.state !== 'LIVE' || status.position !== head) throw new Error(`${definition.name} after rebuild: ${JSON.stringify(status)}`);
+      if (status.state !== 'LIVE' || status.position !== head)
+        throw new Error(`${definition.name} after rebuild: ${JSON.stringify(status)}`);
       rebuilds.push({
         ...figure(`rebuild ${definition.name}`, eventCount, run.seconds, baseline),
         maxEventLoopStallMs,
@@ -251,7 +256,8 @@ function printTable(rows: Figure[], baseline: Figure): void {
     row.maxEventLoopStallMs === undefined ? '' : `${fmt(row.maxEventLoopStallMs)} ms`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
-  const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const format = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   log(`\n${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${lines.map(format).join('\n')}`);
 }
 

@@ -79,7 +79,12 @@ async function main(): Promise<void> {
     log(`\n5. Writing a log of ${settings.events.toLocaleString('en-US')} events…`);
     const fillStart = performance.now();
     const orders = fillLog(file, settings.events);
-    raw.log = { events: settings.events, orders, seconds: round((performance.now() - fillStart) / 1000, 1), mb: Math.round(statSync(file).size / 1e6) };
+    raw.log = {
+      events: settings.events,
+      orders,
+      seconds: round((performance.now() - fillStart) / 1000, 1),
+      mb: Math.round(statSync(file).size / 1e6),
+    };
     log(`   ${JSON.stringify(raw.log)}`);
     if (only.has('5')) {
       log('   projection rebuilds against a bare read of the log…');
@@ -90,15 +95,21 @@ async function main(): Promise<void> {
     if (![...only].some((part) => ['2', '3', '4', '6'].includes(part))) return;
 
     log('\n6. Starting orderstream (child process) on that log, and the bare baseline server…');
-    const server = await startChild('orderstream', 'src/cli.ts', ['serve'], {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ORDERSTREAM_DB: file,
-      ORDERSTREAM_SYNCHRONOUS: 'FULL',
-      ORDERSTREAM_JWT_SECRET: AUTH.secret,
-      NODE_ENV: '',
-      ...BENCH_SERVER_ENV,
-    }, process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []);
+    const server = await startChild(
+      'orderstream',
+      'src/cli.ts',
+      ['serve'],
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ORDERSTREAM_DB: file,
+        ORDERSTREAM_SYNCHRONOUS: 'FULL',
+        ORDERSTREAM_JWT_SECRET: AUTH.secret,
+        NODE_ENV: '',
+        ...BENCH_SERVER_ENV,
+      },
+      process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [],
+    );
     children.push(server);
     const bare = await startChild('bare', 'bench/baselines/bareServer.ts', []);
     children.push(bare);
@@ -111,11 +122,22 @@ async function main(): Promise<void> {
     await waitIdle([server, bare]);
     const idle = { orderstream: server.memory(), bare: bare.memory() };
     raw.memoryIdle = idle;
-    rows.push(memoryRow(`server RSS, ${settings.events.toLocaleString('en-US')} events in the log (peak since start ${idle.orderstream.peakRssMB} MB)`, idle.orderstream.rssMB, { name: 'bare server, idle', value: idle.bare.rssMB }, 200));
+    rows.push(
+      memoryRow(
+        `server RSS, ${settings.events.toLocaleString('en-US')} events in the log (peak since start ${idle.orderstream.peakRssMB} MB)`,
+        idle.orderstream.rssMB,
+        { name: 'bare server, idle', value: idle.bare.rssMB },
+        200,
+      ),
+    );
 
     if (only.has('2') || only.has('3')) {
       log(`\n2, 3. HTTP: ${settings.runs} runs of ${settings.seconds} s, ${settings.connections} connections…`);
-      const http = await httpScenarios(server, bare, tokens.customer, { seconds: settings.seconds, runs: settings.runs, connections: settings.connections });
+      const http = await httpScenarios(server, bare, tokens.customer, {
+        seconds: settings.seconds,
+        runs: settings.runs,
+        connections: settings.connections,
+      });
       rows.push(...http.rows);
       raw.http = http.raw;
     }
@@ -123,20 +145,32 @@ async function main(): Promise<void> {
     if (only.has('4') || only.has('6')) {
       log(`\n4. Fan-out to ${settings.subscribers} subscribers…`);
       let subscribed: ReturnType<Child['memory']> | undefined;
-      const fanOut = await fanOutScenario(server, bare, tokens, {
-        subscribers: settings.subscribers,
-        changes: quick ? 20 : 100,
-        seconds: settings.seconds,
-        inFlight: 4,
-      }, () => (subscribed = server.memory()));
+      const fanOut = await fanOutScenario(
+        server,
+        bare,
+        tokens,
+        {
+          subscribers: settings.subscribers,
+          changes: quick ? 20 : 100,
+          seconds: settings.seconds,
+          inFlight: 4,
+        },
+        () => (subscribed = server.memory()),
+      );
       rows.push(...fanOut.rows);
       raw.fanOut = fanOut.raw;
       const after = server.memory();
       raw.memoryWithSubscribers = { connected: subscribed, afterFanOut: after, bareAfterFanOut: bare.memory() };
-      rows.push(memoryRow(`server RSS, ${settings.subscribers} subscribers connected (peak during fan-out ${after.peakRssMB} MB)`, subscribed!.rssMB, {
-        name: `bare server after its fan-out`,
-        value: (raw.memoryWithSubscribers as { bareAfterFanOut: { rssMB: number } }).bareAfterFanOut.rssMB,
-      }));
+      rows.push(
+        memoryRow(
+          `server RSS, ${settings.subscribers} subscribers connected (peak during fan-out ${after.peakRssMB} MB)`,
+          subscribed!.rssMB,
+          {
+            name: `bare server after its fan-out`,
+            value: (raw.memoryWithSubscribers as { bareAfterFanOut: { rssMB: number } }).bareAfterFanOut.rssMB,
+          },
+        ),
+      );
     }
   } finally {
     await Promise.all(children.map((child) => child.stop()));
@@ -159,12 +193,17 @@ function memoryRow(figure: string, rssMB: number, baseline: { name: string; valu
 
 function report(rows: Row[], raw: Record<string, unknown>, machine: ReturnType<typeof machineInfo>): void {
   const table = markdownTable(rows);
-  log(`\n${table}\n\nMachine: ${machine.cpu}, ${machine.cores} cores (nproc ${machine.nproc}), ${machine.memoryGB} GB, Node ${machine.node}, SQLite ${machine.sqlite}`);
+  log(
+    `\n${table}\n\nMachine: ${machine.cpu}, ${machine.cores} cores (nproc ${machine.nproc}), ${machine.memoryGB} GB, Node ${machine.node}, SQLite ${machine.sqlite}`,
+  );
   const timestamp = new Date().toISOString();
   const resultsDirectory = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDirectory, { recursive: true });
   const resultFile = join(resultsDirectory, `bench-${timestamp.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(resultFile, `${JSON.stringify({ timestamp, command: process.argv.slice(1).join(' '), machine, settings, rows, raw, table }, null, 2)}\n`);
+  writeFileSync(
+    resultFile,
+    `${JSON.stringify({ timestamp, command: process.argv.slice(1).join(' '), machine, settings, rows, raw, table }, null, 2)}\n`,
+  );
   log(`Wrote ${resultFile}`);
 }
 

@@ -113,7 +113,9 @@ async function main(): Promise<void> {
 
 async function fillStream(store: SqliteEventStore, streamId: string, length: number): Promise<void> {
   for (let start = 0; start < length; start += APPEND_CHUNK) {
-    const chunk = Array.from({ length: Math.min(APPEND_CHUNK, length - start) }, (_, offset) => toNewEvent(cartEvent(start + offset), `${streamId}-${start + offset}`));
+    const chunk = Array.from({ length: Math.min(APPEND_CHUNK, length - start) }, (_, offset) =>
+      toNewEvent(cartEvent(start + offset), `${streamId}-${start + offset}`),
+    );
     await store.append(streamId, 'Cart', chunk, { expectedVersion: start === 0 ? 'no_stream' : start });
   }
 }
@@ -131,7 +133,12 @@ async function saveSnapshotAt(policy: SnapshotPolicy, streamId: string, version:
 }
 
 /** Checks that the load gives the stream's state, then times it. */
-async function measureWithSnapshots(store: SqliteEventStore, policy: SnapshotPolicy, streamId: string, length: number): Promise<WithSnapshots> {
+async function measureWithSnapshots(
+  store: SqliteEventStore,
+  policy: SnapshotPolicy,
+  streamId: string,
+  length: number,
+): Promise<WithSnapshots> {
   const loaded = await loadAggregate(store, cartDecider, streamId, policy);
   deepStrictEqual(loaded.state, foldInMemory(length));
   if (loaded.version !== length) throw new Error(`${streamId}: loaded version ${loaded.version}, expected ${length}`);
@@ -171,7 +178,9 @@ function printTable(rows: Row[], baseline: Timing): void {
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const format = (cells: string[]) => cells.map((cell, column) => cell.padStart(widths[column]!)).join('  ');
   log(`\n${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${lines.map(format).join('\n')}`);
-  log(`baseline: the 10-event load without snapshots, ${ms(baseline.medianMs)} ms (medians of this run; snapshots every ${SNAPSHOT_EVERY})`);
+  log(
+    `baseline: the 10-event load without snapshots, ${ms(baseline.medianMs)} ms (medians of this run; snapshots every ${SNAPSHOT_EVERY})`,
+  );
 }
 
 function parseEvery(args: string[]): number {
@@ -225,7 +234,13 @@ function toNewEvent(event: CartEvent, sequence: string): NewEvent {
     type: event.type,
     schemaVersion: 1,
     data: event.data,
-    metadata: { userId: 'bench', correlationId: `corr-${sequence}`, causationId: `cmd-${sequence}`, commandId: `cmd-${sequence}`, occurredAt: '2025-01-01T00:00:00.000Z' },
+    metadata: {
+      userId: 'bench',
+      correlationId: `corr-${sequence}`,
+      causationId: `cmd-${sequence}`,
+      commandId: `cmd-${sequence}`,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+    },
   };
 }
 

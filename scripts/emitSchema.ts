@@ -6,7 +6,7 @@ import { buildSchema } from '../src/graphql/buildSchema.js';
 const SCHEMA_FILE = new URL('../schema.graphql', import.meta.url);
 const HEADER = '# Generated from the code by `npm run generate`: do not edit.\n\n';
 
-const printed = HEADER + printSchema(lexicographicSortSchema(await buildSchema())) + '\n';
+const printed = `${HEADER}${printSchema(lexicographicSortSchema(await buildSchema()))}\n`;
 if (process.argv.includes('--check')) {
   let current = '';
   try {

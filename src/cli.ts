@@ -49,7 +49,11 @@ program
   .allowExcessArguments()
   .action(async (_options: unknown, command: Command) => {
     if (command.args.length > 0) {
-      program.error(program.args[0] === 'serve' ? `error: serve takes no arguments, got '${command.args[0]}'` : `error: unknown command '${command.args[0]}'`);
+      program.error(
+        program.args[0] === 'serve'
+          ? `error: serve takes no arguments, got '${command.args[0]}'`
+          : `error: unknown command '${command.args[0]}'`,
+      );
     }
     // Loaded here: the GraphQL server is most of the CLI's start-up time, and only serve needs it.
     const { serve } = await import('./cli/serve.js');
@@ -60,14 +64,18 @@ program
   .command('seed')
   .description('fill an empty event log (ORDERSTREAM_DB or DATABASE_URL) with a demo data set through the real commands, with progress')
   .option('--orders <count>', 'orders to place, 1 to 100,000', parseCount('orders', 100_000), 200)
-  .option('--customers <count>', 'customers placing them, 1 to 10,000 (default: one for every four orders)', parseCount('customers', 10_000))
+  .option(
+    '--customers <count>',
+    'customers placing them, 1 to 10,000 (default: one for every four orders)',
+    parseCount('customers', 10_000),
+  )
   .option('--days <count>', 'the orders are spread over this many days up to now, 1 to 3,650', parseCount('days', 3_650), 30)
   .option('--seed <number>', 'random seed: the same seed gives the same data set', parseSeed, 1)
   .addHelpText(
     'after',
     '\nProducts with stock, customers, and orders in every status: pending, paid, shipped, cancelled (by the customer,\n' +
       'refunded by staff, out of stock, or not paid in time: the orderFulfilment and paymentExpiry processes react to every\n' +
-      'order as the server would, on the plan\'s clock, with ORDERSTREAM_PAYMENT_TIMEOUT). Only orders of the last\n' +
+      "order as the server would, on the plan's clock, with ORDERSTREAM_PAYMENT_TIMEOUT). Only orders of the last\n" +
       'minutes are still pending. Then builds the read models. Run it while no server uses the file. Example:\n' +
       '  ORDERSTREAM_DB=./data/demo.db orderstream seed --orders 500 --seed 7',
   )
@@ -86,7 +94,7 @@ program
     'after',
     '\nRead-only: safe while servers run on the log. Positions and lag come from the checkpoints; no engine starts.\n' +
       'With DATABASE_URL the log and the read models are read in PostgreSQL, the snapshots and process checkpoints\n' +
-      'in this instance\'s ORDERSTREAM_DB.',
+      "in this instance's ORDERSTREAM_DB.",
   )
   .action(async (options: { json?: boolean }) => {
     const config = readConfig(process.env, { requireTokenKey: false });
@@ -115,7 +123,7 @@ program
   .description('print a token signed with ORDERSTREAM_JWT_SECRET (or, with ORDERSTREAM_DEV_AUTH=1, the development secret)')
   .requiredOption('--role <role>', 'customer, staff or admin', parseRole)
   .option('--customer <customerId>', 'the customer a customer token acts for')
-  .option('--sub <subject>', "the user id recorded in events (default: derived from the role or customer)")
+  .option('--sub <subject>', 'the user id recorded in events (default: derived from the role or customer)')
   .option('--expires <duration>', 'lifetime, e.g. 15m, 12h, 30d', '12h')
   .action(async (options: { role: Role; customer?: string; sub?: string; expires: string }) => {
     await printToken(readConfig(process.env), {

@@ -18,7 +18,12 @@ export function wireForms(actions: OrderActions, report: (outcome: Promise<strin
     const items = [...byId('place-items').querySelectorAll('tbody tr')].map((row) => {
       const value = (name: string) => (row.querySelector(`[name="${name}"]`) as HTMLInputElement).value.trim();
       // A blank price is left to the catalog (a customer's order is priced by it anyway).
-      return { productId: value('productId'), name: value('name'), quantity: Number(value('quantity')), unitPrice: value('unitPrice') || undefined };
+      return {
+        productId: value('productId'),
+        name: value('name'),
+        quantity: Number(value('quantity')),
+        unitPrice: value('unitPrice') || undefined,
+      };
     });
     return actions.place({
       customerId: fields.customerId ?? '',
@@ -58,8 +63,7 @@ export function prefillCustomer(customerId: string | undefined): void {
 }
 
 function addItemRow(): void {
-  const input = (name: string, attributes: Record<string, string>) =>
-    h('td', {}, h('input', { name, 'aria-label': name, ...attributes }));
+  const input = (name: string, attributes: Record<string, string>) => h('td', {}, h('input', { name, 'aria-label': name, ...attributes }));
   byId('place-items')
     .querySelector('tbody')!
     .append(

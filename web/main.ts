@@ -321,11 +321,7 @@ byId('products-next').addEventListener('click', () => session?.nextProducts());
 void developmentTokens().then((tokens) => {
   if (tokens.length === 0) return;
   const bar = byId('dev-tokens');
-  bar.append(
-    ...tokens.map(({ label, token }) =>
-      h('button', { type: 'button', 'data-dev-token': label }, label),
-    ),
-  );
+  bar.append(...tokens.map(({ label }) => h('button', { type: 'button', 'data-dev-token': label }, label)));
   bar.addEventListener('click', (event) => {
     const label = (event.target as Element).getAttribute('data-dev-token');
     const token = tokens.find((candidate) => candidate.label === label)?.token;

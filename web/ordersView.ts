@@ -109,7 +109,13 @@ export class OrdersView {
       ['Cancelled', order.cancellationReason && `${order.cancellationReason}${order.refund ? `, refunded ${money(order.refund)}` : ''}`],
     ];
     byId('detail').replaceChildren(
-      h('dl', {}, ...facts.filter(([, value]) => value).flatMap(([term, value]) => [h('dt', {}, term), h('dd', { 'data-field': term.toLowerCase() }, value)])),
+      h(
+        'dl',
+        {},
+        ...facts
+          .filter(([, value]) => value)
+          .flatMap(([term, value]) => [h('dt', {}, term), h('dd', { 'data-field': term.toLowerCase() }, value)]),
+      ),
       h(
         'ul',
         { class: 'items' },

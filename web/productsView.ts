@@ -77,7 +77,11 @@ export class ProductsView {
             h('td', {}, product.id),
             h('td', {}, product.name),
             // Unpriced: in stock, but customers cannot order it until staff price it.
-            h('td', { 'data-field': 'price', class: 'number', title: product.price ? undefined : 'no price yet' }, product.price ? money(product.price) : '–'),
+            h(
+              'td',
+              { 'data-field': 'price', class: 'number', title: product.price ? undefined : 'no price yet' },
+              product.price ? money(product.price) : '–',
+            ),
             h('td', { 'data-field': 'onHand', class: 'number' }, String(product.onHand)),
             h('td', { 'data-field': 'reserved', class: 'number' }, String(product.reserved)),
             h('td', { 'data-field': 'available', class: 'number' }, String(product.available)),

@@ -4,7 +4,12 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { commandFingerprint } from '../../src/application/commandFingerprint.js';
 import { processIdempotencyKey } from '../../src/application/idempotencyKeys.js';
-import { type InventoryEvent, inventoryEventSchemaVersions, PRODUCT_STREAM_TYPE, productStreamId } from '../../src/domain/inventory/index.js';
+import {
+  type InventoryEvent,
+  inventoryEventSchemaVersions,
+  PRODUCT_STREAM_TYPE,
+  productStreamId,
+} from '../../src/domain/inventory/index.js';
 import { ORDER_STREAM_TYPE, type OrderEvent, orderEventSchemaVersions, orderStreamId } from '../../src/domain/order/index.js';
 import type { EventMetadata, StoredEvent } from '../../src/eventstore/eventStore.js';
 import { toNdjsonLine } from '../../src/eventstore/ndjson.js';
@@ -64,13 +69,29 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     if (!output.write(text)) await once(output, 'drain');
   };
   const versions = new Map<string, number>();
-  const emit = async (streamId: string, streamType: string, event: InventoryEvent | OrderEvent, metadata: EventMetadata): Promise<StoredEvent> => {
+  const emit = async (
+    streamId: string,
+    streamType: string,
+    event: InventoryEvent | OrderEvent,
+    metadata: EventMetadata,
+  ): Promise<StoredEvent> => {
     const version = (versions.get(streamId) ?? 0) + 1;
     versions.set(streamId, version);
-    const schemaVersion = streamType === PRODUCT_STREAM_TYPE
-      ? inventoryEventSchemaVersions[event.type as InventoryEvent['type']]
-      : orderEventSchemaVersions[event.type as OrderEvent['type']];
-    const stored: StoredEvent = { position: ++position, eventId: randomUUID(), streamId, streamType, version, type: event.type, schemaVersion, data: event.data, metadata };
+    const schemaVersion =
+      streamType === PRODUCT_STREAM_TYPE
+        ? inventoryEventSchemaVersions[event.type as InventoryEvent['type']]
+        : orderEventSchemaVersions[event.type as OrderEvent['type']];
+    const stored: StoredEvent = {
+      position: ++position,
+      eventId: randomUUID(),
+      streamId,
+      streamType,
+      version,
+      type: event.type,
+      schemaVersion,
+      data: event.data,
+      metadata,
+    };
     chunk.push(toNdjsonLine(stored));
     if (chunk.length >= CHUNK) await flush();
     return stored;
@@ -88,9 +109,24 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     const streamId = productStreamId(productId);
     const price = priceOf(productId);
     const previousPrice = { amountMinor: price.amountMinor + 100, currency: 'USD' };
-    await emit(streamId, PRODUCT_STREAM_TYPE, { type: 'ProductAdded', data: { productId, name: `Product ${productId}`, onHand: STOCK, price: previousPrice, addedAt: at(0) } }, byClient('admin-1', at(0)));
-    await emit(streamId, PRODUCT_STREAM_TYPE, { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: at(1) } }, byClient('admin-1', at(1)));
-    await emit(streamId, PRODUCT_STREAM_TYPE, { type: 'StockRestocked', data: { productId, quantity: RESTOCK, onHand: STOCK + RESTOCK, restockedAt: at(2) } }, byClient('admin-1', at(2)));
+    await emit(
+      streamId,
+      PRODUCT_STREAM_TYPE,
+      { type: 'ProductAdded', data: { productId, name: `Product ${productId}`, onHand: STOCK, price: previousPrice, addedAt: at(0) } },
+      byClient('admin-1', at(0)),
+    );
+    await emit(
+      streamId,
+      PRODUCT_STREAM_TYPE,
+      { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: at(1) } },
+      byClient('admin-1', at(1)),
+    );
+    await emit(
+      streamId,
+      PRODUCT_STREAM_TYPE,
+      { type: 'StockRestocked', data: { productId, quantity: RESTOCK, onHand: STOCK + RESTOCK, restockedAt: at(2) } },
+      byClient('admin-1', at(2)),
+    );
   }
 
   // 2. The orders, one after another, each as the server and its order process wrote it.
@@ -101,12 +137,22 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     const orderStream = orderStreamId(orderId);
     const customerId = `cust-${index % 1_000}`;
     const lines = [SHOP_PRODUCTS.hot, poolProductId(index % poolProducts)];
-    const items = lines.map((productId) => ({ productId, name: `Product ${productId}`, quantity: 1, unitPriceMinor: priceOf(productId).amountMinor }));
+    const items = lines.map((productId) => ({
+      productId,
+      name: `Product ${productId}`,
+      quantity: 1,
+      unitPriceMinor: priceOf(productId).amountMinor,
+    }));
     const totalMinor = items.reduce((sum, item) => sum + item.unitPriceMinor, 0);
-    const placed = await emit(orderStream, ORDER_STREAM_TYPE, {
-      type: 'OrderPlaced',
-      data: { orderId, customerId, items, currency: 'USD', totalMinor, placedAt: at(0) },
-    }, byClient(`user-${customerId}`, at(0)));
+    const placed = await emit(
+      orderStream,
+      ORDER_STREAM_TYPE,
+      {
+        type: 'OrderPlaced',
+        data: { orderId, customerId, items, currency: 'USD', totalMinor, placedAt: at(0) },
+      },
+      byClient(`user-${customerId}`, at(0)),
+    );
     // The order process's reactions: one command per line, keyed by the trigger's id.
     const byProcess = (trigger: StoredEvent, step: string, input: object, occurredAt: string): EventMetadata => ({
       userId: FULFILMENT_USER,
@@ -118,17 +164,34 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     });
     for (const productId of lines) {
       const input = { productId, orderId, quantity: 1 };
-      await emit(productStreamId(productId), PRODUCT_STREAM_TYPE, { type: 'StockReserved', data: { ...input, reservedAt: at(0) } }, byProcess(placed, `reserve:${productId}`, input, at(0)));
+      await emit(
+        productStreamId(productId),
+        PRODUCT_STREAM_TYPE,
+        { type: 'StockReserved', data: { ...input, reservedAt: at(0) } },
+        byProcess(placed, `reserve:${productId}`, input, at(0)),
+      );
     }
-    await emit(orderStream, ORDER_STREAM_TYPE, {
-      type: 'PaymentReceived',
-      data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, method: 'card', receivedAt: at(1) },
-    }, byClient('staff-1', at(1)));
+    await emit(
+      orderStream,
+      ORDER_STREAM_TYPE,
+      {
+        type: 'PaymentReceived',
+        data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, method: 'card', receivedAt: at(1) },
+      },
+      byClient('staff-1', at(1)),
+    );
     const shipped = index % 3 !== 2;
-    const ended = await emit(orderStream, ORDER_STREAM_TYPE, shipped
-      ? { type: 'OrderShipped', data: { orderId, trackingNumber: `1Z${index}`, carrier: 'UPS', estimatedDelivery: null, shippedAt: at(2) } }
-      : { type: 'OrderCancelled', data: { orderId, reason: 'customer request', refundMinor: totalMinor, cancelledAt: at(2) } },
-    byClient('staff-1', at(2)));
+    const ended = await emit(
+      orderStream,
+      ORDER_STREAM_TYPE,
+      shipped
+        ? {
+            type: 'OrderShipped',
+            data: { orderId, trackingNumber: `1Z${index}`, carrier: 'UPS', estimatedDelivery: null, shippedAt: at(2) },
+          }
+        : { type: 'OrderCancelled', data: { orderId, reason: 'customer request', refundMinor: totalMinor, cancelledAt: at(2) } },
+      byClient('staff-1', at(2)),
+    );
     for (const productId of lines) {
       const input = { productId, orderId };
       const step = `${shipped ? 'commit' : 'release'}:${productId}`;

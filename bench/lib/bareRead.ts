@@ -3,9 +3,20 @@ import type Database from 'better-sqlite3';
 /** The floor: read every row in position order and parse its JSON, nothing else. */
 export function bareRead(db: Database.Database): number {
   const rows = db
-    .prepare<[], { position: number; event_id: string; stream_id: string; stream_type: string; version: number; type: string; schema_version: number; data: string; metadata: string }>(
-      'SELECT position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata FROM events ORDER BY position',
-    )
+    .prepare<
+      [],
+      {
+        position: number;
+        event_id: string;
+        stream_id: string;
+        stream_type: string;
+        version: number;
+        type: string;
+        schema_version: number;
+        data: string;
+        metadata: string;
+      }
+    >('SELECT position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata FROM events ORDER BY position')
     .iterate();
   let count = 0;
   let checksum = 0;

@@ -16,7 +16,9 @@ export class LogReader {
       head: this.db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
       countAfter: this.db.prepare<[number, string], number>('SELECT count(*) FROM events WHERE position > ? AND type = ?').pluck(),
       firstOccurredAfter: this.db
-        .prepare<[number, string], string>("SELECT json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? AND type = ? ORDER BY position LIMIT 1")
+        .prepare<[number, string], string>(
+          "SELECT json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? AND type = ? ORDER BY position LIMIT 1",
+        )
         .pluck(),
     };
   }

@@ -16,7 +16,10 @@ export function machineInfo() {
     nproc: shell('nproc', []),
     memoryGB: Math.round(totalmem() / 1e9),
     node: process.version,
-    sqlite: shell(process.execPath, ['-e', "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version()').pluck().get())"]),
+    sqlite: shell(process.execPath, [
+      '-e',
+      "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version()').pluck().get())",
+    ]),
     platform: `${process.platform} ${process.arch}`,
     loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
   };

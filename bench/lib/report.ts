@@ -22,7 +22,9 @@ export function compare(
   if (!baseline) return row;
   const ratio = round(row.value / baseline.value, 3);
   const met = goal ? (goal.min === undefined || ratio >= goal.min) && (goal.max === undefined || ratio <= goal.max) : undefined;
-  const goalText = goal ? [goal.min !== undefined && `≥ ${goal.min}`, goal.max !== undefined && `≤ ${goal.max}`].filter(Boolean).join(', ') : undefined;
+  const goalText = goal
+    ? [goal.min !== undefined && `≥ ${goal.min}`, goal.max !== undefined && `≤ ${goal.max}`].filter(Boolean).join(', ')
+    : undefined;
   return { ...row, baseline, ratio, ...(goalText && { goal: goalText, met }) };
 }
 
@@ -45,7 +47,9 @@ export function round(value: number, digits = 0): number {
 }
 
 export const fmt = (value: number) =>
-  Number.isInteger(value) || Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  Number.isInteger(value) || Math.abs(value) >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 /** The table as Markdown: what `npm run bench` prints and what the README shows. */
 export function markdownTable(rows: readonly Row[]): string {

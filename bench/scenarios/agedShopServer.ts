@@ -60,7 +60,9 @@ export async function buildShop(
   const generating = performance.now();
   const log = await writeAgedShop(ndjson, options);
   const generateSeconds = round((performance.now() - generating) / 1000, 1);
-  progress(`  ${name}: ${log.events.toLocaleString('en-US')} events (${(log.bytes / 1e6).toFixed(0)} MB of NDJSON) in ${generateSeconds} s; importing with \`orderstream import\`…`);
+  progress(
+    `  ${name}: ${log.events.toLocaleString('en-US')} events (${(log.bytes / 1e6).toFixed(0)} MB of NDJSON) in ${generateSeconds} s; importing with \`orderstream import\`…`,
+  );
   const importing = performance.now();
   await runCli(root, ['import', ndjson], { ORDERSTREAM_DB: file, ORDERSTREAM_SYNCHRONOUS: 'NORMAL' });
   const importSeconds = round((performance.now() - importing) / 1000, 1);
@@ -79,7 +81,10 @@ export async function startShopServer(
 ): Promise<ShopServer> {
   const start = async () => {
     const starting = performance.now();
-    const server = await startChild(`orderstream (${shop.name})`, join(root, 'src/cli.ts'), ['serve'], { ...env, ORDERSTREAM_DB: shop.file });
+    const server = await startChild(`orderstream (${shop.name})`, join(root, 'src/cli.ts'), ['serve'], {
+      ...env,
+      ORDERSTREAM_DB: shop.file,
+    });
     if (!(await readModelsCaughtUp(server.url, adminHeaders))) throw new Error(`${shop.name}: the read models did not catch up`);
     return { server, seconds: round((performance.now() - starting) / 1000, 1) };
   };
@@ -94,7 +99,9 @@ export async function startShopServer(
   }
 
   // The processes are replaying the imported history: watch them.
-  progress(`  ${shop.name}: the processes start behind the imported history (${JSON.stringify(lagAtStart)}); watching for ${replayWaitSeconds} s…`);
+  progress(
+    `  ${shop.name}: the processes start behind the imported history (${JSON.stringify(lagAtStart)}); watching for ${replayWaitSeconds} s…`,
+  );
   const reader = new LogReader(shop.file);
   const watching = performance.now();
   const positionsAtStart = Object.fromEntries(lagging.map((status) => [status.name, status.position]));
@@ -106,16 +113,23 @@ export async function startShopServer(
   const seconds = round((performance.now() - watching) / 1000, 1);
   const appended = reader.head() - shop.log.events;
   reader.close();
-  const eventsPerSecond = Object.fromEntries(now.map((status) => [status.name, round((status.position - positionsAtStart[status.name]!) / seconds)]));
+  const eventsPerSecond = Object.fromEntries(
+    now.map((status) => [status.name, round((status.position - positionsAtStart[status.name]!) / seconds)]),
+  );
   const drained = now.every((status) => status.lagEvents === 0);
-  if (appended > 0) progress(`  ${shop.name}: WARNING: the replay appended ${appended} events: the generated log's idempotency keys no longer match the order process's`);
+  if (appended > 0)
+    progress(
+      `  ${shop.name}: WARNING: the replay appended ${appended} events: the generated log's idempotency keys no longer match the order process's`,
+    );
   if (drained) {
     progress(`  ${shop.name}: the replay drained in ${seconds} s`);
     return { server, startSeconds, replay: { lagAtStart, replayed: true, drained, seconds, eventsPerSecond, appended } };
   }
 
   // Not drained: move the checkpoints to the head (what a new instance that skips history it cannot change would do).
-  progress(`  ${shop.name}: not drained after ${seconds} s (${JSON.stringify(eventsPerSecond)} events/s); moving the process checkpoints to the head and restarting`);
+  progress(
+    `  ${shop.name}: not drained after ${seconds} s (${JSON.stringify(eventsPerSecond)} events/s); moving the process checkpoints to the head and restarting`,
+  );
   await server.stop();
   const db = openDatabase(shop.file);
   const head = db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck().get() ?? 0;
@@ -124,7 +138,8 @@ export async function startShopServer(
   db.close();
   const restarted = await start();
   const stillLagging = (await statuses(restarted.server.url, adminHeaders)).filter((status) => isProcess(status) && status.lagEvents > 0);
-  if (stillLagging.length > 0) throw new Error(`${shop.name}: processes still behind after moving their checkpoints: ${JSON.stringify(stillLagging)}`);
+  if (stillLagging.length > 0)
+    throw new Error(`${shop.name}: processes still behind after moving their checkpoints: ${JSON.stringify(stillLagging)}`);
   return {
     server: restarted.server,
     startSeconds,

@@ -49,7 +49,11 @@ export type LoadTiming = {
 function openAsServer(file: string) {
   const db = openDatabase(file, { synchronous: 'NORMAL' });
   const store = new UpcastingEventStore(new SqliteEventStore(db), eventSchemas);
-  const policy: SnapshotPolicy = { store: new SqliteSnapshotStore(db), every: DEFAULT_CONFIG.snapshotEvery, stateSchemaVersion: PRODUCT_STATE_SCHEMA_VERSION };
+  const policy: SnapshotPolicy = {
+    store: new SqliteSnapshotStore(db),
+    every: DEFAULT_CONFIG.snapshotEvery,
+    stateSchemaVersion: PRODUCT_STATE_SCHEMA_VERSION,
+  };
   return { db, store, policy, close: () => store.close() };
 }
 
@@ -109,7 +113,13 @@ async function timeCases(store: EventStore, policy: SnapshotPolicy, productId: s
     const existing = await policy.store.load(streamId, policy.stateSchemaVersion);
     if (existing) await policy.store.discard(streamId, existing.version);
     if (version !== undefined) {
-      await policy.store.save({ streamId, version, stateSchemaVersion: policy.stateSchemaVersion, state: fold(events.slice(0, version)), takenAt: new Date().toISOString() });
+      await policy.store.save({
+        streamId,
+        version,
+        stateSchemaVersion: policy.stateSchemaVersion,
+        state: fold(events.slice(0, version)),
+        takenAt: new Date().toISOString(),
+      });
     }
     const loaded = await loadAggregate(store, inventoryDecider, streamId, policy);
     deepStrictEqual(loaded.state, folded);
@@ -131,7 +141,10 @@ function fold(events: readonly { type: string; data: unknown }[]): Product {
 }
 
 /** Median of repeated loads after a warm-up: at least MIN_RUNS loads and MIN_SECONDS, or exactly `runs`. */
-async function measure(load: () => Promise<unknown>, runs?: number): Promise<Omit<LoadTiming, 'productId' | 'events' | 'eventsAfterSnapshot'>> {
+async function measure(
+  load: () => Promise<unknown>,
+  runs?: number,
+): Promise<Omit<LoadTiming, 'productId' | 'events' | 'eventsAfterSnapshot'>> {
   if (runs === undefined) for (let run = 0; run < WARM_UP_RUNS; run++) await load();
   const times: number[] = [];
   const started = performance.now();
@@ -148,8 +161,13 @@ async function measure(load: () => Promise<unknown>, runs?: number): Promise<Omi
 async function appendProductStream(store: EventStore, productId: string, length: number): Promise<void> {
   const at = '2025-01-01T00:00:00.000Z';
   const eventAt = (version: number): InventoryEvent => {
-    if (version === 1) return { type: 'ProductAdded', data: { productId, name: `Product ${productId}`, onHand: 1_000, price: { amountMinor: 1_000, currency: 'USD' }, addedAt: at } };
-    if (version === length && length % 2 === 0) return { type: 'StockRestocked', data: { productId, quantity: 1, onHand: 1_001, restockedAt: at } };
+    if (version === 1)
+      return {
+        type: 'ProductAdded',
+        data: { productId, name: `Product ${productId}`, onHand: 1_000, price: { amountMinor: 1_000, currency: 'USD' }, addedAt: at },
+      };
+    if (version === length && length % 2 === 0)
+      return { type: 'StockRestocked', data: { productId, quantity: 1, onHand: 1_001, restockedAt: at } };
     const orderId = `o-${version >> 1}`;
     return version % 2 === 0
       ? { type: 'StockReserved', data: { productId, orderId, quantity: 1, reservedAt: at } }

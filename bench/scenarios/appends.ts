@@ -20,7 +20,11 @@ export type AppendOptions = { seconds: number; runs: number; concurrency: number
 
 type Measure = { name: string; run: (file: string, seconds: number) => Promise<number> };
 
-export async function appendScenario({ seconds, runs, concurrency }: AppendOptions): Promise<{ rows: Row[]; raw: Record<string, number[]> }> {
+export async function appendScenario({
+  seconds,
+  runs,
+  concurrency,
+}: AppendOptions): Promise<{ rows: Row[]; raw: Record<string, number[]> }> {
   const measures: Measure[] = [
     { name: 'raw, 1 per transaction', run: (file, s) => rawInserts(file, s, 1) },
     { name: 'raw, 100 per transaction', run: (file, s) => rawInserts(file, s, 100) },
@@ -28,8 +32,14 @@ export async function appendScenario({ seconds, runs, concurrency }: AppendOptio
     { name: `store, ${concurrency} concurrent`, run: (file, s) => storeAppends(file, s, concurrency, 'setImmediate') },
     { name: `store, ${concurrency} concurrent, group on microtask`, run: (file, s) => storeAppends(file, s, concurrency, 'microtask') },
     { name: `store, ${concurrency} concurrent, group commit off`, run: (file, s) => storeAppends(file, s, concurrency, 'off') },
-    { name: `store, ${concurrency} concurrent, own callbacks, setImmediate`, run: (file, s) => storeAppends(file, s, concurrency, 'setImmediate', true) },
-    { name: `store, ${concurrency} concurrent, own callbacks, microtask`, run: (file, s) => storeAppends(file, s, concurrency, 'microtask', true) },
+    {
+      name: `store, ${concurrency} concurrent, own callbacks, setImmediate`,
+      run: (file, s) => storeAppends(file, s, concurrency, 'setImmediate', true),
+    },
+    {
+      name: `store, ${concurrency} concurrent, own callbacks, microtask`,
+      run: (file, s) => storeAppends(file, s, concurrency, 'microtask', true),
+    },
   ];
   const results: Record<string, number[]> = Object.fromEntries(measures.map(({ name }) => [name, []]));
   const directory = mkdtempSync(join(tmpdir(), 'orderstream-bench-appends-'));
@@ -52,13 +62,22 @@ export async function appendScenario({ seconds, runs, concurrency }: AppendOptio
   const unit = 'appends/s';
   const rows: Row[] = [
     compare({ scenario: '1', figure: 'durable append, sequential', unit, value: m(measures[2]!.name) }, one, { min: 0.8 }),
-    compare({ scenario: '1', figure: `durable append, ${concurrency} concurrent (group commit)`, unit, value: m(measures[3]!.name) }, hundred, { min: 0.6 }),
     compare(
-      { scenario: '1', figure: `… grouped per microtask instead of setImmediate`, unit, value: m(measures[4]!.name) },
+      { scenario: '1', figure: `durable append, ${concurrency} concurrent (group commit)`, unit, value: m(measures[3]!.name) },
+      hundred,
+      { min: 0.6 },
+    ),
+    compare({ scenario: '1', figure: `… grouped per microtask instead of setImmediate`, unit, value: m(measures[4]!.name) }, hundred),
+    compare({ scenario: '1', figure: `… group commit off (one transaction each)`, unit, value: m(measures[5]!.name) }, hundred),
+    compare(
+      {
+        scenario: '1',
+        figure: `… each command in its own callback (as HTTP requests arrive), setImmediate`,
+        unit,
+        value: m(measures[6]!.name),
+      },
       hundred,
     ),
-    compare({ scenario: '1', figure: `… group commit off (one transaction each)`, unit, value: m(measures[5]!.name) }, hundred),
-    compare({ scenario: '1', figure: `… each command in its own callback (as HTTP requests arrive), setImmediate`, unit, value: m(measures[6]!.name) }, hundred),
     compare({ scenario: '1', figure: `… each command in its own callback, microtask`, unit, value: m(measures[7]!.name) }, hundred),
   ];
   return { rows, raw: results };
@@ -83,7 +102,13 @@ function sampleEvent(): NewEvent {
       totalMinor: 10997,
       placedAt: new Date().toISOString(),
     },
-    metadata: { userId: 'user-cust-1', correlationId: randomUUID(), causationId: commandId, commandId, occurredAt: new Date().toISOString() },
+    metadata: {
+      userId: 'user-cust-1',
+      correlationId: randomUUID(),
+      causationId: commandId,
+      commandId,
+      occurredAt: new Date().toISOString(),
+    },
   };
 }
 
@@ -102,7 +127,16 @@ async function rawInserts(file: string, seconds: number, perTransaction: number)
     const batch = db.transaction((events: NewEvent[]) => {
       for (const event of events) {
         const { orderId } = event.data as { orderId: string };
-        insert.run(event.eventId, `order-${orderId}`, 'Order', 1, event.type, 1, JSON.stringify(event.data), JSON.stringify(event.metadata));
+        insert.run(
+          event.eventId,
+          `order-${orderId}`,
+          'Order',
+          1,
+          event.type,
+          1,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+        );
       }
     });
     let count = 0;
@@ -124,7 +158,13 @@ async function rawInserts(file: string, seconds: number, perTransaction: number)
  * With `ownCallbacks`, each append starts from a callback of its own (a timer), as HTTP requests
  * arrive one I/O callback each, rather than from the microtasks of the group that answered it.
  */
-async function storeAppends(file: string, seconds: number, workers: number, groupCommit: GroupCommitMode, ownCallbacks = false): Promise<number> {
+async function storeAppends(
+  file: string,
+  seconds: number,
+  workers: number,
+  groupCommit: GroupCommitMode,
+  ownCallbacks = false,
+): Promise<number> {
   const store = new SqliteEventStore(openFull(file), { groupCommit });
   try {
     let count = 0;

@@ -18,7 +18,8 @@ import { graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './http.js';
 
 export type FanOutOptions = { subscribers: number; changes: number; seconds: number; inFlight: number };
 
-export const SUBSCRIPTION = 'subscription { ordersChanged { id customerId status itemCount total { amount currency } updatedAt version position } }';
+export const SUBSCRIPTION =
+  'subscription { ordersChanged { id customerId status itemCount total { amount currency } updatedAt version position } }';
 
 export type Figures = { p50Ms: number; p99Ms: number; messagesPerSecond: number; lost: number };
 
@@ -142,7 +143,12 @@ export async function measure(
     );
     const messagesPerSecond = (subscribers.total - before) / ((performance.now() - start) / 1000);
     await new Promise((resolve) => setTimeout(resolve, 2000)); // drain before the sockets close
-    return { p50Ms: round(quantile(latencies, 0.5), 1), p99Ms: round(quantile(latencies, 0.99), 1), messagesPerSecond: round(messagesPerSecond), lost };
+    return {
+      p50Ms: round(quantile(latencies, 0.5), 1),
+      p99Ms: round(quantile(latencies, 0.99), 1),
+      messagesPerSecond: round(messagesPerSecond),
+      lost,
+    };
   } finally {
     subscribers.close();
   }
@@ -159,26 +165,45 @@ export async function fanOutScenario(
   const publishUrl = bare.url.replace(/\/graphql$/, '/publish');
   await waitIdle([server, bare]);
   log(`  baseline: ${options.subscribers} subscribers on the bare graphql-ws server…`);
-  const baseline = await measure(bare.wsUrl, undefined, async () => {
-    const response = await fetch(publishUrl, { method: 'POST' });
-    return ((await response.json()) as { id: string }).id;
-  }, options);
+  const baseline = await measure(
+    bare.wsUrl,
+    undefined,
+    async () => {
+      const response = await fetch(publishUrl, { method: 'POST' });
+      return ((await response.json()) as { id: string }).id;
+    },
+    options,
+  );
   log(`    ${JSON.stringify(baseline)}`);
   await waitIdle([server, bare]);
   log(`  orderstream: ${options.subscribers} subscribers (staff) to ordersChanged, changes from placeOrder…`);
-  const orderstream = await measure(server.wsUrl, tokens.staff, async () => {
-    const data = await graphql(server.url, auth, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
-    return (data.placeOrder as { id: string }).id;
-  }, options, onServerSubscribed);
+  const orderstream = await measure(
+    server.wsUrl,
+    tokens.staff,
+    async () => {
+      const data = await graphql(server.url, auth, PLACE_ORDER, { input: PLACE_ORDER_INPUT });
+      return (data.placeOrder as { id: string }).id;
+    },
+    options,
+    onServerSubscribed,
+  );
   log(`    ${JSON.stringify(orderstream)}`);
   const n = options.subscribers;
   const rows: Row[] = [
-    compare({ scenario: '4', figure: `fan-out to ${n} subscribers, delivered messages/s`, unit: 'msg/s', value: orderstream.messagesPerSecond },
-      { name: 'bare graphql-ws', value: baseline.messagesPerSecond }, { min: 2 }),
-    compare({ scenario: '4', figure: 'fan-out, commit to last subscriber, p50', unit: 'ms', value: orderstream.p50Ms },
-      { name: 'bare graphql-ws', value: baseline.p50Ms }),
-    compare({ scenario: '4', figure: 'fan-out, commit to last subscriber, p99', unit: 'ms', value: orderstream.p99Ms },
-      { name: 'bare graphql-ws', value: baseline.p99Ms }, { max: 1 }),
+    compare(
+      { scenario: '4', figure: `fan-out to ${n} subscribers, delivered messages/s`, unit: 'msg/s', value: orderstream.messagesPerSecond },
+      { name: 'bare graphql-ws', value: baseline.messagesPerSecond },
+      { min: 2 },
+    ),
+    compare(
+      { scenario: '4', figure: 'fan-out, commit to last subscriber, p50', unit: 'ms', value: orderstream.p50Ms },
+      { name: 'bare graphql-ws', value: baseline.p50Ms },
+    ),
+    compare(
+      { scenario: '4', figure: 'fan-out, commit to last subscriber, p99', unit: 'ms', value: orderstream.p99Ms },
+      { name: 'bare graphql-ws', value: baseline.p99Ms },
+      { max: 1 },
+    ),
   ];
   if (orderstream.lost + baseline.lost > 0) {
     rows.at(-1)!.note = `changes not delivered to every subscriber within 10 s: orderstream ${orderstream.lost}, baseline ${baseline.lost}`;

@@ -69,14 +69,19 @@ export async function httpScenarios(
   // A short warm-up of each (JIT, caches), not counted.
   for (const target of Object.values(loads)) await cannon(target, 2, options.connections);
   await waitIdle([server, bare]);
-  for (const [first, second] of [['bareMutation', 'placeOrder'], ['bareQuery', 'order']] as const) {
+  for (const [first, second] of [
+    ['bareMutation', 'placeOrder'],
+    ['bareQuery', 'order'],
+  ] as const) {
     for (let run = 1; run <= options.runs; run++) {
       for (const name of run % 2 ? [first, second] : [second, first]) {
         const result = await cannon(loads[name], options.seconds, options.connections);
         await waitIdle([server, bare]);
         raw[name]!.push(result);
-        log(`  run ${run}: ${loads[name].name}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms` +
-          (result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''));
+        log(
+          `  run ${run}: ${loads[name].name}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms` +
+            (result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''),
+        );
       }
     }
   }
@@ -84,14 +89,25 @@ export async function httpScenarios(
   const p99 = (name: keyof typeof loads) => median(raw[name]!.map((run) => run.p99Ms));
   const c = options.connections;
   const rows: Row[] = [
-    compare({ scenario: '2', figure: `placeOrder over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('placeOrder') },
-      { name: 'bare Apollo mutation', value: rps('bareMutation') }, { min: 0.7 }),
-    compare({ scenario: '2', figure: 'placeOrder p99 latency', unit: 'ms', value: p99('placeOrder') },
-      { name: 'bare Apollo mutation', value: p99('bareMutation') }, { max: 2 }),
-    compare({ scenario: '3', figure: `order(id) over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('order') },
-      { name: 'bare Apollo query', value: rps('bareQuery') }, { min: 0.9 }),
-    compare({ scenario: '3', figure: 'order(id) p99 latency', unit: 'ms', value: p99('order') },
-      { name: 'bare Apollo query', value: p99('bareQuery') }),
+    compare(
+      { scenario: '2', figure: `placeOrder over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('placeOrder') },
+      { name: 'bare Apollo mutation', value: rps('bareMutation') },
+      { min: 0.7 },
+    ),
+    compare(
+      { scenario: '2', figure: 'placeOrder p99 latency', unit: 'ms', value: p99('placeOrder') },
+      { name: 'bare Apollo mutation', value: p99('bareMutation') },
+      { max: 2 },
+    ),
+    compare(
+      { scenario: '3', figure: `order(id) over HTTP (${c} connections), req/s`, unit: 'req/s', value: rps('order') },
+      { name: 'bare Apollo query', value: rps('bareQuery') },
+      { min: 0.9 },
+    ),
+    compare(
+      { scenario: '3', figure: 'order(id) p99 latency', unit: 'ms', value: p99('order') },
+      { name: 'bare Apollo query', value: p99('bareQuery') },
+    ),
   ];
   return { rows, raw };
 }

@@ -152,7 +152,11 @@ export async function orderLoad(
     drainSeconds: drainSeconds === null ? null : round(drainSeconds, 2),
     fullyProcessedPerSecond: fullyProcessedPerSecond === null ? null : round(fullyProcessedPerSecond, 1),
     fullyProcessedRatio: fullyProcessedPerSecond === null ? null : round(fullyProcessedPerSecond / answeredPerSecond, 3),
-    maxLag: { events: max((sample) => sample.lagEvents), orders: max((sample) => sample.lagOrders), oldestOrderAgeSeconds: max((sample) => sample.oldestOrderAgeSeconds) },
+    maxLag: {
+      events: max((sample) => sample.lagEvents),
+      orders: max((sample) => sample.lagOrders),
+      oldestOrderAgeSeconds: max((sample) => sample.oldestOrderAgeSeconds),
+    },
     placed,
     reserved,
     rejected,
@@ -167,7 +171,9 @@ export function describeRun(run: OrderLoadRun): string {
   const problems = run.errors + run.non2xx + run.graphqlErrors;
   return (
     `${run.target}: ${Math.round(run.answeredPerSecond)} answered/s (p99 ${run.p99Ms} ms), ` +
-    (run.drainSeconds === null ? 'NOT drained' : `drained ${run.drainSeconds} s after → ${Math.round(run.fullyProcessedPerSecond!)} fully processed/s (${run.fullyProcessedRatio})`) +
+    (run.drainSeconds === null
+      ? 'NOT drained'
+      : `drained ${run.drainSeconds} s after → ${Math.round(run.fullyProcessedPerSecond!)} fully processed/s (${run.fullyProcessedRatio})`) +
     `; max lag ${run.maxLag.orders} orders / ${run.maxLag.events} events / ${run.maxLag.oldestOrderAgeSeconds} s` +
     `; ${run.placed} placed, ${run.reserved} reserved, ${run.rejected} rejected, ${run.parked} parked` +
     (problems ? `; ${run.errors} errors, ${run.non2xx} non-2xx, ${run.graphqlErrors} GraphQL errors (first: ${run.firstError})` : '')

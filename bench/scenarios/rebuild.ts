@@ -43,7 +43,15 @@ export function fillLog(file: string, eventCount: number): number {
         const commandId = `cmd-${written}`;
         const occurredAt = occurredAtOf(event);
         const metadata = { userId: 'bench', correlationId: `corr-${written}`, causationId: commandId, commandId, occurredAt };
-        insert.run(`evt-${written}`, `order-${orderId}`, 'Order', version, event.type, JSON.stringify(event.data), JSON.stringify(metadata));
+        insert.run(
+          `evt-${written}`,
+          `order-${orderId}`,
+          'Order',
+          version,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(metadata),
+        );
       }
     });
     let orders = 0;
@@ -75,13 +83,20 @@ export function fillLog(file: string, eventCount: number): number {
   }
 }
 
-export async function rebuildScenario(file: string, eventCount: number, allRebuilds = false): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
+export async function rebuildScenario(
+  file: string,
+  eventCount: number,
+  allRebuilds = false,
+): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
   const db = openDatabase(file, { synchronous: 'NORMAL' });
   const store = new SqliteEventStore(db);
   let engine: ProjectionEngine | undefined;
   try {
     log('  bare read (best of 2)…');
-    const bareSeconds = Math.min(time(() => bareReadOf(db, eventCount)), time(() => bareReadOf(db, eventCount)));
+    const bareSeconds = Math.min(
+      time(() => bareReadOf(db, eventCount)),
+      time(() => bareReadOf(db, eventCount)),
+    );
     const bare = { name: 'bare read + JSON.parse', value: round(eventCount / bareSeconds) };
     log(`    ${bare.value} events/s`);
 
@@ -104,11 +119,23 @@ export async function rebuildScenario(file: string, eventCount: number, allRebui
     }
     const unit = 'events/s';
     const rows: Row[] = [
-      compare({ scenario: '5', figure: `rebuild orderView, ${eventCount.toLocaleString('en-US')} events`, unit, value: rebuilds.orderView! }, bare, { min: 0.5 }),
+      compare(
+        { scenario: '5', figure: `rebuild orderView, ${eventCount.toLocaleString('en-US')} events`, unit, value: rebuilds.orderView! },
+        bare,
+        { min: 0.5 },
+      ),
       ...Object.entries(rebuilds)
         .filter(([name]) => name !== 'orderView')
         .map(([name, value]) => compare({ scenario: '5', figure: `rebuild ${name}`, unit, value }, bare)),
-      compare({ scenario: '5', figure: `first build, all ${definitions.length} projections at once`, unit, value: round(eventCount / firstBuild) }, bare),
+      compare(
+        {
+          scenario: '5',
+          figure: `first build, all ${definitions.length} projections at once`,
+          unit,
+          value: round(eventCount / firstBuild),
+        },
+        bare,
+      ),
     ];
     return { rows, raw: { bareEventsPerSecond: bare.value, firstBuildSeconds: round(firstBuild, 2), rebuilds } };
   } finally {

@@ -66,7 +66,11 @@ export class AggregateCommands<State, Command extends { type: string }, Event ex
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async executeObserved(command: Command, metadata: CommandMetadata, options: HandleCommandOptions<State>): Promise<CommandResult<Event>> {
+  private async executeObserved(
+    command: Command,
+    metadata: CommandMetadata,
+    options: HandleCommandOptions<State>,
+  ): Promise<CommandResult<Event>> {
     if (!this.observe) return handleCommand(this.store, this.aggregate, this.streamIdOf(command), command, metadata, options);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;

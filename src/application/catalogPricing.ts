@@ -26,7 +26,8 @@ export async function priceLines(
   catalog: CatalogPrices,
 ): Promise<PricedLine[]> {
   const needCatalog = lines.filter((line) => pricedBy === 'catalog' || line.unitPriceMinor == null);
-  const prices = needCatalog.length === 0 ? new Map<string, Money | null>() : await catalog([...new Set(needCatalog.map((line) => line.productId))]);
+  const prices =
+    needCatalog.length === 0 ? new Map<string, Money | null>() : await catalog([...new Set(needCatalog.map((line) => line.productId))]);
   return lines.map((line, index) => {
     if (pricedBy === 'caller' && line.unitPriceMinor != null) return { ...line, unitPriceMinor: line.unitPriceMinor };
     const price = catalogPrice(prices, line.productId, currency);
@@ -36,7 +37,12 @@ export async function priceLines(
         'FAILED_PRECONDITION',
         `items[${index}]: product ${line.productId} costs ${formatAmountMinor(price.amountMinor)} ${price.currency} now, ` +
           `not ${formatAmountMinor(line.unitPriceMinor)}; send the current price, or none to pay the catalog's`,
-        { field: `items[${index}].unitPrice`, productId: line.productId, unitPrice: formatAmountMinor(price.amountMinor), currency: price.currency },
+        {
+          field: `items[${index}].unitPrice`,
+          productId: line.productId,
+          unitPrice: formatAmountMinor(price.amountMinor),
+          currency: price.currency,
+        },
       );
     }
     return { ...line, unitPriceMinor: price.amountMinor };
@@ -46,7 +52,8 @@ export async function priceLines(
 function catalogPrice(prices: ReadonlyMap<string, Money | null>, productId: string, currency: string): Money {
   const price = prices.get(productId);
   if (price === undefined) throw new NotFoundError(`Product ${productId} is not in the catalog`, 'Product', productId);
-  if (price === null) throw new DomainError('FAILED_PRECONDITION', `Product ${productId} has no price yet, so it cannot be ordered`, { productId });
+  if (price === null)
+    throw new DomainError('FAILED_PRECONDITION', `Product ${productId} has no price yet, so it cannot be ordered`, { productId });
   if (price.currency !== currency) {
     throw new ValidationError(`Product ${productId} is priced in ${price.currency}; this order is in ${currency}`, 'currency');
   }

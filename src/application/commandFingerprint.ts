@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
  * retry. Keys are sorted first: the same input is the same fingerprint whatever its field order.
  */
 export function commandFingerprint(userId: string, commandName: string, input: unknown): string {
-  return createHash('sha256').update(canonicalJson([userId, commandName, input])).digest('base64url');
+  return createHash('sha256')
+    .update(canonicalJson([userId, commandName, input]))
+    .digest('base64url');
 }
 
 function canonicalJson(value: unknown): string {

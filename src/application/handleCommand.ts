@@ -152,7 +152,10 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
  * crosses the upgrade still answers as the original. Only the same fingerprint counts, which names
  * the user, so another user's bare key is never taken for this one's.
  */
-async function recordedUnscoped(store: EventStore, { key, commandId, fingerprint }: { key: string; commandId?: string; fingerprint: string }) {
+async function recordedUnscoped(
+  store: EventStore,
+  { key, commandId, fingerprint }: { key: string; commandId?: string; fingerprint: string },
+) {
   if (commandId === undefined || commandId === key) return undefined;
   const recorded = await store.findCommand(commandId);
   return recorded?.fingerprint === fingerprint ? recorded : undefined;

@@ -13,6 +13,12 @@ import type { SnapshotPolicy } from './snapshots/loadAggregate.js';
 /** Runs inventory commands against the event log: one stream per product, snapshotted (they grow long). */
 export class InventoryCommands extends AggregateCommands<Product, InventoryCommand, InventoryEvent> {
   constructor(store: EventStore, snapshots?: SnapshotPolicy, observe?: CommandObserver) {
-    super(store, { streamType: PRODUCT_STREAM_TYPE, decider: inventoryDecider }, (command) => productStreamId(command.data.productId), snapshots, observe);
+    super(
+      store,
+      { streamType: PRODUCT_STREAM_TYPE, decider: inventoryDecider },
+      (command) => productStreamId(command.data.productId),
+      snapshots,
+      observe,
+    );
   }
 }

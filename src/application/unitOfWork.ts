@@ -99,17 +99,25 @@ export class UnitOfWork<State, Command extends { type: string }, Event extends {
       [...this.streams].map(async ([streamId, stream]) => {
         const { loaded, pending } = stream;
         // Nothing to append: still a snapshot after a long fold (none yet after an import), not to fold it again.
-        if (pending.length === 0) return saveSnapshotIfDue(this.aggregate.snapshots, streamId, stream.state, loaded.version, loaded.eventsSinceSnapshot);
+        if (pending.length === 0)
+          return saveSnapshotIfDue(this.aggregate.snapshots, streamId, stream.state, loaded.version, loaded.eventsSinceSnapshot);
         const result = await this.store.append(streamId, this.aggregate.streamType, pending, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
         });
-        await saveSnapshotIfDue(this.aggregate.snapshots, streamId, stream.state, result.nextVersion, loaded.eventsSinceSnapshot + pending.length);
+        await saveSnapshotIfDue(
+          this.aggregate.snapshots,
+          streamId,
+          stream.state,
+          result.nextVersion,
+          loaded.eventsSinceSnapshot + pending.length,
+        );
       }),
     );
     if (!this.observe) return;
     const commands = [...this.streams.values()].flatMap((stream) => stream.commands);
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9 / Math.max(1, commands.length);
-    for (const { type, events, error } of commands) this.observe({ command: type, durationSeconds, appended: events, ...(error !== undefined && { error }) });
+    for (const { type, events, error } of commands)
+      this.observe({ command: type, durationSeconds, appended: events, ...(error !== undefined && { error }) });
   }
 
   private stream(streamId: string): OpenStream<State> {

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type Clock, systemClock } from '../clock/clock.js';
 import { AuthenticationError } from './authenticationError.js';
 import { type Principal, type Role, ROLES } from './principal.js';
 import { VerifiedTokens } from './verifiedTokens.js';
@@ -17,7 +18,11 @@ export class TokenVerifier {
   private readonly key: KeyObject;
   private readonly verified = new VerifiedTokens();
 
-  constructor(private readonly config: TokenConfig) {
+  /** `clock` judges expiry: the wall clock, or a ManualClock in tests, to expire a token without waiting. */
+  constructor(
+    private readonly config: TokenConfig,
+    private readonly clock: Clock = systemClock,
+  ) {
     if (config.publicKeyPem) this.key = createPublicKey(config.publicKeyPem);
     else if (config.secret) this.key = createSecretKey(Buffer.from(config.secret, 'utf8'));
     else throw new Error('A token secret or public key is required');
@@ -27,7 +32,7 @@ export class TokenVerifier {
   async verify(authorization: string): Promise<Principal> {
     const token = authorization.replace(/^Bearer\s+/i, '').trim();
     if (token === '') throw new AuthenticationError('Sign in: send "Authorization: Bearer <token>"');
-    const known = this.verified.get(token);
+    const known = this.verified.get(token, this.clock.now());
     if (known) return known;
     const principal = await this.check(token);
     this.verified.remember(token, principal);
@@ -35,10 +40,15 @@ export class TokenVerifier {
   }
 
   private async check(token: string): Promise<Principal> {
-    let payload;
+    let payload: JWTPayload;
     try {
       // A token without an expiry would stay good for ever once leaked: refused.
-      ({ payload } = await jwtVerify(token, this.key, { issuer: this.config.issuer, audience: this.config.audience, requiredClaims: ['exp'] }));
+      ({ payload } = await jwtVerify(token, this.key, {
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        requiredClaims: ['exp'],
+        currentDate: new Date(this.clock.now()),
+      }));
     } catch (error) {
       throw new AuthenticationError(reasonFor(error));
     }
@@ -76,7 +86,8 @@ export async function mintToken(
 
 function reasonFor(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired; sign in again';
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') return 'The token has no expiry (exp claim); tokens must expire';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp')
+    return 'The token has no expiry (exp claim); tokens must expire';
   if (error instanceof errors.JWTClaimValidationFailed) return `The token is not for this server (${error.claim} claim)`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is not valid';
   return 'The token is not a valid JWT';

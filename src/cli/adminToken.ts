@@ -10,7 +10,7 @@ export async function adminToken(env: NodeJS.ProcessEnv, config: ServerConfig): 
   if (env.ORDERSTREAM_TOKEN) return env.ORDERSTREAM_TOKEN;
   if (!config.auth.secret) {
     throw new Error(
-      'Set ORDERSTREAM_TOKEN to an admin token, or ORDERSTREAM_JWT_SECRET to the server\'s secret (ORDERSTREAM_DEV_AUTH=1 for a development server)',
+      "Set ORDERSTREAM_TOKEN to an admin token, or ORDERSTREAM_JWT_SECRET to the server's secret (ORDERSTREAM_DEV_AUTH=1 for a development server)",
     );
   }
   return mintToken(config.auth, { sub: 'orderstream-cli', role: 'admin' }, '10m');

@@ -12,7 +12,11 @@ import { ChangeFeed } from '../subscriptions/changeFeed.js';
  * subscribes here, so the changes announced go nowhere; only warnings and errors are logged, since
  * stderr carries the command's progress.
  */
-export function commandReadSide(db: Database.Database, store: EventStore, postgres: PostgresConnectionOptions | undefined): Promise<ReadSide> {
+export function commandReadSide(
+  db: Database.Database,
+  store: EventStore,
+  postgres: PostgresConnectionOptions | undefined,
+): Promise<ReadSide> {
   const feeds = { orderChanges: new ChangeFeed<OrderViewChange>(), productChanges: new ChangeFeed<ProductViewChange>() };
   const logger = fallbackLogger().child({}, { level: 'warn' });
   return postgres ? postgresReadSide(postgres, store, feeds, logger) : sqliteReadSide(db, store, feeds, logger);

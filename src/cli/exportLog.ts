@@ -36,7 +36,9 @@ export async function exportLog(databaseFile: string, { after = 0, file, postgre
   }
   const startedAt = Date.now();
   const source = logLocation(databaseFile, postgres);
-  const store: EventStore = postgres ? await openPostgresEventStore({ ...postgres, poolSize: 1 }) : new SqliteEventStore(openDatabase(databaseFile));
+  const store: EventStore = postgres
+    ? await openPostgresEventStore({ ...postgres, poolSize: 1 })
+    : new SqliteEventStore(openDatabase(databaseFile));
   const partialFile = file === undefined ? undefined : `${file}.partial`;
   const output: Writable = partialFile === undefined ? process.stdout : createWriteStream(partialFile);
   const progress = progressReporter();
@@ -84,9 +86,7 @@ export async function exportLog(databaseFile: string, { after = 0, file, postgre
     await store.close();
   }
   const range = first === undefined ? 'none' : `positions ${first}–${last}`;
-  console.error(
-    `Exported ${exported} events (${range}) from ${source} to ${file ?? 'stdout'} in ${seconds(startedAt)} s`,
-  );
+  console.error(`Exported ${exported} events (${range}) from ${source} to ${file ?? 'stdout'} in ${seconds(startedAt)} s`);
 }
 
 function seconds(startedAt: number): string {

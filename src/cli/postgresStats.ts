@@ -18,10 +18,14 @@ export async function readPostgresLogStats(postgres: PostgresConnectionOptions, 
   let generations: GenerationRow[];
   let postgresSizes: NonNullable<LogStats['postgresSizes']>;
   try {
-    const exists = async (table: string) => (await client.query('SELECT to_regclass($1) IS NOT NULL AS found', [table])).rows[0].found as boolean;
-    if (!(await exists('events'))) throw new Error(`${logLocation(databaseFile, postgres)} holds no orderstream event log: it has no events table`);
+    const exists = async (table: string) =>
+      (await client.query('SELECT to_regclass($1) IS NOT NULL AS found', [table])).rows[0].found as boolean;
+    if (!(await exists('events')))
+      throw new Error(`${logLocation(databaseFile, postgres)} holds no orderstream event log: it has no events table`);
     const occurredAt = async (order: 'ASC' | 'DESC') =>
-      ((await client.query(`SELECT metadata->>'occurredAt' AS at FROM events ORDER BY position ${order} LIMIT 1`)).rows[0]?.at as string | undefined) ?? null;
+      ((await client.query(`SELECT metadata->>'occurredAt' AS at FROM events ORDER BY position ${order} LIMIT 1`)).rows[0]?.at as
+        | string
+        | undefined) ?? null;
     rows = {
       headPosition: Number((await client.query('SELECT coalesce(max(position), 0) AS head FROM events')).rows[0].head),
       firstAt: await occurredAt('ASC'),
@@ -32,7 +36,11 @@ export async function readPostgresLogStats(postgres: PostgresConnectionOptions, 
            FROM events GROUP BY stream_type ORDER BY stream_type COLLATE "C"`,
         )
       ).rows,
-      types: (await client.query<LogRows['types'][number]>('SELECT type, count(*)::int AS events FROM events GROUP BY type ORDER BY type COLLATE "C"')).rows,
+      types: (
+        await client.query<LogRows['types'][number]>(
+          'SELECT type, count(*)::int AS events FROM events GROUP BY type ORDER BY type COLLATE "C"',
+        )
+      ).rows,
     };
     generations = (await exists('read_model_generations'))
       ? (

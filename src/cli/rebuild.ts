@@ -97,12 +97,7 @@ async function projectionStatuses(url: string, token: string): Promise<StatusRow
   return data.projections;
 }
 
-async function graphql<Data>(
-  url: string,
-  token: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<Data> {
+async function graphql<Data>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

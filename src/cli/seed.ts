@@ -59,7 +59,8 @@ export type SeedSummary = {
  * `databaseFile`, as a server's. Progress on stderr; returns the summary.
  */
 export async function seedDatabase(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery' | 'postgres'> & Partial<Pick<ServerConfig, 'paymentTimeoutMs'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous' | 'snapshotEvery' | 'postgres'> &
+    Partial<Pick<ServerConfig, 'paymentTimeoutMs'>>,
   options: SeedOptions,
 ): Promise<SeedSummary> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
@@ -119,7 +120,8 @@ export async function seedDatabase(
       paymentsMinor: {},
       refundsMinor: {},
     };
-    const add = (sums: Record<string, number>, currency: string, amountMinor: number) => (sums[currency] = (sums[currency] ?? 0) + amountMinor);
+    const add = (sums: Record<string, number>, currency: string, amountMinor: number) =>
+      (sums[currency] = (sums[currency] ?? 0) + amountMinor);
 
     /** Whether the command ran; false when the order had expired meanwhile (a pending order's command is then refused). */
     const unlessExpired = async (orderId: string, command: () => Promise<unknown>): Promise<boolean> => {
@@ -142,12 +144,18 @@ export async function seedDatabase(
         case 'addProduct': {
           const { productId, name, quantity, unitPriceMinor, currency } = action;
           const price = { amountMinor: unitPriceMinor, currency };
-          await inventory.execute({ type: 'AddProduct', data: { productId, name, quantity, price, now } }, as('staff', `seed-product-${productId}`));
+          await inventory.execute(
+            { type: 'AddProduct', data: { productId, name, quantity, price, now } },
+            as('staff', `seed-product-${productId}`),
+          );
           return;
         }
         case 'restock': {
           const { productId, quantity } = action;
-          await inventory.execute({ type: 'Restock', data: { productId, quantity, now } }, as('staff', `seed-restock-${productId}-${action.at}`));
+          await inventory.execute(
+            { type: 'Restock', data: { productId, quantity, now } },
+            as('staff', `seed-restock-${productId}-${action.at}`),
+          );
           return;
         }
         case 'place': {
@@ -186,7 +194,10 @@ export async function seedDatabase(
         case 'ship': {
           if (status.get(action.orderId) !== 'paid') return;
           const { orderId, trackingNumber, carrier, estimatedDelivery } = action;
-          await orders.execute({ type: 'ShipOrder', data: { orderId, trackingNumber, carrier, estimatedDelivery, now } }, as('staff', `seed-${orderId}`));
+          await orders.execute(
+            { type: 'ShipOrder', data: { orderId, trackingNumber, carrier, estimatedDelivery, now } },
+            as('staff', `seed-${orderId}`),
+          );
           status.set(orderId, 'shipped');
           return catchUp();
         }
@@ -208,7 +219,10 @@ export async function seedDatabase(
       }
     };
     const catchUp = async (): Promise<void> => {
-      for (const [name, runner] of [[ORDER_FULFILMENT, fulfilment], [PAYMENT_EXPIRY, expiry]] as const) {
+      for (const [name, runner] of [
+        [ORDER_FULFILMENT, fulfilment],
+        [PAYMENT_EXPIRY, expiry],
+      ] as const) {
         await runner.catchUp();
         if (runner.failed) {
           const { lastError } = await runner.status();
@@ -224,7 +238,8 @@ export async function seedDatabase(
       for (let next = paymentExpiry.nextDeadline(); next !== undefined && next <= at; next = paymentExpiry.nextDeadline()) {
         await clock.advanceTo(next);
         await catchUp();
-        if (paymentExpiry.nextDeadline() === next) throw new Error(`The ${PAYMENT_EXPIRY} process could not expire the orders due at ${new Date(next).toISOString()}`);
+        if (paymentExpiry.nextDeadline() === next)
+          throw new Error(`The ${PAYMENT_EXPIRY} process could not expire the orders due at ${new Date(next).toISOString()}`);
       }
       await clock.advanceTo(at);
     };
@@ -272,7 +287,10 @@ async function builtUpTo(engine: ReadSideEngine, position: number): Promise<void
   for (;;) {
     const statuses = await engine.status();
     const failed = statuses.filter((projection) => projection.state === 'FAILED');
-    if (failed.length > 0) throw new Error(`Read models failed: ${failed.map((projection) => `${projection.name}: ${projection.lastError?.message}`).join('; ')}`);
+    if (failed.length > 0)
+      throw new Error(
+        `Read models failed: ${failed.map((projection) => `${projection.name}: ${projection.lastError?.message}`).join('; ')}`,
+      );
     if (statuses.every((projection) => projection.state === 'LIVE' && projection.position >= position)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -40,7 +40,15 @@ export const CATALOG_CURRENCY = 'USD';
 export const CATALOG: readonly CatalogProduct[] = [
   { productId: 'widget', name: 'Widget', unitPriceMinor: 2999, popularity: 10, maxQuantity: 3, stockShare: 0.8, restocked: true },
   { productId: 'gadget', name: 'Gadget', unitPriceMinor: 4999, popularity: 8, maxQuantity: 2, stockShare: 0.8, restocked: true },
-  { productId: 'usb-c-cable', name: 'USB-C cable, 2 m', unitPriceMinor: 1299, popularity: 9, maxQuantity: 5, stockShare: 0.8, restocked: true },
+  {
+    productId: 'usb-c-cable',
+    name: 'USB-C cable, 2 m',
+    unitPriceMinor: 1299,
+    popularity: 9,
+    maxQuantity: 5,
+    stockShare: 0.8,
+    restocked: true,
+  },
   { productId: 'wireless-mouse', name: 'Wireless mouse', unitPriceMinor: 2499, popularity: 6, maxQuantity: 2, stockShare: 1.3 },
   { productId: 'mechanical-keyboard', name: 'Mechanical keyboard', unitPriceMinor: 8999, popularity: 4, maxQuantity: 1, stockShare: 1.3 },
   { productId: 'desk-lamp', name: 'Desk lamp', unitPriceMinor: 3450, popularity: 5, maxQuantity: 2, stockShare: 1.3 },
@@ -137,7 +145,12 @@ export function planSeed(options: SeedOptions, now: number): SeedPlan {
     actions.push({ at: start - HOUR, kind: 'addProduct', productId, name, quantity, unitPriceMinor, currency: CATALOG_CURRENCY });
     if (product.restocked) {
       for (const share of [1 / 3, 2 / 3]) {
-        actions.push({ at: Math.round(start + share * (now - start)), kind: 'restock', productId: product.productId, quantity: Math.ceil(wanted / 3) + 1 });
+        actions.push({
+          at: Math.round(start + share * (now - start)),
+          kind: 'restock',
+          productId: product.productId,
+          quantity: Math.ceil(wanted / 3) + 1,
+        });
       }
     }
   }
@@ -164,7 +177,15 @@ function orderLines(random: RandomSource): PlannedLine[] {
   for (let index = 0; index < count; index++) {
     const product = random.weighted(candidates.map((candidate) => [candidate, candidate.popularity] as const));
     candidates.splice(candidates.indexOf(product), 1);
-    const quantity = Math.min(product.maxQuantity, random.weighted([[1, 75], [2, 18], [3, 5], [4, 2]] as const));
+    const quantity = Math.min(
+      product.maxQuantity,
+      random.weighted([
+        [1, 75],
+        [2, 18],
+        [3, 5],
+        [4, 2],
+      ] as const),
+    );
     lines.push({ productId: product.productId, name: product.name, quantity, unitPriceMinor: product.unitPriceMinor });
   }
   return lines;

@@ -89,7 +89,9 @@ export function readLogStats(databaseFile: string): LogStats {
     };
     const generations = hasTable(db, 'projection_generations')
       ? db
-          .prepare<[], Omit<GenerationRow, 'live' | 'building'> & { live: number }>('SELECT name, generation, version, position, live FROM projection_generations ORDER BY generation')
+          .prepare<[], Omit<GenerationRow, 'live' | 'building'> & { live: number }>(
+            'SELECT name, generation, version, position, live FROM projection_generations ORDER BY generation',
+          )
           .all()
           .map((row) => ({ ...row, live: row.live === 1, building: false }))
       : [];
@@ -172,23 +174,29 @@ export function projectionStates(rows: readonly GenerationRow[], headPosition: n
 function processStats(db: Database.Database | undefined, headPosition: number): LogStats['processes'] {
   const checkpoints = new Map(
     db && hasTable(db, 'process_checkpoints')
-      ? db.prepare<[], { name: string; position: number }>('SELECT name, position FROM process_checkpoints ORDER BY name').all().map((row) => [row.name, row.position])
+      ? db
+          .prepare<[], { name: string; position: number }>('SELECT name, position FROM process_checkpoints ORDER BY name')
+          .all()
+          .map((row) => [row.name, row.position])
       : [],
   );
   for (const name of [ORDER_FULFILMENT, PAYMENT_EXPIRY]) if (!checkpoints.has(name)) checkpoints.set(name, 0);
-  return [...checkpoints].sort(([a], [b]) => a.localeCompare(b)).map(([name, position]) => ({
-    name,
-    position,
-    lagEvents: Math.max(0, headPosition - position),
-    state: position >= headPosition ? 'caught up' : 'behind',
-  }));
+  return [...checkpoints]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, position]) => ({
+      name,
+      position,
+      lagEvents: Math.max(0, headPosition - position),
+      state: position >= headPosition ? 'caught up' : 'behind',
+    }));
 }
 
 /** The stats for people: aligned lines, thousands separated, sizes in KiB/MiB/GiB. */
 export function formatLogStats(stats: LogStats): string {
   const { sizes, events, streams } = stats;
   const n = (value: number) => value.toLocaleString('en-US');
-  const list = (entries: [string, string][]) => (entries.length === 0 ? 'none' : entries.map(([name, value]) => `${name} ${value}`).join(', '));
+  const list = (entries: [string, string][]) =>
+    entries.length === 0 ? 'none' : entries.map(([name, value]) => `${name} ${value}`).join(', ');
   const fileSize =
     `${bytes(sizes.databaseBytes)} (WAL ${bytes(sizes.walBytes)}, shared memory ${bytes(sizes.shmBytes)}); ` +
     `${n(sizes.pageCount)} pages of ${bytes(sizes.pageSize)}, ${n(sizes.freePages)} free`;
@@ -206,7 +214,7 @@ export function formatLogStats(stats: LogStats): string {
     `  event types  ${list(Object.entries(events.byType).map(([type, count]) => [type, n(count)]))}`,
     `  snapshots    ${n(stats.snapshots)}`,
     '',
-    'Read models and processes (from their checkpoints; failures show in the running server\'s `projections` query)',
+    "Read models and processes (from their checkpoints; failures show in the running server's `projections` query)",
     ...table(
       ['name', 'version', 'position', 'lag', 'state'],
       [

@@ -58,6 +58,9 @@ export function sumMinor(amountsMinor: readonly number[]): number | undefined {
  */
 export function minorFromLegacyFloat(amount: unknown): number | undefined {
   if (typeof amount !== 'number' || !Number.isFinite(amount)) return undefined;
-  const decimal = amount.toPrecision(15).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  const decimal = amount
+    .toPrecision(15)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
   return parseAmountMinor(decimal);
 }

@@ -8,9 +8,7 @@ export class ExpectedVersionConflictError extends Error {
     readonly expectedVersion: ExpectedVersion,
     readonly actualVersion: number,
   ) {
-    super(
-      `Stream ${streamId} is at version ${actualVersion}, but version ${String(expectedVersion)} was expected; reload and retry`,
-    );
+    super(`Stream ${streamId} is at version ${actualVersion}, but version ${String(expectedVersion)} was expected; reload and retry`);
     this.name = 'ExpectedVersionConflictError';
   }
 
@@ -52,9 +50,7 @@ export class StorageUnavailableError extends Error {
 export class IdempotencyKeyReusedError extends Error {
   readonly code = 'CONFLICT';
   constructor(readonly commandId: string) {
-    super(
-      `commandId ${commandId} was already used for a different command or input; send a new commandId for a new command`,
-    );
+    super(`commandId ${commandId} was already used for a different command or input; send a new commandId for a new command`);
     this.name = 'IdempotencyKeyReusedError';
   }
 

@@ -105,12 +105,7 @@ export interface EventStore {
    * `DuplicateEventError` and writes nothing. An empty `events`, or an event whose data is not
    * JSON, throws TypeError.
    */
-  append(
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult>;
+  append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
 
   /** The events stored for a commandId, undefined when none are. */
   findCommand(commandId: string): Promise<RecordedCommand | undefined>;

@@ -66,8 +66,8 @@ export type OrderServices = {
 /** `principal` is who the verified token says is asking; `authError` why there is none. */
 export type GraphQLContext = OrderServices &
   Caller & {
-  /** From the x-correlation-id header (or connection params), else generated per request. */
-  correlationId: string;
-  /** Over WebSocket: closes the caller's connection (a subscriber too slow to keep up). */
-  closeConnection?: (code: number, reason: string) => void;
-};
+    /** From the x-correlation-id header (or connection params), else generated per request. */
+    correlationId: string;
+    /** Over WebSocket: closes the caller's connection (a subscriber too slow to keep up). */
+    closeConnection?: (code: number, reason: string) => void;
+  };

@@ -1,10 +1,4 @@
-import {
-  createSourceEventStream,
-  execute,
-  type ExecutionArgs,
-  type ExecutionResult,
-  print,
-} from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
 import type { GraphQLContext } from './context.js';
 
 /** Per published change: execution key → the result every subscriber with that key receives. */
@@ -29,9 +23,15 @@ export function subscribeSharingExecution(onExecute: () => void = () => undefine
     return new MappedIterator(source[Symbol.asyncIterator](), (change) => {
       if (typeof change !== 'object' || change === null) return run(change);
       let results = resultsByChange.get(change);
-      if (!results) resultsByChange.set(change, (results = new Map()));
+      if (!results) {
+        results = new Map();
+        resultsByChange.set(change, results);
+      }
       let result = results.get(key);
-      if (!result) results.set(key, (result = run(change)));
+      if (!result) {
+        result = run(change);
+        results.set(key, result);
+      }
       return result;
     });
   };

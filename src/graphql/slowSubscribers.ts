@@ -5,4 +5,3 @@ import type { GraphQLContext } from './context.js';
 export function closeWhenStalled(ctx: GraphQLContext): () => void {
   return () => ctx.closeConnection?.(SLOW_SUBSCRIBER_CLOSE_CODE, SLOW_SUBSCRIBER_CLOSE_REASON);
 }
-

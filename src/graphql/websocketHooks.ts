@@ -1,4 +1,5 @@
 import {
+  type DocumentNode,
   type ExecutionArgs,
   getOperationAST,
   getVariableValues,
@@ -79,7 +80,11 @@ export function websocketHooks(
 ): Pick<ServerOptions, 'onSubscribe' | 'onOperation' | 'onNext' | 'onError' | 'onComplete'> {
   // As Apollo runs them: graphql's rules, then ours (depth, aliases, cost; no introspection in production).
   const rules = [...specifiedRules, ...limits.validationRules];
-  const subscriptions = new SubscriptionLimit(limits.maxSubscriptionsPerConnection, limits.maxSubscriptionsPerUser, observer.countLimitRefusal);
+  const subscriptions = new SubscriptionLimit(
+    limits.maxSubscriptionsPerConnection,
+    limits.maxSubscriptionsPerUser,
+    observer.countLimitRefusal,
+  );
   // Per connection, its operations in flight. The context (and its correlation id) exists only once
   // an operation runs; onError and onComplete need it later.
   const operations = new WeakMap<object, Map<string, InFlight>>();
@@ -122,7 +127,7 @@ export function websocketHooks(
         return [unbounded];
       }
       observer.countParse?.();
-      let document;
+      let document: DocumentNode;
       try {
         document = parse(payload.query, limits.parseOptions);
       } catch (error) {
@@ -136,7 +141,9 @@ export function websocketHooks(
 
       if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
       // At most as many errors as Apollo reports over HTTP.
-      const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
+      const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
+        maxErrors: MAX_VARIABLE_ERRORS,
+      });
       if (variables.errors) return variables.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
       const tooCostly = costWithVariablesError(limits.cost, schema, document, payload.operationName, variables.coerced);
       if (tooCostly) return [tooCostly];

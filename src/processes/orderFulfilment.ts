@@ -89,23 +89,28 @@ export function orderFulfilmentProcess(deps: {
 
   /** Every key a plan's steps may use: looked up at once, before deciding any. */
   const keysOf = ({ trigger, lines }: Plan): string[] => {
-    const steps = trigger.type === 'OrderPlaced'
-      ? [...lines.flatMap(({ productId }) => [`reserve:${productId}`, `release:${productId}`]), 'cancel']
-      : lines.map(({ productId }) => `${trigger.type === 'OrderShipped' ? 'commit' : 'release'}:${productId}`);
+    const steps =
+      trigger.type === 'OrderPlaced'
+        ? [...lines.flatMap(({ productId }) => [`reserve:${productId}`, `release:${productId}`]), 'cancel']
+        : lines.map(({ productId }) => `${trigger.type === 'OrderShipped' ? 'commit' : 'release'}:${productId}`);
     return steps.map((step) => processIdempotencyKey(trigger.eventId, step));
   };
 
   /** Decides one trigger's steps; the cancellation an out-of-stock order needs, if any. */
   const decideTrigger = (inventory: Inventory, { trigger, orderId, lines }: Plan, now: string) => {
     if (trigger.type !== 'OrderPlaced') {
-      const [type, step] = trigger.type === 'OrderShipped' ? (['CommitReservation', 'commit'] as const) : (['ReleaseReservation', 'release'] as const);
+      const [type, step] =
+        trigger.type === 'OrderShipped' ? (['CommitReservation', 'commit'] as const) : (['ReleaseReservation', 'release'] as const);
       for (const { productId } of lines) stepOn(inventory, trigger, `${step}:${productId}`, { type, data: { productId, orderId, now } });
       return undefined;
     }
     const reserved: string[] = [];
     const rejected: string[] = [];
     for (const { productId, quantity } of lines) {
-      const outcome = stepOn(inventory, trigger, `reserve:${productId}`, { type: 'ReserveStock', data: { productId, orderId, quantity, now } });
+      const outcome = stepOn(inventory, trigger, `reserve:${productId}`, {
+        type: 'ReserveStock',
+        data: { productId, orderId, quantity, now },
+      });
       if (outcome?.eventTypes.includes('StockReservationRejected')) rejected.push(productId);
       else if (outcome?.eventTypes.includes('StockReserved')) reserved.push(productId);
     }

@@ -13,7 +13,15 @@ export type ParkedTrigger = {
   parkedAt: string;
 };
 
-type Row = { process: string; park_key: string; position: number; event_id: string; event_type: string; message: string; parked_at: string };
+type Row = {
+  process: string;
+  park_key: string;
+  position: number;
+  event_id: string;
+  event_type: string;
+  message: string;
+  parked_at: string;
+};
 
 /**
  * The triggers each process could not handle, kept beside its checkpoint so that one bad order

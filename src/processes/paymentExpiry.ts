@@ -47,7 +47,10 @@ export type PaymentExpiryOptions = {
  */
 export class PaymentExpiry {
   readonly process: ProcessDefinition;
-  private readonly passes = new CoalescedRuns(() => this.expireDue(), () => !this.stopped);
+  private readonly passes = new CoalescedRuns(
+    () => this.expireDue(),
+    () => !this.stopped,
+  );
   private timer: Timer | undefined;
   private armedAt: number | undefined;
   private started = false;
@@ -88,7 +91,8 @@ export class PaymentExpiry {
     if (event.type !== 'OrderPlaced') return { remove: orderId };
     // An OrderPlaced without a readable time (none is written so) counts from when it was seen.
     const placedAt =
-      [(event.data as OrderPlaced['data']).placedAt, event.metadata.occurredAt].map(Date.parse).find(Number.isFinite) ?? this.options.clock.now();
+      [(event.data as OrderPlaced['data']).placedAt, event.metadata.occurredAt].map(Date.parse).find(Number.isFinite) ??
+      this.options.clock.now();
     return { record: { orderId, placedAt, placedEventId: event.eventId, correlationId: event.metadata.correlationId } };
   }
 
@@ -142,7 +146,10 @@ export class PaymentExpiry {
       );
     } catch (error) {
       if (!(error instanceof DomainError)) {
-        this.options.logger.warn({ err: error, process: PAYMENT_EXPIRY, orderId }, `Process ${PAYMENT_EXPIRY}: order ${orderId} could not expire yet`);
+        this.options.logger.warn(
+          { err: error, process: PAYMENT_EXPIRY, orderId },
+          `Process ${PAYMENT_EXPIRY}: order ${orderId} could not expire yet`,
+        );
         return false;
       }
     }

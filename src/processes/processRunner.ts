@@ -32,7 +32,10 @@ const READ_BATCH_SIZE = 200;
 export class ProcessRunner {
   private checkpoint: number;
   private failure: ProjectionFailure | undefined;
-  private readonly passes = new CoalescedRuns(() => this.handleNew(), () => !this.stopped && !this.failure);
+  private readonly passes = new CoalescedRuns(
+    () => this.handleNew(),
+    () => !this.stopped && !this.failure,
+  );
   private stopped = false;
   private backoffMs: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -102,7 +105,8 @@ export class ProcessRunner {
         if (this.stopped) break;
         if (stuckKeys.has(trigger.key)) continue;
         const [event] = await this.store.readAll({ afterPosition: trigger.position - 1, limit: 1 });
-        if (event?.eventId !== trigger.eventId) throw new Error(`Parked trigger at ${trigger.position} is not in the log as ${trigger.eventId}`);
+        if (event?.eventId !== trigger.eventId)
+          throw new Error(`Parked trigger at ${trigger.position} is not in the log as ${trigger.eventId}`);
         try {
           await this.definition.handle([event]);
         } catch (error) {
@@ -231,7 +235,10 @@ export class ProcessRunner {
       // process stops at that event as it would anyway. A storage fault: the next pass asks again.
       if (!(error instanceof UnreadableEventError)) throw error;
     }
-    this.logger.info({ process: this.name, position }, `Process ${this.name} has no checkpoint: starting after position ${position}, as the log shows its work done before`);
+    this.logger.info(
+      { process: this.name, position },
+      `Process ${this.name} has no checkpoint: starting after position ${position}, as the log shows its work done before`,
+    );
     this.checkpoints.set(this.name, position);
     this.checkpoint = position;
   }

@@ -56,16 +56,23 @@ export class UnpaidOrders {
   apply(changes: readonly ({ record: UnpaidOrder } | { remove: string })[]): void {
     if (changes.length === 0) return;
     this.write(() =>
-      this.db.transaction(() => {
-        for (const change of changes) {
-          if ('record' in change) {
-            const { orderId, placedAt, placedEventId, correlationId } = change.record;
-            this.statements.record.run({ order_id: orderId, placed_at: placedAt, placed_event_id: placedEventId, correlation_id: correlationId });
-          } else {
-            this.statements.remove.run(change.remove);
+      this.db
+        .transaction(() => {
+          for (const change of changes) {
+            if ('record' in change) {
+              const { orderId, placedAt, placedEventId, correlationId } = change.record;
+              this.statements.record.run({
+                order_id: orderId,
+                placed_at: placedAt,
+                placed_event_id: placedEventId,
+                correlation_id: correlationId,
+              });
+            } else {
+              this.statements.remove.run(change.remove);
+            }
           }
-        }
-      }).immediate(),
+        })
+        .immediate(),
     );
   }
 

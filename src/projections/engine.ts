@@ -26,7 +26,10 @@ export type ProjectionStatus = {
 /** A rebuild or retry the projection's state does not allow (FAILED_PRECONDITION). */
 export class ProjectionStateError extends Error {
   readonly code = 'FAILED_PRECONDITION';
-  constructor(message: string, readonly details: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'ProjectionStateError';
   }
@@ -45,7 +48,10 @@ export class ProjectionNotFoundError extends Error {
 /** The read side could not confirm the command's effect; the command itself is stored. */
 export class ReadModelUnavailableError extends Error {
   readonly code = 'SERVICE_UNAVAILABLE';
-  constructor(message: string, readonly details: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'ReadModelUnavailableError';
   }
@@ -94,9 +100,7 @@ export class ProjectionEngine {
   /** Catches up the projections that were live; new or changed ones build in the background. */
   async start(): Promise<void> {
     for (const definition of this.definitions) this.slots.set(definition.name, this.openSlot(definition));
-    await Promise.all(
-      [...this.slots.values()].map((slot) => (slot.building ? void this.build(slot) : slot.live.catchUp())),
-    );
+    await Promise.all([...this.slots.values()].map((slot) => (slot.building ? void this.build(slot) : slot.live.catchUp())));
     this.pollTimer = setInterval(() => this.poke(), this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
   }
@@ -178,7 +182,6 @@ export class ProjectionEngine {
       ),
     );
   }
-
 
   /** Resumes a failed projection from the event that failed (after the code is fixed). */
   async retry(name: string): Promise<void> {
@@ -303,7 +306,10 @@ export class ProjectionEngine {
     position: number,
     options: ConstructorParameters<typeof ProjectionRunner>[6],
   ): ProjectionRunner<any> {
-    return new ProjectionRunner(this.db, this.store, definition, generation, this.generations, position, { ...options, logger: this.logger });
+    return new ProjectionRunner(this.db, this.store, definition, generation, this.generations, position, {
+      ...options,
+      logger: this.logger,
+    });
   }
 
   private settleWaiters(): void {
@@ -318,9 +324,7 @@ export class ProjectionEngine {
   }
 
   private slotReached(slot: Slot, position: number, include: readonly string[]): boolean {
-    return Boolean(
-      slot.live.failure || (slot.building && !include.includes(slot.definition.name)) || slot.live.position >= position,
-    );
+    return Boolean(slot.live.failure || (slot.building && !include.includes(slot.definition.name)) || slot.live.position >= position);
   }
 
   private rejectWaitersFor(slot: Slot, error: unknown): void {

@@ -51,10 +51,12 @@ export class Generations {
   /** Creates the tables of a new, empty generation (not yet live) and returns its number. */
   create(definition: ProjectionDefinition): number {
     const generation = (this.statements.latest.get(definition.name) ?? 0) + 1;
-    this.db.transaction(() => {
-      for (const [logical, ddl] of Object.entries(definition.tables)) this.db.exec(ddl(physicalName(logical, generation)));
-      this.statements.insert.run(definition.name, generation, definition.version);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const [logical, ddl] of Object.entries(definition.tables)) this.db.exec(ddl(physicalName(logical, generation)));
+        this.statements.insert.run(definition.name, generation, definition.version);
+      })
+      .immediate();
     return generation;
   }
 
@@ -78,10 +80,12 @@ export class Generations {
 
   /** Drops a generation's tables once no view points at them. */
   drop(definition: ProjectionDefinition, generation: number): void {
-    this.db.transaction(() => {
-      for (const logical of Object.keys(definition.tables)) this.db.exec(`DROP TABLE IF EXISTS ${physicalName(logical, generation)}`);
-      this.statements.remove.run(definition.name, generation);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const logical of Object.keys(definition.tables)) this.db.exec(`DROP TABLE IF EXISTS ${physicalName(logical, generation)}`);
+        this.statements.remove.run(definition.name, generation);
+      })
+      .immediate();
   }
 
   /** Generations of a projection other than the live one: leftovers of an interrupted rebuild. */

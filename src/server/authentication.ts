@@ -5,6 +5,7 @@ import type { Caller } from '../auth/access.js';
 import { AuthenticationError } from '../auth/authenticationError.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { type Clock, systemClock, type Timer } from '../clock/clock.js';
 import { type ConnectionLimit, TOO_MANY_CONNECTIONS_CLOSE_CODE } from './connectionLimit.js';
 
 /** Close code for a WebSocket without a valid token at connection_init, or whose token expired. */
@@ -43,23 +44,28 @@ export function requireToken(verifier: TokenVerifier, onRefused: () => void = ()
       }
       onRefused();
       const message = caller.authError ?? 'Sign in: send "Authorization: Bearer <token>"';
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
     }, next);
   };
 }
 
 /** What the WebSocket connection knows after connection_init. */
-export type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout };
+export type ConnectionExtra = { principal?: Principal; expiryTimer?: Timer };
 
 /**
  * graphql-ws hooks: a connection must bring a valid token in `connectionParams.authorization`, or it
  * is closed with 4401 before any operation; when the token expires, the connection (and each of its
  * subscriptions) is closed with 4401 "Token expired". With `connections`, a user (token subject) at
- * its limit of open connections is closed with 4429 at connection_init, saying so.
+ * its limit of open connections is closed with 4429 at connection_init, saying so. `clock` tells
+ * when the token expires (the verifier's clock).
  */
 export function websocketAuthentication(
   verifier: TokenVerifier,
   connections?: ConnectionLimit,
+  clock: Clock = systemClock,
 ): Pick<ServerOptions<Record<string, unknown> | undefined, ConnectionExtra & { socket: ExpiringSocket }>, 'onConnect' | 'onClose'> {
   return {
     async onConnect(ctx) {
@@ -76,12 +82,7 @@ export function websocketAuthentication(
           return false;
         }
         ctx.extra.principal = principal;
-        ctx.extra.expiryTimer = setTimeout(
-          () => closeExpired(socket),
-          // setTimeout's limit is about 24.8 days: a longer-lived token's connection closes then, and reconnects.
-          Math.min(Math.max(0, principal.expiresAt - Date.now()), 2 ** 31 - 1),
-        );
-        ctx.extra.expiryTimer.unref();
+        ctx.extra.expiryTimer = clock.setTimer(principal.expiresAt, () => closeExpired(socket));
         return true;
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
@@ -91,7 +92,7 @@ export function websocketAuthentication(
     },
     onClose(ctx) {
       connections?.release(ctx);
-      clearTimeout(ctx.extra.expiryTimer);
+      ctx.extra.expiryTimer?.cancel();
     },
   };
 }
@@ -101,10 +102,7 @@ export function websocketAuthentication(
  * (the expiry timer may not have fired yet, and a peer may ignore the close). An expired token closes
  * the connection and refuses the operation with UNAUTHENTICATED.
  */
-export function expiredTokenRefusal(
-  extra: ConnectionExtra & { socket: ExpiringSocket },
-  now = Date.now(),
-): GraphQLError[] | undefined {
+export function expiredTokenRefusal(extra: ConnectionExtra & { socket: ExpiringSocket }, now = Date.now()): GraphQLError[] | undefined {
   if (extra.principal === undefined || extra.principal.expiresAt > now) return undefined;
   closeExpired(extra.socket);
   return [new GraphQLError('The token has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } })];

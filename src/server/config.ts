@@ -70,6 +70,12 @@ export type ServerConfig = {
    * Tests pass a ManualClock and advance it instead of sleeping. Never read from the environment.
    */
   clock?: Clock;
+  /**
+   * The clock token expiry is judged by (HTTP and WebSocket); the wall clock when absent. Apart from
+   * `clock`: a token carries its issuer's wall-clock times, while tests move `clock` through days of
+   * payment deadlines. Tests pass a ManualClock to expire a token without waiting. Never read from the environment.
+   */
+  tokenClock?: Clock;
   /** ORDERSTREAM_MAX_PENDING_ORDERS: unpaid orders a customer may hold; the next is refused (FAILED_PRECONDITION). */
   maxPendingOrders: number;
 };
@@ -143,7 +149,8 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
     problems.push('NATS_SUBJECT_PREFIX must be subject tokens (letters, digits, _ or -) separated by dots');
   }
   const logLevel = (env.LOG_LEVEL || DEFAULT_CONFIG.log.level).toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   // Readable lines for a person at a terminal during development; JSON lines for anything else.
   const logFormat = (env.LOG_FORMAT || (!production && process.stdout.isTTY ? 'pretty' : 'json')).toLowerCase();
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
@@ -151,8 +158,22 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
   const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
   const maxPendingOrders = wholeNumber(env, 'ORDERSTREAM_MAX_PENDING_ORDERS', DEFAULT_CONFIG.maxPendingOrders, 1, problems, 'orders');
   const maxMessageBytes = wholeNumber(env, 'ORDERSTREAM_MAX_MESSAGE_BYTES', DEFAULT_CONFIG.maxMessageBytes, 1024, problems, 'bytes');
-  const maxSubscriptionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER', DEFAULT_CONFIG.maxSubscriptionsPerUser, 1, problems, 'subscriptions');
-  const maxConnectionsPerUser = wholeNumber(env, 'ORDERSTREAM_MAX_CONNECTIONS_PER_USER', DEFAULT_CONFIG.maxConnectionsPerUser, 1, problems, 'connections');
+  const maxSubscriptionsPerUser = wholeNumber(
+    env,
+    'ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER',
+    DEFAULT_CONFIG.maxSubscriptionsPerUser,
+    1,
+    problems,
+    'subscriptions',
+  );
+  const maxConnectionsPerUser = wholeNumber(
+    env,
+    'ORDERSTREAM_MAX_CONNECTIONS_PER_USER',
+    DEFAULT_CONFIG.maxConnectionsPerUser,
+    1,
+    problems,
+    'connections',
+  );
   const paymentTimeoutMs = duration(env, 'ORDERSTREAM_PAYMENT_TIMEOUT', DEFAULT_CONFIG.paymentTimeoutMs, problems);
   const postgres = postgresOptions(env, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
@@ -190,7 +211,8 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
 function developmentMode(env: NodeJS.ProcessEnv, problems: string[]): boolean {
   const text = (env.ORDERSTREAM_DEV_AUTH ?? '').trim().toLowerCase();
   if (text === '1' || text === 'true') return true;
-  if (text !== '' && text !== '0' && text !== 'false') problems.push(`ORDERSTREAM_DEV_AUTH must be 1 (on) or 0 (off), got "${env.ORDERSTREAM_DEV_AUTH}"`);
+  if (text !== '' && text !== '0' && text !== 'false')
+    problems.push(`ORDERSTREAM_DEV_AUTH must be 1 (on) or 0 (off), got "${env.ORDERSTREAM_DEV_AUTH}"`);
   return false;
 }
 
@@ -212,23 +234,34 @@ function tokenKeyProblems(settings: {
     problems.push(`ORDERSTREAM_JWT_SECRET is the development secret, which is public in this source. ${SET_A_KEY}`);
   }
   if (developmentTokens && production) {
-    problems.push('ORDERSTREAM_DEV_AUTH=1 is refused with NODE_ENV=production: development tokens are signed with a secret anyone can read');
+    problems.push(
+      'ORDERSTREAM_DEV_AUTH=1 is refused with NODE_ENV=production: development tokens are signed with a secret anyone can read',
+    );
   } else if (developmentTokens && configured) {
-    problems.push('ORDERSTREAM_DEV_AUTH=1 checks tokens with the built-in development secret: unset ORDERSTREAM_JWT_SECRET and ORDERSTREAM_JWT_PUBLIC_KEY, or unset ORDERSTREAM_DEV_AUTH to use them');
+    problems.push(
+      'ORDERSTREAM_DEV_AUTH=1 checks tokens with the built-in development secret: unset ORDERSTREAM_JWT_SECRET and ORDERSTREAM_JWT_PUBLIC_KEY, or unset ORDERSTREAM_DEV_AUTH to use them',
+    );
   } else if (!developmentTokens && !configured && requireTokenKey) {
-    problems.push(production ? SET_A_KEY : `${SET_A_KEY}; or, for development on this machine, ORDERSTREAM_DEV_AUTH=1 (as \`npm start\` does)`);
+    problems.push(
+      production ? SET_A_KEY : `${SET_A_KEY}; or, for development on this machine, ORDERSTREAM_DEV_AUTH=1 (as \`npm start\` does)`,
+    );
   }
   return problems;
 }
 
 /** CORS_ORIGINS: comma-separated exact origins (scheme, host and port; no path, no wildcard). */
 function originList(env: NodeJS.ProcessEnv, problems: string[]): string[] {
-  const origins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  const origins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
   for (const origin of origins) {
     const url = URL.canParse(origin) ? new URL(origin) : undefined;
     // An origin is exactly what URL.origin gives back: no path, no trailing slash, no user, lower case.
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
-      problems.push(`CORS_ORIGINS must be origins like https://shop.example.com (scheme, host and optional port, as a browser sends them: no path, trailing slash or wildcard), got "${origin}"`);
+      problems.push(
+        `CORS_ORIGINS must be origins like https://shop.example.com (scheme, host and optional port, as a browser sends them: no path, trailing slash or wildcard), got "${origin}"`,
+      );
     }
   }
   return origins;
@@ -284,10 +317,16 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: number, proble
   const text = env[name]?.trim();
   if (text === undefined || text === '') return fallback;
   const parts = /^(\d+)$/.exec(text) ?? /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  const [hours, minutes, seconds] = !parts ? [] : parts.length === 2 ? [0, 0, Number(parts[1])] : parts.slice(1).map((part) => Number(part ?? 0));
+  const [hours, minutes, seconds] = !parts
+    ? []
+    : parts.length === 2
+      ? [0, 0, Number(parts[1])]
+      : parts.slice(1).map((part) => Number(part ?? 0));
   const ms = parts ? ((hours! * 60 + minutes!) * 60 + seconds!) * 1_000 : Number.NaN;
   if (!(ms >= MIN_PAYMENT_TIMEOUT_MS && ms <= MAX_PAYMENT_TIMEOUT_MS)) {
-    problems.push(`${name} must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${env[name]}"`);
+    problems.push(
+      `${name} must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${env[name]}"`,
+    );
   }
   return ms;
 }

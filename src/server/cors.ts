@@ -25,7 +25,10 @@ export function cors(origins: readonly string[]): RequestHandler {
     const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     if (!preflight) return next();
     if (!permitted) {
-      res.status(403).json({ error: 'FORBIDDEN', message: `Origin ${origin ?? '(none)'} may not call this API from a browser; list it in CORS_ORIGINS` });
+      res.status(403).json({
+        error: 'FORBIDDEN',
+        message: `Origin ${origin ?? '(none)'} may not call this API from a browser; list it in CORS_ORIGINS`,
+      });
       return;
     }
     res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);

@@ -30,7 +30,8 @@ export async function openEventLog(
   if (schema !== undefined) await createSchemaIfMissing(connectionString, schema);
   return openPostgresEventStore({
     ...config.postgres,
-    onIdleConnectionError: (error) => logger?.warn({ err: error }, 'PostgreSQL: an idle connection of the event store dropped; it is replaced on next use'),
+    onIdleConnectionError: (error) =>
+      logger?.warn({ err: error }, 'PostgreSQL: an idle connection of the event store dropped; it is replaced on next use'),
   });
 }
 

@@ -79,9 +79,10 @@ export async function checkReadiness(
         ...(state === 'FAILED' ? [`${name} is FAILED`] : []),
         ...(lagEvents > maxLagEvents ? [`${name} is ${lagEvents} events behind (limit ${maxLagEvents})`] : []),
       ]);
-    projections = problems.length === 0
-      ? { status: 'ok', maxLagEvents, consumers }
-      : { status: 'failing', reason: problems.join('; '), maxLagEvents, consumers };
+    projections =
+      problems.length === 0
+        ? { status: 'ok', maxLagEvents, consumers }
+        : { status: 'failing', reason: problems.join('; '), maxLagEvents, consumers };
   } catch (error) {
     const reason = `The read models' status cannot be read: ${error instanceof Error ? error.message : String(error)}`;
     projections = { status: 'failing', reason, maxLagEvents, consumers: [] };

@@ -83,7 +83,7 @@ export class ServerMetrics {
   });
   private readonly projectionState = new Gauge({
     name: 'orderstream_projection_state',
-    help: 'A read model\'s state: 1 for the state it is in (LIVE, BUILDING, FAILED), 0 for the others',
+    help: "A read model's state: 1 for the state it is in (LIVE, BUILDING, FAILED), 0 for the others",
     labelNames: ['name', 'state'] as const,
     registers: [this.registry],
   });
@@ -107,7 +107,7 @@ export class ServerMetrics {
   });
   private readonly processState = new Gauge({
     name: 'orderstream_process_state',
-    help: 'A process\'s state: 1 for the state it is in (LIVE, FAILED), 0 for the other',
+    help: "A process's state: 1 for the state it is in (LIVE, FAILED), 0 for the other",
     labelNames: ['name', 'state'] as const,
     registers: [this.registry],
   });

@@ -49,7 +49,8 @@ export async function postgresReadSide(
   logger?: Logger,
 ): Promise<ReadSide> {
   const pool = createReadSidePool(connection, {
-    onIdleError: (error) => logger?.warn({ err: error }, 'PostgreSQL: an idle connection of the read side dropped; it is replaced on next use'),
+    onIdleError: (error) =>
+      logger?.warn({ err: error }, 'PostgreSQL: an idle connection of the read side dropped; it is replaced on next use'),
   });
   const engine = new PostgresProjectionEngine(pool, store, postgresProjectionDefinitions(), {
     connection,

@@ -9,6 +9,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { TokenVerifier } from '../auth/tokens.js';
+import { systemClock } from '../clock/clock.js';
 import { buildSchema } from '../graphql/buildSchema.js';
 import type { Caller } from '../auth/access.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -37,7 +38,6 @@ const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 /** How long a stalled subscriber's socket gets to take its close frame before it is dropped. */
 const SLOW_SOCKET_GRACE_MS = 5_000;
-
 /**
  * How long an idle kept-alive HTTP connection stays open (announced in `Keep-Alive: timeout`; Node
  * closes it a second later). Node's 5 s default is shorter than proxies' and load balancers' idle
@@ -46,6 +46,7 @@ const SLOW_SOCKET_GRACE_MS = 5_000;
  * close it, and reads ECONNRESET (issue 23). At 65 s that takes a connection left idle for a minute.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export type OrderstreamServer = {
   /** http://host:port/graphql */
   url: string;
@@ -62,10 +63,15 @@ export type OrderstreamServer = {
 /** HTTP (Apollo) and WebSocket (graphql-ws) on one port and path, over one set of services. */
 export async function startServer(config: ServerConfig): Promise<OrderstreamServer> {
   assertTokenKeyAllowed(config);
-  const verifier = new TokenVerifier(config.auth);
+  const tokenClock = config.tokenClock ?? systemClock;
+  const verifier = new TokenVerifier(config.auth, tokenClock);
   const logger = createLogger(config.log);
   const metrics = new ServerMetrics();
-  const services = await openServices(config, { logger, observeCommand: metrics.observeCommand, observeReplayRead: metrics.countReplayRead });
+  const services = await openServices(config, {
+    logger,
+    observeCommand: metrics.observeCommand,
+    observeReplayRead: metrics.countReplayRead,
+  });
   const schema = await buildSchema();
   // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.
   const limits = graphqlLimits(config);
@@ -101,11 +107,15 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       // One execution per change for every subscriber asking the same thing, not one per subscriber.
       subscribe: subscribeSharingExecution(metrics.countSubscriptionExecution),
-      ...websocketAuthentication(verifier, new ConnectionLimit(config.maxConnectionsPerUser, () => metrics.countLimitRefusal('connections_per_user'))),
+      ...websocketAuthentication(
+        verifier,
+        new ConnectionLimit(config.maxConnectionsPerUser, () => metrics.countLimitRefusal('connections_per_user')),
+        tokenClock,
+      ),
       ...operationHooks,
       // The token is checked again at every operation: it may have expired since connection_init.
       onSubscribe(ctx, id, payload) {
-        const expired = expiredTokenRefusal(ctx.extra);
+        const expired = expiredTokenRefusal(ctx.extra, tokenClock.now());
         if (expired) metrics.countRefusal('token_expired');
         return expired ?? operationHooks.onSubscribe!(ctx, id, payload);
       },

@@ -58,7 +58,10 @@ export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserv
  * in this instance's SQLite file either way (see README, PostgreSQL and several instances).
  */
 export async function openServices(
-  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> & Partial<Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'paymentTimeoutMs' | 'clock'>>,
+  config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> &
+    Partial<
+      Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'paymentTimeoutMs' | 'clock'>
+    >,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
@@ -87,9 +90,10 @@ export async function openServices(
   const orderChanges = new ChangeFeed<OrderViewChange>(config.subscriberBuffer);
   const productChanges = new ChangeFeed<ProductViewChange>(config.subscriberBuffer);
   const feeds = { orderChanges, productChanges };
-  const readSide = log instanceof PostgresEventStore
-    ? await postgresReadSide(config.postgres!, store, feeds, observers.logger)
-    : await sqliteReadSide(db, store, feeds, observers.logger);
+  const readSide =
+    log instanceof PostgresEventStore
+      ? await postgresReadSide(config.postgres!, store, feeds, observers.logger)
+      : await sqliteReadSide(db, store, feeds, observers.logger);
   const projections = readSide.engine;
   const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
@@ -108,27 +112,35 @@ export async function openServices(
     timeoutMs: config.paymentTimeoutMs ?? DEFAULT_CONFIG.paymentTimeoutMs,
     logger: observers.logger ?? fallbackLogger(),
   });
-  const processes = new Processes(db, store, [
-    orderFulfilmentProcess({ store, orders: commands, inventory, clock: () => isoNow(clock) }),
-    paymentExpiry.process,
-    ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
-  ], undefined, observers.logger);
+  const processes = new Processes(
+    db,
+    store,
+    [
+      orderFulfilmentProcess({ store, orders: commands, inventory, clock: () => isoNow(clock) }),
+      paymentExpiry.process,
+      ...(publisher ? [publishingProcess(NATS_PUBLISHER, publisher)] : []),
+    ],
+    undefined,
+    observers.logger,
+  );
   processes.start();
   paymentExpiry.start();
   // Another instance's appends: LISTEN/NOTIFY wakes the readers at once. Only a hint: each reads the
   // log from its own position, the poll timers stay as the fallback, and a reconnect wakes them too.
-  const watcher = log instanceof PostgresEventStore
-    ? await PostgresLogWatcher.start({
-        ...config.postgres!,
-        alsoListenTo: [readModelChannel(config.postgres!.schema)],
-        onWake: () => {
-          projections.poke();
-          eventFeed.poke();
-          processes.poke();
-        },
-        onError: (error) => observers.logger?.warn({ err: error }, 'PostgreSQL: the LISTEN connection failed; reconnecting (the poll goes on meanwhile)'),
-      })
-    : undefined;
+  const watcher =
+    log instanceof PostgresEventStore
+      ? await PostgresLogWatcher.start({
+          ...config.postgres!,
+          alsoListenTo: [readModelChannel(config.postgres!.schema)],
+          onWake: () => {
+            projections.poke();
+            eventFeed.poke();
+            processes.poke();
+          },
+          onError: (error) =>
+            observers.logger?.warn({ err: error }, 'PostgreSQL: the LISTEN connection failed; reconnecting (the poll goes on meanwhile)'),
+        })
+      : undefined;
 
   const summaryCurrent = (): boolean => {
     try {
@@ -151,16 +163,13 @@ export async function openServices(
     products: readSide.products,
     clock,
     catalogPrices: async (productIds) => readSide.products.pricesOf(productIds),
-    pendingOrderCap: new PendingOrderCap(
-      config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders,
-      async (customerId) => {
-        // The customer summary (one row) once it shows everything the order view does: read-your-writes
-        // put every earlier placement of the customer there. While it builds, has failed or lags, the
-        // order view itself is counted (it always holds the customer's placements), slower but exact.
-        if (summaryCurrent()) return (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0;
-        return (await readSide.orders.listOrderViews({ customerId, status: 'PENDING' }, 1)).totalCount;
-      },
-    ),
+    pendingOrderCap: new PendingOrderCap(config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders, async (customerId) => {
+      // The customer summary (one row) once it shows everything the order view does: read-your-writes
+      // put every earlier placement of the customer there. While it builds, has failed or lags, the
+      // order view itself is counted (it always holds the customer's placements), slower but exact.
+      if (summaryCurrent()) return (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0;
+      return (await readSide.orders.listOrderViews({ customerId, status: 'PENDING' }, 1)).totalCount;
+    }),
     // The append that made `position` woke the readers already (wakeReaders); this only waits.
     async readYourWrites(position, projection = 'orderView') {
       await projections.waitFor(position, [projection]);

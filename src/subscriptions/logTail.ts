@@ -13,7 +13,10 @@ const BATCH_SIZE = 500;
 export class LogTail {
   readonly events: ChangeFeed<StoredEvent>;
   private readonly reads = new CoalescedRuns(
-    () => this.readNew().catch((error: unknown) => this.logger.error({ err: error, position: this.checkpoint }, 'Event feed: reading the log failed; retrying on the next poll')),
+    () =>
+      this.readNew().catch((error: unknown) =>
+        this.logger.error({ err: error, position: this.checkpoint }, 'Event feed: reading the log failed; retrying on the next poll'),
+      ),
     () => !this.stopped,
   );
   private timer: NodeJS.Timeout | undefined;

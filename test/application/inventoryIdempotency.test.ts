@@ -7,7 +7,12 @@ import { commandFingerprint } from '../../src/application/commandFingerprint.js'
 import { processIdempotencyKey } from '../../src/application/idempotencyKeys.js';
 import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { loadAggregate } from '../../src/application/snapshots/loadAggregate.js';
-import { type InventoryCommand, inventoryDecider, PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../../src/domain/inventory/index.js';
+import {
+  type InventoryCommand,
+  inventoryDecider,
+  PRODUCT_STATE_SCHEMA_VERSION,
+  productStreamId,
+} from '../../src/domain/inventory/index.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
 import { SqliteSnapshotStore } from '../../src/eventstore/sqlite/sqliteSnapshotStore.js';
@@ -20,7 +25,7 @@ const metadata = { userId: 'process:orderFulfilment', correlationId: 'c-1', occu
  * from reserving again is the command's idempotency key (the order process derives it from its
  * trigger), answered from the log before any decision. Real log, real snapshots.
  */
-describe('Inventory commands with the order process\'s keys', () => {
+describe("Inventory commands with the order process's keys", () => {
   let directory: string;
   let store: SqliteEventStore;
   let inventory: InventoryCommands;
@@ -82,7 +87,15 @@ describe('Inventory commands with the order process\'s keys', () => {
     });
     expect(loaded.version).toBe(602);
     expect(loaded.eventsSinceSnapshot).toBeLessThan(10);
-    expect(loaded.state).toEqual({ status: 'Active', productId: 'desk', name: 'Desk', price: null, onHand: 10, reserved: { open: 3 }, reservedTotal: 3 });
+    expect(loaded.state).toEqual({
+      status: 'Active',
+      productId: 'desk',
+      name: 'Desk',
+      price: null,
+      onHand: 10,
+      reserved: { open: 3 },
+      reservedTotal: 3,
+    });
   });
 
   describe('a unit of work (a batch of the order process)', () => {
@@ -100,10 +113,19 @@ describe('Inventory commands with the order process\'s keys', () => {
     const keyOf = (trigger: string, name: string) => processIdempotencyKey(trigger, name);
 
     it('should decide its steps in order on one state and append them once, each with its own key', async () => {
-      const unit = await inventory.unitOfWork([productStreamId('desk')], [keyOf('placed-1', 'reserve:desk'), keyOf('placed-2', 'reserve:desk')]);
-      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 6)))).toEqual({ eventTypes: ['StockReserved'], recorded: false });
+      const unit = await inventory.unitOfWork(
+        [productStreamId('desk')],
+        [keyOf('placed-1', 'reserve:desk'), keyOf('placed-2', 'reserve:desk')],
+      );
+      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 6)))).toEqual({
+        eventTypes: ['StockReserved'],
+        recorded: false,
+      });
       // The second sees what the first holds: 4 left.
-      expect(unit.decide(unitStep('placed-2', 'reserve:desk', reserve('o-2', 5)))).toEqual({ eventTypes: ['StockReservationRejected'], recorded: false });
+      expect(unit.decide(unitStep('placed-2', 'reserve:desk', reserve('o-2', 5)))).toEqual({
+        eventTypes: ['StockReservationRejected'],
+        recorded: false,
+      });
       await unit.commit();
 
       expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'StockReservationRejected']);
@@ -115,7 +137,10 @@ describe('Inventory commands with the order process\'s keys', () => {
       await step('cancelled-1', 'release:desk', release('o-1'));
 
       const unit = await inventory.unitOfWork([productStreamId('desk')], [keyOf('placed-1', 'reserve:desk')]);
-      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({ eventTypes: ['StockReserved'], recorded: true });
+      expect(unit.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({
+        eventTypes: ['StockReserved'],
+        recorded: true,
+      });
       await unit.commit();
 
       expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'ReservationReleased']);
@@ -131,7 +156,7 @@ describe('Inventory commands with the order process\'s keys', () => {
       expect((await snapshots.load(productStreamId('desk'), PRODUCT_STATE_SCHEMA_VERSION))?.version).toBe(13);
     });
 
-    it('should fail its commit when another writer appended after its load, and find that writer\'s step by its key when run again', async () => {
+    it("should fail its commit when another writer appended after its load, and find that writer's step by its key when run again", async () => {
       const keys = [keyOf('placed-1', 'reserve:desk')];
       const unit = await inventory.unitOfWork([productStreamId('desk')], keys);
       // Another instance's process handles the same trigger meanwhile.
@@ -140,7 +165,10 @@ describe('Inventory commands with the order process\'s keys', () => {
       await expect(unit.commit()).rejects.toBeInstanceOf(ExpectedVersionConflictError);
 
       const again = await inventory.unitOfWork([productStreamId('desk')], keys);
-      expect(again.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({ eventTypes: ['StockReserved'], recorded: true });
+      expect(again.decide(unitStep('placed-1', 'reserve:desk', reserve('o-1', 4)))).toEqual({
+        eventTypes: ['StockReserved'],
+        recorded: true,
+      });
       await again.commit();
       expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved']);
     });

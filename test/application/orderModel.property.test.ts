@@ -95,7 +95,10 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       if (order) return refuse('CONFLICT', { type: 'Order', id: orderId });
       const totalMinor = items.reduce((sum, item) => sum + item.quantity * item.unitPriceMinor, 0);
       const { customerId, currency, now } = command.data;
-      return { status: 'PENDING', event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, placedAt: now } } };
+      return {
+        status: 'PENDING',
+        event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, placedAt: now } },
+      };
     }
     case 'ReceivePayment': {
       if (!order) return notFound;
@@ -110,20 +113,29 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       if (order.status !== 'PAID') return wrongStatus(order);
       if (command.data.carrier === '') return refuse('BAD_USER_INPUT', { field: 'carrier' });
       const { trackingNumber, carrier, estimatedDelivery, now } = command.data;
-      return { status: 'SHIPPED', event: { type: 'OrderShipped', data: { orderId, trackingNumber, carrier, estimatedDelivery, shippedAt: now } } };
+      return {
+        status: 'SHIPPED',
+        event: { type: 'OrderShipped', data: { orderId, trackingNumber, carrier, estimatedDelivery, shippedAt: now } },
+      };
     }
     case 'CancelOrder': {
       if (!order) return notFound;
       if (order.status !== 'PENDING' && order.status !== 'PAID') return wrongStatus(order);
       // A paid order is refunded in full, a pending one refunds 0.
       const refundMinor = order.status === 'PAID' ? order.paidMinor : 0;
-      return { status: 'CANCELLED', event: { type: 'OrderCancelled', data: { orderId, reason: command.data.reason, refundMinor, cancelledAt: command.data.now } } };
+      return {
+        status: 'CANCELLED',
+        event: { type: 'OrderCancelled', data: { orderId, reason: command.data.reason, refundMinor, cancelledAt: command.data.now } },
+      };
     }
     case 'ExpireOrder': {
       // Only an unpaid order expires, and never with a refund.
       if (!order) return notFound;
       if (order.status !== 'PENDING') return wrongStatus(order);
-      return { status: 'CANCELLED', event: { type: 'OrderCancelled', data: { orderId, reason: 'payment not received', refundMinor: 0, cancelledAt: command.data.now } } };
+      return {
+        status: 'CANCELLED',
+        event: { type: 'OrderCancelled', data: { orderId, reason: 'payment not received', refundMinor: 0, cancelledAt: command.data.now } },
+      };
     }
   }
 }
@@ -176,11 +188,23 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('pay' as const), orderId, amount: fc.constantFrom('right', 'right', 'over', 'under'), version, commandId }),
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      orderId,
+      amount: fc.constantFrom('right', 'right', 'over', 'under'),
+      version,
+      commandId,
+    }),
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('ship' as const), orderId, carrier: fc.constantFrom('UPS', 'UPS', 'UPS', ''), version, commandId }),
+    arbitrary: fc.record({
+      kind: fc.constant('ship' as const),
+      orderId,
+      carrier: fc.constantFrom('UPS', 'UPS', 'UPS', ''),
+      version,
+      commandId,
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), orderId, version, commandId }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), orderId, version, commandId }) },
@@ -200,17 +224,23 @@ const lifecycle: fc.Arbitrary<Step[]> = fc
     // A client that lost the answer to its payment and sends it again.
     retryPayment: fc.boolean(),
   })
-  .map(({ orderId: id, quantity, unitPriceMinor, version: choice, end, carrier, keys: [placeKey, payKey, endKey], retryPayment }): Step[] => [
-    { kind: 'place', orderId: id, items: [{ quantity, unitPriceMinor }], commandId: placeKey },
-    { kind: 'pay', orderId: id, amount: 'right', version: choice, commandId: payKey },
-    ...(retryPayment ? [{ kind: 'again', back: 0 } as const] : []),
-    end === 'ship'
-      ? { kind: 'ship', orderId: id, carrier, version: 'none', commandId: endKey }
-      : { kind: 'cancel', orderId: id, version: 'none', commandId: endKey },
-  ]);
+  .map(
+    ({ orderId: id, quantity, unitPriceMinor, version: choice, end, carrier, keys: [placeKey, payKey, endKey], retryPayment }): Step[] => [
+      { kind: 'place', orderId: id, items: [{ quantity, unitPriceMinor }], commandId: placeKey },
+      { kind: 'pay', orderId: id, amount: 'right', version: choice, commandId: payKey },
+      ...(retryPayment ? [{ kind: 'again', back: 0 } as const] : []),
+      end === 'ship'
+        ? { kind: 'ship', orderId: id, carrier, version: 'none', commandId: endKey }
+        : { kind: 'cancel', orderId: id, version: 'none', commandId: endKey },
+    ],
+  );
 
 const steps: fc.Arbitrary<Step[]> = fc
-  .array(fc.oneof({ weight: 5, arbitrary: step.map((one) => [one]) }, { weight: 1, arbitrary: lifecycle }), { minLength: 1, maxLength: 30, size: 'max' })
+  .array(fc.oneof({ weight: 5, arbitrary: step.map((one) => [one]) }, { weight: 1, arbitrary: lifecycle }), {
+    minLength: 1,
+    maxLength: 30,
+    size: 'max',
+  })
   .map((chunks) => chunks.flat());
 
 /**
@@ -228,7 +258,10 @@ function toSent(current: Step, model: Model, sent: readonly Sent[], now: string)
   switch (current.kind) {
     case 'place': {
       const items = current.items.map((item, index) => ({ productId: `p-${index}`, name: `Item ${index}`, ...item }));
-      return { ...common, command: { type: 'PlaceOrder', data: { orderId: current.orderId, customerId: 'c-1', items, currency: 'USD', now } } };
+      return {
+        ...common,
+        command: { type: 'PlaceOrder', data: { orderId: current.orderId, customerId: 'c-1', items, currency: 'USD', now } },
+      };
     }
     case 'pay': {
       const total = order?.totalMinor ?? 1000;
@@ -237,7 +270,13 @@ function toSent(current: Step, model: Model, sent: readonly Sent[], now: string)
       return { ...common, command: { type: 'ReceivePayment', data } };
     }
     case 'ship': {
-      const data = { orderId: current.orderId, trackingNumber: `T-${current.orderId}`, carrier: current.carrier, estimatedDelivery: null, now };
+      const data = {
+        orderId: current.orderId,
+        trackingNumber: `T-${current.orderId}`,
+        carrier: current.carrier,
+        estimatedDelivery: null,
+        now,
+      };
       return { ...common, command: { type: 'ShipOrder', data } };
     }
     case 'cancel':
@@ -304,7 +343,10 @@ describe('Order command handler against a reference model', () => {
             const order = model.orders.get(id);
             expect(stream.map((event) => event.version)).toEqual(order ? order.events.map((_, index) => index + 1) : []);
             expect(stream.map(({ type, data }) => ({ type, data }))).toEqual(order?.events ?? []);
-            const folded = stream.reduce((state, event) => orderDecider.evolve(state, event as unknown as OrderEvent), orderDecider.initialState());
+            const folded = stream.reduce(
+              (state, event) => orderDecider.evolve(state, event as unknown as OrderEvent),
+              orderDecider.initialState(),
+            );
             expect(folded.status.toUpperCase()).toBe(order?.status ?? 'EMPTY');
           }
           // The whole log, in position order: nothing else was written, nothing twice.
@@ -324,13 +366,26 @@ describe('Order command handler against a reference model', () => {
     // The property only means something if the runs met every kind of answer.
     expect(seen.runs).toBe(100);
     for (const kind of [
-      'PlaceOrder ok', 'PlaceOrder CONFLICT', 'PlaceOrder BAD_USER_INPUT',
-      'ReceivePayment ok', 'ReceivePayment replayed', 'ReceivePayment BAD_USER_INPUT', 'ReceivePayment NOT_FOUND', 'ReceivePayment FAILED_PRECONDITION', 'ReceivePayment CONFLICT',
-      'ShipOrder ok', 'ShipOrder FAILED_PRECONDITION', 'ShipOrder BAD_USER_INPUT', 'ShipOrder CONFLICT',
-      'CancelOrder ok', 'CancelOrder FAILED_PRECONDITION', 'CancelOrder CONFLICT',
-      'ExpireOrder ok', 'ExpireOrder FAILED_PRECONDITION',
+      'PlaceOrder ok',
+      'PlaceOrder CONFLICT',
+      'PlaceOrder BAD_USER_INPUT',
+      'ReceivePayment ok',
+      'ReceivePayment replayed',
+      'ReceivePayment BAD_USER_INPUT',
+      'ReceivePayment NOT_FOUND',
+      'ReceivePayment FAILED_PRECONDITION',
+      'ReceivePayment CONFLICT',
+      'ShipOrder ok',
+      'ShipOrder FAILED_PRECONDITION',
+      'ShipOrder BAD_USER_INPUT',
+      'ShipOrder CONFLICT',
+      'CancelOrder ok',
+      'CancelOrder FAILED_PRECONDITION',
+      'CancelOrder CONFLICT',
+      'ExpireOrder ok',
+      'ExpireOrder FAILED_PRECONDITION',
     ]) {
       expect(seen.answers.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }
-  }, 60_000);
+  });
 });

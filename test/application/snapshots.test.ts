@@ -344,6 +344,12 @@ function toNewEvent(event: CartEvent, sequence = 0): NewEvent {
     type: event.type,
     schemaVersion: 1,
     data: event.data,
-    metadata: { userId: 'test', correlationId: 'corr-1', causationId: `cmd-${sequence}`, commandId: `cmd-${sequence}`, occurredAt: '2025-01-14T15:00:00.000Z' },
+    metadata: {
+      userId: 'test',
+      correlationId: 'corr-1',
+      causationId: `cmd-${sequence}`,
+      commandId: `cmd-${sequence}`,
+      occurredAt: '2025-01-14T15:00:00.000Z',
+    },
   };
 }

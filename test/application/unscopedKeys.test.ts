@@ -11,7 +11,13 @@ import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.j
 const NOW = '2026-12-03T10:00:00.000Z';
 const place = (orderId: string): OrderCommand => ({
   type: 'PlaceOrder',
-  data: { orderId, customerId: 'c-1', items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 500 }], currency: 'USD', now: NOW },
+  data: {
+    orderId,
+    customerId: 'c-1',
+    items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 500 }],
+    currency: 'USD',
+    now: NOW,
+  },
 });
 const metadata = { userId: 'user-c-1', correlationId: 'c', occurredAt: NOW };
 

@@ -135,7 +135,9 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
 
     beforeAll(async () => {
       server = await startTestServer();
-      await requestData(server.url, AddProductDocument, { input: { productId: 'lamp', name: 'Desk lamp', quantity: 5, unitPrice: '34.50' } });
+      await requestData(server.url, AddProductDocument, {
+        input: { productId: 'lamp', name: 'Desk lamp', quantity: 5, unitPrice: '34.50' },
+      });
       await requestData(server.url, AddProductDocument, { input: { productId: 'mug', name: 'Mug', quantity: 5 } });
       ({ page, errors } = await openDashboard(browser, server, { role: 'staff' }));
     });
@@ -320,7 +322,9 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
 
   describe('in development mode (ORDERSTREAM_DEV_AUTH=1)', () => {
     it('should offer a button per development user, signing in with one', async () => {
-      const server = await startTestServer({ config: { developmentTokens: true, auth: { ...DEFAULT_CONFIG.auth, secret: DEVELOPMENT_JWT_SECRET } } });
+      const server = await startTestServer({
+        config: { developmentTokens: true, auth: { ...DEFAULT_CONFIG.auth, secret: DEVELOPMENT_JWT_SECRET } },
+      });
       const page = await browser.newPage();
       const errors = collectErrors(page);
       await page.goto(`http://127.0.0.1:${server.port}/`);

@@ -29,7 +29,9 @@ describe.skipIf(chromiumMissing)('GraphiQL at /graphiql', () => {
     await page.fill('#token', await bearer(ADMIN));
     await page.click('#token-form button[type="submit"]');
     await page.waitForSelector('#connection[data-state="live"]');
-    const introspected = page.waitForResponse((response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''));
+    const introspected = page.waitForResponse(
+      (response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''),
+    );
     await page.goto(`${origin(server)}/graphiql`);
     expect((await introspected).status()).toBe(200);
     await page.waitForSelector('.graphiql-query-editor .CodeMirror');
@@ -67,14 +69,18 @@ function origin(server: TestServer): string {
 /** Replaces the query editor's text through CodeMirror, which types no closing brackets of its own. */
 async function setQuery(page: Page, query: string): Promise<void> {
   await page.evaluate((text) => {
-    const editor = (globalThis as unknown as BrowserGlobals).document.querySelector('.graphiql-query-editor .CodeMirror') as { CodeMirror: { setValue(value: string): void } };
+    const editor = (globalThis as unknown as BrowserGlobals).document.querySelector('.graphiql-query-editor .CodeMirror') as {
+      CodeMirror: { setValue(value: string): void };
+    };
     editor.CodeMirror.setValue(text);
   }, query);
 }
 
 function resultText(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const result = (globalThis as unknown as BrowserGlobals).document.querySelector('.result-window .CodeMirror') as { CodeMirror?: { getValue(): string } } | null;
+    const result = (globalThis as unknown as BrowserGlobals).document.querySelector('.result-window .CodeMirror') as {
+      CodeMirror?: { getValue(): string };
+    } | null;
     return result?.CodeMirror?.getValue() ?? '';
   });
 }

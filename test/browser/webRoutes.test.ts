@@ -66,7 +66,9 @@ describe('The web routes', () => {
 
     it('should hand out tokens the server accepts, for a customer, staff and admin', async () => {
       const server = await startTestServer({ config: development });
-      const { tokens } = (await (await fetch(`http://127.0.0.1:${server.port}/dev-tokens`)).json()) as { tokens: { label: string; token: string }[] };
+      const { tokens } = (await (await fetch(`http://127.0.0.1:${server.port}/dev-tokens`)).json()) as {
+        tokens: { label: string; token: string }[];
+      };
       const verifier = new TokenVerifier(development.auth);
       const principals = await Promise.all(tokens.map(({ token }) => verifier.verify(token)));
       expect(principals.map(({ role, customerId }) => [role, customerId])).toEqual([
@@ -82,7 +84,10 @@ describe('The web routes', () => {
       const server = await startTestServer({ config: development });
       const refused = await get(`http://127.0.0.1:${server.port}/dev-tokens`, { host: `attacker.example:${server.port}` });
       expect(refused.status).toBe(403);
-      expect(JSON.parse(refused.body)).toEqual({ error: 'FORBIDDEN', message: expect.stringContaining("on the server's own machine only") });
+      expect(JSON.parse(refused.body)).toEqual({
+        error: 'FORBIDDEN',
+        message: expect.stringContaining("on the server's own machine only"),
+      });
       expect((await get(`http://127.0.0.1:${server.port}/dev-tokens`, { host: `localhost:${server.port}` })).status).toBe(200);
       await server.dispose();
     });
@@ -104,7 +109,9 @@ describe('The web routes', () => {
       expect(handsOutDevelopmentTokens({ ...config, production: true })).toBe(false);
       expect(handsOutDevelopmentTokens({ ...config, developmentTokens: false })).toBe(false);
       expect(handsOutDevelopmentTokens({ ...config, auth: { ...config.auth, publicKeyPem: 'PEM' } })).toBe(false);
-      expect(handsOutDevelopmentTokens({ ...config, auth: { ...config.auth, secret: 'another-secret-of-32-characters-or-more' } })).toBe(false);
+      expect(handsOutDevelopmentTokens({ ...config, auth: { ...config.auth, secret: 'another-secret-of-32-characters-or-more' } })).toBe(
+        false,
+      );
     });
   });
 });

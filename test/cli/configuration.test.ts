@@ -49,7 +49,9 @@ describe('orderstream configuration', () => {
   it('should document every variable it reads in .env.example and the README', () => {
     const sources = ['src/server/config.ts', 'src/cli/adminToken.ts'].map((file) => readFileSync(file, 'utf8')).join('\n');
     const variables = [...new Set([...sources.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]!))];
-    expect(variables).toEqual(expect.arrayContaining(['PORT', 'ORDERSTREAM_DB', 'ORDERSTREAM_JWT_SECRET', 'NATS_URL', 'ORDERSTREAM_TOKEN']));
+    expect(variables).toEqual(
+      expect.arrayContaining(['PORT', 'ORDERSTREAM_DB', 'ORDERSTREAM_JWT_SECRET', 'NATS_URL', 'ORDERSTREAM_TOKEN']),
+    );
     const example = readFileSync('.env.example', 'utf8');
     const readme = readFileSync('README.md', 'utf8');
     for (const variable of variables) {

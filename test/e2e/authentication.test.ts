@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/auth/tokens.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { GetOrderDocument, OrderUpdatedDocument, PlaceOrderDocument } from '../generated/graphql.js';
 import { TEST_AUTH } from '../support/auth.js';
 import { request, requestData } from '../support/graphqlClient.js';
@@ -30,7 +31,10 @@ function connectAndSubscribe(
     on: { closed: (event) => resolveClosed(event as { code: number; reason: string }) },
   });
   const first = new Promise((resolve) => {
-    client.subscribe({ query: print(OrderUpdatedDocument), variables: { id: orderId } }, { next: resolve, error: () => {}, complete: () => {} });
+    client.subscribe(
+      { query: print(OrderUpdatedDocument), variables: { id: orderId } },
+      { next: resolve, error: () => {}, complete: () => {} },
+    );
   });
   void closed.then(() => client.dispose());
   return { first, closed };
@@ -57,8 +61,16 @@ describe('Authentication', () => {
 
   const httpCases: [string, () => Promise<string>, RegExp][] = [
     ['no token', async () => '', /Sign in: send "Authorization: Bearer <token>"/],
-    ['an expired token', () => tokenWith({ role: 'admin' }, TEST_AUTH.secret, Math.floor(Date.now() / 1000) - 60).then((t) => `Bearer ${t}`), /expired/],
-    ['a token signed with another secret', () => tokenWith({ role: 'admin' }, 'another-secret-another-secret-another').then((t) => `Bearer ${t}`), /signature is not valid/],
+    [
+      'an expired token',
+      () => tokenWith({ role: 'admin' }, TEST_AUTH.secret, Math.floor(Date.now() / 1000) - 60).then((t) => `Bearer ${t}`),
+      /expired/,
+    ],
+    [
+      'a token signed with another secret',
+      () => tokenWith({ role: 'admin' }, 'another-secret-another-secret-another').then((t) => `Bearer ${t}`),
+      /signature is not valid/,
+    ],
     ['a token without a role', () => tokenWith({}).then((t) => `Bearer ${t}`), /role must be one of customer, staff, admin/],
     ['a customer token without a customerId', () => tokenWith({ role: 'customer' }).then((t) => `Bearer ${t}`), /customerId claim/],
     ['garbage', async () => 'Bearer not-a-jwt', /not a valid JWT/],
@@ -82,20 +94,38 @@ describe('Authentication', () => {
   });
 
   it('should end an open subscription with 4401 "Token expired" when its token expires', async () => {
-    const token = await mintToken(TEST_AUTH, { sub: 'user-cust-a', role: 'customer', customerId: 'cust-a' }, '2s');
-    const { first, closed } = connectAndSubscribe(server, { authorization: `Bearer ${token}` }, orderId);
+    // A server of its own that judges tokens by a clock the test moves: the token expires without waiting for it.
+    const tokenClock = new ManualClock();
+    const own = await startTestServer({ config: { tokenClock } });
+    try {
+      const ownOrderId = (await requestData(own.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-a' }) })).placeOrder
+        .id;
+      const token = await mintToken(TEST_AUTH, { sub: 'user-cust-a', role: 'customer', customerId: 'cust-a' }, '1h');
+      const { first, closed } = connectAndSubscribe(own, { authorization: `Bearer ${token}` }, ownOrderId);
+      expect(await first).toMatchObject({ data: { orderUpdated: { id: ownOrderId } } });
 
-    expect(await first).toMatchObject({ data: { orderUpdated: { id: orderId } } });
-    expect(await closed).toEqual(expect.objectContaining({ code: 4401, reason: 'Token expired' }));
-  }, 10_000);
+      await tokenClock.advance(3_600_000 + 1_000);
+      expect(await closed).toEqual(expect.objectContaining({ code: 4401, reason: 'Token expired' }));
+      // HTTP judges by the same clock.
+      const late = await request(own.url, GetOrderDocument, { id: ownOrderId }, { authorization: `Bearer ${token}` });
+      expect(late.errors?.[0]).toMatchObject({ message: 'The token has expired; sign in again', extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      await own.dispose();
+    }
+  });
 
   it('should record the token subject as the userId of the events', async () => {
     const token = await mintToken(TEST_AUTH, { sub: 'alice', role: 'customer', customerId: 'cust-alice' });
     // Customers order from the catalog.
     await addReferenceProducts(server.url);
-    const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-alice' }) }, {
-      authorization: `Bearer ${token}`,
-    });
+    const { placeOrder } = await requestData(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ customerId: 'cust-alice' }) },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
     const { order } = await requestData(server.url, GetOrderDocument, { id: placeOrder.id });
     expect(order!.history.map((event) => event.userId)).toEqual(['alice']);
   });

@@ -61,7 +61,9 @@ async function orderOfA(status: 'pending' | 'paid' = 'pending'): Promise<string>
   const orderId = `authz-${++sequence}`;
   await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId: 'cust-a' }) });
   if (status === 'paid') {
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId, paymentId: `pay-${orderId}`, amount: '109.97', method: 'card' } });
+    await requestData(server.url, ReceivePaymentDocument, {
+      input: { orderId, paymentId: `pay-${orderId}`, amount: '109.97', method: 'card' },
+    });
   }
   return orderId;
 }
@@ -84,10 +86,15 @@ const CASES: Case[] = [
     name: 'order',
     document: GetOrderDocument,
     prepare: async () => ({ id: await orderOfA() }),
-    expected: { customerA: { allowed: allowedOrder }, customerB: nullAnswer, staff: { allowed: allowedOrder }, admin: { allowed: allowedOrder } },
+    expected: {
+      customerA: { allowed: allowedOrder },
+      customerB: nullAnswer,
+      staff: { allowed: allowedOrder },
+      admin: { allowed: allowedOrder },
+    },
   },
   {
-    name: "orders of customer A",
+    name: 'orders of customer A',
     document: ListOrdersDocument,
     prepare: async () => ({ customerId: 'cust-a', first: 100 }),
     expected: {
@@ -102,7 +109,9 @@ const CASES: Case[] = [
     document: ListOrdersDocument,
     prepare: async () => ({ first: 100 }),
     expected: {
-      customerA: { allowed: (data) => expect(new Set(data.orders.edges.map((edge: any) => edge.node.customerId))).toEqual(new Set(['cust-a'])) },
+      customerA: {
+        allowed: (data) => expect(new Set(data.orders.edges.map((edge: any) => edge.node.customerId))).toEqual(new Set(['cust-a'])),
+      },
       customerB: { allowed: (data) => expect(data.orders.totalCount).toBe(0) },
       staff: { allowed: (data) => expect(data.orders.totalCount).toBeGreaterThan(0) },
       admin: { allowed: (data) => expect(data.orders.totalCount).toBeGreaterThan(0) },
@@ -165,7 +174,12 @@ const CASES: Case[] = [
     document: PlaceOrderDocument,
     prepare: async () => ({ input: referenceOrder({ customerId: 'cust-a' }) }),
     // Staff may place orders too (a checkout service, pricing elsewhere): issue 20.
-    expected: { customerA: { allowed: allowedOrder }, customerB: forbidden, staff: { allowed: allowedOrder }, admin: { allowed: allowedOrder } },
+    expected: {
+      customerA: { allowed: allowedOrder },
+      customerB: forbidden,
+      staff: { allowed: allowedOrder },
+      admin: { allowed: allowedOrder },
+    },
     writes: true,
   },
   {
@@ -190,7 +204,12 @@ const CASES: Case[] = [
     name: "cancelOrder on A's pending order",
     document: CancelOrderDocument,
     prepare: async () => ({ input: { orderId: await orderOfA(), reason: 'changed mind' } }),
-    expected: { customerA: { allowed: allowedOrder }, customerB: notFound, staff: { allowed: allowedOrder }, admin: { allowed: allowedOrder } },
+    expected: {
+      customerA: { allowed: allowedOrder },
+      customerB: notFound,
+      staff: { allowed: allowedOrder },
+      admin: { allowed: allowedOrder },
+    },
     writes: true,
   },
   {
@@ -275,7 +294,12 @@ const CASES: Case[] = [
   },
 ];
 
-const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([OrderUpdatedDocument, OrderEventsDocument, EventFeedDocument, ProductStockChangedDocument]);
+const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([
+  OrderUpdatedDocument,
+  OrderEventsDocument,
+  EventFeedDocument,
+  ProductStockChangedDocument,
+]);
 
 describe('Authorization: every operation × {none, customer A, customer B, staff, admin}, over HTTP and WebSocket', () => {
   beforeAll(async () => {

@@ -28,7 +28,9 @@ describe("Customers' orders priced by the catalog", () => {
   beforeAll(async () => {
     server = await startTestServer({ config: { maxPendingOrders: MAX_PENDING } });
     const add = (productId: string, unitPrice?: string) =>
-      requestData(server.url, AddProductDocument, { input: { productId, name: productId, quantity: 1_000_000, ...(unitPrice && { unitPrice, currency: 'USD' }) } });
+      requestData(server.url, AddProductDocument, {
+        input: { productId, name: productId, quantity: 1_000_000, ...(unitPrice && { unitPrice, currency: 'USD' }) },
+      });
     await add('desk', '29.99');
     await add('chair', '49.99');
     await add('old-lamp');
@@ -55,12 +57,20 @@ describe("Customers' orders priced by the catalog", () => {
   }
 
   const lines = (...items: [productId: string, quantity: number, unitPrice?: string][]) =>
-    items.map(([productId, quantity, unitPrice]) => ({ productId, name: productId, quantity, ...(unitPrice !== undefined && { unitPrice }) }));
+    items.map(([productId, quantity, unitPrice]) => ({
+      productId,
+      name: productId,
+      quantity,
+      ...(unitPrice !== undefined && { unitPrice }),
+    }));
 
   for (const transport of ['http', 'ws'] as const) {
     describe(`over ${transport}`, () => {
       it('should price lines without a price from the catalog', async () => {
-        const answer = await place(transport, customer(`c-${transport}-1`), { customerId: `c-${transport}-1`, items: lines(['desk', 2], ['chair', 1, '49.99']) });
+        const answer = await place(transport, customer(`c-${transport}-1`), {
+          customerId: `c-${transport}-1`,
+          items: lines(['desk', 2], ['chair', 1, '49.99']),
+        });
         expect(answer.errors).toBeUndefined();
         expect(answer.data!.placeOrder.items.map((item) => item.unitPrice.amount)).toEqual(['29.99', '49.99']);
         expect(answer.data!.placeOrder.total).toEqual({ amount: '109.97', currency: 'USD' });
@@ -68,7 +78,10 @@ describe("Customers' orders priced by the catalog", () => {
 
       it('should refuse a price other than the current one with FAILED_PRECONDITION naming it, and write nothing', async () => {
         const before = await eventsNow();
-        const answer = await place(transport, customer(`c-${transport}-2`), { customerId: `c-${transport}-2`, items: lines(['desk', 1, '0.01']) });
+        const answer = await place(transport, customer(`c-${transport}-2`), {
+          customerId: `c-${transport}-2`,
+          items: lines(['desk', 1, '0.01']),
+        });
         expect(answer.data ?? null).toBeNull();
         expect(answer.errors?.[0]).toMatchObject({
           message: "items[0]: product desk costs 29.99 USD now, not 0.01; send the current price, or none to pay the catalog's",
@@ -79,15 +92,27 @@ describe("Customers' orders priced by the catalog", () => {
 
       it('should refuse a product outside the catalog (NOT_FOUND) and an unpriced one (FAILED_PRECONDITION), writing nothing', async () => {
         const before = await eventsNow();
-        const ghost = await place(transport, customer(`c-${transport}-3`), { customerId: `c-${transport}-3`, items: lines(['ghost', 1, '1.00']) });
+        const ghost = await place(transport, customer(`c-${transport}-3`), {
+          customerId: `c-${transport}-3`,
+          items: lines(['ghost', 1, '1.00']),
+        });
         expect(ghost.errors?.[0]).toMatchObject({ message: 'Product ghost is not in the catalog', extensions: { code: 'NOT_FOUND' } });
-        const unpriced = await place(transport, customer(`c-${transport}-3`), { customerId: `c-${transport}-3`, items: lines(['old-lamp', 1]) });
-        expect(unpriced.errors?.[0]).toMatchObject({ message: 'Product old-lamp has no price yet, so it cannot be ordered', extensions: { code: 'FAILED_PRECONDITION' } });
+        const unpriced = await place(transport, customer(`c-${transport}-3`), {
+          customerId: `c-${transport}-3`,
+          items: lines(['old-lamp', 1]),
+        });
+        expect(unpriced.errors?.[0]).toMatchObject({
+          message: 'Product old-lamp has no price yet, so it cannot be ordered',
+          extensions: { code: 'FAILED_PRECONDITION' },
+        });
         expect(await eventsNow()).toBe(before);
       });
 
       it('should let staff place an order at prices of its own, for a product outside the catalog too', async () => {
-        const answer = await place(transport, STAFF, { customerId: `c-${transport}-4`, items: lines(['ghost', 2, '5.00'], ['desk', 1, '10.00'], ['chair', 1]) });
+        const answer = await place(transport, STAFF, {
+          customerId: `c-${transport}-4`,
+          items: lines(['ghost', 2, '5.00'], ['desk', 1, '10.00'], ['chair', 1]),
+        });
         expect(answer.errors).toBeUndefined();
         expect(answer.data!.placeOrder.items.map((item) => item.unitPrice.amount)).toEqual(['5.00', '10.00', '49.99']);
       });
@@ -95,7 +120,9 @@ describe("Customers' orders priced by the catalog", () => {
   }
 
   it('should price by the price in force: the old price is refused after a change, the new one taken', async () => {
-    const changed = await requestData(server.url, ChangePriceDocument, { input: { productId: 'chair', unitPrice: '59.99', currency: 'USD' } });
+    const changed = await requestData(server.url, ChangePriceDocument, {
+      input: { productId: 'chair', unitPrice: '59.99', currency: 'USD' },
+    });
     expect(changed.changePrice.price).toEqual({ amount: '59.99', currency: 'USD' });
     const stale = await place('http', customer('c-5'), { customerId: 'c-5', items: lines(['chair', 1, '49.99']) });
     expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', unitPrice: '59.99' });
@@ -118,7 +145,12 @@ describe("Customers' orders priced by the catalog", () => {
       });
       expect(await eventsNow()).toBe(before);
 
-      await requestData(server.url, CancelOrderDocument, { input: { orderId: placed[0]!, reason: 'changed my mind' } }, { authorization: await bearer(user) });
+      await requestData(
+        server.url,
+        CancelOrderDocument,
+        { input: { orderId: placed[0]!, reason: 'changed my mind' } },
+        { authorization: await bearer(user) },
+      );
       expect((await place('http', user, input(MAX_PENDING))).errors).toBeUndefined();
     });
 

@@ -17,10 +17,11 @@ import {
   RestockDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
-import { compareReadModelsWithRebuild, caughtUp } from '../support/crashLoop.js';
+import { caughtUp } from '../support/crashLoop/caughtUp.js';
+import { compareReadModelsWithRebuild } from '../support/crashLoop/compareWithRebuild.js';
 import { request, subscribe, wsClient } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
-import { type ChildServer, killAllChildren, killHard, spawnServer } from '../support/serverProcess.js';
+import { type ChildServer, killAllChildren, killHard, startChildServer as spawnServer } from '../support/childServer.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'orderstream-concurrency-'));
 afterAll(() => {
@@ -48,10 +49,24 @@ type Outcome = {
   code?: string;
   extensions?: Record<string, unknown>;
 };
-type LogEvent = { position: number; event_id: string; version: number; type: string; data: Record<string, any>; metadata: Record<string, any> };
+type LogEvent = {
+  position: number;
+  event_id: string;
+  version: number;
+  type: string;
+  data: Record<string, any>;
+  metadata: Record<string, any>;
+};
 
 /** One request carrying a unique token, answered as a success or an error code with its extensions. */
-async function send(url: string, mutation: OrderMutation, orderId: string, n: number, extra: Record<string, unknown> = {}, server = 0): Promise<Outcome> {
+async function send(
+  url: string,
+  mutation: OrderMutation,
+  orderId: string,
+  n: number,
+  extra: Record<string, unknown> = {},
+  server = 0,
+): Promise<Outcome> {
   const token = `${mutation}-${orderId}-${n}`;
   const fields = {
     receivePayment: { paymentId: token, amount: '109.97', method: 'card' },
@@ -64,7 +79,12 @@ async function send(url: string, mutation: OrderMutation, orderId: string, n: nu
   return outcomeOf(mutation, token, server, answer);
 }
 
-function outcomeOf(mutation: string, token: string, server: number, answer: { data?: Record<string, any> | null; errors?: readonly any[] }): Outcome {
+function outcomeOf(
+  mutation: string,
+  token: string,
+  server: number,
+  answer: { data?: Record<string, any> | null; errors?: readonly any[] },
+): Outcome {
   const result = answer.data?.[mutation] as { version: number; status?: string } | undefined;
   if (result) return { mutation, token, server, version: result.version, status: result.status };
   const error = answer.errors?.[0];
@@ -95,7 +115,10 @@ function expectOutcomesInLog(events: LogEvent[], outcomes: Outcome[]): void {
     const { type, field } = EVENTS[outcome.mutation as OrderMutation];
     const matching = events.filter((event) => event.type === type && event.data[field] === outcome.token);
     if (outcome.version !== undefined) {
-      expect(matching.map((event) => event.version), outcome.token).toEqual([outcome.version]);
+      expect(
+        matching.map((event) => event.version),
+        outcome.token,
+      ).toEqual([outcome.version]);
     } else {
       expect(matching, outcome.token).toEqual([]);
     }
@@ -146,8 +169,9 @@ describe('Concurrent commands over HTTP on one server process', () => {
         // 1. Pending: pay or cancel may win; shipping is never allowed.
         // 2. Paid: ship or cancel may win. Cancelled: nothing is allowed. 3. Shipped or cancelled: nothing.
         for (let round = 0; round < 3; round++) {
-          const mutations: OrderMutation[] = Array.from({ length: 50 }, (_, n) =>
-            (['receivePayment', 'cancelOrder', 'shipOrder'] as const)[(n + index) % 3]!,
+          const mutations: OrderMutation[] = Array.from(
+            { length: 50 },
+            (_, n) => (['receivePayment', 'cancelOrder', 'shipOrder'] as const)[(n + index) % 3]!,
           );
           const allowed = new Set<OrderMutation>(
             status === 'PENDING' ? ['receivePayment', 'cancelOrder'] : status === 'PAID' ? ['shipOrder', 'cancelOrder'] : [],
@@ -162,7 +186,10 @@ describe('Concurrent commands over HTTP on one server process', () => {
           for (const loser of answers.filter((answer) => answer.version === undefined)) {
             if (allowed.has(loser.mutation as OrderMutation)) {
               // Allowed but beaten: always a conflict naming both versions.
-              expect(loser).toMatchObject({ code: 'CONFLICT', extensions: { streamId: `order-${orderId}`, expectedVersion: version, actualVersion: version + 1 } });
+              expect(loser).toMatchObject({
+                code: 'CONFLICT',
+                extensions: { streamId: `order-${orderId}`, expectedVersion: version, actualVersion: version + 1 },
+              });
             } else if (loser.code === 'CONFLICT') {
               // Refused by the state, or by the version when it loaded after the winner.
               expect(loser.extensions).toMatchObject({ expectedVersion: version, actualVersion: version + 1 });
@@ -178,7 +205,9 @@ describe('Concurrent commands over HTTP on one server process', () => {
         }
         // 4. Stale: every command with the first version is a conflict, whatever it is.
         const stale = await Promise.all(
-          Array.from({ length: 50 }, (_, n) => send(server.url, (['receivePayment', 'cancelOrder', 'shipOrder'] as const)[n % 3]!, orderId, 900 + n, { expectedVersion: 1 })),
+          Array.from({ length: 50 }, (_, n) =>
+            send(server.url, (['receivePayment', 'cancelOrder', 'shipOrder'] as const)[n % 3]!, orderId, 900 + n, { expectedVersion: 1 }),
+          ),
         );
         for (const answer of stale) {
           expect(answer).toMatchObject({ code: 'CONFLICT', extensions: { expectedVersion: 1, actualVersion: version } });
@@ -197,13 +226,21 @@ describe('Concurrent commands over HTTP on one server process', () => {
     it('should retry lost races itself and let each concurrent command take effect at most once', async () => {
       // 1. 50 orders placed at once, 10 of them twice with the same id: one placement each.
       const ids = Array.from({ length: 50 }, (_, n) => `free-${n}`);
-      const placements = await Promise.all([...ids, ...ids.slice(0, 10)].map((orderId) => request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId }) })));
+      const placements = await Promise.all(
+        [...ids, ...ids.slice(0, 10)].map((orderId) => request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId }) })),
+      );
       expect(placements.filter((answer) => answer.data?.placeOrder).length).toBe(50);
-      expect(placements.filter((answer) => answer.errors).map((answer) => answer.errors![0]!.extensions!.code)).toEqual(Array(10).fill('CONFLICT'));
+      expect(placements.filter((answer) => answer.errors).map((answer) => answer.errors![0]!.extensions!.code)).toEqual(
+        Array(10).fill('CONFLICT'),
+      );
 
       // 2. Per order, two payments and a cancellation at once: one payment at most, each success logged once.
       const outcomes = await Promise.all(
-        ids.flatMap((orderId) => [send(server.url, 'receivePayment', orderId, 1), send(server.url, 'receivePayment', orderId, 2), send(server.url, 'cancelOrder', orderId, 3)]),
+        ids.flatMap((orderId) => [
+          send(server.url, 'receivePayment', orderId, 1),
+          send(server.url, 'receivePayment', orderId, 2),
+          send(server.url, 'cancelOrder', orderId, 3),
+        ]),
       );
       // Without expectedVersion a lost race is retried, never answered CONFLICT; only the state refuses.
       expect(outcomes.filter((outcome) => outcome.code !== undefined && outcome.code !== 'FAILED_PRECONDITION')).toEqual([]);
@@ -229,19 +266,27 @@ describe('Concurrent commands over HTTP on one server process', () => {
     });
 
     it('should append 50 concurrent restocks of one product as versions 2..51, each once, adding up', async () => {
-      expect((await request(server.url, AddProductDocument, { input: { productId: 'hot', name: 'Hot item', quantity: 0 } })).errors).toBeUndefined();
+      expect(
+        (await request(server.url, AddProductDocument, { input: { productId: 'hot', name: 'Hot item', quantity: 0 } })).errors,
+      ).toBeUndefined();
       const answers = await Promise.all(
-        Array.from({ length: 50 }, (_, n) => request(server.url, RestockDocument, { input: { productId: 'hot', quantity: n + 1, commandId: `restock-hot-${n}` } })),
+        Array.from({ length: 50 }, (_, n) =>
+          request(server.url, RestockDocument, { input: { productId: 'hot', quantity: n + 1, commandId: `restock-hot-${n}` } }),
+        ),
       );
       expect(answers.map((answer) => answer.errors)).toEqual(Array(50).fill(undefined));
-      expect(answers.map((answer) => answer.data!.restock.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, n) => n + 2));
+      expect(answers.map((answer) => answer.data!.restock.version).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, n) => n + 2),
+      );
       const events = readStream(databaseFile, 'product-hot');
       expectContiguous(events);
       expect(events).toHaveLength(51);
       expect(events.at(-1)!.data.onHand).toBe((50 * 51) / 2);
       // Each answer is the product as its own restock left it.
       for (const [n, answer] of answers.entries()) {
-        const event = events.find((candidate) => candidate.metadata.commandId === clientIdempotencyKey(subjectOf(ADMIN), `restock-hot-${n}`))!;
+        const event = events.find(
+          (candidate) => candidate.metadata.commandId === clientIdempotencyKey(subjectOf(ADMIN), `restock-hot-${n}`),
+        )!;
         expect(answer.data!.restock).toMatchObject({ version: event.version, onHand: event.data.onHand });
       }
     });
@@ -257,17 +302,31 @@ describe('Two server processes on one SQLite file', () => {
 
     // 1. 60 orders placed through both at once.
     const ids = Array.from({ length: 60 }, (_, n) => `two-${n}`);
-    const placed = await Promise.all(ids.map((orderId, n) => request(urls[n % 2]!, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId: `two-c${n % 4}` }) })));
+    const placed = await Promise.all(
+      ids.map((orderId, n) =>
+        request(urls[n % 2]!, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId: `two-c${n % 4}` }) }),
+      ),
+    );
     expect(placed.map((answer) => answer.errors)).toEqual(Array(60).fill(undefined));
 
     // 2. Each order paid through both processes at once (no expectedVersion): one payment wins.
-    outcomes.push(...(await Promise.all(ids.flatMap((orderId) => [send(urls[0]!, 'receivePayment', orderId, 1, {}, 0), send(urls[1]!, 'receivePayment', orderId, 2, {}, 1)]))));
+    outcomes.push(
+      ...(await Promise.all(
+        ids.flatMap((orderId) => [
+          send(urls[0]!, 'receivePayment', orderId, 1, {}, 0),
+          send(urls[1]!, 'receivePayment', orderId, 2, {}, 1),
+        ]),
+      )),
+    );
     // 3. Then shipped and cancelled through both at once, half with the current expectedVersion.
     outcomes.push(
       ...(await Promise.all(
         ids.flatMap((orderId, n) => {
           const expected = n % 2 === 0 ? { expectedVersion: 2 } : {};
-          return [send(urls[n % 2]!, 'shipOrder', orderId, 3, expected, n % 2), send(urls[(n + 1) % 2]!, 'cancelOrder', orderId, 4, expected, (n + 1) % 2)];
+          return [
+            send(urls[n % 2]!, 'shipOrder', orderId, 3, expected, n % 2),
+            send(urls[(n + 1) % 2]!, 'cancelOrder', orderId, 4, expected, (n + 1) % 2),
+          ];
         }),
       )),
     );
@@ -285,15 +344,21 @@ describe('Two server processes on one SQLite file', () => {
     }
 
     // 4. One hot stream written through both at once, without expectedVersion: every restock lands once.
-    expect((await request(urls[0]!, AddProductDocument, { input: { productId: 'shared', name: 'Shared', quantity: 0 } })).errors).toBeUndefined();
+    expect(
+      (await request(urls[0]!, AddProductDocument, { input: { productId: 'shared', name: 'Shared', quantity: 0 } })).errors,
+    ).toBeUndefined();
     const restocks = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => request(urls[n % 2]!, RestockDocument, { input: { productId: 'shared', quantity: 1, commandId: `restock-shared-${n}` } })),
+      Array.from({ length: 50 }, (_, n) =>
+        request(urls[n % 2]!, RestockDocument, { input: { productId: 'shared', quantity: 1, commandId: `restock-shared-${n}` } }),
+      ),
     );
     expect(restocks.map((answer) => answer.errors?.[0]?.extensions?.code)).toEqual(Array(50).fill(undefined));
     const productEvents = readStream(databaseFile, 'product-shared');
     expectContiguous(productEvents);
     expect(productEvents.map((event) => event.data.onHand)).toEqual(Array.from({ length: 51 }, (_, n) => n));
-    expect(restocks.map((answer) => answer.data!.restock.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, n) => n + 2));
+    expect(restocks.map((answer) => answer.data!.restock.version).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 50 }, (_, n) => n + 2),
+    );
 
     // 5. Read-your-writes across processes: both read the same read tables, so a mutation answered
     // by one process shows through the other at once (its own read models catch up by polling).
@@ -326,5 +391,6 @@ describe('Two server processes on one SQLite file', () => {
     const customers = ['two-c0', 'two-c1', 'two-c2', 'two-c3', 'cust-1'];
     expect(await compareReadModelsWithRebuild(urls[0]!, databaseFile, customers)).toEqual([]);
     await killHard(servers[0]!);
-  }, 60_000);
+    // Two server processes start, and each one's read models catch up by polling, once a second (about 11 s here).
+  }, 40_000);
 });

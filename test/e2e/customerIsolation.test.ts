@@ -85,11 +85,20 @@ describe("No response or subscription message to one customer contains another's
       [listeners.b, B, 'cust-b', ordersOfB],
     ] as const) {
       while (listener.received.length === 0) {
-        orders.push((await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId }) }, await as(user))).placeOrder.id);
-        await Promise.race([listener.until(1), new Promise((resolve) => setTimeout(resolve, 100))]);
+        orders.push(
+          (await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId }) }, await as(user))).placeOrder.id,
+        );
+        await Promise.race([listener.until(1), new Promise((resolve) => setTimeout(resolve, 100))]); // paces the probes
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 100)); // late probe messages
+    // Late probe messages: the subscriptions were live before the last probe, so its message comes, and
+    // comes last (in log order).
+    for (const [listener, orders] of [
+      [listeners.a, ordersOfA],
+      [listeners.b, ordersOfB],
+    ] as const) {
+      await expect.poll(() => JSON.stringify(listener.received), { timeout: 10_000 }).toContain(orders.at(-1)!);
+    }
     const base = { a: listeners.a.received.length, b: listeners.b.received.length };
 
     const place = async (user: TestUser, customerId: string) =>
@@ -99,7 +108,12 @@ describe("No response or subscription message to one customer contains another's
     const cancelledOfB = await place(B, 'cust-b');
     ordersOfB.push(cancelledOfB);
     ordersOfB.push(await place({ role: 'admin' }, 'cust-b'));
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paidOfA, paymentId: 'pa', amount: '109.97', method: 'card' } }, await as(STAFF));
+    await requestData(
+      server.url,
+      ReceivePaymentDocument,
+      { input: { orderId: paidOfA, paymentId: 'pa', amount: '109.97', method: 'card' } },
+      await as(STAFF),
+    );
     await requestData(server.url, CancelOrderDocument, { input: { orderId: cancelledOfB, reason: 'no' } }, await as(B));
     await requestData(server.url, ShipOrderDocument, { input: { orderId: paidOfA, trackingNumber: 'T', carrier: 'UPS' } }, await as(STAFF));
     ordersOfA.push(await place(A, 'cust-a'));
@@ -110,7 +124,10 @@ describe("No response or subscription message to one customer contains another's
     await listeners.b.until(base.b + 4);
 
     const answers = { a: [] as unknown[], b: [] as unknown[] };
-    for (const [me, user, theirs] of [['a', A, ordersOfB], ['b', B, ordersOfA]] as const) {
+    for (const [me, user, theirs] of [
+      ['a', A, ordersOfB],
+      ['b', B, ordersOfA],
+    ] as const) {
       const headers = await as(user);
       answers[me].push(await request(server.url, ListOrdersDocument, { first: 100 }, headers));
       answers[me].push(await request(server.url, ListOrdersDocument, { customerId: me === 'a' ? 'cust-b' : 'cust-a' }, headers));
@@ -124,7 +141,10 @@ describe("No response or subscription message to one customer contains another's
       }
     }
 
-    for (const [me, theirs, theirCustomer] of [['a', ordersOfB, 'cust-b'], ['b', ordersOfA, 'cust-a']] as const) {
+    for (const [me, theirs, theirCustomer] of [
+      ['a', ordersOfB, 'cust-b'],
+      ['b', ordersOfA, 'cust-a'],
+    ] as const) {
       const everything = JSON.stringify([...listeners[me].received, ...answers[me]]);
       expect(everything).not.toContain(theirCustomer);
       for (const orderId of theirs) expect(everything).not.toContain(orderId);
@@ -135,11 +155,15 @@ describe("No response or subscription message to one customer contains another's
     expect(JSON.stringify(answers.a[0])).toContain(ordersOfA.at(-1)!);
 
     // Replayed from the log (afterPosition 0), the changes are filtered exactly as live ones.
-    for (const [user, customerId, mine, theirs, theirCustomer] of [[A, 'cust-a', ordersOfA, ordersOfB, 'cust-b'], [B, 'cust-b', ordersOfB, ordersOfA, 'cust-a']] as const) {
+    for (const [user, customerId, mine, theirs, theirCustomer] of [
+      [A, 'cust-a', ordersOfA, ordersOfB, 'cust-b'],
+      [B, 'cust-b', ordersOfB, ordersOfA, 'cust-a'],
+    ] as const) {
       const replay = subscribe(wsClient(server.wsUrl, await as(user)), OrdersChangedDocument, { afterPosition: 0 });
       const probe = await place(user, customerId);
       const replayed: unknown[] = [];
-      for (let message = await replay.next(); !JSON.stringify(message.value).includes(probe); message = await replay.next()) replayed.push(message.value);
+      for (let message = await replay.next(); !JSON.stringify(message.value).includes(probe); message = await replay.next())
+        replayed.push(message.value);
       await replay.return?.();
       const everything = JSON.stringify(replayed);
       expect(everything).not.toContain(theirCustomer);

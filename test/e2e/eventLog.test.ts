@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EventsDocument,
-  OrderAtDocument,
-  PlaceOrderDocument,
-  ReceivePaymentDocument,
-  ShipOrderDocument,
-} from '../generated/graphql.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
+import { EventsDocument, OrderAtDocument, PlaceOrderDocument, ReceivePaymentDocument, ShipOrderDocument } from '../generated/graphql.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
@@ -17,17 +12,24 @@ describe('Queries that read the event log', () => {
   let times: { placed: string; paid: string; shipped: string };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Commands take their time from this clock: moved on between events, so that they get distinct times.
+    const clock = new ManualClock();
+    server = await startTestServer({ config: { clock } });
     const headers = { 'x-correlation-id': 'log-test' };
     const placed = (await requestData(server.url, PlaceOrderDocument, { input: referenceOrder() }, headers)).placeOrder;
     orderId = placed.id;
-    await pause();
+    await clock.advance(1_000);
     const paid = (
-      await requestData(server.url, ReceivePaymentDocument, {
-        input: { orderId, paymentId: 'pay-tt', amount: '109.97', method: 'card' },
-      }, headers)
+      await requestData(
+        server.url,
+        ReceivePaymentDocument,
+        {
+          input: { orderId, paymentId: 'pay-tt', amount: '109.97', method: 'card' },
+        },
+        headers,
+      )
     ).receivePayment;
-    await pause();
+    await clock.advance(1_000);
     await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'someone-else' }) });
     const shipped = (
       await requestData(server.url, ShipOrderDocument, { input: { orderId, trackingNumber: 'TT-1', carrier: 'UPS' } }, headers)
@@ -102,6 +104,3 @@ describe('Queries that read the event log', () => {
     });
   });
 });
-
-/** Lets the clock move on, so consecutive events get distinct times. */
-const pause = () => new Promise((resolve) => setTimeout(resolve, 5));

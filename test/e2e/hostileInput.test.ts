@@ -52,8 +52,7 @@ function orderWith(item: Record<string, unknown>, overrides: Partial<PlaceOrderI
   return { ...order, items: [{ ...order.items[0]!, ...item }] };
 }
 
-const placeOrderWith = (input: Record<string, unknown>, raw?: Record<string, string>) => () =>
-  requestBody(placeOrder, { input }, raw);
+const placeOrderWith = (input: Record<string, unknown>, raw?: Record<string, string>) => () => requestBody(placeOrder, { input }, raw);
 
 const payment = (amount: unknown, raw?: Record<string, string>) => () =>
   requestBody(receivePayment, { input: { orderId: 'order-1', paymentId: 'pay-1', amount, method: 'card' } }, raw);
@@ -196,13 +195,15 @@ const cases: HostileCase[] = [
       ['a lone high surrogate', '\ud800', 'a lone surrogate \\(U\\+D800\\)'],
       ['a lone low surrogate', '\udc00', 'a lone surrogate \\(U\\+DC00\\)'],
     ] as const
-  ).map(([what, character, found]): HostileCase => ({
-    name: `an item name with ${what}`,
-    body: placeOrderWith(orderWith({ name: `Wid${character}get` })),
-    code: 'BAD_USER_INPUT',
-    message: new RegExp(`^items\\[0\\]\\.name must be text without control characters or lone surrogates; found ${found} at index 3$`),
-    field: 'items[0].name',
-  })),
+  ).map(
+    ([what, character, found]): HostileCase => ({
+      name: `an item name with ${what}`,
+      body: placeOrderWith(orderWith({ name: `Wid${character}get` })),
+      code: 'BAD_USER_INPUT',
+      message: new RegExp(`^items\\[0\\]\\.name must be text without control characters or lone surrogates; found ${found} at index 3$`),
+      field: 'items[0].name',
+    }),
+  ),
   {
     name: 'a cancellation reason with an escape sequence',
     body: () => requestBody(cancelOrder, { input: { orderId: 'order-1', reason: 'ok\u001b[2J' } }),

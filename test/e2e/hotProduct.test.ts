@@ -36,7 +36,12 @@ describe('A sale: every order holds the same product', () => {
         while (next < customers.length) {
           const customerId = customers[next++]!;
           const input = { customerId, items: [{ productId: 'hot', name: 'Hot', quantity: 1, unitPrice: '10.00' }] };
-          const answer = await request(server.url, PlaceOrderDocument, { input }, { authorization: await bearer({ role: 'customer', customerId }) });
+          const answer = await request(
+            server.url,
+            PlaceOrderDocument,
+            { input },
+            { authorization: await bearer({ role: 'customer', customerId }) },
+          );
           answers.push(answer);
           if (answer.data) placed.push(answer.data.placeOrder.id);
         }
@@ -48,7 +53,10 @@ describe('A sale: every order holds the same product', () => {
     await settled(server.url, 60_000);
 
     const events = await server.services.store.readStream(productStreamId('hot'));
-    const product = events.reduce((state, event) => inventoryDecider.evolve(state, event as unknown as InventoryEvent), inventoryDecider.initialState());
+    const product = events.reduce(
+      (state, event) => inventoryDecider.evolve(state, event as unknown as InventoryEvent),
+      inventoryDecider.initialState(),
+    );
     if (product.status !== 'Active') throw new Error('no product hot');
     expect(product.reservedTotal).toBe(STOCK);
     expect(availableOf(product)).toBe(0);

@@ -32,7 +32,7 @@ async function importLegacyFixture(): Promise<string> {
   return databaseFile;
 }
 
-describe('A log holding the older system\'s events (imported from NDJSON)', () => {
+describe("A log holding the older system's events (imported from NDJSON)", () => {
   let server: TestServer;
 
   beforeAll(async () => {
@@ -76,7 +76,7 @@ describe('A log holding the older system\'s events (imported from NDJSON)', () =
     expect(lamps).toMatchObject({ status: 'CANCELLED', total: { amount: '59.85' }, cancellationReason: 'customer asked' });
   });
 
-  it('should read an order written by orderstream\'s first releases', async () => {
+  it("should read an order written by orderstream's first releases", async () => {
     const { order } = await requestData(server.url, GetOrderDocument, { id: 'O-2001' });
     expect(order).toMatchObject({ status: 'PENDING', total: { amount: '19.95', currency: 'EUR' } });
   });
@@ -115,7 +115,13 @@ describe('A log holding an event type this server does not know', () => {
     const databaseFile = await importLegacyFixture();
     // As a newer server would have written it.
     const db = new Database(databaseFile);
-    const metadata = JSON.stringify({ userId: 'u', correlationId: 'c', causationId: 'x', commandId: 'x', occurredAt: '2024-02-01T00:00:00.000Z' });
+    const metadata = JSON.stringify({
+      userId: 'u',
+      correlationId: 'c',
+      causationId: 'x',
+      commandId: 'x',
+      occurredAt: '2024-02-01T00:00:00.000Z',
+    });
     unknownPosition = Number(
       db
         .prepare(

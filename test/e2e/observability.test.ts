@@ -69,11 +69,15 @@ describe('Order service health, metrics and logs', () => {
   it('should count the commands the order process sends too', async () => {
     // p1 and p2 are unknown to inventory: the process's reservations are refused with NOT_FOUND.
     await requestData(server.url, PlaceOrderDocument, { input: referenceOrder() });
-    const metrics = await eventually(() => scrape(server), (m) => commands(m, 'ReserveStock', 'NOT_FOUND') >= 2, 'ReserveStock to be counted');
+    const metrics = await eventually(
+      () => scrape(server),
+      (m) => commands(m, 'ReserveStock', 'NOT_FOUND') >= 2,
+      'ReserveStock to be counted',
+    );
     expect(commands(metrics, 'ReserveStock', 'NOT_FOUND')).toBeGreaterThanOrEqual(2);
   });
 
-  it('should report each read model\'s and process\'s position and lag, and Node\'s own metrics', async () => {
+  it("should report each read model's and process's position and lag, and Node's own metrics", async () => {
     const head = await server.services.store.headPosition();
     const metrics = await eventually(
       () => scrape(server),
@@ -113,9 +117,17 @@ describe('Order service health, metrics and logs', () => {
     expect(sent(during) - sent(before)).toBeGreaterThanOrEqual(2);
 
     await updates.return?.();
-    await eventually(() => scrape(server), (m) => m.value('orderstream_websocket_subscriptions') === 0, 'the subscription to end');
+    await eventually(
+      () => scrape(server),
+      (m) => m.value('orderstream_websocket_subscriptions') === 0,
+      'the subscription to end',
+    );
     await client.dispose();
-    await eventually(() => scrape(server), (m) => m.value('orderstream_websocket_connections') === 0, 'the connection to close');
+    await eventually(
+      () => scrape(server),
+      (m) => m.value('orderstream_websocket_connections') === 0,
+      'the connection to close',
+    );
 
     // A connection that closes with a subscription running ends it too.
     const dropped = wsClient(server.wsUrl);
@@ -125,11 +137,15 @@ describe('Order service health, metrics and logs', () => {
     await eventually(
       () => scrape(server),
       (m) => m.value('orderstream_websocket_subscriptions') === 0 && m.value('orderstream_websocket_connections') === 0,
-      'the dropped connection\'s subscription to end',
+      "the dropped connection's subscription to end",
     );
 
     // The subscription's log line, written when it ended.
-    const [line] = await eventually(async () => linesWith('obs-ws-1'), (lines) => lines.length > 0, 'the subscription\'s log line');
+    const [line] = await eventually(
+      async () => linesWith('obs-ws-1'),
+      (lines) => lines.length > 0,
+      "the subscription's log line",
+    );
     expect(line).toMatchObject({
       level: LEVEL.info,
       transport: 'ws',
@@ -142,12 +158,28 @@ describe('Order service health, metrics and logs', () => {
   });
 
   it('should log one line per operation with its name, type, outcome, duration and correlation id', async () => {
-    const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder() }, { 'x-correlation-id': 'obs-http-1' });
-    await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: placeOrder.id }) }, { 'x-correlation-id': 'obs-http-2' });
+    const { placeOrder } = await requestData(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder() },
+      { 'x-correlation-id': 'obs-http-1' },
+    );
+    await request(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ orderId: placeOrder.id }) },
+      { 'x-correlation-id': 'obs-http-2' },
+    );
 
     const [ok, ...moreOk] = linesWith('obs-http-1').filter((line) => line.transport === 'http');
     expect(moreOk).toEqual([]);
-    expect(ok).toMatchObject({ level: LEVEL.info, operationName: 'PlaceOrder', operationType: 'mutation', outcome: 'ok', correlationId: 'obs-http-1' });
+    expect(ok).toMatchObject({
+      level: LEVEL.info,
+      operationName: 'PlaceOrder',
+      operationType: 'mutation',
+      outcome: 'ok',
+      correlationId: 'obs-http-1',
+    });
     expect(ok!.durationMs).toBeGreaterThan(0);
     expect(ok).not.toHaveProperty('errorCodes');
 
@@ -183,7 +215,11 @@ describe('Order service readiness (/readyz)', () => {
     try {
       locker.exec('BEGIN EXCLUSIVE');
       // The write probe's result is reused for a second, so the change shows within that.
-      const { status, body, ms } = await eventually(readyz, ({ body }) => body.checks.database?.status === 'failing', 'unready while locked');
+      const { status, body, ms } = await eventually(
+        readyz,
+        ({ body }) => body.checks.database?.status === 'failing',
+        'unready while locked',
+      );
       expect(status).toBe(503);
       expect(body.status).toBe('unavailable');
       expect(body.checks.database).toEqual({ status: 'failing', reason: expect.stringMatching(/SQLITE_BUSY/) });

@@ -25,7 +25,10 @@ describe('Inventory reacting to orders (the orderFulfilment process)', () => {
     const now = new Date().toISOString();
     // Priced at the orders' 10.00: customers pay catalog prices.
     const price = { amountMinor: 1000, currency: 'USD' };
-    for (const [productId, quantity] of [['lamp', 3], ['desk', 10]] as const) {
+    for (const [productId, quantity] of [
+      ['lamp', 3],
+      ['desk', 10],
+    ] as const) {
       await server.services.inventory.execute({ type: 'AddProduct', data: { productId, name: productId, quantity, price, now } }, admin);
     }
     // Customers order what the catalog (the product read model) lists: let it catch up.
@@ -36,7 +39,10 @@ describe('Inventory reacting to orders (the orderFulfilment process)', () => {
   /** The product as its stream folds to, and its events. */
   async function product(productId: string) {
     const events = await server.services.store.readStream(productStreamId(productId));
-    const state = events.reduce((current, event) => inventoryDecider.evolve(current, event as unknown as InventoryEvent), inventoryDecider.initialState());
+    const state = events.reduce(
+      (current, event) => inventoryDecider.evolve(current, event as unknown as InventoryEvent),
+      inventoryDecider.initialState(),
+    );
     if (state.status !== 'Active') throw new Error(`no product ${productId}`);
     return { state, available: availableOf(state), events };
   }
@@ -54,7 +60,12 @@ describe('Inventory reacting to orders (the orderFulfilment process)', () => {
         requestData(
           server.url,
           PlaceOrderDocument,
-          { input: orderOf(customerId, [['lamp', 2], ['gift-card', 1]]) },
+          {
+            input: orderOf(customerId, [
+              ['lamp', 2],
+              ['gift-card', 1],
+            ]),
+          },
           { authorization: await bearer({ role: 'staff', sub: 'checkout' }), 'x-correlation-id': `buy-${customerId}` },
         ),
       ),
@@ -74,14 +85,19 @@ describe('Inventory reacting to orders (the orderFulfilment process)', () => {
     expect(lamp.available).toBe(1);
     expect(lamp.state.reserved).toEqual({ [kept[0]!.id]: 2 });
     // The unmanaged gift card was never reserved.
-    expect((await server.services.store.readStream(productStreamId('gift-card')))).toEqual([]);
+    expect(await server.services.store.readStream(productStreamId('gift-card'))).toEqual([]);
   });
 
   it('should tell the whole story of a cancelled order by its correlation id, each step caused by the one before', async () => {
     const { placeOrder } = await requestData(
       server.url,
       PlaceOrderDocument,
-      { input: orderOf('cust-c', [['desk', 4], ['lamp', 5]]) },
+      {
+        input: orderOf('cust-c', [
+          ['desk', 4],
+          ['lamp', 5],
+        ]),
+      },
       { authorization: await bearer({ role: 'customer', customerId: 'cust-c' }), 'x-correlation-id': 'story-1' },
     );
     await settled(server.url);
@@ -107,12 +123,18 @@ describe('Inventory reacting to orders (the orderFulfilment process)', () => {
   it('should commit the reservation when the order ships, and release it when a paid order is cancelled', async () => {
     const customer = { authorization: await bearer({ role: 'customer', customerId: 'cust-d' }) };
     const staff = { authorization: await bearer({ role: 'staff' }) };
-    const place = async () => (await requestData(server.url, PlaceOrderDocument, { input: orderOf('cust-d', [['desk', 3]]) }, customer)).placeOrder.id;
+    const place = async () =>
+      (await requestData(server.url, PlaceOrderDocument, { input: orderOf('cust-d', [['desk', 3]]) }, customer)).placeOrder.id;
     const shipped = await place();
     const cancelled = await place();
     for (const orderId of [shipped, cancelled]) {
       // The payment provider (a staff token) records payments, never the customer.
-      await requestData(server.url, ReceivePaymentDocument, { input: { orderId, paymentId: `p-${orderId}`, amount: '30.00', method: 'card' } }, staff);
+      await requestData(
+        server.url,
+        ReceivePaymentDocument,
+        { input: { orderId, paymentId: `p-${orderId}`, amount: '30.00', method: 'card' } },
+        staff,
+      );
     }
     await requestData(server.url, ShipOrderDocument, { input: { orderId: shipped, trackingNumber: 'T', carrier: 'UPS' } }, staff);
     await requestData(server.url, CancelOrderDocument, { input: { orderId: cancelled, reason: 'changed mind' } }, staff);

@@ -174,7 +174,10 @@ describe('Unpaid orders expiring across a restart', () => {
     await first.dispose();
 
     // The next start is 31 minutes later; nobody advances its clock.
-    const second = await startTestServer({ databaseFile: first.databaseFile, config: { clock: new ManualClock(Date.now() + TIMEOUT_MS + 60_000) } });
+    const second = await startTestServer({
+      databaseFile: first.databaseFile,
+      config: { clock: new ManualClock(Date.now() + TIMEOUT_MS + 60_000) },
+    });
     await expect.poll(async () => (await order(second, orderId)).status, { timeout: 10_000 }).toBe('CANCELLED');
     await settled(second.url);
 
@@ -234,7 +237,10 @@ await describeWithPostgres('Unpaid orders expiring with two instances on one Pos
 
       for (const orderId of orderIds) {
         const history = await historyOf(a!, orderId);
-        expect(history.map((event) => event.type), orderId).toEqual(['OrderPlaced', 'OrderCancelled']);
+        expect(
+          history.map((event) => event.type),
+          orderId,
+        ).toEqual(['OrderPlaced', 'OrderCancelled']);
         expect(history[1]!.data).toMatchObject({ reason: PAYMENT_NOT_RECEIVED, refundMinor: 0 });
       }
       const releases = (await a!.services.store.readStream(`product-${productId}`)).filter((event) => event.type === 'ReservationReleased');
@@ -243,7 +249,7 @@ await describeWithPostgres('Unpaid orders expiring with two instances on one Pos
     } finally {
       await Promise.all([a!.dispose(), b!.dispose()]);
     }
-  }, 60_000);
+  });
 });
 
 /** A product with `quantity` on hand at PRICE, added by an admin. */

@@ -17,11 +17,11 @@ import {
   ReceivePaymentDocument,
 } from '../generated/graphql.js';
 import { bearer, type TestUser } from '../support/auth.js';
-import { type GraphQLResponse, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
+import { requestData, subscribe, wsClient } from '../support/graphqlClient.js';
 import { readWholeLog } from '../eventstore/postgresLogTail.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
 import { settled } from '../support/processes.js';
-import { type ChildServer, killAllChildren, killHard, spawnServer } from '../support/serverProcess.js';
+import { type ChildServer, killAllChildren, killHard, startChildServer as spawnServer } from '../support/childServer.js';
 import { collect, waitUntil } from '../support/subscriptionReading.js';
 
 // Two `orderstream serve` processes on one log and one set of read models in PostgreSQL (a schema of
@@ -48,7 +48,11 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
    * default cap on a customer's pending orders, which is not what this file is about.
    */
   const startInstance = (name: string) =>
-    spawnServer(join(directory, `${name}.db`), { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema, ORDERSTREAM_MAX_PENDING_ORDERS: '1000' });
+    spawnServer(join(directory, `${name}.db`), {
+      DATABASE_URL: POSTGRES_TEST_URL,
+      DATABASE_SCHEMA: schema.schema,
+      ORDERSTREAM_MAX_PENDING_ORDERS: '1000',
+    });
 
   beforeAll(async () => {
     schema = await createTestSchema();
@@ -58,8 +62,10 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     log = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: schema.schema, poolSize: 2 });
     // The product the customers order (placeOrder below), in the catalog at its price: customers pay
     // catalog prices. Stock no test runs out of: its orders are never cancelled out of stock.
-    await requestData(a.url, AddProductDocument, { input: { productId: 'pg-widget', name: 'pg-widget', quantity: 1_000_000_000, unitPrice: '12.50' } });
-  }, 60_000);
+    await requestData(a.url, AddProductDocument, {
+      input: { productId: 'pg-widget', name: 'pg-widget', quantity: 1_000_000_000, unitPrice: '12.50' },
+    });
+  });
 
   afterAll(async () => {
     killAllChildren();
@@ -69,7 +75,10 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
 
   it('should push a change made through B to a subscriber on A, and show it on B at once (read-your-writes)', async () => {
     const customer: TestUser = { role: 'customer', customerId: 'cross-1' };
-    const changes = collect(subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { customerId: 'cross-1', afterPosition: 0 }), (data) => data.ordersChanged);
+    const changes = collect(
+      subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { customerId: 'cross-1', afterPosition: 0 }),
+      (data) => data.ordersChanged,
+    );
     // A first order through A itself: once it arrives, the subscription is past its replay and live.
     await placeOrder(a, customer, 'cross-warm-up');
     await waitUntil(() => changes.items.length === 1);
@@ -90,7 +99,12 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
   });
 
   it('should reserve stock once per order and product while both instances run the order process', async () => {
-    await requestData(b.url, AddProductDocument, { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5, unitPrice: '12.50' } }, { authorization: await bearer(STAFF) });
+    await requestData(
+      b.url,
+      AddProductDocument,
+      { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5, unitPrice: '12.50' } },
+      { authorization: await bearer(STAFF) },
+    );
     // Ten orders of one lamp each, five through each instance, at once: both order processes react to every one.
     const placed = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
@@ -119,11 +133,14 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     }
   });
 
-  it('should fail over when the read models\' leader A is killed -9 while B takes writes: B takes the lead, nothing skipped or doubled, and resumed subscribers on A get exactly what they missed', async () => {
+  it("should fail over when the read models' leader A is killed -9 while B takes writes: B takes the lead, nothing skipped or doubled, and resumed subscribers on A get exactly what they missed", async () => {
     expect(await readModelLeaders()).toEqual(Object.fromEntries(READ_MODELS.map((name) => [name, a.process.pid])));
     const feed = collect(subscribe(wsClient(wsUrl(a)), EventFeedDocument, { afterPosition: 0 }), (data) => data.events);
     // B's subscriber stays connected through the failover: it must get every order change once.
-    const onB = collect(subscribe(wsClient(wsUrl(b)), OrdersChangedDocument, { afterPosition: await log.headPosition() }), (data) => data.ordersChanged);
+    const onB = collect(
+      subscribe(wsClient(wsUrl(b)), OrdersChangedDocument, { afterPosition: await log.headPosition() }),
+      (data) => data.ordersChanged,
+    );
     await waitUntil(() => feed.last() > 0);
     const headBefore = await log.headPosition();
     await waitUntil(() => feed.last() === headBefore);
@@ -136,7 +153,12 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
         const { placeOrder: order } = await placeOrder(b, customer, `outage-${index}`);
         if (index % 2 === 0) {
           // Paid as the payment provider would (staff): customers cannot record payments.
-          await requestData(b.url, ReceivePaymentDocument, { input: { orderId: order.id, paymentId: `pay-outage-${index}`, amount: order.total.amount, method: 'card' } }, { authorization: await bearer(STAFF) });
+          await requestData(
+            b.url,
+            ReceivePaymentDocument,
+            { input: { orderId: order.id, paymentId: `pay-outage-${index}`, amount: order.total.amount, method: 'card' } },
+            { authorization: await bearer(STAFF) },
+          );
         }
       }
     })();
@@ -153,7 +175,9 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     await settled(a.url);
     const logNow = await readWholeLog(log);
     const orderEventsAfter = (position: number) =>
-      logNow.filter((event) => event.streamType === 'Order' && event.position > position).map(({ position: p, streamId, version }) => ({ position: p, id: streamId.slice('order-'.length), version }));
+      logNow
+        .filter((event) => event.streamType === 'Order' && event.position > position)
+        .map(({ position: p, streamId, version }) => ({ position: p, id: streamId.slice('order-'.length), version }));
     await waitUntil(() => onB.last() === orderEventsAfter(0).at(-1)!.position, 10_000);
     expect(onB.items.map(({ position, id, version }) => ({ position, id, version }))).toEqual(orderEventsAfter(headBefore));
     expect(onB.errors).toEqual([]);
@@ -168,7 +192,10 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     expect(resumed.errors).toEqual([]);
     await resumed.stop();
     // So did the order feed: one view per change of an order after that position, as the log has them.
-    const orders = collect(subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { afterPosition: missedAfter }), (data) => data.ordersChanged);
+    const orders = collect(
+      subscribe(wsClient(wsUrl(a)), OrdersChangedDocument, { afterPosition: missedAfter }),
+      (data) => data.ordersChanged,
+    );
     const orderChanges = missed.filter((event) => event.streamType === 'Order');
     await waitUntil(() => orders.last() === orderChanges.at(-1)!.position, 10_000);
     expect(orders.items.map(({ position, id, version }) => ({ position, id, version }))).toEqual(
@@ -180,7 +207,7 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     expect(await ordersShownBy(a)).toEqual(ordersInLog(logNow));
     expect(await ordersShownBy(b)).toEqual(ordersInLog(logNow));
     expect([...a.errorLines(), ...b.errorLines()]).toEqual([]);
-  }, 60_000);
+  });
 
   it('should shut down cleanly on SIGTERM (LISTEN connection, pool and read side closed) and exit 0', async () => {
     b.process.kill('SIGTERM');
@@ -210,7 +237,9 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     const file = join(directory, 'has-a-log.db');
     const own = new SqliteEventStore(openDatabase(file));
     const metadata = { userId: 'test', correlationId: 'c', causationId: 'c', commandId: 'c', occurredAt: new Date().toISOString() };
-    await own.append('order-x', 'Order', [{ eventId: 'e-1', type: 'OrderPlaced', schemaVersion: 1, data: {}, metadata }], { expectedVersion: 'no_stream' });
+    await own.append('order-x', 'Order', [{ eventId: 'e-1', type: 'OrderPlaced', schemaVersion: 1, data: {}, metadata }], {
+      expectedVersion: 'no_stream',
+    });
     await own.close();
     await expect(spawnServer(file, { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema })).rejects.toThrow(
       /has-a-log\.db holds an event log of its own \(1 events\); with DATABASE_URL it keeps only this instance's snapshots and process checkpoints/,
@@ -244,7 +273,12 @@ async function ordersShownBy(server: ChildServer): Promise<Record<string, string
 
 /** Each order's status and version folded from the log. */
 function ordersInLog(events: readonly StoredEvent[]): Record<string, string> {
-  const statusAfter: Record<string, string> = { OrderPlaced: 'PENDING', PaymentReceived: 'PAID', OrderShipped: 'SHIPPED', OrderCancelled: 'CANCELLED' };
+  const statusAfter: Record<string, string> = {
+    OrderPlaced: 'PENDING',
+    PaymentReceived: 'PAID',
+    OrderShipped: 'SHIPPED',
+    OrderCancelled: 'CANCELLED',
+  };
   const orders: Record<string, string> = {};
   for (const event of events) {
     if (event.streamType === 'Order') orders[event.streamId.slice('order-'.length)] = `${statusAfter[event.type]} v${event.version}`;

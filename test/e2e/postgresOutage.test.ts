@@ -65,7 +65,7 @@ await describeWithPostgres('The server with its log in PostgreSQL when PostgreSQ
     expect((await requestData(server.url, GetOrderDocument, { id: 'during-cut' })).order).toBeNull();
     const { orders } = await requestData(server.url, ListOrdersDocument, {});
     expect(orders.edges.map(({ node }) => node.id)).toEqual(['after-cut', before.id]);
-  }, 30_000);
+  });
 });
 
 /** /readyz's status and its database check. */

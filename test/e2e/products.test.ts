@@ -323,7 +323,9 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
     it('should write nothing when the price is the one the product has, and answer the product as it is', async () => {
       const { addProduct } = await add({ unitPrice: '29.99' });
       const before = countEvents(server.databaseFile);
-      const { changePrice } = await requestData(server.url, ChangePriceDocument, { input: { productId: addProduct.id, unitPrice: 29.99 as unknown as string } });
+      const { changePrice } = await requestData(server.url, ChangePriceDocument, {
+        input: { productId: addProduct.id, unitPrice: 29.99 as unknown as string },
+      });
       expect(changePrice).toEqual(addProduct);
       expect(countEvents(server.databaseFile)).toBe(before);
     });
@@ -365,10 +367,25 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
       const badPrices: { name: string; unitPrice: unknown; currency?: string; field?: string; message: RegExp }[] = [
         { name: '0', unitPrice: '0', field: 'unitPrice', message: /^Unit price must be positive, got 0\.00$/ },
         { name: 'a negative price', unitPrice: '-1.00', field: 'unitPrice', message: /^Unit price must be positive, got -1\.00$/ },
-        { name: 'more than 1,000,000.00', unitPrice: '1000000.01', field: 'unitPrice', message: /^Unit price must be at most 1000000\.00, got 1000000\.01$/ },
-        { name: 'three fraction digits', unitPrice: '29.999', message: /Decimal expects an amount with at most two fraction digits.*3 fraction digits; amounts are never rounded/ },
+        {
+          name: 'more than 1,000,000.00',
+          unitPrice: '1000000.01',
+          field: 'unitPrice',
+          message: /^Unit price must be at most 1000000\.00, got 1000000\.01$/,
+        },
+        {
+          name: 'three fraction digits',
+          unitPrice: '29.999',
+          message: /Decimal expects an amount with at most two fraction digits.*3 fraction digits; amounts are never rounded/,
+        },
         { name: 'a float with noise', unitPrice: 0.30000000000000004, message: /floating-point arithmetic/ },
-        { name: 'a lower-case currency', unitPrice: '29.99', currency: 'usd', field: 'currency', message: /^Currency must be a three-letter ISO 4217 code such as "USD", got "usd"$/ },
+        {
+          name: 'a lower-case currency',
+          unitPrice: '29.99',
+          currency: 'usd',
+          field: 'currency',
+          message: /^Currency must be a three-letter ISO 4217 code such as "USD", got "usd"$/,
+        },
         { name: 'a currency that is no code', unitPrice: '29.99', currency: 'Dollars', field: 'currency', message: /got "Dollars"$/ },
       ];
 
@@ -391,7 +408,9 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
 
       it('should refuse a currency without a price in addProduct, and write nothing', async () => {
         const before = countEvents(server.databaseFile);
-        const answer = await request(server.url, AddProductDocument, { input: { productId: newId(), name: 'W', quantity: 1, currency: 'EUR' } });
+        const answer = await request(server.url, AddProductDocument, {
+          input: { productId: newId(), name: 'W', quantity: 1, currency: 'EUR' },
+        });
         expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currency' });
         expect(countEvents(server.databaseFile)).toBe(before);
       });
@@ -496,7 +515,9 @@ describe('Products from a log written before products had prices (ProductAdded v
   });
 
   it('should let staff price it, and restock it after', async () => {
-    const { changePrice } = await requestData(server.url, ChangePriceDocument, { input: { productId: 'old-lamp', unitPrice: '34.50', expectedVersion: 1 } });
+    const { changePrice } = await requestData(server.url, ChangePriceDocument, {
+      input: { productId: 'old-lamp', unitPrice: '34.50', expectedVersion: 1 },
+    });
     expect(changePrice).toMatchObject({ price: { amount: '34.50', currency: 'USD' }, onHand: 4, version: 2 });
     const { restock } = await requestData(server.url, RestockDocument, { input: { productId: 'old-lamp', quantity: 1 } });
     expect(restock).toMatchObject({ price: { amount: '34.50', currency: 'USD' }, onHand: 5, version: 3 });

@@ -12,7 +12,8 @@ import { referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
 /** Cents as the Decimal scalar writes them: 10997 → "109.97", -1550 → "-15.50". */
-const decimal = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+const decimal = (cents: number) =>
+  `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
 const utcDay = (iso: string) => new Date(iso).toISOString().slice(0, 10);
 
 describe('Read models over HTTP', () => {
@@ -155,10 +156,19 @@ describe('Read models over HTTP', () => {
       const usd = await place({ customerId: 'cust-dash' });
       const from = usd.placedAt;
       await pay(usd.id, '109.97');
-      await place({ customerId: 'cust-dash', currency: 'SEK', items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPrice: '100' }] });
+      await place({
+        customerId: 'cust-dash',
+        currency: 'SEK',
+        items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPrice: '100' }],
+      });
 
       const { dashboard } = await requestData(server.url, DashboardDocument, { from });
-      expect(dashboard).toMatchObject({ currency: 'USD', currencies: ['SEK', 'USD'], ordersPlaced: 1, revenue: { amount: '109.97', currency: 'USD' } });
+      expect(dashboard).toMatchObject({
+        currency: 'USD',
+        currencies: ['SEK', 'USD'],
+        ordersPlaced: 1,
+        revenue: { amount: '109.97', currency: 'USD' },
+      });
       const sek = await requestData(server.url, DashboardDocument, { from, currency: 'SEK' });
       expect(sek.dashboard).toMatchObject({ ordersPlaced: 1, revenue: { amount: '0.00', currency: 'SEK' } });
       expect(sek.dashboard.byStatus[0]).toEqual({ status: 'PENDING', count: 1, amount: { amount: '100.00', currency: 'SEK' } });

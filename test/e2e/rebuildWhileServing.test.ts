@@ -17,7 +17,7 @@ import {
   ReceivePaymentDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
-import { type GraphQLResponse, request, subscribe, wsClient } from '../support/graphqlClient.js';
+import { type GraphQLResponse, request, requestData, subscribe, wsClient } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { startTestServer, type TestServer } from '../support/startServer.js';
 
@@ -75,7 +75,10 @@ describe('Rebuilding the order view while the server serves', () => {
     const writer = async (worker: number) => {
       for (let index = worker; index < ORDERS_DURING_RUN; index += WRITERS) {
         const orderId = `live-${index}`;
-        check('placeOrder', await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId: `cust-${index % 7}` }) }));
+        check(
+          'placeOrder',
+          await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId, customerId: `cust-${index % 7}` }) }),
+        );
         if (++placed === REBUILD_AFTER) rebuildRequested();
         if (index % 5 === 4) {
           check('cancelOrder', await request(server.url, CancelOrderDocument, { input: { orderId, reason: 'changed my mind' } }));
@@ -89,7 +92,10 @@ describe('Rebuilding the order view while the server serves', () => {
             }),
           );
           if (index % 4 === 0) {
-            check('shipOrder', await request(server.url, ShipOrderDocument, { input: { orderId, trackingNumber: `T-${index}`, carrier: 'UPS' } }));
+            check(
+              'shipOrder',
+              await request(server.url, ShipOrderDocument, { input: { orderId, trackingNumber: `T-${index}`, carrier: 'UPS' } }),
+            );
           }
         }
       }
@@ -130,19 +136,23 @@ describe('Rebuilding the order view while the server serves', () => {
     const expected = orderEventsAfter(server.databaseFile, subscribedAt);
     expect(expected.length).toBeGreaterThan(ORDERS_DURING_RUN); // placed, plus payments, shipments, cancellations
     await waitUntil(() => received.length >= expected.length, `${expected.length} changes to reach the subscriber`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // room for a duplicate to show up
+    // A marker after the run: changes arrive in position order, so a duplicate would come before it.
+    const marker = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'after-the-run' }) });
+    await waitUntil(() => received.some(({ id }) => id === 'after-the-run'), 'the marker to reach the subscriber');
     expect(subscriptionErrors).toEqual([]);
-    expect(received.map(({ position, id }) => ({ position, id }))).toEqual(expected);
+    expect(received.map(({ position, id }) => ({ position, id }))).toEqual([
+      ...expected,
+      { position: marker.placeOrder.position, id: 'after-the-run' },
+    ]);
 
     await changes.return?.();
     await consuming;
 
     // 4. The tables served at the end equal those of yet another rebuild from position 0.
     const served = dumpTables(server.databaseFile, 'orderView');
-    expect(served['order_views']).toHaveLength(SEEDED_ORDERS + ORDERS_DURING_RUN);
+    expect(served.order_views).toHaveLength(SEEDED_ORDERS + ORDERS_DURING_RUN + 1); // and the marker
     await server.services.projections.rebuild('orderView');
     expect(dumpTables(server.databaseFile, 'orderView')).toEqual(served);
-
   });
 
   // The live runner may lag behind the log (an event from another process it has not polled yet)
@@ -175,10 +185,16 @@ describe('Rebuilding the order view while the server serves', () => {
       // not polled the event yet when the rebuild starts.
       await server.services.projections.rebuild('orderView');
 
-      // Past the engine's 1 s poll, the change must have reached the subscriber exactly once.
-      for (let attempt = 0; attempt < 250 && !received.some(({ position }) => position === lastPosition); attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      // After the engine's next poll (1 s), the change reaches the subscriber, exactly once: a marker
+      // appended after it arrives after any duplicate would have.
+      await waitUntil(() => received.some(({ position }) => position === lastPosition), 'the change to reach the subscriber');
+      const marker = await otherProcess.append(
+        orderStreamId('marker-from-another-process'),
+        ORDER_STREAM_TYPE,
+        [toNewEvent({ ...event, data: { ...event.data, orderId: 'marker-from-another-process' } })],
+        { expectedVersion: 'no_stream' },
+      );
+      await waitUntil(() => received.some(({ position }) => position === marker.lastPosition), 'the marker to reach the subscriber');
       expect(received.filter(({ position }) => position === lastPosition)).toMatchObject([{ id: 'from-another-process' }]);
     } finally {
       await otherProcess.close();
@@ -219,7 +235,13 @@ async function seedLog(databaseFile: string, orders: number): Promise<void> {
             ? { type: 'OrderCancelled', data: { orderId, reason: 'seeded', refundMinor: 0, cancelledAt: occurredAt } }
             : {
                 type: 'PaymentReceived',
-                data: { orderId, paymentId: `seed-pay-${index}`, amountMinor: 1999 * (1 + (index % 3)), method: 'card', receivedAt: occurredAt },
+                data: {
+                  orderId,
+                  paymentId: `seed-pay-${index}`,
+                  amountMinor: 1999 * (1 + (index % 3)),
+                  method: 'card',
+                  receivedAt: occurredAt,
+                },
               },
         ];
         if (index % 3 === 1) {
@@ -229,7 +251,14 @@ async function seedLog(databaseFile: string, orders: number): Promise<void> {
           });
         }
         // The store appends synchronously inside this transaction (its own becomes a savepoint).
-        appends.push(store.append(orderStreamId(orderId), ORDER_STREAM_TYPE, events.map((event) => toNewEvent(event, occurredAt)), { expectedVersion: 'no_stream' }));
+        appends.push(
+          store.append(
+            orderStreamId(orderId),
+            ORDER_STREAM_TYPE,
+            events.map((event) => toNewEvent(event, occurredAt)),
+            { expectedVersion: 'no_stream' },
+          ),
+        );
       }
     })();
     await Promise.all(appends);
@@ -258,8 +287,9 @@ function orderEventsAfter(databaseFile: string, position: number): { position: n
 }
 
 function liveGeneration(databaseFile: string, name: string): number {
-  return readOnly(databaseFile, (db) =>
-    db.prepare<[string], number>('SELECT generation FROM projection_generations WHERE name = ? AND live = 1').pluck().get(name)!,
+  return readOnly(
+    databaseFile,
+    (db) => db.prepare<[string], number>('SELECT generation FROM projection_generations WHERE name = ? AND live = 1').pluck().get(name)!,
   );
 }
 

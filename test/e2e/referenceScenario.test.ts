@@ -25,7 +25,10 @@ describe('Order service over HTTP', () => {
   it('should run the reference scenario: place, pay, ship', async () => {
     // The customer places, the payment provider (a staff service token) records the payment, staff ships. Events record who did each.
     const headers = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'customer', customerId: 'cust-1' }) };
-    const paymentProvider = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'staff', sub: 'payment-provider' }) };
+    const paymentProvider = {
+      'x-correlation-id': 'demo-correlation-1',
+      authorization: await bearer({ role: 'staff', sub: 'payment-provider' }),
+    };
     const staff = { 'x-correlation-id': 'demo-correlation-1', authorization: await bearer({ role: 'staff', sub: 'staff-7' }) };
     const placed = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'order-001' }) }, headers);
     expect(placed.placeOrder).toMatchObject({

@@ -44,10 +44,7 @@ describe('Order service restarted on the same file', () => {
       ],
       { expectedVersion: 1 },
     );
-    const checkpointRow = db
-      .prepare("SELECT position FROM projection_generations WHERE name = 'orderView' AND live = 1")
-      .pluck()
-      .get();
+    const checkpointRow = db.prepare("SELECT position FROM projection_generations WHERE name = 'orderView' AND live = 1").pluck().get();
     expect(checkpointRow).toBe(checkpointBefore);
     await store.close();
 
@@ -58,9 +55,7 @@ describe('Order service restarted on the same file', () => {
     for (const readModel of readModels) expect(readModel).toMatchObject({ state: 'LIVE', position: lastPosition });
     const { orders } = await requestData(second.url, ListOrdersDocument, { customerId: 'cust-restart' });
     expect(orders.totalCount).toBe(3);
-    const statuses = await Promise.all(
-      ids.map(async (id) => (await requestData(second.url, GetOrderDocument, { id })).order?.status),
-    );
+    const statuses = await Promise.all(ids.map(async (id) => (await requestData(second.url, GetOrderDocument, { id })).order?.status));
     expect(statuses).toEqual(['PAID', 'CANCELLED', 'PENDING']);
 
     const { order } = await requestData(second.url, GetOrderDocument, { id: ids[0]! });

@@ -25,10 +25,12 @@ describe('Subscriptions that resume from a position', () => {
   });
   afterAll(() => server.dispose());
 
-  const place = async (orderId: string) => (await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId }) })).placeOrder;
+  const place = async (orderId: string) =>
+    (await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId }) })).placeOrder;
   const pay = (orderId: string) =>
     requestData(server.url, ReceivePaymentDocument, { input: { orderId, paymentId: `pay-${orderId}`, amount: '109.97', method: 'card' } });
-  const ship = (orderId: string) => requestData(server.url, ShipOrderDocument, { input: { orderId, trackingNumber: `T-${orderId}`, carrier: 'UPS' } });
+  const ship = (orderId: string) =>
+    requestData(server.url, ShipOrderDocument, { input: { orderId, trackingNumber: `T-${orderId}`, carrier: 'UPS' } });
   const cancel = (orderId: string) => requestData(server.url, CancelOrderDocument, { input: { orderId, reason: 'changed my mind' } });
 
   /** The log after `after`, read through the events query: what a subscriber should have received. */
@@ -43,7 +45,9 @@ describe('Subscriptions that resume from a position', () => {
     return entries;
   }
   const orderChangesAfter = async (after: number) =>
-    (await logAfter(after)).filter(({ streamId }) => streamId.startsWith('order-')).map(({ streamId, version, position }) => ({ id: streamId.slice('order-'.length), version, position }));
+    (await logAfter(after))
+      .filter(({ streamId }) => streamId.startsWith('order-'))
+      .map(({ streamId, version, position }) => ({ id: streamId.slice('order-'.length), version, position }));
 
   it('should send ordersChanged exactly the changes missed while disconnected, in order, then live ones', async () => {
     const first = wsClient(server.wsUrl);
@@ -52,7 +56,10 @@ describe('Subscriptions that resume from a position', () => {
     await place('resume-a');
     await pay('resume-a');
     const seen = [await nextData(before), await nextData(before)].map((m) => m.ordersChanged);
-    expect(seen.map(({ id, version }) => [id, version])).toEqual([['resume-a', 1], ['resume-a', 2]]);
+    expect(seen.map(({ id, version }) => [id, version])).toEqual([
+      ['resume-a', 1],
+      ['resume-a', 2],
+    ]);
     const lastPosition = seen[1]!.position;
     await first.dispose();
 
@@ -62,7 +69,12 @@ describe('Subscriptions that resume from a position', () => {
     await ship('resume-a');
     await cancel('resume-b');
     const missed = await orderChangesAfter(lastPosition);
-    expect(missed.map(({ id, version }) => [id, version])).toEqual([['resume-b', 1], ['resume-b', 2], ['resume-a', 3], ['resume-b', 3]]);
+    expect(missed.map(({ id, version }) => [id, version])).toEqual([
+      ['resume-b', 1],
+      ['resume-b', 2],
+      ['resume-a', 3],
+      ['resume-b', 3],
+    ]);
 
     const after = subscribe(wsClient(server.wsUrl), OrdersChangedDocument, { afterPosition: lastPosition });
     const replayed = [];
@@ -122,17 +134,22 @@ describe('Subscriptions that resume from a position', () => {
     const from = (await logAfter(0)).at(-1)!.position - 15;
 
     let writing = true;
+    let written = 0;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
         await place(`seam-${i}`);
         await pay(`seam-${i}`);
+        written++;
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil(() => written >= 3);
     // Subscribed in the middle of the writes: the seam between replay and live falls among them.
     const events = collect(subscribe(wsClient(server.wsUrl), EventFeedDocument, { afterPosition: from }), (data) => data.events);
     const orders = collect(subscribe(wsClient(server.wsUrl), OrdersChangedDocument, { afterPosition: from }), (data) => data.ordersChanged);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A subscription receives its first (replayed) item only once it listens live: writes after that are live.
+    await waitUntil(() => events.items.length > 0 && orders.items.length > 0);
+    const writtenWhenLive = written;
+    await waitUntil(() => written >= writtenWhenLive + 10);
     writing = false;
     await writer;
     await settled(server.url); // the order process's reactions, too

@@ -15,7 +15,9 @@ describe('Subscription fan-out', () => {
   afterAll(() => server.dispose());
 
   const executions = async () =>
-    parsePrometheusText(await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text()).value('orderstream_subscription_executions_total') ?? 0;
+    parsePrometheusText(await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text()).value(
+      'orderstream_subscription_executions_total',
+    ) ?? 0;
 
   it('should execute a change once for all subscribers asking the same thing, and once per other question', async () => {
     const staff = { authorization: await bearer({ role: 'staff' }) };

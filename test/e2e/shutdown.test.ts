@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { EventsDocument, OrderUpdatedDocument, PlaceOrderDocument, ReceivePaymentDocument } from '../generated/graphql.js';
 import { ADMIN, bearer } from '../support/auth.js';
 import { startChildServer } from '../support/childServer.js';
+import '../support/killChildServersAfterAll.js';
 import { requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { newTempDirectory } from '../support/startServer.js';
@@ -22,7 +23,9 @@ describe('orderstream serve on SIGTERM', () => {
     for (let index = 0; index < 3; index++) {
       orderIds.push((await requestData(server.url, PlaceOrderDocument, { input: referenceOrder() })).placeOrder.id);
     }
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: orderIds[0]!, paymentId: 'pay-1', amount: '109.97', method: 'card' } });
+    await requestData(server.url, ReceivePaymentDocument, {
+      input: { orderId: orderIds[0]!, paymentId: 'pay-1', amount: '109.97', method: 'card' },
+    });
     const { events: written } = await requestData(server.url, EventsDocument, { after: 0, first: 100 });
     expect(written.nodes).toHaveLength(4);
 
@@ -57,14 +60,18 @@ describe('orderstream serve on SIGTERM', () => {
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const rows = db.prepare('SELECT position, stream_id AS streamId, type, version FROM events ORDER BY position').all();
-      expect(rows.slice(0, 4)).toEqual(written.nodes.map(({ position, streamId, type, version }) => ({ position, streamId, type, version })));
+      expect(rows.slice(0, 4)).toEqual(
+        written.nodes.map(({ position, streamId, type, version }) => ({ position, streamId, type, version })),
+      );
       expect(rows[4]).toMatchObject({ streamId: 'order-in-flight', type: 'OrderPlaced', version: 1 });
       // The read models stopped at a checkpoint, with the answered mutation applied.
       const head = db.prepare('SELECT max(position) FROM events').pluck().get();
       const checkpoints = db.prepare('SELECT name, position FROM projection_generations WHERE live = 1').all();
       expect(checkpoints).toHaveLength(4);
       for (const checkpoint of checkpoints) expect(checkpoint).toMatchObject({ position: head });
-      expect(db.prepare("SELECT position FROM process_checkpoints WHERE name = 'orderFulfilment'").pluck().get()).toBeLessThanOrEqual(head as number);
+      expect(db.prepare("SELECT position FROM process_checkpoints WHERE name = 'orderFulfilment'").pluck().get()).toBeLessThanOrEqual(
+        head as number,
+      );
     } finally {
       db.close();
     }

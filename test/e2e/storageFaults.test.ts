@@ -18,7 +18,8 @@ import {
   ReceivePaymentDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
-import { type ChildServer, startChildServer } from '../support/childServer.js';
+import { type CheckoutForUser, checkoutForUser } from '../support/checkoutForUser.js';
+import { type ChildServer, killAllChildren, REPO_ROOT, startChildServer } from '../support/childServer.js';
 import { type GraphQLResponse, request, requestData } from '../support/graphqlClient.js';
 import { referenceOrder } from '../support/orders.js';
 import { settled } from '../support/processes.js';
@@ -38,7 +39,8 @@ import { settled } from '../support/processes.js';
  *   descriptors, as a read-only remount does (a real remount is refused while files are open).
  * - a 16 MiB tmpfs mounted by the test, filled by a filler file, which is then deleted.
  * - `BEGIN EXCLUSIVE` on a connection of the test process, held past the server's busy timeout (5 s).
- * What the machine does not permit (not root, no mount, no chattr) is skipped, and says why.
+ * What the machine does not permit (not root, no mount, no chattr) is skipped, and says why. Where
+ * nobody cannot read this checkout (under a home directory, say), the server runs from a copy.
  */
 
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -46,6 +48,22 @@ const isRoot = process.getuid?.() === 0;
 /** The server's user: nobody when we are root, else ourselves (then permissions bite anyway). */
 const serverUser = isRoot ? NOBODY : undefined;
 const BUSY_TIMEOUT_MS = 5000;
+
+/** Where the server's user runs the server from; a refusal skips every test, saying why. */
+const serverCheckout: CheckoutForUser = serverUser ? checkoutForUser(serverUser) : { checkout: REPO_ROOT, remove: () => {} };
+const checkoutRefusal = 'refusal' in serverCheckout ? serverCheckout.refusal : undefined;
+if (checkoutRefusal) console.warn(`storageFaults: every test is skipped: the server runs as nobody, and ${checkoutRefusal}`);
+if ('copiedBecause' in serverCheckout && serverCheckout.copiedBecause) {
+  console.warn(
+    `storageFaults: nobody cannot run the server from ${REPO_ROOT} (${serverCheckout.copiedBecause}), so it runs from ${serverCheckout.checkout}`,
+  );
+}
+
+/** `orderstream serve` over `databaseFile`, as the server's user. */
+async function startServer(databaseFile: string): Promise<ChildServer> {
+  if ('refusal' in serverCheckout) throw new Error(serverCheckout.refusal);
+  return startChildServer(databaseFile, {}, { user: serverUser, checkout: serverCheckout.checkout });
+}
 
 const directories: string[] = [];
 const mounts: string[] = [];
@@ -71,6 +89,7 @@ function tryCommand(command: string, args: string[]): string | undefined {
 /** Why chattr +i cannot be used here, or undefined when it can. */
 const chattrRefusal = (() => {
   if (!isRoot) return 'chattr +i needs root (CAP_LINUX_IMMUTABLE)';
+  if (checkoutRefusal) return 'the server cannot run (see above)';
   const directory = serverDirectory();
   const file = join(directory, 'probe');
   closeSync(openSync(file, 'w'));
@@ -82,6 +101,7 @@ const chattrRefusal = (() => {
 /** Mounts a tmpfs of `sizeBytes` owned by the server's user; the reason when it cannot. */
 function mountTmpfs(sizeBytes: number): { directory: string } | { refusal: string } {
   if (!isRoot) return { refusal: 'mounting a tmpfs needs root' };
+  if (checkoutRefusal) return { refusal: 'the server cannot run (see above)' };
   const directory = serverDirectory();
   const owner = serverUser ? `,uid=${serverUser.uid},gid=${serverUser.gid}` : '';
   const refusal = tryCommand('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0700${owner}`, 'tmpfs', directory]);
@@ -101,10 +121,12 @@ function setImmutable(files: string[], on: boolean): void {
 if (chattrRefusal) console.warn(`storageFaults: the chattr +i test is skipped: ${chattrRefusal}`);
 
 afterAll(() => {
-  // The servers are killed by childServer's own afterAll; a busy mount is detached lazily.
+  // A busy mount is detached lazily.
+  killAllChildren();
   setImmutable([...immutableFiles], false);
   for (const directory of mounts) tryCommand('umount', [directory]) && tryCommand('umount', ['-l', directory]);
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  if (!('refusal' in serverCheckout)) serverCheckout.remove();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -216,15 +238,13 @@ async function faultScenario(server: ChildServer, databaseFile: string, fault: F
     server.process.kill('SIGCONT');
   }
   const logBefore = await logOf(server);
-  expect(logBefore).toEqual([
-    'product-p9@1:ProductAdded',
-    'order-A@1:OrderPlaced',
-    'order-A@2:PaymentReceived',
-    'order-C@1:OrderPlaced',
-  ]);
+  expect(logBefore).toEqual(['product-p9@1:ProductAdded', 'order-A@1:OrderPlaced', 'order-A@2:PaymentReceived', 'order-C@1:OrderPlaced']);
 
   // 2. Mutations are refused, and say why, whatever their kind; with or without expectedVersion.
-  expectUnavailable(await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'B', commandId: 'place-B' }) }), fault.cause);
+  expectUnavailable(
+    await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'B', commandId: 'place-B' }) }),
+    fault.cause,
+  );
   expectUnavailable(await request(server.url, ShipOrderDocument, { input: { ...ship('A').input, expectedVersion: 2 } }), fault.cause);
   expectUnavailable(await request(server.url, ReceivePaymentDocument, pay('C', '29.99', 'pay-C')), fault.cause);
 
@@ -236,7 +256,11 @@ async function faultScenario(server: ChildServer, databaseFile: string, fault: F
   expect(await logOf(server)).toEqual(logBefore);
 
   // 4. Not ready, and why (the write probe's result is reused for a second); but alive, and no read model or process is FAILED for it.
-  const notReady = await eventually(() => readyz(server), ({ body }) => body.checks.database.status === 'failing', 'unready after the fault');
+  const notReady = await eventually(
+    () => readyz(server),
+    ({ body }) => body.checks.database.status === 'failing',
+    'unready after the fault',
+  );
   expect(notReady.status).toBe(503);
   expect(notReady.body.checks.database.status).toBe('failing');
   expect(notReady.body.checks.database.reason).toMatch(fault.cause);
@@ -248,15 +272,26 @@ async function faultScenario(server: ChildServer, databaseFile: string, fault: F
 
   // 5. The fault clears: ready again, without a restart.
   fault.clear();
-  await eventually(() => readyz(server), ({ status }) => status === 200, 'readiness after the fault cleared');
+  await eventually(
+    () => readyz(server),
+    ({ status }) => status === 200,
+    'readiness after the fault cleared',
+  );
 
   // 6. The refused commands go through when sent again (B with its commandId: placed once).
-  expect((await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'B', commandId: 'place-B' }) })).placeOrder).toMatchObject({ status: 'PENDING', version: 1 });
-  expect((await requestData(server.url, ShipOrderDocument, { input: { ...ship('A').input, expectedVersion: 2 } })).shipOrder).toMatchObject({ status: 'SHIPPED', version: 3 });
+  expect(
+    (await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'B', commandId: 'place-B' }) })).placeOrder,
+  ).toMatchObject({ status: 'PENDING', version: 1 });
+  expect((await requestData(server.url, ShipOrderDocument, { input: { ...ship('A').input, expectedVersion: 2 } })).shipOrder).toMatchObject(
+    { status: 'SHIPPED', version: 3 },
+  );
   await settled(server.url);
   const { order: c } = await requestData(server.url, GetOrderDocument, { id: 'C' });
   expect(c).toMatchObject({ status: 'PENDING', version: 1 });
-  expect((await requestData(server.url, ReceivePaymentDocument, pay('C', '29.99', 'pay-C'))).receivePayment).toMatchObject({ status: 'PAID', version: 2 });
+  expect((await requestData(server.url, ReceivePaymentDocument, pay('C', '29.99', 'pay-C'))).receivePayment).toMatchObject({
+    status: 'PAID',
+    version: 2,
+  });
   // The order process reserved C's gizmo once it could write.
   expect((await requestData(server.url, GetProductDocument, { id: 'p9' })).product).toMatchObject({ onHand: 10, reserved: 1 });
   await settled(server.url);
@@ -284,7 +319,7 @@ async function stop(server: ChildServer): Promise<number | null> {
 
 /** A restart on the same file after the fault: it is ready, caught up, shows every order as it is, and writes. */
 async function expectSoundAfterRestart(databaseFile: string): Promise<void> {
-  const server = await startChildServer(databaseFile, {}, serverUser);
+  const server = await startServer(databaseFile);
   try {
     await settled(server.url);
     expect((await readyz(server)).status).toBe(200);
@@ -298,25 +333,31 @@ async function expectSoundAfterRestart(databaseFile: string): Promise<void> {
   expect(logInFile(databaseFile).integrity).toBe('ok');
 }
 
-describe('Storage faults while the server runs', () => {
+describe.skipIf(checkoutRefusal !== undefined)('Storage faults while the server runs', () => {
   describe('when the database is made read-only', () => {
     it('should keep writing after chmod (SQLite holds its files open), and refuse to start on a read-only file or directory, naming it', async () => {
       const directory = serverDirectory();
       const databaseFile = join(directory, 'orderstream.db');
-      const server = await startChildServer(databaseFile, {}, serverUser);
+      const server = await startServer(databaseFile);
       await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'A' }) });
       chmodSync(databaseFile, 0o444);
       chmodSync(directory, 0o555);
       try {
         // The open descriptors were opened for writing: permissions are checked on open only.
-        expect((await requestData(server.url, ReceivePaymentDocument, pay('A'))).receivePayment).toMatchObject({ status: 'PAID', version: 2 });
+        expect((await requestData(server.url, ReceivePaymentDocument, pay('A'))).receivePayment).toMatchObject({
+          status: 'PAID',
+          version: 2,
+        });
         expect((await readyz(server)).status).toBe(200);
         expect(await stop(server)).toBe(0);
 
         // A server started now cannot write: it says so and exits, rather than serve read-only.
-        for (const [what, mode] of [['file and directory', 0o555], ['file', 0o755]] as const) {
+        for (const [what, mode] of [
+          ['file and directory', 0o555],
+          ['file', 0o755],
+        ] as const) {
           chmodSync(directory, mode);
-          await expect(startChildServer(databaseFile, {}, serverUser), what).rejects.toThrow(
+          await expect(startServer(databaseFile), what).rejects.toThrow(
             new RegExp(`exited \\(1\\)[\\s\\S]*${databaseFile.replace(/[/.]/g, '\\$&')}[\\s\\S]*read-only`),
           );
         }
@@ -326,7 +367,7 @@ describe('Storage faults while the server runs', () => {
         for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`]) if (existsSync(file)) chmodSync(file, 0o644);
       }
       // Writable again: it starts, and the log is intact.
-      const restarted = await startChildServer(databaseFile, {}, serverUser);
+      const restarted = await startServer(databaseFile);
       expect((await requestData(restarted.url, ShipOrderDocument, ship('A'))).shipOrder).toMatchObject({ status: 'SHIPPED', version: 3 });
       expect(await stop(restarted)).toBe(0);
       expect(logInFile(databaseFile)).toEqual({
@@ -335,45 +376,53 @@ describe('Storage faults while the server runs', () => {
       });
     }, 60_000);
 
-    it.skipIf(chattrRefusal !== undefined)('should refuse writes while the kernel refuses them (chattr +i), and write again once it lets go', async () => {
-      const databaseFile = join(serverDirectory(), 'orderstream.db');
-      const server = await startChildServer(databaseFile, {}, serverUser);
-      // The -shm file stays writable: SQLite maps it into memory, and a write the kernel refuses
-      // there is a SIGBUS that kills the process (see README).
-      const files = [databaseFile, `${databaseFile}-wal`];
-      await faultScenario(server, databaseFile, {
-        cause: /refuse|read-only|I\/O/i,
-        inject: () => setImmutable(files, true),
-        clear: () => setImmutable(files, false),
-      });
-      expect(await stop(server)).toBe(0);
-      await expectSoundAfterRestart(databaseFile);
-    }, 60_000);
+    it.skipIf(chattrRefusal !== undefined)(
+      'should refuse writes while the kernel refuses them (chattr +i), and write again once it lets go',
+      async () => {
+        const databaseFile = join(serverDirectory(), 'orderstream.db');
+        const server = await startServer(databaseFile);
+        // The -shm file stays writable: SQLite maps it into memory, and a write the kernel refuses
+        // there is a SIGBUS that kills the process (see README).
+        const files = [databaseFile, `${databaseFile}-wal`];
+        await faultScenario(server, databaseFile, {
+          cause: /refuse|read-only|I\/O/i,
+          inject: () => setImmutable(files, true),
+          clear: () => setImmutable(files, false),
+        });
+        expect(await stop(server)).toBe(0);
+        await expectSoundAfterRestart(databaseFile);
+      },
+      60_000,
+    );
   });
 
   describe('when the disk is full', () => {
     const mounted = mountTmpfs(16 * 1024 * 1024);
     if ('refusal' in mounted) console.warn(`storageFaults: the full disk test is skipped: ${mounted.refusal}`);
 
-    it.skipIf('refusal' in mounted)('should refuse writes while a filler takes the space, and write again once it is deleted', async () => {
-      const { directory } = mounted as { directory: string };
-      const databaseFile = join(directory, 'orderstream.db');
-      const filler = join(directory, 'filler');
-      const server = await startChildServer(databaseFile, {}, serverUser);
-      await faultScenario(server, databaseFile, {
-        cause: /disk .*full/i,
-        inject: () => fill(filler),
-        clear: () => rmSync(filler),
-      });
-      expect(await stop(server)).toBe(0);
-      await expectSoundAfterRestart(databaseFile);
-    }, 60_000);
+    it.skipIf('refusal' in mounted)(
+      'should refuse writes while a filler takes the space, and write again once it is deleted',
+      async () => {
+        const { directory } = mounted as { directory: string };
+        const databaseFile = join(directory, 'orderstream.db');
+        const filler = join(directory, 'filler');
+        const server = await startServer(databaseFile);
+        await faultScenario(server, databaseFile, {
+          cause: /disk .*full/i,
+          inject: () => fill(filler),
+          clear: () => rmSync(filler),
+        });
+        expect(await stop(server)).toBe(0);
+        await expectSoundAfterRestart(databaseFile);
+      },
+      60_000,
+    );
   });
 
   describe('when another process holds the write lock', () => {
     it('should refuse writes after the busy timeout, never hang or fail internally, and write again once the lock is gone', async () => {
       const databaseFile = join(serverDirectory(), 'orderstream.db');
-      const server = await startChildServer(databaseFile, {}, serverUser);
+      const server = await startServer(databaseFile);
       await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: 'A' }) });
       await requestData(server.url, ReceivePaymentDocument, pay('A'));
       await settled(server.url);
@@ -404,7 +453,10 @@ describe('Storage faults while the server runs', () => {
       }
 
       expect((await readyz(server)).status).toBe(200);
-      expect((await requestData(server.url, ShipOrderDocument, ship('A', 'ship-A'))).shipOrder).toMatchObject({ status: 'SHIPPED', version: 3 });
+      expect((await requestData(server.url, ShipOrderDocument, ship('A', 'ship-A'))).shipOrder).toMatchObject({
+        status: 'SHIPPED',
+        version: 3,
+      });
       await settled(server.url);
       expect(await logOf(server)).toEqual([...logBefore, 'order-A@3:OrderShipped']);
       expect(await stop(server)).toBe(0);

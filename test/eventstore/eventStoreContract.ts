@@ -66,7 +66,12 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
 
       it('reads at most `limit` events of a stream, a page at a time', async () => {
         const stream = newStreamId('product');
-        await store.append(stream, 'Product', ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type, {})), { expectedVersion: 'no_stream' });
+        await store.append(
+          stream,
+          'Product',
+          ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type, {})),
+          { expectedVersion: 'no_stream' },
+        );
 
         expect((await store.readStream(stream, { limit: 2 })).map((e) => e.type)).toEqual(['A', 'B']);
         expect((await store.readStream(stream, { fromVersion: 3, limit: 2 })).map((e) => e.type)).toEqual(['C', 'D']);
@@ -114,9 +119,7 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         const head = await store.headPosition();
 
         for (const expectedVersion of [1, 5]) {
-          const error = await rejectionOf(
-            store.append(stream, 'Order', [newEvent('C', {}), newEvent('D', {})], { expectedVersion }),
-          );
+          const error = await rejectionOf(store.append(stream, 'Order', [newEvent('C', {}), newEvent('D', {})], { expectedVersion }));
           expectConflict(error, { streamId: stream, expectedVersion, actualVersion: 2 });
         }
         const unknown = newStreamId('unknown');
@@ -134,9 +137,7 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         await store.append(stream, 'Order', [existing], { expectedVersion: 'no_stream' });
         const head = await store.headPosition();
 
-        const error = await rejectionOf(
-          store.append(stream, 'Order', [newEvent('B', {})], { expectedVersion: 'no_stream' }),
-        );
+        const error = await rejectionOf(store.append(stream, 'Order', [newEvent('B', {})], { expectedVersion: 'no_stream' }));
 
         expectConflict(error, { streamId: stream, expectedVersion: 'no_stream', actualVersion: 1 });
         expect(await streamEventIds(stream)).toEqual([existing.eventId]);
@@ -166,9 +167,7 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         await store.append(stream, 'Order', [first], { expectedVersion: 'no_stream' });
         const batches = [0, 1].map((b) => Array.from({ length: 5 }, (_, i) => newEvent('E', { b, i })));
 
-        const results = await Promise.allSettled(
-          batches.map((events) => store.append(stream, 'Order', events, { expectedVersion: 1 })),
-        );
+        const results = await Promise.allSettled(batches.map((events) => store.append(stream, 'Order', events, { expectedVersion: 1 })));
 
         const winner = results.findIndex((r) => r.status === 'fulfilled');
         const loser = results[1 - winner];
@@ -203,9 +202,7 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         const head = await store.headPosition();
         const stream = newStreamId('order');
 
-        const error = await rejectionOf(
-          store.append(stream, 'Order', [newEvent('B', {}), taken], { expectedVersion: 'no_stream' }),
-        );
+        const error = await rejectionOf(store.append(stream, 'Order', [newEvent('B', {}), taken], { expectedVersion: 'no_stream' }));
 
         expect(error).toBeInstanceOf(DuplicateEventError);
         expect(error).toMatchObject({ code: 'CONFLICT', eventId: taken.eventId });
@@ -256,7 +253,13 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
       it('reads the events of all streams in position order', async () => {
         const [a, b, c] = [newStreamId('a'), newStreamId('b'), newStreamId('c')];
         const appended: [string, NewEvent][] = [];
-        for (const [stream, count] of [[a, 2], [b, 1], [a, 1], [c, 3], [b, 2]] as const) {
+        for (const [stream, count] of [
+          [a, 2],
+          [b, 1],
+          [a, 1],
+          [c, 3],
+          [b, 2],
+        ] as const) {
           const events = Array.from({ length: count }, () => newEvent('E', { stream }));
           await store.append(stream, 'Thing', events, { expectedVersion: 'any' });
           appended.push(...events.map((e): [string, NewEvent] => [stream, e]));
@@ -299,9 +302,13 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         await store.append(mine, 'Order', [newEvent('Placed', { customerId: 'c-1' })], { expectedVersion: 'no_stream' });
         await store.append(theirs, 'Order', [newEvent('Placed', { customerId: 'c-2' })], { expectedVersion: 'no_stream' });
         // Only the first event says whose stream it is: naming the customer later claims nothing.
-        await store.append(named, 'Order', [newEvent('Placed', { customerId: 'c-2' }), newEvent('Noted', { customerId: 'c-1' })], { expectedVersion: 'no_stream' });
+        await store.append(named, 'Order', [newEvent('Placed', { customerId: 'c-2' }), newEvent('Noted', { customerId: 'c-1' })], {
+          expectedVersion: 'no_stream',
+        });
         await store.append(mine, 'Order', [newEvent('Paid', {})], { expectedVersion: 1 });
-        await store.append(alsoMine, 'Order', [newEvent('Placed', { customerId: 'c-1' }), newEvent('Cancelled', {})], { expectedVersion: 'no_stream' });
+        await store.append(alsoMine, 'Order', [newEvent('Placed', { customerId: 'c-1' }), newEvent('Cancelled', {})], {
+          expectedVersion: 'no_stream',
+        });
         await store.append(theirs, 'Order', [newEvent('Paid', {})], { expectedVersion: 1 });
 
         const customerEvents = await store.readAll({ customerId: 'c-1' });
@@ -310,8 +317,13 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         const [, second, ...rest] = customerEvents;
         expect(await store.readAll({ customerId: 'c-1', afterPosition: second!.position })).toEqual(rest);
         expect(await store.readAll({ customerId: 'c-1', limit: 2 })).toEqual(customerEvents.slice(0, 2));
-        expect((await store.readAll({ customerId: 'c-1', types: ['Paid', 'Cancelled'] })).map((e) => e.type)).toEqual(['Paid', 'Cancelled']);
-        expect(await store.readAll({ customerId: 'c-1', streamId: alsoMine })).toEqual(customerEvents.filter((e) => e.streamId === alsoMine));
+        expect((await store.readAll({ customerId: 'c-1', types: ['Paid', 'Cancelled'] })).map((e) => e.type)).toEqual([
+          'Paid',
+          'Cancelled',
+        ]);
+        expect(await store.readAll({ customerId: 'c-1', streamId: alsoMine })).toEqual(
+          customerEvents.filter((e) => e.streamId === alsoMine),
+        );
         expect(await store.readAll({ customerId: 'c-1', streamId: theirs })).toEqual([]);
         expect(await store.readAll({ customerId: 'nobody' })).toEqual([]);
       });
@@ -414,14 +426,27 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
           { expectedVersion: 'no_stream' },
         );
         const third = randomUUID();
-        await store.append(newStreamId('order'), 'Order', commandEvents(third, 'fp-3', ['A', 'B']), { expectedVersion: 'no_stream', idempotencyKey: third });
+        await store.append(newStreamId('order'), 'Order', commandEvents(third, 'fp-3', ['A', 'B']), {
+          expectedVersion: 'no_stream',
+          idempotencyKey: third,
+        });
 
         const found = await store.findCommands([first, second, third, unknown]);
 
         expect(found.get(first)).toEqual({
-          streamId: stream, firstVersion: 1, lastVersion: 1, lastPosition: result.lastPosition - 1, fingerprint: 'fp-1', eventTypes: ['Reserved'],
+          streamId: stream,
+          firstVersion: 1,
+          lastVersion: 1,
+          lastPosition: result.lastPosition - 1,
+          fingerprint: 'fp-1',
+          eventTypes: ['Reserved'],
         });
-        expect(found.get(second)).toMatchObject({ firstVersion: 2, lastVersion: 2, lastPosition: result.lastPosition, eventTypes: ['Rejected'] });
+        expect(found.get(second)).toMatchObject({
+          firstVersion: 2,
+          lastVersion: 2,
+          lastPosition: result.lastPosition,
+          eventTypes: ['Rejected'],
+        });
         expect(found.get(third)).toMatchObject({ firstVersion: 1, lastVersion: 2, eventTypes: ['A', 'B'] });
         expect(found.has(unknown)).toBe(false);
         expect((await store.findCommands([])).size).toBe(0);
@@ -548,7 +573,7 @@ function expectConflict(
 }
 
 function expectStrictlyIncreasing(values: number[]): void {
-  values.slice(1).forEach((value, index) => expect(value).toBeGreaterThan(values[index]!));
+  for (const [index, value] of values.slice(1).entries()) expect(value).toBeGreaterThan(values[index]!);
 }
 
 /** A new event with a fresh eventId and full metadata; `overrides.metadata` is merged into the defaults. */

@@ -30,7 +30,14 @@ async function sqliteTarget(): Promise<TargetUnderTest> {
     target,
     async insertDirectly(e) {
       db.prepare(`${INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        e.eventId, e.streamId, e.streamType, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata),
+        e.eventId,
+        e.streamId,
+        e.streamType,
+        e.version,
+        e.type,
+        e.schemaVersion,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
       );
     },
     async storedInOrder() {
@@ -63,7 +70,14 @@ async function postgresTarget(): Promise<TargetUnderTest> {
     target: postgresImportTarget(pool, logChannel(options)),
     async insertDirectly(e) {
       await pool.query(`${INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        e.eventId, e.streamId, e.streamType, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata),
+        e.eventId,
+        e.streamId,
+        e.streamType,
+        e.version,
+        e.type,
+        e.schemaVersion,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
       ]);
     },
     async storedInOrder() {
@@ -175,6 +189,12 @@ function event(streamId: string, version: number) {
     type: 'Happened',
     schemaVersion: 1,
     data: { n: version, amountMinor: 10_997, note: 'quote " and backslash \\ and {braces}' },
-    metadata: { userId: 'u', correlationId: 'c', causationId: 'c', commandId: `cmd-${streamId}-${version}`, occurredAt: '2025-01-01T00:00:00.000Z' },
+    metadata: {
+      userId: 'u',
+      correlationId: 'c',
+      causationId: 'c',
+      commandId: `cmd-${streamId}-${version}`,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+    },
   };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, migrate } from '../../src/eventstore/postgres/schema.js';
 import { createPool } from '../../src/eventstore/postgres/connection.js';
 import { openPostgresEventStore, PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
@@ -140,14 +140,16 @@ function describeWithSchema(
       opened.push(store);
     },
   };
-  beforeEach(async () => {
-    testSchema = await createTestSchema();
-    pool = new pg.Pool({ connectionString: POSTGRES_TEST_URL, options: `-c search_path=${testSchema.schema}`, max: 2 });
+  describe(name, () => {
+    beforeEach(async () => {
+      testSchema = await createTestSchema();
+      pool = new pg.Pool({ connectionString: POSTGRES_TEST_URL, options: `-c search_path=${testSchema.schema}`, max: 2 });
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+      await pool.end();
+      await testSchema.drop();
+    });
+    body(context);
   });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((store) => store.close()));
-    await pool.end();
-    await testSchema.drop();
-  });
-  body(context);
 }

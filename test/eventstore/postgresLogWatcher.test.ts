@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { openPostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { type LogWake, PostgresLogWatcher, type PostgresLogWatcherOptions } from '../../src/eventstore/postgres/postgresLogWatcher.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, terminateBackend, type TestSchema } from '../support/postgres.js';
@@ -42,17 +43,20 @@ await describeWithPostgres('PostgresLogWatcher', () => {
     const first = await store.append('s-1', 'Thing', [newEvent('A', {}), newEvent('B', {})], { expectedVersion: 'no_stream' });
     const second = await store.append('s-1', 'Thing', [newEvent('C', {})], { expectedVersion: 2 });
     await store.append('s-1', 'Thing', [newEvent('D', {})], { expectedVersion: 1 }).catch(() => 'conflict: nothing committed');
+    // A marker: notifications come in commit order, so one for the conflict would come before it.
+    const marker = await store.append('s-2', 'Thing', [newEvent('M', {})], { expectedVersion: 'no_stream' });
 
-    await waitFor(() => wakes.length >= 3, 'two notifications');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => wakes.some((wake) => wake.reason === 'appended' && wake.position === marker.lastPosition), 'the marker');
     expect(wakes).toEqual([
       { reason: 'connected' },
       { reason: 'appended', position: first.lastPosition },
       { reason: 'appended', position: second.lastPosition },
+      { reason: 'appended', position: marker.lastPosition },
     ]);
   });
 
   it('is not woken by another log in the same database', async () => {
+    const store = await open();
     const wakes: LogWake[] = [];
     await watch({ onWake: (wake) => wakes.push(wake) });
     const other = await createTestSchema();
@@ -60,8 +64,11 @@ await describeWithPostgres('PostgresLogWatcher', () => {
       const otherStore = await openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema: other.schema });
       await otherStore.append('s-1', 'Thing', [newEvent('A', {})], { expectedVersion: 'no_stream' });
       await otherStore.close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(wakes).toEqual([{ reason: 'connected' }]);
+      // A marker in its own log, committed after: a wake-up for the other log would come before it.
+      // Two events, so that its position (2) is not the other log's (1).
+      const marker = await store.append('s-1', 'Thing', [newEvent('M', {}), newEvent('M', {})], { expectedVersion: 'no_stream' });
+      await waitFor(() => wakes.some((wake) => wake.reason === 'appended' && wake.position === marker.lastPosition), 'the marker');
+      expect(wakes).toEqual([{ reason: 'connected' }, { reason: 'appended', position: marker.lastPosition }]);
     } finally {
       await other.drop();
     }
@@ -85,7 +92,9 @@ await describeWithPostgres('PostgresLogWatcher', () => {
     );
     const killed: number[] = [];
     for (let round = 0; round < 3; round += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Each connection is killed once the reader has seen appends through it, while appends go on.
+      const seen = tail.seen.length;
+      await waitFor(() => tail.seen.length >= seen + 10, 'the reader to see appends');
       killed.push(await killConnection(watcher));
       await waitFor(() => watcher.backendPid !== undefined, 'the watcher to reconnect');
     }
@@ -97,18 +106,21 @@ await describeWithPostgres('PostgresLogWatcher', () => {
     const log = await readWholeLog(reader);
     expect(log.length).toBeGreaterThan(20);
     expect(tail.seen.map((event) => event.position)).toEqual(log.map((event) => event.position));
-  }, 30_000);
+  });
 
   it('wakes the reader after reconnecting, for events appended while it was away', async () => {
     const store = await open();
     const tail = new LogTail(store);
     const wakes: LogWake[] = [];
+    // Away until the test moves the clock past the reconnect delay.
+    const clock = new ManualClock();
     const watcher = await watch({
       onWake: (wake) => {
         wakes.push(wake);
         tail.wake();
       },
       reconnectDelayMs: 2000,
+      clock,
     });
     closers.push(() => tail.stop());
     await store.append('s-1', 'Thing', [newEvent('A', {})], { expectedVersion: 'no_stream' });
@@ -118,6 +130,7 @@ await describeWithPostgres('PostgresLogWatcher', () => {
     const whileAway = await store.append('s-1', 'Thing', [newEvent('B', {}), newEvent('C', {})], { expectedVersion: 1 });
     expect(watcher.backendPid).toBeUndefined(); // so nobody heard this append's NOTIFY
 
+    await clock.advance(2000);
     await tail.until(whileAway.lastPosition);
     expect(tail.seen.map((event) => event.version)).toEqual([1, 2, 3]);
     expect(wakes.at(-1)).toEqual({ reason: 'connected' });
@@ -125,11 +138,15 @@ await describeWithPostgres('PostgresLogWatcher', () => {
 
   it('stops reconnecting once closed', async () => {
     const wakes: LogWake[] = [];
-    const watcher = await watch({ onWake: (wake) => wakes.push(wake), reconnectDelayMs: 50 });
+    // The reconnect delay is kept by a clock the test moves: nothing reconnects unless it is advanced.
+    const clock = new ManualClock();
+    const watcher = await watch({ onWake: (wake) => wakes.push(wake), reconnectDelayMs: 50, clock });
     await killConnection(watcher);
+    expect(clock.timerCount, 'the reconnect waits').toBe(1);
 
     await watcher.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(clock.timerCount, 'close cancelled the wait').toBe(0);
+    await clock.advance(60_000);
 
     expect(watcher.backendPid).toBeUndefined();
     expect(wakes).toEqual([{ reason: 'connected' }]);

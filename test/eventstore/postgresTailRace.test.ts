@@ -33,7 +33,10 @@ await describeWithPostgres('PostgresEventStore under concurrent appends', () => 
       schema: testSchema.schema,
       onWake: () => tail.wake(),
     });
-    closers.push(() => tail.stop(), () => watcher.close());
+    closers.push(
+      () => tail.stop(),
+      () => watcher.close(),
+    );
     // One pool and connection each: the appends really run at once, in separate server processes.
     const appenders = await Promise.all(Array.from({ length: APPENDERS }, () => open(1)));
 
@@ -56,7 +59,7 @@ await describeWithPostgres('PostgresEventStore under concurrent appends', () => 
     // Every event exactly once and in position order: a skipped event would be missing here.
     expect(tail.seen.map((event) => event.position)).toEqual(log.map((event) => event.position));
     expect(tail.errors).toEqual([]);
-  }, 60_000);
+  });
 
   it('numbers a shared stream 1, 2, 3 … with no gap when appenders race on it', async () => {
     const appenders = await Promise.all(Array.from({ length: 8 }, () => open(1)));

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/eventstore/postgres/connection.js';
 import { migrate } from '../../src/eventstore/postgres/schema.js';
@@ -13,7 +13,10 @@ describe('SQLite read plans', () => {
   const db = openDatabase(':memory:');
   const statements = prepareStatements(db);
   const plan = (sql: string, parameters: Record<string, unknown>) =>
-    db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameters).map((row) => (row as { detail: string }).detail);
+    db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(parameters)
+      .map((row) => (row as { detail: string }).detail);
   afterAll(() => db.close());
 
   it("reads one stream after a position through the stream's index, in index order", () => {

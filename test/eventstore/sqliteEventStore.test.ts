@@ -204,7 +204,8 @@ describe.each<GroupCommitMode>(['setImmediate', 'microtask'])('SqliteEventStore 
     ]);
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    for (const outcome of outcomes)
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     expect(db.inTransaction).toBe(false);
     expect(committedEventIds()).toEqual([before.eventId]);
     expect(await store.readAll()).toMatchObject([{ eventId: before.eventId }]);

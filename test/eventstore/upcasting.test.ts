@@ -16,8 +16,8 @@ const legacyEvents: StoredEvent[] = readFileSync(new URL('../fixtures/legacy-ord
 
 const legacy = (position: number) => legacyEvents.find((event) => event.position === position)!;
 
-describe('Upcasting the older system\'s events', () => {
-  it('should read a legacy OrderPlaced v1 as today\'s OrderPlaced, in exact cents', () => {
+describe("Upcasting the older system's events", () => {
+  it("should read a legacy OrderPlaced v1 as today's OrderPlaced, in exact cents", () => {
     expect(eventSchemas.upcast(legacy(1))).toMatchObject({
       type: 'OrderPlaced',
       schemaVersion: 2,
@@ -51,7 +51,7 @@ describe('Upcasting the older system\'s events', () => {
     });
   });
 
-  it('should read an OrderPlaced v1 written by orderstream\'s first releases unchanged', () => {
+  it("should read an OrderPlaced v1 written by orderstream's first releases unchanged", () => {
     const early = legacy(8);
     expect(eventSchemas.upcast(early)).toEqual({ ...early, schemaVersion: 2 });
   });
@@ -64,10 +64,12 @@ describe('Upcasting the older system\'s events', () => {
   it('should stop at an event type it does not know, naming the type and the position', () => {
     const unknown = { ...legacy(2), position: 77, type: 'GiftWrapped' };
     expect(() => eventSchemas.upcast(unknown)).toThrow(UnreadableEventError);
-    expect(() => eventSchemas.upcast(unknown)).toThrow('Event at position 77 (GiftWrapped v1) cannot be read: this server knows no event type GiftWrapped');
+    expect(() => eventSchemas.upcast(unknown)).toThrow(
+      'Event at position 77 (GiftWrapped v1) cannot be read: this server knows no event type GiftWrapped',
+    );
   });
 
-  it('should stop at a schema version newer than this server\'s', () => {
+  it("should stop at a schema version newer than this server's", () => {
     const newer = { ...legacy(6), position: 9, schemaVersion: 3 };
     expect(() => eventSchemas.upcast(newer)).toThrow(/position 9 \(OrderShipped v3\).*newer than this server's v1/);
   });
@@ -82,12 +84,20 @@ describe('Upcasting the older system\'s events', () => {
       data: { productId: 'lamp', name: 'Desk lamp', onHand: 4, addedAt: '2024-06-01T09:00:00.000Z' },
     };
     expect(eventSchemas.upcast(v1)).toEqual({ ...v1, schemaVersion: 2, data: { ...v1.data, price: null } });
-    expect(() => eventSchemas.upcast({ ...v1, position: 13, data: 'lamp' })).toThrow(/position 13 \(ProductAdded v1\).*data must be an object/);
+    expect(() => eventSchemas.upcast({ ...v1, position: 13, data: 'lamp' })).toThrow(
+      /position 13 \(ProductAdded v1\).*data must be an object/,
+    );
   });
 
   it('should stop at legacy data that is not whole cents, naming the field', () => {
-    const oddPrice = { ...legacy(1), position: 12, data: { ...(legacy(1).data as object), items: [{ productId: 'p', name: 'n', qty: 1, price: 0.001 }] } };
-    expect(() => eventSchemas.upcast(oddPrice)).toThrow(/position 12 \(OrderPlaced v1\).*items\[0\]\.price 0\.001 is not an amount of whole cents/);
+    const oddPrice = {
+      ...legacy(1),
+      position: 12,
+      data: { ...(legacy(1).data as object), items: [{ productId: 'p', name: 'n', qty: 1, price: 0.001 }] },
+    };
+    expect(() => eventSchemas.upcast(oddPrice)).toThrow(
+      /position 12 \(OrderPlaced v1\).*items\[0\]\.price 0\.001 is not an amount of whole cents/,
+    );
   });
 });
 

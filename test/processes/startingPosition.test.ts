@@ -34,7 +34,10 @@ describe('orderFulfilment without a checkpoint of its own', () => {
     await inventory.execute({ type: 'AddProduct', data: { productId: 'desk', name: 'Desk', quantity: 1_000_000, now: NOW } }, metadata);
     for (let n = 0; n < ORDERS; n++) {
       const items = [{ productId: 'desk', name: 'Desk', quantity: 1, unitPriceMinor: 1000 }];
-      await orders.execute({ type: 'PlaceOrder', data: { orderId: `o-${n}`, customerId: 'c-1', items, currency: 'USD', now: NOW } }, metadata);
+      await orders.execute(
+        { type: 'PlaceOrder', data: { orderId: `o-${n}`, customerId: 'c-1', items, currency: 'USD', now: NOW } },
+        metadata,
+      );
     }
     // The first instance works through them all.
     const first = runProcess(store, 'first.db');
@@ -50,8 +53,19 @@ describe('orderFulfilment without a checkpoint of its own', () => {
 
   /** The process over its own checkpoint file; `handled` counts the triggers handed to it. */
   function runProcess(log: EventStore, checkpointFile: string, handled = { triggers: 0 }) {
-    const definition = orderFulfilmentProcess({ store: log, orders: new OrderCommands(log), inventory: new InventoryCommands(log), clock: () => NOW });
-    const counted = { ...definition, handle: (events: readonly StoredEvent[]) => ((handled.triggers += events.length), definition.handle(events)) };
+    const definition = orderFulfilmentProcess({
+      store: log,
+      orders: new OrderCommands(log),
+      inventory: new InventoryCommands(log),
+      clock: () => NOW,
+    });
+    const counted = {
+      ...definition,
+      handle: (events: readonly StoredEvent[]) => {
+        handled.triggers += events.length;
+        return definition.handle(events);
+      },
+    };
     return new Processes(openDatabase(join(directory, checkpointFile)), log, [counted], 60_000, silent);
   }
 
@@ -74,7 +88,8 @@ describe('orderFulfilment without a checkpoint of its own', () => {
   it('should start from the beginning beside a log holding nothing it wrote', async () => {
     const handled = { triggers: 0 };
     const fresh = new SqliteEventStore(openDatabase(join(directory, 'fresh.db')));
-    for (const trigger of triggers.slice(0, 5)) await fresh.append(trigger.streamId, trigger.streamType, [trigger], { expectedVersion: 'no_stream' });
+    for (const trigger of triggers.slice(0, 5))
+      await fresh.append(trigger.streamId, trigger.streamType, [trigger], { expectedVersion: 'no_stream' });
 
     const process = runProcess(fresh, 'third.db', handled);
     process.start();

@@ -107,7 +107,10 @@ const cancelOrder = fc.record({
     type: fc.constant('CancelOrder' as const),
     data: fc.record({
       orderId,
-      reason: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('changed my mind', 'out of stock') }, { weight: 1, arbitrary: fc.constant('  ') }),
+      reason: fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom('changed my mind', 'out of stock') },
+        { weight: 1, arbitrary: fc.constant('  ') },
+      ),
       now,
     }),
   }),
@@ -150,7 +153,12 @@ const inventoryCommand = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ productId, orderId: reservingOrder, end: fc.constantFrom('ReleaseReservation' as const, 'CommitReservation' as const), now })
+      .record({
+        productId,
+        orderId: reservingOrder,
+        end: fc.constantFrom('ReleaseReservation' as const, 'CommitReservation' as const),
+        now,
+      })
       .map(({ end, ...data }) => inventory({ type: end, data })),
   },
 );
@@ -205,7 +213,10 @@ export async function runHistory(
     try {
       ({ lastPosition } =
         generated.kind === 'inventory'
-          ? await inventoryCommands.execute({ ...generated.command, data: { ...generated.command.data, now: time } } as InventoryCommand, metadata)
+          ? await inventoryCommands.execute(
+              { ...generated.command, data: { ...generated.command.data, now: time } } as InventoryCommand,
+              metadata,
+            )
           : await orderCommands.execute(await toCommand(generated, store, time), metadata));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -218,7 +229,11 @@ export async function runHistory(
   return counts;
 }
 
-async function toCommand(generated: Exclude<GeneratedCommand, { kind: 'inventory' }>, store: EventStore, time: string): Promise<OrderCommand> {
+async function toCommand(
+  generated: Exclude<GeneratedCommand, { kind: 'inventory' }>,
+  store: EventStore,
+  time: string,
+): Promise<OrderCommand> {
   switch (generated.kind) {
     case 'place':
     case 'ship':

@@ -65,11 +65,7 @@ describe('dashboard projection', () => {
           { status: 'SHIPPED', count: 1, amountMinor: 10997 },
           { status: 'CANCELLED', count: 2, amountMinor: 1550 + 297 },
         ],
-        days: [
-          day('2025-01-10', 2, 1, 0, 0, 10997),
-          day('2025-01-11', 1, 1, 1, 0, 1550),
-          day('2025-01-12', 1, 1, 0, 2, -1550 + 1000),
-        ],
+        days: [day('2025-01-10', 2, 1, 0, 0, 10997), day('2025-01-11', 1, 1, 1, 0, 1550), day('2025-01-12', 1, 1, 0, 2, -1550 + 1000)],
       });
     });
 
@@ -91,7 +87,11 @@ describe('dashboard projection', () => {
     });
 
     it('should window by event time, from inclusive and to exclusive', () => {
-      const dayTwo = queries.getDashboard({ currency: 'USD', fromMs: ms('2025-01-11T00:00:00.000Z'), toMs: ms('2025-01-12T00:00:00.000Z') });
+      const dayTwo = queries.getDashboard({
+        currency: 'USD',
+        fromMs: ms('2025-01-11T00:00:00.000Z'),
+        toMs: ms('2025-01-12T00:00:00.000Z'),
+      });
       expect(dayTwo).toEqual({
         currency: 'USD',
         currencies: ['USD'],

@@ -69,7 +69,10 @@ describe('ProjectionEngine', () => {
       expect(announced).toEqual([]); // history built at start-up is no news to subscribers
 
       const commands = new OrderCommands(store);
-      await commands.execute({ type: 'ReceivePayment', data: { orderId: 'o-3', paymentId: 'p3', amountMinor: 5998, method: 'card', now: NOW } }, META);
+      await commands.execute(
+        { type: 'ReceivePayment', data: { orderId: 'o-3', paymentId: 'p3', amountMinor: 5998, method: 'card', now: NOW } },
+        META,
+      );
       await commands.execute(
         { type: 'ShipOrder', data: { orderId: 'o-3', trackingNumber: 'T3', carrier: 'UPS', estimatedDelivery: null, now: NOW } },
         META,
@@ -107,10 +110,7 @@ describe('ProjectionEngine', () => {
       expect(tableNames(db)).toEqual(['order_view_items__g2', 'order_views__g2']);
 
       // The swapped-in generation is live: new events reach it and are announced.
-      await new OrderCommands(store).execute(
-        { type: 'CancelOrder', data: { orderId: 'o-3', reason: 'after rebuild', now: NOW } },
-        META,
-      );
+      await new OrderCommands(store).execute({ type: 'CancelOrder', data: { orderId: 'o-3', reason: 'after rebuild', now: NOW } }, META);
       await engine.waitFor(await store.headPosition());
       expect(db.prepare("SELECT status FROM order_views WHERE order_id = 'o-3'").pluck().get()).toBe('CANCELLED');
       expect(announced.at(-1)!.view).toMatchObject({ id: 'o-3', status: 'CANCELLED' });

@@ -10,7 +10,6 @@ import { InventoryLog, OrderLogFixture } from './readModelFixture.js';
 
 const TABLES = { product_views: 'product_id' };
 
-
 /**
  * p-1 Widget: 10 added at 29.99 USD, o-1 reserves 4, o-2 reserves 3, o-3 is rejected (asks 5 of 3),
  * restocked by 5, repriced to 34.99 USD, o-1 committed, o-2 released: 11 on hand, nothing reserved.
@@ -61,7 +60,13 @@ describe('productView projection', () => {
       position: last.position,
       updatedAt: '2025-01-10T10:09:00.000Z',
     });
-    expect(queries.getProductView('p-2')).toMatchObject({ price: { amountMinor: 4999, currency: 'EUR' }, onHand: 2, reserved: 2, available: 0, version: 3 });
+    expect(queries.getProductView('p-2')).toMatchObject({
+      price: { amountMinor: 4999, currency: 'EUR' },
+      onHand: 2,
+      reserved: 2,
+      available: 0,
+      version: 3,
+    });
     expect(queries.getProductView('p-0')).toMatchObject({ price: null, onHand: 0, reserved: 0, available: 0, version: 1 });
     expect(queries.getProductView('o-9')).toBeUndefined();
     expect(queries.getProductView('p-unknown')).toBeUndefined();
@@ -88,7 +93,9 @@ describe('productView projection', () => {
     const announced: ProductViewChange[] = [];
     const engine = await log.startEngine([productViewProjection((changes) => announced.push(...changes))]);
 
-    await engine.waitFor((await inventory.changePrice('2025-01-10T10:01:00.000Z', 'p-1', { amountMinor: 1250, currency: 'USD' })).lastPosition);
+    await engine.waitFor(
+      (await inventory.changePrice('2025-01-10T10:01:00.000Z', 'p-1', { amountMinor: 1250, currency: 'USD' })).lastPosition,
+    );
 
     expect(announced.map(({ view }) => [view.version, view.price, view.onHand, view.updatedAt])).toEqual([
       [2, { amountMinor: 1250, currency: 'USD' }, 10, '2025-01-10T10:01:00.000Z'],

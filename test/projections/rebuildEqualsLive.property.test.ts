@@ -95,7 +95,7 @@ describe('Projection rebuild', () => {
     expect(stats.accepted).toBeGreaterThan(0);
     expect(stats.refused).toBeGreaterThan(0);
     expect([...stats.eventTypes].sort()).toEqual([...orderEventTypes, ...inventoryEventTypes].sort());
-  }, 60_000);
+  });
 });
 
 /** Every logical table of every projection, rows sorted by all their columns. */
@@ -112,7 +112,7 @@ function dumpAll(db: Database.Database, definitions: ProjectionDefinition<any>[]
 }
 
 function liveGeneration(db: Database.Database, name: string): number {
-  return db.prepare("SELECT generation FROM projection_generations WHERE name = ? AND live = 1").pluck().get(name) as number;
+  return db.prepare('SELECT generation FROM projection_generations WHERE name = ? AND live = 1').pluck().get(name) as number;
 }
 
 async function expectAllLive(engine: ProjectionEngine, head: number): Promise<void> {

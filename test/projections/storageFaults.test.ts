@@ -45,7 +45,16 @@ describe('Read models and processes during a storage fault', () => {
 
   const place = (orderId: string) =>
     new OrderCommands(store).execute(
-      { type: 'PlaceOrder', data: { orderId, customerId: 'c-1', items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 100 }], currency: 'USD', now: NOW } },
+      {
+        type: 'PlaceOrder',
+        data: {
+          orderId,
+          customerId: 'c-1',
+          items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 100 }],
+          currency: 'USD',
+          now: NOW,
+        },
+      },
       { userId: 'u-1', correlationId: 'k-1' },
     );
 
@@ -58,11 +67,16 @@ describe('Read models and processes during a storage fault', () => {
       locker.exec('BEGIN IMMEDIATE');
 
       const started = Date.now();
-      const error = await engine.waitFor(lastPosition, ['orderView']).then(() => undefined, (rejected: unknown) => rejected);
+      const error = await engine.waitFor(lastPosition, ['orderView']).then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
       expect(Date.now() - started).toBeLessThan(2000);
       expect(error).toMatchObject({
         code: 'SERVICE_UNAVAILABLE',
-        message: expect.stringMatching(/^The change was stored, but the orderView read model cannot show it yet: .*locked by another process.*SQLITE_BUSY/),
+        message: expect.stringMatching(
+          /^The change was stored, but the orderView read model cannot show it yet: .*locked by another process.*SQLITE_BUSY/,
+        ),
       });
       expect(await engine.status()).toMatchObject([{ name: 'orderView', state: 'LIVE', position: 0, lagEvents: 1, lastError: null }]);
 

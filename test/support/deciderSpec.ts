@@ -11,11 +11,7 @@ export type DeciderThen<Event> = {
    * and as a pattern when it is a RegExp. `check` receives the error (to assert code or details),
    * which is also returned.
    */
-  thenThrows: <E extends Error>(
-    errorClass: ErrorClass<E>,
-    message?: string | RegExp,
-    check?: (error: E) => void,
-  ) => E;
+  thenThrows: <E extends Error>(errorClass: ErrorClass<E>, message?: string | RegExp, check?: (error: E) => void) => E;
 };
 
 /**
@@ -34,6 +30,7 @@ export function deciderSpec<State, Command, Event>(decider: Decider<State, Comma
       const handle = () => decider.decide(command, state);
 
       return {
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the spec; never awaited.
         then: (expected) => {
           expect(handle()).toEqual(expected);
         },

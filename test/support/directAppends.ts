@@ -28,14 +28,22 @@ export function orderPlaced(orderId: string, nameLength = 10): NewEvent {
  * Places `count` orders straight into the log of `databaseFile` through a second connection, as
  * another process on the same file would: quicker than the API for tens of thousands of events.
  */
-export async function placeOrdersDirectly(databaseFile: string, count: number, options: { prefix?: string; nameLength?: number } = {}): Promise<void> {
+export async function placeOrdersDirectly(
+  databaseFile: string,
+  count: number,
+  options: { prefix?: string; nameLength?: number } = {},
+): Promise<void> {
   const store = new SqliteEventStore(openDatabase(databaseFile, { synchronous: 'NORMAL' }));
   const prefix = options.prefix ?? `load-${randomUUID().slice(0, 8)}`;
   try {
     for (let start = 0; start < count; start += 100) {
       const batch = Array.from({ length: Math.min(100, count - start) }, (_, i) => `${prefix}-${start + i}`);
       await Promise.all(
-        batch.map((orderId) => store.append(orderStreamId(orderId), ORDER_STREAM_TYPE, [orderPlaced(orderId, options.nameLength)], { expectedVersion: 'no_stream' })),
+        batch.map((orderId) =>
+          store.append(orderStreamId(orderId), ORDER_STREAM_TYPE, [orderPlaced(orderId, options.nameLength)], {
+            expectedVersion: 'no_stream',
+          }),
+        ),
       );
     }
   } finally {

@@ -21,7 +21,11 @@ export async function natsReachable(url: string): Promise<boolean> {
 }
 
 /** A message as a consumer got it. */
-export type Received = { subject: string; messageId: string | undefined; envelope: { position: number; eventId: string; streamId: string; version: number; type: string } };
+export type Received = {
+  subject: string;
+  messageId: string | undefined;
+  envelope: { position: number; eventId: string; streamId: string; version: number; type: string };
+};
 
 /** Everything in `stream`, read by a new durable pull consumer that acks each message. */
 export async function consumeAll(url: string, stream: string, durable: string): Promise<Received[]> {
@@ -72,7 +76,9 @@ export class OwnNatsServer {
   }
 
   async start(): Promise<void> {
-    this.process = spawn(NATS_SERVER_BINARY, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDirectory], { stdio: 'ignore' });
+    this.process = spawn(NATS_SERVER_BINARY, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDirectory], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
     while (!(await natsReachable(this.url))) {
       if (Date.now() > deadline) throw new Error(`nats-server did not start on ${this.url}`);

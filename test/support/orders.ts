@@ -21,7 +21,12 @@ export function referenceOrder(overrides: Partial<PlaceOrderInput> = {}): PlaceO
  */
 export async function addReferenceProducts(url: string, headers: Record<string, string> = {}): Promise<void> {
   for (const { productId, name, unitPrice } of referenceOrder().items) {
-    const answer = await request(url, AddProductDocument, { input: { productId, name, quantity: 1_000_000_000, unitPrice, currency: 'USD' } }, headers);
+    const answer = await request(
+      url,
+      AddProductDocument,
+      { input: { productId, name, quantity: 1_000_000_000, unitPrice, currency: 'USD' } },
+      headers,
+    );
     const code = answer.errors?.[0]?.extensions?.code;
     if (code !== undefined && code !== 'CONFLICT') throw new Error(`Adding ${productId} failed: ${JSON.stringify(answer.errors)}`);
   }

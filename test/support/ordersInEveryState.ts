@@ -20,7 +20,9 @@ export async function createOrdersInEveryState(url: string) {
   const pay = (orderId: string, amount: string) =>
     requestData(url, ReceivePaymentDocument, { input: { orderId, paymentId: `pay-${orderId}`, amount, method: 'credit_card' } });
   const ship = (orderId: string) =>
-    requestData(url, ShipOrderDocument, { input: { orderId, trackingNumber: `1Z-${orderId}`, carrier: 'UPS', estimatedDelivery: '2025-01-15' } });
+    requestData(url, ShipOrderDocument, {
+      input: { orderId, trackingNumber: `1Z-${orderId}`, carrier: 'UPS', estimatedDelivery: '2025-01-15' },
+    });
   const cancel = (orderId: string) => requestData(url, CancelOrderDocument, { input: { orderId, reason: 'changed my mind' } });
 
   await place('o-pending', 'cust-a');

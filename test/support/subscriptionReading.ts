@@ -12,7 +12,10 @@ export async function nextData<Data>(iterator: AsyncIterator<GraphQLResponse<Dat
  * Reads a subscription in the background into `items` until stopped. Errors go into `errors`: error
  * messages, and the error a connection ends with (a killed server), which is recorded, not thrown.
  */
-export function collect<Data, Item extends { position: number }>(iterator: AsyncIterableIterator<GraphQLResponse<Data>>, pick: (data: Data) => Item) {
+export function collect<Data, Item extends { position: number }>(
+  iterator: AsyncIterableIterator<GraphQLResponse<Data>>,
+  pick: (data: Data) => Item,
+) {
   const items: Item[] = [];
   const errors: unknown[] = [];
   const reading = (async () => {

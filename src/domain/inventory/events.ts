@@ -11,21 +11,12 @@ export type ProductAdded = TypedRecord<
 >;
 
 /** The catalog price changed; `previousPrice` is null when the product had none. */
-export type PriceChanged = TypedRecord<
-  'PriceChanged',
-  { productId: string; previousPrice: Money | null; price: Money; changedAt: string }
->;
+export type PriceChanged = TypedRecord<'PriceChanged', { productId: string; previousPrice: Money | null; price: Money; changedAt: string }>;
 
-export type StockRestocked = TypedRecord<
-  'StockRestocked',
-  { productId: string; quantity: number; onHand: number; restockedAt: string }
->;
+export type StockRestocked = TypedRecord<'StockRestocked', { productId: string; quantity: number; onHand: number; restockedAt: string }>;
 
 /** `quantity` is now held for the order: on hand, but not available to others. */
-export type StockReserved = TypedRecord<
-  'StockReserved',
-  { productId: string; orderId: string; quantity: number; reservedAt: string }
->;
+export type StockReserved = TypedRecord<'StockReserved', { productId: string; orderId: string; quantity: number; reservedAt: string }>;
 
 /** A reservation that would have taken more than was available: an outcome, recorded. */
 export type StockReservationRejected = TypedRecord<

@@ -1,13 +1,15 @@
-import {
-  AlreadyExistsError,
-  IllegalStateError,
-  NotFoundError,
-  ValidationError,
-} from '../errors.js';
+import { AlreadyExistsError, IllegalStateError, NotFoundError, ValidationError } from '../errors.js';
 import { formatAmountMinor, multiplyMinor, sumMinor } from '../money.js';
 import { requireCurrency, requireUnitPrice } from '../price.js';
 import type { CancelOrder, ExpireOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
-import { type OrderCancelled, type OrderEvent, type OrderPlaced, type OrderShipped, PAYMENT_NOT_RECEIVED, type PaymentReceived } from './events.js';
+import {
+  type OrderCancelled,
+  type OrderEvent,
+  type OrderPlaced,
+  type OrderShipped,
+  PAYMENT_NOT_RECEIVED,
+  type PaymentReceived,
+} from './events.js';
 import { MAX_AMOUNT_MINOR, MAX_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, MAX_TEXT_LENGTH } from './limits.js';
 import type { Order } from './state.js';
 
@@ -110,10 +112,7 @@ function shipOrder({ data }: ShipOrder, state: Order): OrderShipped {
   requireText(data.trackingNumber, 'trackingNumber', MAX_TEXT_LENGTH);
   requireText(data.carrier, 'carrier', MAX_TEXT_LENGTH);
   if (data.estimatedDelivery !== null && !isCalendarDate(data.estimatedDelivery)) {
-    throw new ValidationError(
-      `Estimated delivery must be a date like 2025-01-15, got "${data.estimatedDelivery}"`,
-      'estimatedDelivery',
-    );
+    throw new ValidationError(`Estimated delivery must be a date like 2025-01-15, got "${data.estimatedDelivery}"`, 'estimatedDelivery');
   }
   return {
     type: 'OrderShipped',
@@ -160,10 +159,7 @@ function requireStatus<S extends Exclude<Order['status'], 'Empty'>>(
   if (state.status === 'Empty') throw new NotFoundError(`Order ${orderId} does not exist`, 'Order', orderId);
   const statuses: string[] = Array.isArray(allowed) ? allowed : [allowed];
   if (!statuses.includes(state.status)) {
-    throw new IllegalStateError(
-      `Order ${orderId} is ${state.status.toLowerCase()}; it cannot ${action}`,
-      state.status.toUpperCase(),
-    );
+    throw new IllegalStateError(`Order ${orderId} is ${state.status.toLowerCase()}; it cannot ${action}`, state.status.toUpperCase());
   }
   return state as Extract<Order, { status: S }>;
 }

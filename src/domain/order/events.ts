@@ -39,10 +39,7 @@ export type OrderShipped = TypedRecord<
 export const PAYMENT_NOT_RECEIVED = 'payment not received';
 
 /** refundMinor is what was paid: 0 for a pending order, the payment for a paid one. */
-export type OrderCancelled = TypedRecord<
-  'OrderCancelled',
-  { orderId: string; reason: string; refundMinor: number; cancelledAt: string }
->;
+export type OrderCancelled = TypedRecord<'OrderCancelled', { orderId: string; reason: string; refundMinor: number; cancelledAt: string }>;
 
 export type OrderEvent = OrderPlaced | PaymentReceived | OrderShipped | OrderCancelled;
 

@@ -133,7 +133,10 @@ async function check(target: ImportTarget, lines: LineSource, { validate, onProg
   // The target is asked a batch at a time: one round trip per batch, not per event.
   for await (const batch of batchesOf(numberedEvents(lines), batchSize)) {
     const { eventIds, streamIds } = idsOf(batch);
-    const inTarget = await target.lookup(eventIds, streamIds.filter((streamId) => !streams.has(streamId)));
+    const inTarget = await target.lookup(
+      eventIds,
+      streamIds.filter((streamId) => !streams.has(streamId)),
+    );
 
     for (const { event, lineNumber } of batch) {
       const { eventId, streamId, streamType, version } = event;
@@ -172,7 +175,11 @@ async function check(target: ImportTarget, lines: LineSource, { validate, onProg
         streams.set(streamId, stream);
       } else {
         if (streamType !== stream.streamType) {
-          throw conflict(event, lineNumber, `stream ${streamId} has stream type ${stream.streamType} on line ${stream.lastLine}, ${streamType} here`);
+          throw conflict(
+            event,
+            lineNumber,
+            `stream ${streamId} has stream type ${stream.streamType} on line ${stream.lastLine}, ${streamType} here`,
+          );
         }
         if (version !== stream.fileVersion + 1) {
           throw conflict(

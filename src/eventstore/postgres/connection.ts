@@ -35,7 +35,9 @@ export function clientConfig({ connectionString, schema }: PostgresConnectionOpt
       // An instance that stalls (paused, partitioned) while holding the append lock would stop every
       // instance's appends; the server ends such a transaction (rolled back) after this long.
       `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
-    ].join(' ').trim(),
+    ]
+      .join(' ')
+      .trim(),
     // Notice a dead peer on an idle connection (no RST after a network cut) instead of waiting forever.
     keepAlive: true,
     connectionTimeoutMillis: 10_000,

@@ -76,12 +76,7 @@ export class PostgresEventStore implements EventStore {
     readonly channel: string,
   ) {}
 
-  async append(
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
+  async append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(events, options);
     const rows = events.map(toInsertValues);
     this.throwIfClosed();
@@ -251,11 +246,7 @@ function toInsertValues(event: NewEvent): InsertValues {
 }
 
 /** A retried append (every eventId stored, in this stream, consecutively) answers as the original did. */
-async function findStoredAppend(
-  client: pg.PoolClient,
-  streamId: string,
-  events: readonly NewEvent[],
-): Promise<AppendResult | undefined> {
+async function findStoredAppend(client: pg.PoolClient, streamId: string, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
   const { rows } = await client.query<StoredIdRow>(SQL.eventsById, [events.map((event) => event.eventId)]);
   if (rows.length === 0) return undefined;
   const byId = new Map(rows.map((row) => [row.event_id, row]));

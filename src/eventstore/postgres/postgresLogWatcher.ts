@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type Clock, systemClock } from '../../clock/clock.js';
 import { clientConfig, logChannel, type PostgresConnectionOptions } from './connection.js';
 
 /**
@@ -22,6 +23,8 @@ export type PostgresLogWatcherOptions = PostgresConnectionOptions & {
   maxReconnectDelayMs?: number;
   /** More channels that wake the reader, e.g. the read-model leaders' (any payload). */
   alsoListenTo?: string[];
+  /** The clock the reconnect delays are kept by; the wall clock by default (tests pass a ManualClock). */
+  clock?: Clock;
 };
 
 /**
@@ -123,10 +126,11 @@ export class PostgresLogWatcher {
   }
 
   private wait(ms: number): Promise<void> {
+    const clock = this.options.clock ?? systemClock;
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = clock.setTimer(clock.now() + ms, () => resolve());
       this.cancelWait = () => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       };
     });

@@ -16,7 +16,8 @@ const UNAVAILABLE_SQLSTATES: readonly (readonly [prefix: string, cause: string])
 ];
 
 /** Errors from the socket or the pool rather than the server. */
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|Connection terminated|not queryable|timeout exceeded when trying to connect/i;
+const CONNECTION_FAILURE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|Connection terminated|not queryable|timeout exceeded when trying to connect/i;
 
 /**
  * Keeps pg's errors inside eventstore/: storage faults become StorageUnavailableError (code

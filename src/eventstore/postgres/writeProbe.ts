@@ -15,7 +15,10 @@ const CONNECT_GRACE_MS = 2_000;
 export async function probePostgresWritable(pool: pg.Pool, timeoutMs = 250): Promise<WriteProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout exceeded when trying to connect (no answer within ${timeoutMs + CONNECT_GRACE_MS} ms)`)), timeoutMs + CONNECT_GRACE_MS);
+    timer = setTimeout(
+      () => reject(new Error(`timeout exceeded when trying to connect (no answer within ${timeoutMs + CONNECT_GRACE_MS} ms)`)),
+      timeoutMs + CONNECT_GRACE_MS,
+    );
   });
   const probe = inTransaction(pool, async (client) => {
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
@@ -26,7 +29,11 @@ export async function probePostgresWritable(pool: pg.Pool, timeoutMs = 250): Pro
   });
   try {
     const readOnly = await Promise.race([probe, deadline]);
-    if (readOnly) return { writable: false, reason: 'The event log cannot take writes: the database is read-only (a standby, or default_transaction_read_only)' };
+    if (readOnly)
+      return {
+        writable: false,
+        reason: 'The event log cannot take writes: the database is read-only (a standby, or default_transaction_read_only)',
+      };
     return { writable: true };
   } catch (error) {
     const mapped = toStorageError(error, 'The event log cannot take writes');

@@ -48,12 +48,7 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  async append(
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
+  async append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(events, options);
     const keys = [streamKey(streamId), ...(options.idempotencyKey === undefined ? [] : [commandKey(options.idempotencyKey)])];
     return this.groupCommit.submit(() => this.appendUnchecked(streamId, streamType, events, options), keys);
@@ -67,7 +62,13 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => this.statements.readStream.all(streamId, fromVersion, limit).map(toStoredEvent));
   }
 
-  async readAll({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, customerId }: ReadAllOptions = {}): Promise<StoredEvent[]> {
+  async readAll({
+    afterPosition = 0,
+    limit = DEFAULT_READ_LIMIT,
+    types,
+    streamId,
+    customerId,
+  }: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null };
     // The narrowest index first: the customer's streams, else the stream's, else positions.
     const rows = () => {

@@ -61,10 +61,12 @@ export function sqliteImportTarget(db: Database.Database): ImportTarget {
     lookup: async (eventIds, streamIds) => storage(() => lookup(eventIds, streamIds)),
     appendBatch: async (batch, choose) =>
       storage(() =>
-        db.transaction(() => {
-          const { eventIds, streamIds } = idsOf(batch);
-          return append(choose(lookup(eventIds, streamIds)));
-        }).immediate(),
+        db
+          .transaction(() => {
+            const { eventIds, streamIds } = idsOf(batch);
+            return append(choose(lookup(eventIds, streamIds)));
+          })
+          .immediate(),
       ),
   };
 }

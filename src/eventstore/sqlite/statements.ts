@@ -15,16 +15,11 @@ export type EventRow = {
 /** Every statement the store runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
   return {
-    streamVersion: db
-      .prepare<[string], number | null>('SELECT max(version) FROM events WHERE stream_id = ?')
-      .pluck(),
+    streamVersion: db.prepare<[string], number | null>('SELECT max(version) FROM events WHERE stream_id = ?').pluck(),
     eventById: db.prepare<[string], Pick<EventRow, 'position' | 'stream_id' | 'version'>>(
       'SELECT position, stream_id, version FROM events WHERE event_id = ?',
     ),
-    insert: db.prepare<
-      [string, string, string, number, string, number, string, string],
-      void
-    >(
+    insert: db.prepare<[string, string, string, number, string, number, string, string], void>(
       `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
@@ -32,9 +27,7 @@ export function prepareStatements(db: Database.Database) {
     readStream: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?',
     ),
-    readAll: db.prepare<[number, number], EventRow>(
-      'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
-    ),
+    readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     readAllFiltered: db.prepare<{ after: number; limit: number; types: string | null }, EventRow>(
       `SELECT * FROM events
        WHERE position > @after
@@ -71,7 +64,15 @@ export function prepareStatements(db: Database.Database) {
     // Many keys through events_by_command_id at once; a key's events in one stream (see recordedCommand).
     recordedCommands: db.prepare<
       [string],
-      { command_id: string; stream_id: string; first_version: number; last_version: number; last_position: number; fingerprint: string | null; types: string }
+      {
+        command_id: string;
+        stream_id: string;
+        first_version: number;
+        last_version: number;
+        last_position: number;
+        fingerprint: string | null;
+        types: string;
+      }
     >(
       `SELECT json_extract(metadata, '$.commandId') AS command_id, stream_id, min(version) AS first_version,
               max(version) AS last_version, max(position) AS last_position,

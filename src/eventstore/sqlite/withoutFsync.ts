@@ -11,7 +11,10 @@ export function withoutFsync<T>(db: Database.Database, write: () => T): T {
   // The level cannot change inside a transaction; one the caller opened decides for itself.
   if (db.inTransaction) return write();
   let level = configuredLevel.get(db);
-  if (level === undefined) configuredLevel.set(db, (level = db.pragma('synchronous', { simple: true }) as number));
+  if (level === undefined) {
+    level = db.pragma('synchronous', { simple: true }) as number;
+    configuredLevel.set(db, level);
+  }
   if (level <= NORMAL) return write();
   db.pragma(`synchronous = ${NORMAL}`);
   try {

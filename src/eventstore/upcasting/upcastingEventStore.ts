@@ -1,4 +1,14 @@
-import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedCommand, RecordedOutcome, StoredEvent } from '../eventStore.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedCommand,
+  RecordedOutcome,
+  StoredEvent,
+} from '../eventStore.js';
 import type { EventSchemaRegistry } from './eventSchemaRegistry.js';
 
 /**
@@ -11,12 +21,7 @@ export class UpcastingEventStore implements EventStore {
     private readonly schemas: EventSchemaRegistry,
   ) {}
 
-  append(
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
+  append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     return this.inner.append(streamId, streamType, events, options);
   }
 

@@ -11,8 +11,7 @@ import { CustomerSummary, toCustomerSummary } from './customerSummary.type.js';
 export class CustomerResolver {
   @Query(() => CustomerSummary, {
     nullable: true,
-    description:
-      "A customer's orders summed up, or null when the customer has placed no order. A customer sees only its own.",
+    description: "A customer's orders summed up, or null when the customer has placed no order. A customer sees only its own.",
   })
   async customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CustomerSummary | null> {
     if (!canSeeCustomer(signedIn(ctx), id)) return null;

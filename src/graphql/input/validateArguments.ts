@@ -15,9 +15,12 @@ export const validateArguments: ValidatorFn = (value, _type, { args }) => {
 };
 
 function check(value: unknown, path: string): void {
-  if (typeof value === 'string') return checkCharacters(value, path || 'input');
+  if (typeof value === 'string') {
+    checkCharacters(value, path || 'input');
+    return;
+  }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => check(item, `${path}[${index}]`));
+    for (const [index, item] of value.entries()) check(item, `${path}[${index}]`);
     return;
   }
   if (value === null || typeof value !== 'object') return;

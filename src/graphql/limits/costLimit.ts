@@ -71,7 +71,10 @@ export function costWithVariablesError(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const error = costError(options, { schema, operation, getFragment: (name) => fragments.get(name), variables: variables ?? {} });
-  return error && new GraphQLError(error.message, { extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  return (
+    error &&
+    new GraphQLError(error.message, { extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } })
+  );
 }
 
 /** Per document (Apollo hands the same one to every request that sends it): whether some `first` is a variable. */
@@ -99,7 +102,10 @@ type Measured = {
   variables?: Readonly<Record<string, unknown>>;
 };
 
-function costError({ maxCost, defaultListSize }: CostLimitOptions, { schema, operation, getFragment, variables }: Measured): GraphQLError | undefined {
+function costError(
+  { maxCost, defaultListSize }: CostLimitOptions,
+  { schema, operation, getFragment, variables }: Measured,
+): GraphQLError | undefined {
   const fragmentCosts = new Map<string, number>();
 
   function fieldDefinition(parentType: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
@@ -131,7 +137,12 @@ function costError({ maxCost, defaultListSize }: CostLimitOptions, { schema, ope
     return undefined;
   }
 
-  function costOf(selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined, inPage: boolean, inProgress: Set<string>): number {
+  function costOf(
+    selectionSet: SelectionSetNode,
+    parentType: GraphQLNamedType | undefined,
+    inPage: boolean,
+    inProgress: Set<string>,
+  ): number {
     let cost = 0;
     const spread = new Set<string>();
     for (const selection of selectionSet.selections) {

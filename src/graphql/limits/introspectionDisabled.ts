@@ -12,7 +12,9 @@ export const introspectionDisabledRule: ValidationRule = (context) => {
     Field(node) {
       if (reported || (node.name.value !== '__schema' && node.name.value !== '__type')) return;
       reported = true;
-      context.reportError(new GraphQLError(`Introspection is disabled on this server; the document asks for ${node.name.value}`, { nodes: node }));
+      context.reportError(
+        new GraphQLError(`Introspection is disabled on this server; the document asks for ${node.name.value}`, { nodes: node }),
+      );
     },
   };
 };

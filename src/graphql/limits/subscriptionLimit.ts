@@ -35,10 +35,9 @@ export class SubscriptionLimit {
     const ids = this.liveIds(connection);
     if (ids.size >= this.max) {
       this.onRefused('subscriptions_per_connection');
-      return new GraphQLError(
-        `This connection has ${ids.size} active subscriptions, the limit; complete one before starting another`,
-        { extensions: { code: 'BAD_REQUEST', limit: this.max } },
-      );
+      return new GraphQLError(`This connection has ${ids.size} active subscriptions, the limit; complete one before starting another`, {
+        extensions: { code: 'BAD_REQUEST', limit: this.max },
+      });
     }
     if (userId !== undefined) {
       const held = this.userSubscriptions(userId);
@@ -65,7 +64,10 @@ export class SubscriptionLimit {
   /** The connection's subscriptions that graphql-ws still runs. */
   private liveIds(connection: Connection): Set<string> {
     let ids = this.subscriptionIds.get(connection);
-    if (!ids) this.subscriptionIds.set(connection, (ids = new Set()));
+    if (!ids) {
+      ids = new Set();
+      this.subscriptionIds.set(connection, ids);
+    }
     for (const known of ids) if (!(known in connection.subscriptions)) ids.delete(known);
     return ids;
   }

@@ -25,7 +25,7 @@ export class OrderResolver {
   }
 
   @Query(() => OrderConnection, {
-    description: "Orders, newest first, optionally of one customer or status. A customer sees only its own.",
+    description: 'Orders, newest first, optionally of one customer or status. A customer sees only its own.',
   })
   async orders(
     @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
@@ -69,9 +69,7 @@ export class OrderResolver {
   ): Promise<Order | null> {
     if (version != null && version < 0) throw badUserInput(`version must be 0 or more, got ${version}`, 'version');
     const events = (await visibleHistory(ctx, id)).filter(
-      (event) =>
-        (version == null || event.version <= version) &&
-        (asOf == null || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
+      (event) => (version == null || event.version <= version) && (asOf == null || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
     );
     const view = orderViewAfter(id, events);
     return view ? toOrder(view) : null;

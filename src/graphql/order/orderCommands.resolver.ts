@@ -32,7 +32,12 @@ export class OrderCommandsResolver {
     const isRetry = async () => idempotency !== undefined && (await ctx.commands.isRecorded(idempotency.key));
     const place = async (retry: boolean) => {
       const now = isoNow(ctx.clock);
-      const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({ productId, name, quantity, unitPriceMinor: unitPrice }));
+      const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({
+        productId,
+        name,
+        quantity,
+        unitPriceMinor: unitPrice,
+      }));
       // A retry answers as the original did, whatever the catalog says now: its lines are not decided again.
       const items = retry
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
@@ -47,14 +52,15 @@ export class OrderCommandsResolver {
   @Mutation(() => Order, {
     description:
       "Records a payment of a pending order's exact total, as the payment provider confirmed it. Staff and admins " +
-      '(the payment service\'s token); never customers. An order that expired unpaid refuses it (FAILED_PRECONDITION).',
+      "(the payment service's token); never customers. An order that expired unpaid refuses it (FAILED_PRECONDITION).",
   })
-  receivePayment(
-    @Arg('input', () => ReceivePaymentInput) input: ReceivePaymentInput,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<Order> {
+  receivePayment(@Arg('input', () => ReceivePaymentInput) input: ReceivePaymentInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
     // The event's metadata.userId names who recorded it (the provider's service identity).
-    const principal = requireRole(ctx, ['staff', 'admin'], 'record payments: a payment comes from the payment provider, not from a customer');
+    const principal = requireRole(
+      ctx,
+      ['staff', 'admin'],
+      'record payments: a payment comes from the payment provider, not from a customer',
+    );
     const now = isoNow(ctx.clock);
     const { orderId, paymentId, amount, method } = input;
     const command = { type: 'ReceivePayment' as const, data: { orderId, paymentId, amountMinor: amount, method, now } };
@@ -73,7 +79,10 @@ export class OrderCommandsResolver {
     return runCommand(ctx, 'shipOrder', input, command, now, { principal });
   }
 
-  @Mutation(() => Order, { description: 'Cancels a pending or paid order; a paid order is refunded in full. Customers cancel their own pending orders; staff and admins any.' })
+  @Mutation(() => Order, {
+    description:
+      'Cancels a pending or paid order; a paid order is refunded in full. Customers cancel their own pending orders; staff and admins any.',
+  })
   cancelOrder(@Arg('input', () => CancelOrderInput) input: CancelOrderInput, @Ctx() ctx: GraphQLContext): Promise<Order> {
     const principal = requireRole(ctx, ['customer', 'staff', 'admin'], 'cancel orders');
     const now = isoNow(ctx.clock);

@@ -58,13 +58,22 @@ const orderIdOf = ({ view }: OrderViewChange) => view.id;
 async function orderUpdates(ctx: GraphQLContext, args: OrderUpdatedArgs): Promise<AsyncIterable<OrderViewChange>> {
   signedIn(ctx);
   const afterVersion = resumePoint(args.afterVersion, 'afterVersion');
-  const common = { filter: (change: OrderViewChange) => change.view.id === args.id, coalesceKey: orderIdOf, positionOf, onStalled: closeWhenStalled(ctx) };
+  const common = {
+    filter: (change: OrderViewChange) => change.view.id === args.id,
+    coalesceKey: orderIdOf,
+    positionOf,
+    onStalled: closeWhenStalled(ctx),
+  };
   if (afterVersion !== undefined) {
     // The log replay makes the seam here (from the feed's live position when attaching), so the read is only the check.
     await visibleOrder(ctx, args.id);
     return ctx.orderChanges.subscribe({
       ...common,
-      replay: { after: 0, livePosition: () => ctx.projections.livePosition('orderView'), read: singleOrderViewReplay(ctx.replayLog, args.id, afterVersion) },
+      replay: {
+        after: 0,
+        livePosition: () => ctx.projections.livePosition('orderView'),
+        read: singleOrderViewReplay(ctx.replayLog, args.id, afterVersion),
+      },
     });
   }
   // The read may be async, so attach first: changes published while it runs wait in the buffer, and
@@ -82,7 +91,8 @@ function changedOrders(ctx: GraphQLContext, args: OrdersChangedArgs): AsyncItera
   if (scope === 'nothing') return ctx.orderChanges.subscribe({ filter: () => false });
   const { customerId } = scope;
   return ctx.orderChanges.subscribe({
-    filter: ({ view }) => (customerId === undefined || view.customerId === customerId) && (args.status == null || view.status === args.status),
+    filter: ({ view }) =>
+      (customerId === undefined || view.customerId === customerId) && (args.status == null || view.status === args.status),
     coalesceKey: orderIdOf,
     positionOf,
     // A customer's replay reads only that customer's orders (the log's customer index).

@@ -36,5 +36,10 @@ export async function runCommand(
   if (view.version === result.nextVersion) return toOrder(view);
   // Later commands moved the order on: answer as this command left it.
   const history = await ctx.orderHistory(orderId);
-  return toOrder(orderViewAfter(orderId, history.filter((event) => event.version <= result.nextVersion))!);
+  return toOrder(
+    orderViewAfter(
+      orderId,
+      history.filter((event) => event.version <= result.nextVersion),
+    )!,
+  );
 }

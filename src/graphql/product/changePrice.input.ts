@@ -14,7 +14,9 @@ export class ChangePriceInput {
   @ValidId()
   productId!: string;
 
-  @Field(() => DecimalScalar, { description: `The new catalog price of one unit: ${UNIT_PRICE_DESCRIPTION}. The price it has already changes nothing and writes no event.` })
+  @Field(() => DecimalScalar, {
+    description: `The new catalog price of one unit: ${UNIT_PRICE_DESCRIPTION}. The price it has already changes nothing and writes no event.`,
+  })
   unitPrice!: number;
 
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of unitPrice.' })

@@ -19,12 +19,22 @@ export class ProductCommandsResolver {
     const principal = requireRole(ctx, MANAGERS, 'manage stock');
     const now = isoNow(ctx.clock);
     const { productId, name, quantity, unitPrice, currency } = input;
-    if (unitPrice == null && currency != null) throw badUserInput('currency is the currency of unitPrice; send both, or neither', 'currency');
+    if (unitPrice == null && currency != null)
+      throw badUserInput('currency is the currency of unitPrice; send both, or neither', 'currency');
     const price = unitPrice == null ? null : { amountMinor: unitPrice, currency: currency ?? 'USD' };
-    return runProductCommand(ctx, 'addProduct', input, { type: 'AddProduct', data: { productId, name, quantity, price, now } }, now, principal);
+    return runProductCommand(
+      ctx,
+      'addProduct',
+      input,
+      { type: 'AddProduct', data: { productId, name, quantity, price, now } },
+      now,
+      principal,
+    );
   }
 
-  @Mutation(() => Product, { description: "Sets a product's catalog price, the price customers' orders pay from then on. Staff and admins." })
+  @Mutation(() => Product, {
+    description: "Sets a product's catalog price, the price customers' orders pay from then on. Staff and admins.",
+  })
   changePrice(@Arg('input', () => ChangePriceInput) input: ChangePriceInput, @Ctx() ctx: GraphQLContext): Promise<Product> {
     const principal = requireRole(ctx, MANAGERS, 'manage prices');
     const now = isoNow(ctx.clock);

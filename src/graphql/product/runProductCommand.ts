@@ -30,5 +30,10 @@ export async function runProductCommand(
   if (view.version === result.nextVersion) return toProduct(view);
   // Later commands moved the product on: answer as this command left it.
   const history = await ctx.productHistory(productId);
-  return toProduct(productViewAfter(productId, history.filter((event) => event.version <= result.nextVersion))!);
+  return toProduct(
+    productViewAfter(
+      productId,
+      history.filter((event) => event.version <= result.nextVersion),
+    )!,
+  );
 }

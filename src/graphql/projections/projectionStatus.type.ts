@@ -76,7 +76,7 @@ export class ProjectionStatus {
   rebuildPosition!: number | null;
 
   @Field(() => [ParkedTrigger], {
-    description: 'A process\'s triggers set aside, oldest first; the process goes on with everything else. Empty for read models.',
+    description: "A process's triggers set aside, oldest first; the process goes on with everything else. Empty for read models.",
   })
   parked!: ParkedTrigger[];
 }

@@ -7,7 +7,9 @@ import { ProjectionState, ProjectionStatus } from './projectionStatus.type.js';
 /** Operators' view of the read models and the processes: admins only. */
 @Resolver()
 export class ProjectionsResolver {
-  @Query(() => [ProjectionStatus], { description: 'Every read model, then every process (e.g. orderFulfilment): state, position and lag. Admins.' })
+  @Query(() => [ProjectionStatus], {
+    description: 'Every read model, then every process (e.g. orderFulfilment): state, position and lag. Admins.',
+  })
   projections(@Ctx() ctx: GraphQLContext): Promise<ProjectionStatus[]> {
     requireRole(ctx, ['admin'], 'see read model status');
     return statuses(ctx);
@@ -28,7 +30,8 @@ export class ProjectionsResolver {
   }
 
   @Mutation(() => ProjectionStatus, {
-    description: 'Resumes a FAILED read model or process from the event that failed; for a process, also handles its parked triggers again. Admins.',
+    description:
+      'Resumes a FAILED read model or process from the event that failed; for a process, also handles its parked triggers again. Admins.',
   })
   async retryProjection(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<ProjectionStatus> {
     requireRole(ctx, ['admin'], 'retry read models');

@@ -39,7 +39,9 @@ function toMinor(value: unknown): number {
     if (!Number.isFinite(value)) throw refusal(String(value), 'not a finite number (a JSON number such as 1e309 overflows to Infinity)');
     if (Object.is(value, -0)) throw refusal('-0', 'negative zero is not an amount');
   } else if (typeof value !== 'string') {
-    throw refusal(value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`);
+    throw refusal(
+      value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`,
+    );
   }
   // A JSON number's shortest text form is exact for two-decimal amounts: 29.99 prints as "29.99".
   const text = String(value);

@@ -56,9 +56,14 @@ function postgresCustomerSummaryWriter(sql: WriteStatements) {
   };
 }
 
-function writeStatements({ customer_summaries: summaries, customer_summary_spend: spend, customer_summary_orders: orders }: CustomerSummaryTableNames) {
+function writeStatements({
+  customer_summaries: summaries,
+  customer_summary_spend: spend,
+  customer_summary_orders: orders,
+}: CustomerSummaryTableNames) {
   // $2 is the status moved from, $3 the one moved to: a boolean counts as 0 or 1 only once cast.
-  const countOf = (column: string, status: Status) => `${column} = ${column} - ($2::text = '${status}')::int + ($3::text = '${status}')::int`;
+  const countOf = (column: string, status: Status) =>
+    `${column} = ${column} - ($2::text = '${status}')::int + ($3::text = '${status}')::int`;
   return {
     // version as int4: a number whatever type parsers the engine's client has.
     orderById: `SELECT order_id, customer_id, currency, status, version::integer AS version FROM ${orders} WHERE order_id = $1`,

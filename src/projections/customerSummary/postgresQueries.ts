@@ -1,11 +1,6 @@
 import type { Queryable } from '../postgres/postgresProjection.js';
 import { customerSummaryFromRows } from './summaryFromRows.js';
-import {
-  type CustomerSpendRow,
-  type CustomerSummaryRow,
-  type CustomerSummaryTableNames,
-  LIVE_CUSTOMER_SUMMARY_TABLES,
-} from './table.js';
+import { type CustomerSpendRow, type CustomerSummaryRow, type CustomerSummaryTableNames, LIVE_CUSTOMER_SUMMARY_TABLES } from './table.js';
 import type { CustomerSummaryView } from './view.js';
 
 type SummaryWithSpend = { summary: CustomerSummaryRow; spend: CustomerSpendRow[] };

@@ -89,8 +89,6 @@ function prepareWrites(db: Database.Database, tables: CustomerSummaryTableNames)
       `INSERT INTO ${spend} (customer_id, currency, spend_minor) VALUES (@customerId, @currency, 0)
        ON CONFLICT (customer_id, currency) DO NOTHING`,
     ),
-    addSpend: db.prepare(
-      `UPDATE ${spend} SET spend_minor = spend_minor + @delta WHERE customer_id = @customerId AND currency = @currency`,
-    ),
+    addSpend: db.prepare(`UPDATE ${spend} SET spend_minor = spend_minor + @delta WHERE customer_id = @customerId AND currency = @currency`),
   };
 }

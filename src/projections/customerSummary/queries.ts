@@ -1,11 +1,6 @@
 import type Database from 'better-sqlite3';
 import { customerSummaryFromRows } from './summaryFromRows.js';
-import {
-  type CustomerSpendRow,
-  type CustomerSummaryRow,
-  type CustomerSummaryTableNames,
-  LIVE_CUSTOMER_SUMMARY_TABLES,
-} from './table.js';
+import { type CustomerSpendRow, type CustomerSummaryRow, type CustomerSummaryTableNames, LIVE_CUSTOMER_SUMMARY_TABLES } from './table.js';
 import type { CustomerSummaryView } from './view.js';
 
 /** Reads of the customer summary tables (the live ones unless told otherwise). Never touches the event log. */

@@ -54,7 +54,12 @@ export class PostgresOrderViewQueries {
       `SELECT * FROM ${this.tables.order_view_items} WHERE order_id = ANY($1) ORDER BY order_id, line_number`,
       [rows.map((row) => row.order_id)],
     );
-    return rows.map((row) => toOrderView(row, items.filter((item) => item.order_id === row.order_id)));
+    return rows.map((row) =>
+      toOrderView(
+        row,
+        items.filter((item) => item.order_id === row.order_id),
+      ),
+    );
   }
 }
 

@@ -73,7 +73,12 @@ export class OrderViewQueries {
   private withItems(rows: OrderViewRow[]): OrderView[] {
     if (rows.length === 0) return [];
     const items = this.itemsOf.all(JSON.stringify(rows.map((row) => row.order_id)));
-    return rows.map((row) => toOrderView(row, items.filter((item) => item.order_id === row.order_id)));
+    return rows.map((row) =>
+      toOrderView(
+        row,
+        items.filter((item) => item.order_id === row.order_id),
+      ),
+    );
   }
 }
 

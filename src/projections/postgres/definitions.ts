@@ -6,5 +6,10 @@ import type { PostgresProjectionDefinition } from './postgresProjection.js';
 
 /** Every read model on PostgreSQL: the same ones, by the same names, as projectionDefinitions(). */
 export function postgresProjectionDefinitions(): PostgresProjectionDefinition<any>[] {
-  return [postgresOrderViewProjection(), postgresCustomerSummaryProjection(), postgresDashboardProjection(), postgresProductViewProjection()];
+  return [
+    postgresOrderViewProjection(),
+    postgresCustomerSummaryProjection(),
+    postgresDashboardProjection(),
+    postgresProductViewProjection(),
+  ];
 }

@@ -52,7 +52,11 @@ export async function feedGeneration(row: PostgresGenerationRow, options: Genera
   return current;
 }
 
-async function applyOrFindCulprit(row: PostgresGenerationRow, events: StoredEvent[], options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
+async function applyOrFindCulprit(
+  row: PostgresGenerationRow,
+  events: StoredEvent[],
+  options: GenerationFeedOptions,
+): Promise<PostgresGenerationRow> {
   try {
     return await commitBatch(row, events, options);
   } catch (batchError) {
@@ -95,7 +99,11 @@ async function stopAt(
   return { ...row, failure };
 }
 
-async function commitBatch(row: PostgresGenerationRow, events: StoredEvent[], options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
+async function commitBatch(
+  row: PostgresGenerationRow,
+  events: StoredEvent[],
+  options: GenerationFeedOptions,
+): Promise<PostgresGenerationRow> {
   const { client } = options;
   const to = events.at(-1)!.position;
   await inClientTransaction(client, async () => {

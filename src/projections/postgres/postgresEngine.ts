@@ -51,7 +51,13 @@ type Slot = {
   stillSince?: { progress: number; at: number };
 };
 
-type Waiter = { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
+type Waiter = {
+  position: number;
+  include: readonly string[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+};
 
 /**
  * The read side on PostgreSQL, shared by every server instance. Each projection is written by the
@@ -68,7 +74,10 @@ export class PostgresProjectionEngine {
   private stopped = false;
   private readonly logger: Logger;
   private readonly channel: string;
-  private readonly progressReads = new CoalescedRuns(() => this.readProgress(), () => !this.stopped);
+  private readonly progressReads = new CoalescedRuns(
+    () => this.readProgress(),
+    () => !this.stopped,
+  );
   /** Whether the last read of the leaders' progress succeeded: stall decisions need fresh figures. */
   private progressFresh = false;
   /** The pool, its storage faults answered as SERVICE_UNAVAILABLE. */
@@ -128,7 +137,9 @@ export class PostgresProjectionEngine {
     while ([...this.slots.values()].some((slot) => !slot.live)) {
       if (Date.now() > deadline) {
         const missing = [...this.slots.values()].filter((slot) => !slot.live).map((slot) => slot.definition.name);
-        throw new Error(`The read models ${missing.join(', ')} have no tables in PostgreSQL after ${timeoutMs / 1000} s, and no instance could create them`);
+        throw new Error(
+          `The read models ${missing.join(', ')} have no tables in PostgreSQL after ${timeoutMs / 1000} s, and no instance could create them`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
       // Through step, not prepare: a step may be running on the leader's connection.
@@ -313,15 +324,20 @@ export class PostgresProjectionEngine {
       if (request?.failure) {
         await withdrawRebuildRequest(this.db, name);
         const { failure } = request;
-        throw new ProjectionStateError(`Projection ${name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`, {
-          position: failure.position,
-          eventId: failure.eventId,
-        });
+        throw new ProjectionStateError(
+          `Projection ${name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`,
+          {
+            position: failure.position,
+            eventId: failure.eventId,
+          },
+        );
       }
       if (!request) throw new ProjectionStateError(`Projection ${name}: the rebuild was withdrawn before it finished`, {});
       if (request.generation === null && Date.now() > takenUpBy) {
         await withdrawRebuildRequest(this.db, name);
-        throw new ReadModelUnavailableError(`No instance took up the rebuild of ${name}: none can write it now; try again later`, { projection: name });
+        throw new ReadModelUnavailableError(`No instance took up the rebuild of ${name}: none can write it now; try again later`, {
+          projection: name,
+        });
       }
       this.throwIfFailed(slot);
       if (this.stopped) throw new ProjectionStateError(`Projection ${name}: the server is stopping`, {});
@@ -360,8 +376,14 @@ export class PostgresProjectionEngine {
       const rows = await readGenerations(this.db);
       for (const slot of this.slots.values()) {
         const own = rows.filter((row) => row.name === slot.definition.name);
-        slot.live = latest(slot.live, own.find((row) => row.live));
-        slot.rebuild = latest(slot.rebuild, own.find((row) => !row.live));
+        slot.live = latest(
+          slot.live,
+          own.find((row) => row.live),
+        );
+        slot.rebuild = latest(
+          slot.rebuild,
+          own.find((row) => !row.live),
+        );
       }
       this.progressFresh = true;
       this.settleWaiters();
@@ -377,9 +399,14 @@ export class PostgresProjectionEngine {
     slot.live = row;
     slot.rebuild = slot.leader.rebuild;
     this.settleWaiters();
-    slot.tail?.catchUp().catch((error: unknown) =>
-      this.logger.warn({ err: error, projection: row.name }, `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`),
-    );
+    slot.tail
+      ?.catchUp()
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, projection: row.name },
+          `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`,
+        ),
+      );
   }
 
   private settleWaiters(): void {
@@ -397,7 +424,6 @@ export class PostgresProjectionEngine {
     if (!live) return false;
     return Boolean(live.failure || (live.building && !include.includes(slot.definition.name)) || live.position >= position);
   }
-
 
   private state(slot: Slot): ProjectionState {
     if (slot.live?.failure) return 'FAILED';

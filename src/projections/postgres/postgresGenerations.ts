@@ -66,7 +66,8 @@ export async function dropGeneration(client: pg.ClientBase, definition: Postgres
 }
 
 async function dropTables(client: pg.ClientBase, definition: PostgresProjectionDefinition, generation: number): Promise<void> {
-  for (const logical of Object.keys(definition.tables)) await client.query(`DROP TABLE IF EXISTS ${physicalName(logical, generation)} CASCADE`);
+  for (const logical of Object.keys(definition.tables))
+    await client.query(`DROP TABLE IF EXISTS ${physicalName(logical, generation)} CASCADE`);
 }
 
 /**
@@ -92,13 +93,7 @@ export async function pointViewsAt(client: pg.ClientBase, definition: PostgresPr
  * Inside the batch's transaction: moves the checkpoint from `from` to `to`, only if it is still at
  * `from` (a fence: a leader that lost its lock, or was swapped out, fails here and commits nothing).
  */
-export async function moveCheckpoint(
-  client: pg.ClientBase,
-  name: string,
-  generation: number,
-  from: number,
-  to: number,
-): Promise<void> {
+export async function moveCheckpoint(client: pg.ClientBase, name: string, generation: number, from: number, to: number): Promise<void> {
   const { rowCount } = await client.query(
     'UPDATE read_model_generations SET position = $4 WHERE name = $1 AND generation = $2 AND position = $3',
     [name, generation, from, to],

@@ -62,7 +62,10 @@ export class ProjectionLeader {
       else if (error) context.logger.warn({ projection, err: error }, `Projection ${projection}: this instance no longer writes it`);
       else context.logger.info({ projection }, `Projection ${projection}: this instance has handed it over`);
     });
-    this.steps = new CoalescedRuns(() => this.lead(), () => !context.stopped());
+    this.steps = new CoalescedRuns(
+      () => this.lead(),
+      () => !context.stopped(),
+    );
   }
 
   /** Leads the read model if it can, one step at a time; calls during a step share it, plus one more pass. */
@@ -100,7 +103,10 @@ export class ProjectionLeader {
       const client = await this.leadership.acquire();
       if (client) await this.ensureLiveGeneration(client);
     } catch (error) {
-      this.context.logger.warn({ err: error, projection: this.definition.name }, `Projection ${this.definition.name}: leading it failed; trying again every poll`);
+      this.context.logger.warn(
+        { err: error, projection: this.definition.name },
+        `Projection ${this.definition.name}: leading it failed; trying again every poll`,
+      );
       await this.leadership.release(error as Error);
     }
   }
@@ -143,7 +149,7 @@ export class ProjectionLeader {
       live = this.showLive({ ...live, building: false });
     }
     if (rebuild && !live.failure) await this.finishRebuild(client, live, rebuild);
-    if (live.position - (this.prunedAt) >= PRUNE_EVERY_EVENTS) {
+    if (live.position - this.prunedAt >= PRUNE_EVERY_EVENTS) {
       await pruneChanges(client, definition.name, live.position);
       this.prunedAt = live.position;
     }
@@ -222,7 +228,10 @@ export class ProjectionLeader {
       this.writers.clear();
       this.rebuild = undefined;
       this.showLive({ ...current, live: true, building: false });
-      this.context.logger.info({ projection: definition.name, position: current.position }, `Projection ${definition.name}: rebuilt tables are live`);
+      this.context.logger.info(
+        { projection: definition.name, position: current.position },
+        `Projection ${definition.name}: rebuilt tables are live`,
+      );
       return;
     }
   }

@@ -25,7 +25,9 @@ export async function requestRebuild(db: Queryable, name: string): Promise<boole
 }
 
 export async function readRebuildRequest(db: Queryable, name: string): Promise<RebuildRequest | undefined> {
-  const { rows } = await db.query<RebuildRequest>('SELECT name, generation, failure FROM read_model_rebuild_requests WHERE name = $1', [name]);
+  const { rows } = await db.query<RebuildRequest>('SELECT name, generation, failure FROM read_model_rebuild_requests WHERE name = $1', [
+    name,
+  ]);
   return rows[0];
 }
 

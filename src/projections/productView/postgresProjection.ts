@@ -42,7 +42,13 @@ function postgresProductViewWriter(tables: ProductViewTableNames, announce: bool
       if (!change) return undefined;
       switch (change.kind) {
         case 'add':
-          await client.query(sql.insert, [...touched, change.name, change.onHand, change.price?.amountMinor ?? null, change.price?.currency ?? null]);
+          await client.query(sql.insert, [
+            ...touched,
+            change.name,
+            change.onHand,
+            change.price?.amountMinor ?? null,
+            change.price?.currency ?? null,
+          ]);
           break;
         case 'setPrice':
           await client.query(sql.setPrice, [...touched, change.price.amountMinor, change.price.currency]);

@@ -43,7 +43,9 @@ export class PostgresProductViewQueries {
   async pricesOf(productIds: readonly string[]): Promise<ProductPrices> {
     if (productIds.length === 0) return new Map();
     const { product_views } = this.tables;
-    const { rows } = await this.db.query<ProductViewRow>(`SELECT * FROM ${product_views} WHERE product_id = ANY($1::text[])`, [[...productIds]]);
+    const { rows } = await this.db.query<ProductViewRow>(`SELECT * FROM ${product_views} WHERE product_id = ANY($1::text[])`, [
+      [...productIds],
+    ]);
     return pricesFromRows(rows);
   }
 }

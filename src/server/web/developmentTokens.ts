@@ -40,7 +40,8 @@ export function developmentTokenRoute(config: Pick<ServerConfig, 'developmentTok
     if (!handsOut) {
       res.status(404).json({
         error: 'NOT_FOUND',
-        message: 'This server hands out no development tokens: it checks tokens with a configured key (development mode is ORDERSTREAM_DEV_AUTH=1)',
+        message:
+          'This server hands out no development tokens: it checks tokens with a configured key (development mode is ORDERSTREAM_DEV_AUTH=1)',
       });
       return;
     }
@@ -49,11 +50,13 @@ export function developmentTokenRoute(config: Pick<ServerConfig, 'developmentTok
     if (forwarded || !isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHost(req.headers.host)) {
       res.status(403).json({
         error: 'FORBIDDEN',
-        message: 'Development tokens are handed out on the server\'s own machine only: open the page at http://localhost:<port>/ there',
+        message: "Development tokens are handed out on the server's own machine only: open the page at http://localhost:<port>/ there",
       });
       return;
     }
-    const tokens = await Promise.all(USERS.map(async ({ label, claims }) => ({ label, token: await mintToken(config.auth, claims, EXPIRES_IN) })));
+    const tokens = await Promise.all(
+      USERS.map(async ({ label, claims }) => ({ label, token: await mintToken(config.auth, claims, EXPIRES_IN) })),
+    );
     res.json({ tokens });
   };
 }

@@ -70,7 +70,10 @@ function script(bundle: LazyBundle): RequestHandler {
     try {
       res.type('text/javascript').send(await bundle.javascript());
     } catch (error) {
-      res.status(500).type('text/plain').send(`The page could not be built:\n${(error as Error).message}\n`);
+      res
+        .status(500)
+        .type('text/plain')
+        .send(`The page could not be built:\n${(error as Error).message}\n`);
     }
   };
 }

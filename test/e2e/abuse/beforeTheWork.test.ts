@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, bearer, TEST_AUTH } from '../../support/auth.js';
 import { type ChildServer, startChildServer } from '../../support/childServer.js';
+import '../../support/killChildServersAfterAll.js';
 import { countEvents } from '../../support/eventLog.js';
 import { requestData } from '../../support/graphqlClient.js';
 import { referenceOrder } from '../../support/orders.js';
@@ -96,7 +97,11 @@ describe('Requests refused before the work they would cost', () => {
 
   it('should answer an OPTIONS request that is no CORS preflight 401 without reading its body', async () => {
     const before = await scrape();
-    const response = await fetch(server.url, { method: 'OPTIONS', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: placeOrder }) });
+    const response = await fetch(server.url, {
+      method: 'OPTIONS',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: placeOrder }),
+    });
     expect(response.status).toBe(401);
     expect(refused(await scrape(), 'unauthenticated') - refused(before, 'unauthenticated')).toBe(1);
   });
@@ -140,7 +145,11 @@ describe('Requests refused before the work they would cost', () => {
 
     it(`should refuse an operationName that is no GraphQL name over ${transport} with BAD_REQUEST before parsing`, async () => {
       const before = await scrape();
-      const answer = await send({ query: placeOrder, operationName: `Place${'\u0000x'.repeat(5_000)}`, variables: { input: referenceOrder() } });
+      const answer = await send({
+        query: placeOrder,
+        operationName: `Place${'\u0000x'.repeat(5_000)}`,
+        variables: { input: referenceOrder() },
+      });
       expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
       expect(JSON.stringify(answer).length).toBeLessThan(1_000);
       expect(parsed(await scrape(), transport)).toBe(parsed(before, transport));

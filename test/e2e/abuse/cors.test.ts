@@ -11,7 +11,11 @@ const query = JSON.stringify({ query: '{ order(id: "none") { id } }' });
 function preflight(url: string, origin: string): Promise<Response> {
   return fetch(url, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-correlation-id' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type, x-correlation-id',
+    },
   });
 }
 
@@ -27,7 +31,10 @@ async function post(url: string, origin: string | undefined): Promise<Response> 
  * Opens a graphql-ws connection with these handshake headers: `acknowledged` once the server acks
  * connection_init, or the HTTP status and body of a refused upgrade.
  */
-async function openSocket(wsUrl: string, headers: Record<string, string>): Promise<{ acknowledged: true } | { status: number; body: string }> {
+async function openSocket(
+  wsUrl: string,
+  headers: Record<string, string>,
+): Promise<{ acknowledged: true } | { status: number; body: string }> {
   const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
   const authorization = await bearer(ADMIN);
   return new Promise((resolve, reject) => {
@@ -57,7 +64,7 @@ describe('CORS with CORS_ORIGINS set', () => {
   });
   afterAll(() => server.dispose());
 
-  it('should answer a listed origin\'s preflight with the methods and headers a frontend sends', async () => {
+  it("should answer a listed origin's preflight with the methods and headers a frontend sends", async () => {
     const response = await preflight(server.url, SHOP);
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
@@ -69,7 +76,7 @@ describe('CORS with CORS_ORIGINS set', () => {
     expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
   });
 
-  it('should refuse another origin\'s preflight, with no Access-Control-Allow-Origin', async () => {
+  it("should refuse another origin's preflight, with no Access-Control-Allow-Origin", async () => {
     const response = await preflight(server.url, ELSEWHERE);
     expect(response.status).toBe(403);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
@@ -92,7 +99,7 @@ describe('CORS with CORS_ORIGINS set', () => {
     }
   });
 
-  it('should keep Apollo\'s CSRF prevention: a simple request without the preflight header is refused', async () => {
+  it("should keep Apollo's CSRF prevention: a simple request without the preflight header is refused", async () => {
     const response = await fetch(`${server.url}?query=${encodeURIComponent('{ order(id: "none") { id } }')}`, {
       headers: { origin: SHOP, authorization: await bearer(ADMIN) },
     });
@@ -100,7 +107,7 @@ describe('CORS with CORS_ORIGINS set', () => {
     expect(await response.text()).toMatch(/CSRF/);
   });
 
-  it('should open WebSockets for a listed origin, this server\'s own pages and clients that send no Origin', async () => {
+  it("should open WebSockets for a listed origin, this server's own pages and clients that send no Origin", async () => {
     const host = new URL(server.wsUrl).host;
     const handshakes: Record<string, string>[] = [{ origin: SHOP }, { origin: `http://${host}` }, {}];
     for (const headers of handshakes) {

@@ -6,6 +6,7 @@ import { mintToken } from '../../../src/auth/tokens.js';
 import { DEVELOPMENT_JWT_SECRET } from '../../../src/server/config.js';
 import { GetOrderDocument, PlaceOrderDocument } from '../../generated/graphql.js';
 import { type ChildServer, startChildServer } from '../../support/childServer.js';
+import '../../support/killChildServersAfterAll.js';
 import { request, requestData } from '../../support/graphqlClient.js';
 import { addReferenceProducts, referenceOrder } from '../../support/orders.js';
 import { newTempDirectory, startTestServer } from '../../support/startServer.js';
@@ -19,7 +20,9 @@ const PUBLIC_AUTH = { secret: DEVELOPMENT_JWT_SECRET, issuer: 'orderstream', aud
  * expected to refuse to start: its exit code and what it wrote. The timeout ends a server that started.
  */
 async function serveRefused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ORDERSTREAM_|PORT$|HOST$|NODE_ENV$|CORS_ORIGINS$)/.test(name)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(ORDERSTREAM_|PORT$|HOST$|NODE_ENV$|CORS_ORIGINS$)/.test(name)),
+  );
   const databaseFile = join(newTempDirectory(), 'orderstream.db');
   try {
     await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
@@ -79,7 +82,11 @@ describe('orderstream serve in development mode (ORDERSTREAM_DEV_AUTH=1)', () =>
 
   beforeAll(async () => {
     // No secret and no HOST: the development defaults.
-    server = await startChildServer(join(newTempDirectory(), 'orderstream.db'), { ORDERSTREAM_JWT_SECRET: '', ORDERSTREAM_DEV_AUTH: '1', HOST: '' });
+    server = await startChildServer(join(newTempDirectory(), 'orderstream.db'), {
+      ORDERSTREAM_JWT_SECRET: '',
+      ORDERSTREAM_DEV_AUTH: '1',
+      HOST: '',
+    });
   });
   afterAll(async () => {
     server.process.kill('SIGTERM');
@@ -99,8 +106,15 @@ describe('orderstream serve in development mode (ORDERSTREAM_DEV_AUTH=1)', () =>
     // Customers order from the catalog: an admin (a token signed with the same public secret) adds the products.
     const admin = await mintToken(PUBLIC_AUTH, { sub: 'admin-1', role: 'admin' });
     await addReferenceProducts(server.url, { authorization: `Bearer ${admin}` });
-    const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-1' }) }, { authorization });
-    expect((await requestData(server.url, GetOrderDocument, { id: placeOrder.id }, { authorization })).order).toMatchObject({ customerId: 'cust-1' });
+    const { placeOrder } = await requestData(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ customerId: 'cust-1' }) },
+      { authorization },
+    );
+    expect((await requestData(server.url, GetOrderDocument, { id: placeOrder.id }, { authorization })).order).toMatchObject({
+      customerId: 'cust-1',
+    });
   });
 
   it('should hand out working tokens to a caller on 127.0.0.1', async () => {
@@ -114,7 +128,11 @@ describe('orderstream serve in development mode (ORDERSTREAM_DEV_AUTH=1)', () =>
   });
 
   it('should hand no tokens to a request a reverse proxy forwarded, though it comes from 127.0.0.1', async () => {
-    const forwardedBy: Record<string, string>[] = [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { via: '1.1 proxy' }];
+    const forwardedBy: Record<string, string>[] = [
+      { 'x-forwarded-for': '203.0.113.7' },
+      { forwarded: 'for=203.0.113.7' },
+      { via: '1.1 proxy' },
+    ];
     for (const header of forwardedBy) {
       const response = await fetch(server.url.replace(/\/graphql$/, '/dev-tokens'), { headers: header });
       expect(response.status).toBe(403);

@@ -6,6 +6,7 @@ import { openDatabase } from '../../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqliteEventStore.js';
 import { bearer } from '../../support/auth.js';
 import { type ChildServer, startChildServer } from '../../support/childServer.js';
+import '../../support/killChildServersAfterAll.js';
 import { orderPlaced } from '../../support/directAppends.js';
 import { request, requestData } from '../../support/graphqlClient.js';
 import { addReferenceProducts, referenceOrder } from '../../support/orders.js';
@@ -41,13 +42,21 @@ describe("A customer's commandId and the order process's keys", () => {
     // The planted order is a reference order: its products are in the catalog too.
     await addReferenceProducts(server.url);
     const customer = { authorization: await bearer(CUSTOMER) };
-    const victim = referenceOrder({ customerId: 'cust-keys', items: [{ productId: 'scarce', name: 'Scarce', quantity: 1, unitPrice: '1.00' }] });
+    const victim = referenceOrder({
+      customerId: 'cust-keys',
+      items: [{ productId: 'scarce', name: 'Scarce', quantity: 1, unitPrice: '1.00' }],
+    });
     const placed = (await requestData(server.url, PlaceOrderDocument, { input: victim }, customer)).placeOrder;
     const { order } = await requestData(server.url, GetOrderDocument, { id: placed.id }, customer);
     const processKey = `${order!.history[0]!.eventId}:cancel`;
 
     // The attack: take the key the process will cancel the out-of-stock order with.
-    const planted = await request(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-keys', commandId: processKey }) }, customer);
+    const planted = await request(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ customerId: 'cust-keys', commandId: processKey }) },
+      customer,
+    );
     expect(planted.errors).toBeUndefined();
     const plantedOrder = await requestData(server.url, GetOrderDocument, { id: planted.data!.placeOrder.id }, customer);
     expect(plantedOrder.order!.history[0]!.commandId).toBe(`client:user-cust-keys:${processKey}`);
@@ -55,7 +64,9 @@ describe("A customer's commandId and the order process's keys", () => {
     await settled(server.url);
     const after = await requestData(server.url, GetOrderDocument, { id: placed.id }, customer);
     expect(after.order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'out of stock: scarce' });
-    const fulfilment = (await requestData(server.url, ProjectionsDocument, {})).projections.find((status) => status.name === 'orderFulfilment');
+    const fulfilment = (await requestData(server.url, ProjectionsDocument, {})).projections.find(
+      (status) => status.name === 'orderFulfilment',
+    );
     expect(fulfilment).toMatchObject({ state: 'LIVE', parked: [] });
   });
 
@@ -64,12 +75,22 @@ describe("A customer's commandId and the order process's keys", () => {
     // Customers order from the catalog: the reference order's products.
     await addReferenceProducts(server.url);
     const commandId = `shared-${randomUUID()}`;
-    const first = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-a', commandId }) }, {
-      authorization: await bearer({ role: 'customer', customerId: 'cust-a' }),
-    });
-    const second = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: 'cust-b', commandId }) }, {
-      authorization: await bearer({ role: 'customer', customerId: 'cust-b' }),
-    });
+    const first = await requestData(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ customerId: 'cust-a', commandId }) },
+      {
+        authorization: await bearer({ role: 'customer', customerId: 'cust-a' }),
+      },
+    );
+    const second = await requestData(
+      server.url,
+      PlaceOrderDocument,
+      { input: referenceOrder({ customerId: 'cust-b', commandId }) },
+      {
+        authorization: await bearer({ role: 'customer', customerId: 'cust-b' }),
+      },
+    );
     expect(second.placeOrder.id).not.toBe(first.placeOrder.id);
     expect(second.placeOrder.customerId).toBe('cust-b');
   });

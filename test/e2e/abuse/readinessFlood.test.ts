@@ -17,7 +17,11 @@ describe('A flood of /readyz', () => {
 
   it('should run the write probe once for every call within its second, each answered as the first', async () => {
     expect(await probes()).toBe(0);
-    const answers = await Promise.all(Array.from({ length: FLOOD }, () => fetch(`${root}/readyz`).then(async (response) => ({ status: response.status, body: await response.json() }))));
+    const answers = await Promise.all(
+      Array.from({ length: FLOOD }, () =>
+        fetch(`${root}/readyz`).then(async (response) => ({ status: response.status, body: await response.json() })),
+      ),
+    );
     expect(await probes()).toBe(1);
     expect(new Set(answers.map(({ status }) => status))).toEqual(new Set([200]));
     expect(answers.every(({ body }) => (body as { checks: { database: { status: string } } }).checks.database.status === 'ok')).toBe(true);

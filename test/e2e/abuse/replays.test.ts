@@ -50,7 +50,9 @@ describe('Replays cost what the caller may see', () => {
     const myOrders = [await place(MINE, 'cust-mine'), await place(MINE, 'cust-mine'), await place(MINE, 'cust-mine')];
     const [paid, cancelled] = myOrders;
     // Paid by the payment provider (an admin's token here): customers cannot record payments.
-    await requestData(server.url, ReceivePaymentDocument, { input: { orderId: paid!, paymentId: 'pay-1', amount: '109.97', method: 'card' } });
+    await requestData(server.url, ReceivePaymentDocument, {
+      input: { orderId: paid!, paymentId: 'pay-1', amount: '109.97', method: 'card' },
+    });
     await requestData(server.url, CancelOrderDocument, { input: { orderId: cancelled!, reason: 'changed my mind' } }, await as(MINE));
     await settled(server.url);
     myEvents = [];

@@ -134,7 +134,10 @@ await describeWithPostgres('customerSummary and dashboard in PostgreSQL', () => 
 
   beforeEach(async () => {
     schema = await createTestSchema();
-    client = new pg.Client({ ...clientConfig({ connectionString: POSTGRES_TEST_URL, schema: schema.schema }, 'test'), types: readSideTypes });
+    client = new pg.Client({
+      ...clientConfig({ connectionString: POSTGRES_TEST_URL, schema: schema.schema }, 'test'),
+      types: readSideTypes,
+    });
     await client.connect();
     await createLiveGeneration(client);
     postgresAnswers = () => answersOf(new PostgresCustomerSummaryQueries(client), new PostgresDashboardQueries(client));

@@ -63,7 +63,10 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     );
   const pay = (orderId: string) =>
     commands.execute(
-      { type: 'ReceivePayment', data: { orderId, paymentId: `pay-${orderId}`, amountMinor: 10997, method: 'card', now: new Date().toISOString() } },
+      {
+        type: 'ReceivePayment',
+        data: { orderId, paymentId: `pay-${orderId}`, amountMinor: 10997, method: 'card', now: new Date().toISOString() },
+      },
       { userId: 'test', correlationId: orderId },
     );
 
@@ -108,7 +111,12 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     await waitFor(() => a.changes.length === 6 && b.changes.length === 6);
     for (const instance of [a, b]) {
       expect(instance.changes.map((c) => [c.view.id, c.view.version])).toEqual([
-        ['o-1', 1], ['o-2', 1], ['o-3', 1], ['o-4', 1], ['o-5', 1], ['o-2', 2],
+        ['o-1', 1],
+        ['o-2', 1],
+        ['o-3', 1],
+        ['o-4', 1],
+        ['o-5', 1],
+        ['o-2', 2],
       ]);
     }
   });
@@ -123,7 +131,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       for (let i = 1; i <= 40; i++) {
         await place(`f-${i}`, `c-${i % 3}`);
         if (i % 2 === 0) await pay(`f-${i}`);
-        if (i === 10) for (const name of ['orderView', 'customerSummary', 'dashboard', 'productView']) await terminateBackend((await leaderBackend(name))!);
+        if (i === 10)
+          for (const name of ['orderView', 'customerSummary', 'dashboard', 'productView'])
+            await terminateBackend((await leaderBackend(name))!);
       }
     })();
     await writer;
@@ -215,7 +225,10 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   it('should finish a rebuild when events come faster than the leader can apply them to both generations', async () => {
     // 10 ms per event applied, in either generation: at most 100 events/s. The writer appends about 65
     // a second: the live tables keep up, but not both generations (chunks alone never finish then).
-    const a = await startInstance(orderViewWith(() => new Promise((resolve) => setTimeout(resolve, 10))), { batchSize: 100, rebuildBatchSize: 20 });
+    const a = await startInstance(
+      orderViewWith(() => new Promise((resolve) => setTimeout(resolve, 10))),
+      { batchSize: 100, rebuildBatchSize: 20 },
+    );
     // More than a chunk (5 × 20 events) for the rebuild to catch up with at the start.
     for (let i = 1; i <= 150; i++) await place(`f-${i}`);
     await waitFor(async () => (await a.engine.status()).every((status) => status.state === 'LIVE' && status.position === 150));
@@ -239,7 +252,8 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     expect((await a.orders.listOrderViews({}, 1000)).totalCount).toBe(150 + written);
     const { rows } = await a.pool.query("SELECT generation FROM read_model_generations WHERE name = 'orderView' AND live");
     expect(rows).toEqual([{ generation: 2 }]);
-  }, 60_000);
+    // Slow on purpose: 10 ms per event applied, in both generations (about 7 s here).
+  }, 30_000);
 
   it('should drop a rebuild that fails, say why, and take the next request', async () => {
     let rebuildBreaks = true;
@@ -256,7 +270,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     await expect(a.engine.rebuild('orderView')).rejects.toThrow(/failed at event 2 \(PaymentReceived\): bug in the rebuild/);
     const { rows } = await a.pool.query("SELECT generation, live FROM read_model_generations WHERE name = 'orderView'");
     expect(rows).toEqual([{ generation: 1, live: true }]);
-    const leftovers = await a.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'order_view%__g2'");
+    const leftovers = await a.pool.query(
+      "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'order_view%__g2'",
+    );
     expect(leftovers.rows[0].n).toBe(0);
     rebuildBreaks = false;
     await a.engine.rebuild('orderView');

@@ -48,7 +48,13 @@ async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Pro
   await inventory.reserve('2025-01-10T10:00:01.000Z', 'p-1', 'o-1', 2);
   await log.pay('2025-01-10T10:05:00.000Z', 'o-1', 10997);
   await inventory.add('2025-01-10T10:06:00.000Z', 'P-9', 'Gizmo, "large"', 3, { amountMinor: 1550, currency: 'EUR' });
-  await log.place('2025-01-10T11:00:00.000Z', 'o-2', 'cust-b', [{ productId: 'P-9', name: 'Gizmo, "large"', quantity: 3, unitPriceMinor: 1550 }], 'EUR');
+  await log.place(
+    '2025-01-10T11:00:00.000Z',
+    'o-2',
+    'cust-b',
+    [{ productId: 'P-9', name: 'Gizmo, "large"', quantity: 3, unitPriceMinor: 1550 }],
+    'EUR',
+  );
   await inventory.reserve('2025-01-10T11:00:01.000Z', 'P-9', 'o-2', 3);
   await inventory.reserve('2025-01-10T11:00:02.000Z', 'P-9', 'o-x', 1); // rejected: none available
   await log.place('2025-01-10T12:00:00.000Z', 'o-3', 'cust-a', [{ productId: 'p-2', name: 'Cable', quantity: 1, unitPriceMinor: 999 }]);
@@ -150,7 +156,10 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
     sqlite = { orders: new OrderViewQueries(log.db), products: new ProductViewQueries(log.db) };
 
     schema = await createTestSchema();
-    client = new pg.Client({ ...clientConfig({ connectionString: POSTGRES_TEST_URL, schema: schema.schema }, 'test'), types: readSideTypes });
+    client = new pg.Client({
+      ...clientConfig({ connectionString: POSTGRES_TEST_URL, schema: schema.schema }, 'test'),
+      types: readSideTypes,
+    });
     await client.connect();
     const orderView = postgresOrderViewProjection();
     const productView = postgresProductViewProjection();
@@ -223,7 +232,9 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
     });
     expect(await postgres.orders.getOrderView('o-3')).toMatchObject({ status: 'CANCELLED', refundMinor: 999 });
     expect(await postgres.orders.getOrderView('o-4')).toMatchObject({ status: 'CANCELLED', refundMinor: 0 });
-    const { rows } = await client.query("SELECT sum(total_minor) AS total, sum(refund_minor) AS refunds FROM order_views WHERE currency = 'USD'");
+    const { rows } = await client.query(
+      "SELECT sum(total_minor) AS total, sum(refund_minor) AS refunds FROM order_views WHERE currency = 'USD'",
+    );
     expect(rows).toEqual([{ total: 10997 + 999 + 10997 + 11996 + 10997, refunds: 999 }]);
   });
 

@@ -31,7 +31,9 @@ describe('A log written before issue 21 (commit 240d027), imported with the CLI'
 
   beforeAll(async () => {
     databaseFile = join(newTempDirectory(), 'orderstream.db');
-    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', logFile], { env: { ...process.env, ORDERSTREAM_DB: databaseFile } });
+    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', logFile], {
+      env: { ...process.env, ORDERSTREAM_DB: databaseFile },
+    });
     // Folded before any server, so before today's orderFulfilment has seen the log.
     stockAfterImport = await foldStock(databaseFile);
     // The clock stands at the log's first event: no pending order is due to expire (test/e2e/paymentExpiry.test.ts),

@@ -52,11 +52,19 @@ describe('GraphQL limits', () => {
     it('should pass each one with room to spare: a third of the depth, a tenth of the tokens and the cost', () => {
       const tight = graphqlLimits(
         { production: false },
-        { ...DEFAULT_LIMITS, maxDepth: DEFAULT_LIMITS.maxDepth / 3, maxCost: DEFAULT_LIMITS.maxCost / 10, maxTokens: DEFAULT_LIMITS.maxTokens / 10 },
+        {
+          ...DEFAULT_LIMITS,
+          maxDepth: DEFAULT_LIMITS.maxDepth / 3,
+          maxCost: DEFAULT_LIMITS.maxCost / 10,
+          maxTokens: DEFAULT_LIMITS.maxTokens / 10,
+        },
       );
       for (const { name, source } of testOperations()) {
         const document = parse(source, tight.parseOptions);
-        expect(validate(schema, document, [...specifiedRules, ...tight.validationRules]).map((error) => error.message), name).toEqual([]);
+        expect(
+          validate(schema, document, [...specifiedRules, ...tight.validationRules]).map((error) => error.message),
+          name,
+        ).toEqual([]);
       }
     });
 
@@ -73,7 +81,9 @@ describe('GraphQL limits', () => {
       );
 
     it('should refuse introspection, once per document', () => {
-      expect(checkInProduction(getIntrospectionQuery())).toEqual(['Introspection is disabled on this server; the document asks for __schema']);
+      expect(checkInProduction(getIntrospectionQuery())).toEqual([
+        'Introspection is disabled on this server; the document asks for __schema',
+      ]);
       expect(checkInProduction('{ __type(name: "Order") { name } }')).toEqual([
         'Introspection is disabled on this server; the document asks for __type',
       ]);
@@ -136,7 +146,8 @@ describe('GraphQL limits', () => {
       // Each fragment spreads the next twice, so the operation stands for 2^200 fields and aliases.
       const fragments = Array.from(
         { length: 200 },
-        (_, index) => `fragment F${index} on Query { a${index}: __typename ... on Query { ...F${index + 1} } ... on Query { ...F${index + 1} } }`,
+        (_, index) =>
+          `fragment F${index} on Query { a${index}: __typename ... on Query { ...F${index + 1} } ... on Query { ...F${index + 1} } }`,
       ).join('\n');
       const document = parse(`{ ...F0 } ${fragments} fragment F200 on Query { __typename }`);
       const started = performance.now();

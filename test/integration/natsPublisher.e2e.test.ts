@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PlaceOrderDocument, ProjectionsDocument, ReceivePaymentDocument, ShipOrderDocument } from '../generated/graphql.js';
 import { killHard, startChildServer } from '../support/childServer.js';
+import '../support/killChildServersAfterAll.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { consumeAll, deleteStream, natsReachable, OwnNatsServer, type Received, SHARED_NATS_URL } from '../support/nats.js';
 import { referenceOrder } from '../support/orders.js';
@@ -56,22 +57,25 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
     streamsToDelete.push(nats);
     const server = await startTestServer({ config: { nats } });
     for (let n = 0; n < 6; n++) {
-      const { placeOrder } = await requestData(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: `nats-${n}`, customerId: `c-${n % 2}` }) });
+      const { placeOrder } = await requestData(server.url, PlaceOrderDocument, {
+        input: referenceOrder({ orderId: `nats-${n}`, customerId: `c-${n % 2}` }),
+      });
       if (n % 2 === 0) {
-        await requestData(server.url, ReceivePaymentDocument, { input: { orderId: placeOrder.id, paymentId: `p-${n}`, amount: '109.97', method: 'card' } });
+        await requestData(server.url, ReceivePaymentDocument, {
+          input: { orderId: placeOrder.id, paymentId: `p-${n}`, amount: '109.97', method: 'card' },
+        });
       }
-      if (n % 4 === 0) await requestData(server.url, ShipOrderDocument, { input: { orderId: placeOrder.id, trackingNumber: 'T', carrier: 'UPS' } });
+      if (n % 4 === 0)
+        await requestData(server.url, ShipOrderDocument, { input: { orderId: placeOrder.id, trackingNumber: 'T', carrier: 'UPS' } });
     }
     await settled(server.url);
 
     const received = await consumeAll(nats.url, nats.stream, 'consumer-1');
 
     expectEveryEventOnce(received, server.databaseFile, nats.subjectPrefix);
-    expect(received.filter((message) => message.subject === `${nats.subjectPrefix}.Order.order-nats-0`).map((m) => m.envelope.type)).toEqual([
-      'OrderPlaced',
-      'PaymentReceived',
-      'OrderShipped',
-    ]);
+    expect(
+      received.filter((message) => message.subject === `${nats.subjectPrefix}.Order.order-nats-0`).map((m) => m.envelope.type),
+    ).toEqual(['OrderPlaced', 'PaymentReceived', 'OrderShipped']);
     await server.dispose();
   });
 
@@ -84,10 +88,18 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
     for (let round = 0; round < 3; round++) {
       const server = await startChildServer(databaseFile, env);
       let killed = false;
+      let placed = 0;
       const writers = Array.from({ length: 4 }, async () => {
-        while (!killed) await request(server.url, PlaceOrderDocument, { input: referenceOrder({ customerId: `c-${++sequence % 5}` }) }).catch(() => undefined);
+        while (!killed) {
+          const answer = await request(server.url, PlaceOrderDocument, {
+            input: referenceOrder({ customerId: `c-${++sequence % 5}` }),
+          }).catch(() => undefined);
+          if (answer?.data) placed++;
+        }
       });
-      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
+      // Killed after a random number of orders, while they are still being published.
+      const killAfter = 5 + Math.floor(Math.random() * 20);
+      await vi.waitFor(() => expect(placed).toBeGreaterThanOrEqual(killAfter), { timeout: 20_000, interval: 5 });
       killed = true;
       await killHard(server);
       await Promise.all(writers);
@@ -100,21 +112,26 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
 
     expect(received.length).toBeGreaterThan(10);
     expectEveryEventOnce(received, databaseFile, nats.subjectPrefix);
-  }, 120_000);
+    // Four server processes start (about 15 s here).
+  }, 60_000);
 
   it('should keep taking orders while the broker is down, and deliver everything once it is back', async () => {
     const broker = await OwnNatsServer.create();
     await broker.start();
     const nats = isolatedNats(broker.url);
     const server = await startTestServer({ config: { nats } });
-    const place = async (n: number) => (await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: `outage-${n}` }) })).errors;
+    const place = async (n: number) =>
+      (await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId: `outage-${n}` }) })).errors;
 
     for (let n = 0; n < 5; n++) expect(await place(n)).toBeUndefined();
     await settled(server.url);
     await broker.stop();
     for (let n = 5; n < 15; n++) expect(await place(n)).toBeUndefined();
     await expect
-      .poll(async () => (await requestData(server.url, ProjectionsDocument, {})).projections.find((status) => status.name === 'natsPublisher')!.lagEvents)
+      .poll(
+        async () =>
+          (await requestData(server.url, ProjectionsDocument, {})).projections.find((status) => status.name === 'natsPublisher')!.lagEvents,
+      )
       .toBeGreaterThan(0);
 
     await broker.start();
@@ -125,5 +142,6 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
     expectEveryEventOnce(received, server.databaseFile, nats.subjectPrefix);
     await server.dispose();
     await broker.stop();
-  }, 120_000);
+    // The publisher's retry backoff grows to 10 s while the broker is down (about 8 s here).
+  }, 60_000);
 });

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AlreadyExistsError,
-  type DomainError,
-  IllegalStateError,
-  NotFoundError,
-  ValidationError,
-} from '../../../src/domain/errors.js';
+import { AlreadyExistsError, type DomainError, IllegalStateError, NotFoundError, ValidationError } from '../../../src/domain/errors.js';
 import {
   type CancelOrder,
   type OrderCancelled,
@@ -28,11 +22,9 @@ describe('Order', () => {
     });
 
     it('should refuse an order without items', () => {
-      given([]).when(placeOrder({ items: [] })).thenThrows(
-        ValidationError,
-        'An order needs at least one item',
-        hasDetails('BAD_USER_INPUT', { field: 'items' }),
-      );
+      given([])
+        .when(placeOrder({ items: [] }))
+        .thenThrows(ValidationError, 'An order needs at least one item', hasDetails('BAD_USER_INPUT', { field: 'items' }));
     });
 
     it.each([0, -1, 1.5])('should refuse a quantity of %s', (quantity) => {
@@ -209,9 +201,7 @@ describe('Order', () => {
     });
 
     it('should refuse to ship it', () => {
-      given([placed])
-        .when(shipOrder())
-        .thenThrows(IllegalStateError, 'Order o-1 is pending; it cannot be shipped', hasStatus('PENDING'));
+      given([placed]).when(shipOrder()).thenThrows(IllegalStateError, 'Order o-1 is pending; it cannot be shipped', hasStatus('PENDING'));
     });
 
     it('should cancel it with nothing to refund', () => {

@@ -9,7 +9,11 @@ describe('ChangeFeed', () => {
   it('should deliver initial items first, then published items that pass the filter, in order', async () => {
     const feed = new ChangeFeed<Change>();
     const subscription = feed.subscribe({ initial: [{ id: 'a', version: 1 }], filter: (change) => change.id === 'a' });
-    feed.publish([{ id: 'b', version: 1 }, { id: 'a', version: 2 }, { id: 'a', version: 3 }]);
+    feed.publish([
+      { id: 'b', version: 1 },
+      { id: 'a', version: 2 },
+      { id: 'a', version: 3 },
+    ]);
     expect(await take(subscription, 3)).toEqual([
       { id: 'a', version: 1 },
       { id: 'a', version: 2 },
@@ -22,7 +26,10 @@ describe('ChangeFeed', () => {
     const feed = new ChangeFeed<At>();
     const subscription = feed.subscribe({ positionOf: (change) => change.position });
     // Published while the first message was being read: 2 is in what was read, 3 is not.
-    feed.publish([{ id: 'a', version: 1, position: 2 }, { id: 'a', version: 2, position: 3 }]);
+    feed.publish([
+      { id: 'a', version: 1, position: 2 },
+      { id: 'a', version: 2, position: 3 },
+    ]);
     subscription.startWith([{ id: 'a', version: 1, position: 2 }]);
     feed.publish([{ id: 'a', version: 3, position: 4 }]);
     expect((await take(subscription, 3)).map((change) => change.position)).toEqual([2, 3, 4]);
@@ -31,7 +38,12 @@ describe('ChangeFeed', () => {
   it('should coalesce a slow subscriber to the latest item per key instead of growing', async () => {
     const feed = new ChangeFeed<Change>();
     const subscription = feed.subscribe({ limit: 2, coalesceKey: (change) => change.id });
-    feed.publish([{ id: 'a', version: 1 }, { id: 'b', version: 1 }, { id: 'a', version: 2 }, { id: 'a', version: 3 }]);
+    feed.publish([
+      { id: 'a', version: 1 },
+      { id: 'b', version: 1 },
+      { id: 'a', version: 2 },
+      { id: 'a', version: 3 },
+    ]);
     expect(await take(subscription, 2)).toEqual([
       { id: 'b', version: 1 },
       { id: 'a', version: 3 },
@@ -41,7 +53,11 @@ describe('ChangeFeed', () => {
   it('should fail a subscriber whose buffer overflows, and forget it', async () => {
     const feed = new ChangeFeed<Change>();
     const subscription = feed.subscribe({ limit: 2 });
-    feed.publish([{ id: 'a', version: 1 }, { id: 'b', version: 1 }, { id: 'c', version: 1 }]);
+    feed.publish([
+      { id: 'a', version: 1 },
+      { id: 'b', version: 1 },
+      { id: 'c', version: 1 },
+    ]);
     await expect(subscription.next()).rejects.toBeInstanceOf(SubscriberOverflowError);
     expect(feed.subscriberCount).toBe(0);
   });
@@ -88,7 +104,10 @@ describe('FeedSubscription with replay', () => {
     const feed = new ChangeFeed<Entry>();
     log.append(10);
     let published = 8; // the feed has published up to 8; 9 and 10 are committed but not yet announced
-    const subscription = feed.subscribe({ positionOf: (e) => e.position, replay: { after: 2, livePosition: () => published, read: log.read } });
+    const subscription = feed.subscribe({
+      positionOf: (e) => e.position,
+      replay: { after: 2, livePosition: () => published, read: log.read },
+    });
     feed.publish(log.entries.slice(8));
     published = 10;
     feed.publish(log.append(2));
@@ -111,7 +130,11 @@ describe('FeedSubscription with replay', () => {
   it('should catch up from the log, not fail, when its buffer overflows while it is still reading', async () => {
     const log = new ArrayLog();
     const feed = new ChangeFeed<Entry>();
-    const subscription = feed.subscribe({ limit: 2, positionOf: (e) => e.position, replay: { livePosition: () => log.head, read: log.read } });
+    const subscription = feed.subscribe({
+      limit: 2,
+      positionOf: (e) => e.position,
+      replay: { livePosition: () => log.head, read: log.read },
+    });
     feed.publish(log.append(1));
     const received = await take(subscription, 1);
     feed.publish(log.append(7)); // 7 into a buffer of 2: the buffer is dropped for the log
@@ -125,7 +148,12 @@ describe('FeedSubscription with replay', () => {
     const log = new ArrayLog();
     const feed = new ChangeFeed<Entry>();
     const onStalled = vi.fn();
-    const subscription = feed.subscribe({ limit: 2, positionOf: (e) => e.position, replay: { livePosition: () => log.head, read: log.read }, onStalled });
+    const subscription = feed.subscribe({
+      limit: 2,
+      positionOf: (e) => e.position,
+      replay: { livePosition: () => log.head, read: log.read },
+      onStalled,
+    });
     feed.publish(log.append(2));
     vi.setSystemTime(Date.now() + STALLED_AFTER_MS + 1);
     feed.publish(log.append(1));

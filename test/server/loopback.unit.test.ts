@@ -3,7 +3,8 @@ import { isLoopbackAddress, isLoopbackHost } from '../../src/server/loopback.js'
 
 describe('isLoopbackAddress', () => {
   it('should accept 127.0.0.0/8, ::1 and IPv4 loopback mapped into IPv6', () => {
-    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '::FFFF:127.9.9.9']) expect(isLoopbackAddress(address), address).toBe(true);
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '::FFFF:127.9.9.9'])
+      expect(isLoopbackAddress(address), address).toBe(true);
   });
 
   it('should refuse every other address', () => {
@@ -15,7 +16,8 @@ describe('isLoopbackAddress', () => {
 
 describe('isLoopbackHost', () => {
   it('should accept a loopback name or address, with or without a port', () => {
-    for (const host of ['localhost', 'localhost:4000', '127.0.0.1:4000', '[::1]:4000', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['localhost', 'localhost:4000', '127.0.0.1:4000', '[::1]:4000', '[::1]'])
+      expect(isLoopbackHost(host), host).toBe(true);
   });
 
   it('should refuse any other name', () => {

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import type { LogStats } from '../../src/cli/stats.js';
@@ -45,7 +44,10 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     const now = new Date().toISOString();
     for (const orderId of ['cli-1', 'cli-2']) {
       const items = [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 500 }];
-      await orders.execute({ type: 'PlaceOrder', data: { orderId, customerId: 'cust-1', currency: 'USD', items, now } }, { userId: 'test', correlationId: orderId, occurredAt: now });
+      await orders.execute(
+        { type: 'PlaceOrder', data: { orderId, customerId: 'cust-1', currency: 'USD', items, now } },
+        { userId: 'test', correlationId: orderId, occurredAt: now },
+      );
     }
     env = { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema.schema, ORDERSTREAM_DB: join(directory, 'read-side.db') };
   });
@@ -60,8 +62,14 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
     const { code, stderr } = await cli(['export', file], env);
     expect(stderr).toMatch(new RegExp(`Exported 2 events \\(positions 1–2\\) from PostgreSQL \\(schema ${schema.schema}\\)`));
     expect(code).toBe(0);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { streamId: string; position: number });
-    expect(lines.map(({ streamId, position }) => [streamId, position])).toEqual([['order-cli-1', 1], ['order-cli-2', 2]]);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { streamId: string; position: number });
+    expect(lines.map(({ streamId, position }) => [streamId, position])).toEqual([
+      ['order-cli-1', 1],
+      ['order-cli-2', 2],
+    ]);
   });
 
   it('should rebuild the shared read models in PostgreSQL without a server, leading them itself', async () => {
@@ -148,7 +156,11 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
   it('should seed the same data set into PostgreSQL as into SQLite, read models built, and refuse to seed it twice', async () => {
     const target = await createTestSchema();
     try {
-      const targetEnv = { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: target.schema, ORDERSTREAM_DB: join(directory, 'seeded-read-side.db') };
+      const targetEnv = {
+        DATABASE_URL: POSTGRES_TEST_URL,
+        DATABASE_SCHEMA: target.schema,
+        ORDERSTREAM_DB: join(directory, 'seeded-read-side.db'),
+      };
       const sqliteFile = join(directory, 'seeded.db');
       const [seeded, sqliteSeeded] = await Promise.all([
         cli(['seed', '--orders', '30', '--seed', '7'], targetEnv),
@@ -167,7 +179,9 @@ await describeWithPostgres('The CLI with DATABASE_URL (the log in PostgreSQL)', 
       }
 
       const again = await cli(['seed'], targetEnv);
-      expect(again.stderr).toContain(`orderstream: PostgreSQL (schema ${target.schema}) holds ${stats.events.count} events already; seed fills an empty log`);
+      expect(again.stderr).toContain(
+        `orderstream: PostgreSQL (schema ${target.schema}) holds ${stats.events.count} events already; seed fills an empty log`,
+      );
       expect(again.code).toBe(1);
     } finally {
       await target.drop();

@@ -30,37 +30,45 @@ describe('Order expiring for want of payment (ExpireOrder)', () => {
 
   describe('when paid', () => {
     it('should refuse, so the payment that came first wins and nothing is refunded', () => {
-      given([placed, paid]).when(expireOrder).thenThrows(IllegalStateError, 'Order o-1 is paid; it cannot expire for want of payment', hasStatus('PAID'));
+      given([placed, paid])
+        .when(expireOrder)
+        .thenThrows(IllegalStateError, 'Order o-1 is paid; it cannot expire for want of payment', hasStatus('PAID'));
     });
   });
 
   describe('when shipped', () => {
     it('should refuse', () => {
-      given([placed, paid, shipped]).when(expireOrder).thenThrows(IllegalStateError, /is shipped; it cannot expire/, hasStatus('SHIPPED'));
+      given([placed, paid, shipped])
+        .when(expireOrder)
+        .thenThrows(IllegalStateError, /is shipped; it cannot expire/, hasStatus('SHIPPED'));
     });
   });
 
   describe('when cancelled', () => {
     it('should refuse an order the customer cancelled', () => {
-      given([placed, cancelledByCustomer]).when(expireOrder).thenThrows(IllegalStateError, /is cancelled; it cannot expire/, hasStatus('CANCELLED'));
+      given([placed, cancelledByCustomer])
+        .when(expireOrder)
+        .thenThrows(IllegalStateError, /is cancelled; it cannot expire/, hasStatus('CANCELLED'));
     });
 
     it('should refuse an order that expired already', () => {
-      given([placed, expired]).when(expireOrder).thenThrows(IllegalStateError, /is cancelled; it cannot expire/, hasStatus('CANCELLED'));
+      given([placed, expired])
+        .when(expireOrder)
+        .thenThrows(IllegalStateError, /is cancelled; it cannot expire/, hasStatus('CANCELLED'));
     });
   });
 
   describe('when expired', () => {
     it('should refuse a late payment', () => {
-      given([placed, expired]).when(receivePayment).thenThrows(
-        IllegalStateError,
-        'Order o-1 is cancelled; it cannot receive a payment',
-        hasStatus('CANCELLED'),
-      );
+      given([placed, expired])
+        .when(receivePayment)
+        .thenThrows(IllegalStateError, 'Order o-1 is cancelled; it cannot receive a payment', hasStatus('CANCELLED'));
     });
 
     it('should refuse a cancellation: there is nothing left to cancel or refund', () => {
-      given([placed, expired]).when(cancelOrder).thenThrows(IllegalStateError, /is cancelled; it cannot be cancelled/, hasStatus('CANCELLED'));
+      given([placed, expired])
+        .when(cancelOrder)
+        .thenThrows(IllegalStateError, /is cancelled; it cannot be cancelled/, hasStatus('CANCELLED'));
     });
   });
 });

@@ -6,10 +6,15 @@ const KEY = { ORDERSTREAM_JWT_SECRET: 'k'.repeat(32) };
 
 describe('readConfig', () => {
   describe('when no token key is configured', () => {
-    it.each([undefined, 'prod', 'staging', 'development', 'production'])('should refuse with NODE_ENV=%s, naming the variables to set', (nodeEnv) => {
-      const refused = () => readConfig(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv });
-      expect(refused).toThrow(/Invalid configuration:\n- Set ORDERSTREAM_JWT_SECRET \(32\+ random characters.*\) or ORDERSTREAM_JWT_PUBLIC_KEY \(PEM\) to check tokens/);
-    });
+    it.each([undefined, 'prod', 'staging', 'development', 'production'])(
+      'should refuse with NODE_ENV=%s, naming the variables to set',
+      (nodeEnv) => {
+        const refused = () => readConfig(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv });
+        expect(refused).toThrow(
+          /Invalid configuration:\n- Set ORDERSTREAM_JWT_SECRET \(32\+ random characters.*\) or ORDERSTREAM_JWT_PUBLIC_KEY \(PEM\) to check tokens/,
+        );
+      },
+    );
 
     it('should point at development mode outside production only', () => {
       expect(() => readConfig({ NODE_ENV: 'staging' })).toThrow('or, for development on this machine, ORDERSTREAM_DEV_AUTH=1');
@@ -17,7 +22,10 @@ describe('readConfig', () => {
     });
 
     it('should not ask for one from the commands that check no tokens', () => {
-      expect(readConfig({}, { requireTokenKey: false })).toMatchObject({ developmentTokens: false, auth: { secret: undefined, publicKeyPem: undefined } });
+      expect(readConfig({}, { requireTokenKey: false })).toMatchObject({
+        developmentTokens: false,
+        auth: { secret: undefined, publicKeyPem: undefined },
+      });
     });
   });
 
@@ -37,7 +45,9 @@ describe('readConfig', () => {
     });
 
     it('should be refused with NODE_ENV=production', () => {
-      expect(() => readConfig({ ORDERSTREAM_DEV_AUTH: '1', NODE_ENV: 'production' })).toThrow('ORDERSTREAM_DEV_AUTH=1 is refused with NODE_ENV=production');
+      expect(() => readConfig({ ORDERSTREAM_DEV_AUTH: '1', NODE_ENV: 'production' })).toThrow(
+        'ORDERSTREAM_DEV_AUTH=1 is refused with NODE_ENV=production',
+      );
     });
 
     it('should be refused beside a configured key, which it would ignore', () => {
@@ -57,7 +67,9 @@ describe('readConfig', () => {
       expect(() => readConfig({ ...env, ORDERSTREAM_JWT_SECRET: DEVELOPMENT_JWT_SECRET }), JSON.stringify(env)).toThrow(
         'ORDERSTREAM_JWT_SECRET is the development secret, which is public in this source',
       );
-      expect(() => readConfig({ ...env, ORDERSTREAM_JWT_SECRET: DEVELOPMENT_JWT_SECRET }, { requireTokenKey: false })).toThrow(/development secret/);
+      expect(() => readConfig({ ...env, ORDERSTREAM_JWT_SECRET: DEVELOPMENT_JWT_SECRET }, { requireTokenKey: false })).toThrow(
+        /development secret/,
+      );
     }
   });
 
@@ -71,7 +83,14 @@ describe('readConfig', () => {
       'https://shop.example.com',
       'http://localhost:5173',
     ]);
-    for (const bad of ['https://shop.example.com/', 'https://shop.example.com/app', '*', 'shop.example.com', 'ftp://files.example.com', 'https://Shop.example.com']) {
+    for (const bad of [
+      'https://shop.example.com/',
+      'https://shop.example.com/app',
+      '*',
+      'shop.example.com',
+      'ftp://files.example.com',
+      'https://Shop.example.com',
+    ]) {
       expect(() => readConfig({ ...KEY, CORS_ORIGINS: bad }), bad).toThrow(`CORS_ORIGINS must be origins like https://shop.example.com`);
     }
   });
@@ -150,7 +169,9 @@ describe('readConfig', () => {
     ]);
     expect(timeout('720h')).toBe(30 * 24 * 3_600_000);
     for (const bad of ['0', '0s', 'abc', '1.5h', '30d', '1m1h', '721h', '-5']) {
-      expect(() => timeout(bad), bad).toThrow(`ORDERSTREAM_PAYMENT_TIMEOUT must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${bad}"`);
+      expect(() => timeout(bad), bad).toThrow(
+        `ORDERSTREAM_PAYMENT_TIMEOUT must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${bad}"`,
+      );
     }
   });
 });

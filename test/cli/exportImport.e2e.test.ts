@@ -22,7 +22,15 @@ describe('orderstream export and import', () => {
     const { orderIds, customerIds } = await createOrdersInEveryState(source.url);
     const before = await answersOfEveryQuery(source.url, orderIds, customerIds);
     expect(before.orders.orders.totalCount).toBe(6);
-    expect(before.order.map(({ order }) => order?.status ?? null)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'CANCELLED', 'CANCELLED', 'SHIPPED', null]);
+    expect(before.order.map(({ order }) => order?.status ?? null)).toEqual([
+      'PENDING',
+      'PAID',
+      'SHIPPED',
+      'CANCELLED',
+      'CANCELLED',
+      'SHIPPED',
+      null,
+    ]);
     expect(before.events.events.nodes).toHaveLength(14);
     await source.dispose();
 
@@ -41,9 +49,7 @@ describe('orderstream export and import', () => {
     const reexported = join(directory, 'reexported.ndjson');
     await cli(['export', reexported], { ORDERSTREAM_DB: targetFile });
     expect(linesWithoutPosition(reexported)).toEqual(linesWithoutPosition(logFile));
-    expect(readLines(reexported).map((line) => JSON.parse(line))).toEqual(
-      readLines(logFile).map((line) => JSON.parse(line)),
-    );
+    expect(readLines(reexported).map((line) => JSON.parse(line))).toEqual(readLines(logFile).map((line) => JSON.parse(line)));
 
     // A server on the new file builds its read models from zero and answers the same.
     const target = await startTestServer({ databaseFile: targetFile });

@@ -15,7 +15,10 @@ const line = (productId: string, unitPriceMinor?: number) => ({ productId, name:
 describe('Pricing an order by the catalog', () => {
   describe("a customer's order", () => {
     it('should take the current price for a line without one, and accept a line at the current price', async () => {
-      expect(await priceLines([line('desk'), line('desk', 2999)], 'USD', 'catalog', catalog)).toEqual([line('desk', 2999), line('desk', 2999)]);
+      expect(await priceLines([line('desk'), line('desk', 2999)], 'USD', 'catalog', catalog)).toEqual([
+        line('desk', 2999),
+        line('desk', 2999),
+      ]);
     });
 
     it('should refuse another price with FAILED_PRECONDITION naming the current one', async () => {
@@ -27,9 +30,18 @@ describe('Pricing an order by the catalog', () => {
     });
 
     it('should refuse a product outside the catalog (NOT_FOUND), an unpriced one and another currency', async () => {
-      await expect(priceLines([line('ghost')], 'USD', 'catalog', catalog)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Product ghost is not in the catalog' });
-      await expect(priceLines([line('lamp')], 'USD', 'catalog', catalog)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: 'Product lamp has no price yet, so it cannot be ordered' });
-      await expect(priceLines([line('mug')], 'USD', 'catalog', catalog)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'Product mug is priced in EUR; this order is in USD' });
+      await expect(priceLines([line('ghost')], 'USD', 'catalog', catalog)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: 'Product ghost is not in the catalog',
+      });
+      await expect(priceLines([line('lamp')], 'USD', 'catalog', catalog)).rejects.toMatchObject({
+        code: 'FAILED_PRECONDITION',
+        message: 'Product lamp has no price yet, so it cannot be ordered',
+      });
+      await expect(priceLines([line('mug')], 'USD', 'catalog', catalog)).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: 'Product mug is priced in EUR; this order is in USD',
+      });
     });
   });
 

@@ -26,7 +26,9 @@ describe('A WebSocket operation under a token that expired', () => {
     vi.useFakeTimers();
     const socket = fakeSocket();
     const refusal = expiredTokenRefusal({ principal: principal(2_000), socket }, 2_000);
-    expect(refusal?.map((error) => [error.message, error.extensions.code])).toEqual([['The token has expired; sign in again', 'UNAUTHENTICATED']]);
+    expect(refusal?.map((error) => [error.message, error.extensions.code])).toEqual([
+      ['The token has expired; sign in again', 'UNAUTHENTICATED'],
+    ]);
     expect(socket.calls).toEqual([`close ${UNAUTHORIZED_CLOSE_CODE} Token expired`]);
     vi.advanceTimersByTime(999);
     expect(socket.calls).toHaveLength(1);

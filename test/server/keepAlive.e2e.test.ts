@@ -67,7 +67,11 @@ function exchange(socket: Socket, request: string): Promise<{ status: number; bo
       if (!length) return done(new Error(`No Content-Length in: ${head}`));
       const body = received.subarray(headerEnd + 4);
       if (body.length < Number(length[1])) return;
-      done(undefined, { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), body: JSON.parse(body.toString()), keepAlive: /^keep-alive: *(.*)$/im.exec(head)?.[1] });
+      done(undefined, {
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]),
+        body: JSON.parse(body.toString()),
+        keepAlive: /^keep-alive: *(.*)$/im.exec(head)?.[1],
+      });
     };
     socket.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', done);
     if (socket.readableEnded || socket.destroyed) return onEnd();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mintToken, TokenVerifier } from '../../src/auth/tokens.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { TEST_AUTH } from '../support/auth.js';
 
 describe('TokenVerifier', () => {
@@ -13,9 +14,12 @@ describe('TokenVerifier', () => {
   });
 
   it('should refuse a token once it has expired, although it was verified while valid', async () => {
-    const token = await mintToken(TEST_AUTH, { sub: 'u-2', role: 'staff' }, '1s');
+    // The verifier judges expiry by a clock the test moves: the token expires without waiting for it.
+    const clock = new ManualClock();
+    const verifier = new TokenVerifier(TEST_AUTH, clock);
+    const token = await mintToken(TEST_AUTH, { sub: 'u-2', role: 'staff' }, '1h');
     expect(await verifier.verify(token)).toMatchObject({ role: 'staff' });
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await clock.advance(3_600_000 + 1_000);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/expired/i) });
   });
 

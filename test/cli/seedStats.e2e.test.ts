@@ -26,7 +26,10 @@ describe('orderstream seed, stats, export and import', () => {
     const seeded = await cli(['seed', '--orders', '30', '--seed', '7'], { ORDERSTREAM_DB: source });
 
     expect(seeded.stderr).toMatch(/\[#{30}\] (\d+)\/\1 commands/);
-    const summary = /Seeded .*: 30 orders of 8 customers, 14 products; (\d+) pending, (\d+) paid, (\d+) shipped, (\d+) cancelled \((\d+) out of stock, (\d+) not paid in time\); (\d+) events; payments (.*), refunds (.*); in [\d.]+ s/.exec(seeded.stdout);
+    const summary =
+      /Seeded .*: 30 orders of 8 customers, 14 products; (\d+) pending, (\d+) paid, (\d+) shipped, (\d+) cancelled \((\d+) out of stock, (\d+) not paid in time\); (\d+) events; payments (.*), refunds (.*); in [\d.]+ s/.exec(
+        seeded.stdout,
+      );
     expect(summary, seeded.stdout).not.toBeNull();
     const [pending, paid, shipped, cancelled] = summary!.slice(1, 5).map(Number);
     expect(pending! + paid! + shipped! + cancelled!).toBe(30);
@@ -40,7 +43,9 @@ describe('orderstream seed, stats, export and import', () => {
     expect(before.events.headPosition).toBe(before.events.count);
     expect(before.streams.byType.Order).toEqual({ streams: 30, events: expect.any(Number) });
     expect(before.streams.byType.Product!.streams).toBe(14);
-    expect(Object.keys(before.events.byType)).toEqual(expect.arrayContaining(['OrderPlaced', 'PaymentReceived', 'OrderShipped', 'OrderCancelled', 'StockReserved']));
+    expect(Object.keys(before.events.byType)).toEqual(
+      expect.arrayContaining(['OrderPlaced', 'PaymentReceived', 'OrderShipped', 'OrderCancelled', 'StockReserved']),
+    );
     // Everything is caught up: the read models were built and the order process ran with the seed.
     for (const consumer of [...before.projections, ...before.processes]) {
       expect(consumer).toMatchObject({ position: before.events.headPosition, lagEvents: 0, state: 'caught up' });
@@ -107,7 +112,10 @@ describe('orderstream seed, stats, export and import', () => {
     expect(plan.actions.map((action) => action.at)).toEqual([...plan.actions.map((action) => action.at)].sort((a, b) => a - b));
     // Scarce products have less stock than the orders want.
     const wanted = (productId: string) =>
-      plan.actions.flatMap((action) => (action.kind === 'place' ? action.items : [])).filter((item) => item.productId === productId).reduce((sum, item) => sum + item.quantity, 0);
+      plan.actions
+        .flatMap((action) => (action.kind === 'place' ? action.items : []))
+        .filter((item) => item.productId === productId)
+        .reduce((sum, item) => sum + item.quantity, 0);
     const stock = (productId: string) => plan.actions.find((action) => action.kind === 'addProduct' && action.productId === productId);
     expect((stock('standing-desk') as { quantity: number }).quantity).toBeLessThan(wanted('standing-desk'));
     expect(stock('gift-card-25')).toBeUndefined();
@@ -123,7 +131,9 @@ describe('orderstream on bad arguments', () => {
     const databaseFile = join(newTempDirectory(), 'missing.db');
     await expect(cli(['seed', '--orders', '-1'], { ORDERSTREAM_DB: databaseFile })).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining("error: option '--orders <count>' argument '-1' is invalid. the number of orders is a whole number from 1 to 100,000"),
+      stderr: expect.stringContaining(
+        "error: option '--orders <count>' argument '-1' is invalid. the number of orders is a whole number from 1 to 100,000",
+      ),
     });
     await expect(cli(['seed', '--seed', 'abc'], { ORDERSTREAM_DB: databaseFile })).rejects.toMatchObject({
       code: 1,
@@ -133,11 +143,19 @@ describe('orderstream on bad arguments', () => {
       code: 1,
       stderr: expect.stringContaining(`orderstream: There is no event log at ${databaseFile} (set ORDERSTREAM_DB)`),
     });
-    await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("error: unknown command 'frobnicate'") });
-    await expect(cli(['stats', '--verbose'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("error: unknown option '--verbose'") });
+    await expect(cli(['frobnicate'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("error: unknown command 'frobnicate'"),
+    });
+    await expect(cli(['stats', '--verbose'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("error: unknown option '--verbose'"),
+    });
     await expect(cli(['seed'], { ORDERSTREAM_DB: databaseFile, ORDERSTREAM_SYNCHRONOUS: 'SOMETIMES', PORT: 'x' })).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/Invalid configuration:\n- PORT must be 0–65535, got "x"\n- ORDERSTREAM_SYNCHRONOUS must be FULL or NORMAL/),
+      stderr: expect.stringMatching(
+        /Invalid configuration:\n- PORT must be 0–65535, got "x"\n- ORDERSTREAM_SYNCHRONOUS must be FULL or NORMAL/,
+      ),
     });
   });
 
@@ -155,7 +173,7 @@ describe('orderstream on bad arguments', () => {
     const commands = ['serve', 'seed', 'stats', 'rebuild', 'token', 'export', 'import'];
     for (const command of commands) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const helps = await Promise.all(commands.map((command) => cli([command, '--help'])));
-    helps.forEach((help, index) => expect(help.stdout).toContain(`Usage: orderstream ${commands[index]}`));
+    for (const [index, help] of helps.entries()) expect(help.stdout).toContain(`Usage: orderstream ${commands[index]}`);
   });
 });
 

@@ -26,10 +26,13 @@ describe('CoalescedRuns', () => {
   it('should not pass again once it may not go on (a stopped reader)', async () => {
     let passes = 0;
     let stopped = false;
-    const runs = new CoalescedRuns(async () => {
-      passes++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }, () => !stopped);
+    const runs = new CoalescedRuns(
+      async () => {
+        passes++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      () => !stopped,
+    );
     const run = runs.run();
     void runs.run();
     stopped = true;

@@ -38,8 +38,12 @@ describe('Product', () => {
     });
 
     it('should add it without a price, recorded as none', () => {
-      given([]).when(addProduct({ price: undefined })).then([unpriced]);
-      given([]).when(addProduct({ price: null })).then([unpriced]);
+      given([])
+        .when(addProduct({ price: undefined }))
+        .then([unpriced]);
+      given([])
+        .when(addProduct({ price: null }))
+        .then([unpriced]);
     });
 
     it('should add it at the highest price an order line may have, 1,000,000.00', () => {
@@ -49,13 +53,19 @@ describe('Product', () => {
     });
 
     it.each(BAD_AMOUNTS)('should refuse to add it at %s (%s)', (_name, amountMinor, message) => {
-      given([]).when(addProduct({ price: usd(amountMinor) })).thenThrows(ValidationError, message, isBadInput('unitPrice'));
+      given([])
+        .when(addProduct({ price: usd(amountMinor) }))
+        .thenThrows(ValidationError, message, isBadInput('unitPrice'));
     });
 
     it.each(BAD_CURRENCIES)('should refuse to add it priced in %j', (currency) => {
       given([])
         .when(addProduct({ price: { amountMinor: 2999, currency } }))
-        .thenThrows(ValidationError, `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, isBadInput('currency'));
+        .thenThrows(
+          ValidationError,
+          `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`,
+          isBadInput('currency'),
+        );
     });
 
     it('should add it with nothing on hand', () => {
@@ -99,7 +109,9 @@ describe('Product', () => {
     });
 
     it('should restock it, recording the new stock on hand', () => {
-      given([added]).when(restock({ quantity: 5 })).then([restocked(5, 15)]);
+      given([added])
+        .when(restock({ quantity: 5 }))
+        .then([restocked(5, 15)]);
     });
 
     it.each([0, -1, 1.5])('should refuse to restock a quantity of %s', (quantity) => {
@@ -115,20 +127,30 @@ describe('Product', () => {
     });
 
     it('should reserve less than is available', () => {
-      given([added]).when(reserve({ quantity: 4 })).then([reserved('o-1', 4)]);
+      given([added])
+        .when(reserve({ quantity: 4 }))
+        .then([reserved('o-1', 4)]);
     });
 
     it('should reserve exactly what is available', () => {
-      given([added]).when(reserve({ quantity: 10 })).then([reserved('o-1', 10)]);
+      given([added])
+        .when(reserve({ quantity: 10 }))
+        .then([reserved('o-1', 10)]);
     });
 
     it('should reject a reservation of more than is available, saying what was requested and available', () => {
-      given([added]).when(reserve({ quantity: 11 })).then([rejected('o-1', 11, 10)]);
+      given([added])
+        .when(reserve({ quantity: 11 }))
+        .then([rejected('o-1', 11, 10)]);
     });
 
     it('should count what other orders hold as unavailable', () => {
-      given([added, reserved('o-2', 7)]).when(reserve({ quantity: 4 })).then([rejected('o-1', 4, 3)]);
-      given([added, reserved('o-2', 7)]).when(reserve({ quantity: 3 })).then([reserved('o-1', 3)]);
+      given([added, reserved('o-2', 7)])
+        .when(reserve({ quantity: 4 }))
+        .then([rejected('o-1', 4, 3)]);
+      given([added, reserved('o-2', 7)])
+        .when(reserve({ quantity: 3 }))
+        .then([reserved('o-1', 3)]);
     });
 
     it('should reject any reservation when nothing is on hand', () => {
@@ -146,24 +168,36 @@ describe('Product', () => {
     it('should have nothing to release or commit for an order that holds nothing', () => {
       given([added]).when(release()).then([]);
       given([added]).when(commit()).then([]);
-      given([added, reserved('o-2', 3)]).when(release()).then([]);
-      given([added, reserved('o-2', 3)]).when(commit()).then([]);
+      given([added, reserved('o-2', 3)])
+        .when(release())
+        .then([]);
+      given([added, reserved('o-2', 3)])
+        .when(commit())
+        .then([]);
     });
   });
 
   describe('when priced', () => {
     it('should change the price, recording the previous one', () => {
-      given([added]).when(changePrice({ price: usd(3499) })).then([priceChanged(WIDGET_PRICE, usd(3499))]);
+      given([added])
+        .when(changePrice({ price: usd(3499) }))
+        .then([priceChanged(WIDGET_PRICE, usd(3499))]);
     });
 
     it('should change the currency alone', () => {
       const euros = { amountMinor: WIDGET_PRICE.amountMinor, currency: 'EUR' };
-      given([added]).when(changePrice({ price: euros })).then([priceChanged(WIDGET_PRICE, euros)]);
+      given([added])
+        .when(changePrice({ price: euros }))
+        .then([priceChanged(WIDGET_PRICE, euros)]);
     });
 
     it('should record nothing when the price is the one it has: a repeat changes nothing', () => {
-      given([added]).when(changePrice({ price: { ...WIDGET_PRICE } })).then([]);
-      given([added, priceChanged(WIDGET_PRICE, usd(3499))]).when(changePrice({ price: usd(3499) })).then([]);
+      given([added])
+        .when(changePrice({ price: { ...WIDGET_PRICE } }))
+        .then([]);
+      given([added, priceChanged(WIDGET_PRICE, usd(3499))])
+        .when(changePrice({ price: usd(3499) }))
+        .then([]);
     });
 
     it('should change back to a price it had before', () => {
@@ -173,28 +207,42 @@ describe('Product', () => {
     });
 
     it.each(BAD_AMOUNTS)('should refuse to change the price to %s (%s)', (_name, amountMinor, message) => {
-      given([added]).when(changePrice({ price: usd(amountMinor) })).thenThrows(ValidationError, message, isBadInput('unitPrice'));
+      given([added])
+        .when(changePrice({ price: usd(amountMinor) }))
+        .thenThrows(ValidationError, message, isBadInput('unitPrice'));
     });
 
     it.each(BAD_CURRENCIES)('should refuse to change the price to one in %j', (currency) => {
       given([added])
         .when(changePrice({ price: { amountMinor: 2999, currency } }))
-        .thenThrows(ValidationError, `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, isBadInput('currency'));
+        .thenThrows(
+          ValidationError,
+          `Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`,
+          isBadInput('currency'),
+        );
     });
 
     it('should keep stock and reservations as they are', () => {
-      given([added, reserved('o-1', 4), priceChanged(WIDGET_PRICE, usd(3499))]).when(reserve({ orderId: 'o-2', quantity: 6 })).then([reserved('o-2', 6)]);
+      given([added, reserved('o-1', 4), priceChanged(WIDGET_PRICE, usd(3499))])
+        .when(reserve({ orderId: 'o-2', quantity: 6 }))
+        .then([reserved('o-2', 6)]);
     });
   });
 
   describe('when added without a price (as every product before prices existed)', () => {
     it('should price it, recording that it had none', () => {
-      given([unpriced]).when(changePrice()).then([priceChanged(null, WIDGET_PRICE)]);
+      given([unpriced])
+        .when(changePrice())
+        .then([priceChanged(null, WIDGET_PRICE)]);
     });
 
     it('should still take stock commands', () => {
-      given([unpriced]).when(restock({ quantity: 5 })).then([restocked(5, 15)]);
-      given([unpriced]).when(reserve({ quantity: 4 })).then([reserved('o-1', 4)]);
+      given([unpriced])
+        .when(restock({ quantity: 5 }))
+        .then([restocked(5, 15)]);
+      given([unpriced])
+        .when(reserve({ quantity: 4 }))
+        .then([reserved('o-1', 4)]);
     });
   });
 
@@ -202,25 +250,39 @@ describe('Product', () => {
     const history = [added, reserved('o-1', 4)];
 
     it('should not reserve for the same order again, even another quantity', () => {
-      given(history).when(reserve({ quantity: 4 })).then([]);
-      given(history).when(reserve({ quantity: 1 })).then([]);
+      given(history)
+        .when(reserve({ quantity: 4 }))
+        .then([]);
+      given(history)
+        .when(reserve({ quantity: 1 }))
+        .then([]);
     });
 
     it('should reserve for another order what is still available', () => {
-      given(history).when(reserve({ orderId: 'o-2', quantity: 6 })).then([reserved('o-2', 6)]);
-      given(history).when(reserve({ orderId: 'o-2', quantity: 7 })).then([rejected('o-2', 7, 6)]);
+      given(history)
+        .when(reserve({ orderId: 'o-2', quantity: 6 }))
+        .then([reserved('o-2', 6)]);
+      given(history)
+        .when(reserve({ orderId: 'o-2', quantity: 7 }))
+        .then([rejected('o-2', 7, 6)]);
     });
 
     it('should release exactly what the order holds', () => {
-      given(history).when(release()).then([released('o-1', 4)]);
+      given(history)
+        .when(release())
+        .then([released('o-1', 4)]);
     });
 
     it('should commit exactly what the order holds', () => {
-      given(history).when(commit()).then([committed('o-1', 4)]);
+      given(history)
+        .when(commit())
+        .then([committed('o-1', 4)]);
     });
 
     it('should restock on top of what is reserved', () => {
-      given(history).when(restock({ quantity: 1 })).then([restocked(1, 11)]);
+      given(history)
+        .when(restock({ quantity: 1 }))
+        .then([restocked(1, 11)]);
     });
   });
 
@@ -238,7 +300,9 @@ describe('Product', () => {
     // command is told apart by its idempotency key, before the decider (test/application/inventoryIdempotency.test.ts).
     // A reservation with another key is a new one, which the order process never sends for one order.
     it('should take a new reservation for the order as a new one', () => {
-      given([added, reserved('o-1', 4), released('o-1', 4)]).when(reserve({ quantity: 2 })).then([reserved('o-1', 2)]);
+      given([added, reserved('o-1', 4), released('o-1', 4)])
+        .when(reserve({ quantity: 2 }))
+        .then([reserved('o-1', 2)]);
     });
 
     it('should make released stock available to other orders', () => {
@@ -285,14 +349,19 @@ describe('Product', () => {
     });
 
     it('should stay as large after 10,000 orders came and went as before the first', () => {
-      const orders = Array.from({ length: 10_000 }, (_, n) => [reserved(`o-${n}`, 1), n % 2 ? committed(`o-${n}`, 1) : released(`o-${n}`, 1)]).flat();
+      const orders = Array.from({ length: 10_000 }, (_, n) => [
+        reserved(`o-${n}`, 1),
+        n % 2 ? committed(`o-${n}`, 1) : released(`o-${n}`, 1),
+      ]).flat();
       const state = fold([added, restocked(100_000, 100_010), ...orders, reserved('open', 2)]);
       expect(state).toMatchObject({ onHand: 95_010, reserved: { open: 2 }, reservedTotal: 2 });
       expect(JSON.stringify(state).length).toBe(JSON.stringify(fold([added, restocked(100_000, 95_010), reserved('open', 2)])).length);
     });
 
     it('should not throw for a stock event of a product never added, and keep it empty', () => {
-      expect(fold([restocked(5, 5), reserved('o-1', 1), committed('o-1', 1), priceChanged(null, WIDGET_PRICE)])).toEqual({ status: 'Empty' });
+      expect(fold([restocked(5, 5), reserved('o-1', 1), committed('o-1', 1), priceChanged(null, WIDGET_PRICE)])).toEqual({
+        status: 'Empty',
+      });
     });
 
     it('should hold the latest price, and null for a product added without one', () => {
@@ -310,7 +379,10 @@ describe('Product', () => {
   describe('whatever the commands', () => {
     it('should never let available, on hand or a reservation go below zero', () => {
       const orderId = fc.constantFrom('o-1', 'o-2', 'o-3', 'o-4');
-      const quantity = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
+      const quantity = fc.oneof(
+        { weight: 9, arbitrary: fc.integer({ min: 1, max: 8 }) },
+        { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) },
+      );
       const command: fc.Arbitrary<InventoryCommand> = fc.oneof(
         quantity.map((q) => addProduct({ quantity: Math.abs(q) })),
         quantity.map((q) => restock({ quantity: q })),
