@@ -8,7 +8,7 @@
  * 2. Baseline: one `SELECT … ORDER BY position` over the whole log, iterating rows and JSON.parse-ing
  *    data and metadata (best of two runs). Also shown: the same log read through store.readAll pages
  *    of 2,000, which is how the runner reads.
- * 3. Starts a ProjectionEngine over projectionDefinitions() (the first build of every projection,
+ * 3. Starts a ProjectionEngine over readModels (the first build of every projection,
  *    concurrently), then `engine.rebuild(name)` for each projection in turn: events/s, the ratio to
  *    the baseline, and the longest stretch the event loop ran no timer while it ran (what a server
  *    doing the rebuild in-process would leave its requests waiting).
@@ -22,8 +22,8 @@ import { ORDER_STREAM_TYPE, type OrderEvent, orderStreamId } from '../src/domain
 import type { NewEvent } from '../src/eventstore/eventStore.js';
 import { openDatabase } from '../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite/sqliteEventStore.js';
-import { projectionDefinitions } from '../src/projections/definitions.js';
-import { ProjectionEngine } from '../src/projections/engine.js';
+import { readModels } from '../src/projections/definitions.js';
+import { ProjectionEngine } from '../src/projections/sqlite/engine.js';
 import { lifecycle } from './lib/orderLifecycle.js';
 import { bareRead } from './lib/bareRead.js';
 
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const readAll = figure(`store.readAll, pages of ${READ_PAGE}`, eventCount, paged.seconds, baseline);
 
     // 3. The engine: first build of every projection, then a rebuild of each.
-    const definitions = projectionDefinitions();
+    const definitions = readModels;
     log(`First build of ${definitions.map(({ name }) => name).join(', ')} (concurrently, at engine start)…`);
     engine = new ProjectionEngine(db, store, definitions);
     const started = engine;

@@ -1,4 +1,4 @@
-import { projectionDefinitions } from '../../src/projections/definitions.js';
+import { readModels } from '../../src/projections/definitions.js';
 import { graphql } from '../scenarios/http.js';
 
 /** A read model's or a process's place in the log, as the admin `projections` query answers it. */
@@ -14,7 +14,7 @@ export type Status = {
 const PROJECTIONS = `query BenchProjections {
   projections { name state position headPosition lagEvents parked { position message } }
 }`;
-const READ_MODELS = new Set(projectionDefinitions().map(({ name }) => name));
+const READ_MODELS = new Set(readModels.map(({ name }) => name));
 
 /** Every read model and process of the server; `adminHeaders` carry an admin token. */
 export async function statuses(url: string, adminHeaders: Record<string, string>): Promise<Status[]> {

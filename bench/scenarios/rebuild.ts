@@ -18,8 +18,8 @@ import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
 import { ORDER_FULFILMENT } from '../../src/processes/orderFulfilment.js';
 import { ProcessCheckpoints } from '../../src/processes/processCheckpoints.js';
-import { projectionDefinitions } from '../../src/projections/definitions.js';
-import { ProjectionEngine } from '../../src/projections/engine.js';
+import { readModels } from '../../src/projections/definitions.js';
+import { ProjectionEngine } from '../../src/projections/sqlite/engine.js';
 import { compare, log, round, type Row } from '../lib/report.js';
 import { lifecycle } from '../lib/orderLifecycle.js';
 import { bareRead } from '../lib/bareRead.js';
@@ -100,7 +100,7 @@ export async function rebuildScenario(
     const bare = { name: 'bare read + JSON.parse', value: round(eventCount / bareSeconds) };
     log(`    ${bare.value} events/s`);
 
-    const definitions = projectionDefinitions();
+    const definitions = readModels;
     log(`  first build of ${definitions.map(({ name }) => name).join(', ')} (concurrently)…`);
     engine = new ProjectionEngine(db, store, definitions);
     const started = engine;

@@ -1,10 +1,5 @@
-import { eventSchemas } from '../application/eventSchemas.js';
-import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
-import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import type { ServerConfig } from '../server/config.js';
-import { openEventLog } from '../server/eventLog.js';
-import type { ReadSide } from '../server/readSide.js';
-import { commandReadSide } from './commandReadSide.js';
+import { openApp } from '../server/openApp.js';
 import { logLocation } from './logLocation.js';
 import { progressReporter } from './progressBar.js';
 
@@ -54,21 +49,11 @@ export async function rebuildOffline(
   { databaseFile, postgres }: Pick<ServerConfig, 'databaseFile' | 'postgres'>,
   names: string[] | undefined,
 ): Promise<void> {
-  const db = openDatabase(databaseFile);
-  let log: Awaited<ReturnType<typeof openEventLog>>;
-  try {
-    log = await openEventLog({ databaseFile, postgres }, db);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  const store = new UpcastingEventStore(log, eventSchemas);
-  // Nobody subscribes here: the changes announced go nowhere.
+  const app = await openApp({ databaseFile, postgres });
   const where = logLocation(databaseFile, postgres);
-  let readSide: ReadSide | undefined;
   try {
-    readSide = await commandReadSide(db, store, postgres);
-    const engine = readSide.engine;
+    // Nobody subscribes here: the changes announced go nowhere.
+    const { engine } = await app.openReadSide();
     const targets = names ?? (await engine.status()).map((status) => status.name);
     for (const name of targets) {
       console.error(`Rebuilding ${name} in ${where}`);
@@ -82,9 +67,7 @@ export async function rebuildOffline(
       progress.finish(status?.position ?? last.done, status?.headPosition ?? last.total);
     }
   } finally {
-    await readSide?.close();
-    await store.close();
-    if (db.open) db.close();
+    await app.close();
   }
 }
 

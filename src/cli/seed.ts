@@ -1,13 +1,9 @@
-import { eventSchemas } from '../application/eventSchemas.js';
 import type { CommandMetadata } from '../application/handleCommand.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
 import { PRODUCT_STATE_SCHEMA_VERSION } from '../domain/inventory/index.js';
 import { formatAmountMinor } from '../domain/money.js';
 import { ORDER_STATE_SCHEMA_VERSION, type OrderPlaced, orderStreamId } from '../domain/order/index.js';
-import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
-import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
-import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger } from '../logging/logger.js';
 import { isoNow } from '../clock/clock.js';
 import { ManualClock } from '../clock/manualClock.js';
@@ -18,11 +14,9 @@ import { UnpaidOrders } from '../processes/unpaidOrders.js';
 import { PAYMENT_EXPIRY, PaymentExpiry } from '../processes/paymentExpiry.js';
 import { ProcessCheckpoints } from '../processes/processCheckpoints.js';
 import { ProcessRunner } from '../processes/processRunner.js';
-import type { ReadSideEngine } from '../projections/readSideEngine.js';
+import type { ReadSideEngine } from '../projections/contracts.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../server/config.js';
-import { openEventLog } from '../server/eventLog.js';
-import type { ReadSide } from '../server/readSide.js';
-import { commandReadSide } from './commandReadSide.js';
+import { openApp } from '../server/openApp.js';
 import { logLocation } from './logLocation.js';
 import { progressReporter } from './progressBar.js';
 import { planSeed, type SeedAction, type SeedOptions } from './seedPlan.js';
@@ -63,16 +57,9 @@ export async function seedDatabase(
     Partial<Pick<ServerConfig, 'paymentTimeoutMs'>>,
   options: SeedOptions,
 ): Promise<SeedSummary> {
-  const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
+  const app = await openApp(config);
+  const { db, store, snapshotsOf } = app;
   const where = logLocation(config.databaseFile, config.postgres);
-  let log: Awaited<ReturnType<typeof openEventLog>>;
-  try {
-    log = await openEventLog(config, db);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  const store = new UpcastingEventStore(log, eventSchemas);
   try {
     const existing = await store.headPosition();
     if (existing > 0) {
@@ -81,8 +68,6 @@ export async function seedDatabase(
           `(point ${config.postgres ? 'DATABASE_SCHEMA at a new schema' : 'ORDERSTREAM_DB at a new file'})`,
       );
     }
-    const snapshotStore = new SqliteSnapshotStore(db);
-    const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
     const orders = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION));
     const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION));
     const seedNow = Math.floor(Date.now() / 1000) * 1000;
@@ -268,17 +253,10 @@ export async function seedDatabase(
     summary.events = await store.headPosition();
 
     // The read models, so queries answer at once when a server starts on the log.
-    let readSide: ReadSide | undefined;
-    try {
-      readSide = await commandReadSide(db, store, config.postgres);
-      await builtUpTo(readSide.engine, summary.events);
-    } finally {
-      await readSide?.close();
-    }
+    await builtUpTo((await app.openReadSide()).engine, summary.events);
     return summary;
   } finally {
-    await store.close();
-    if (db.open) db.close();
+    await app.close();
   }
 }
 

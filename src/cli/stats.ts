@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { openDatabaseReadOnly } from '../eventstore/sqlite/openDatabase.js';
 import { ORDER_FULFILMENT } from '../processes/orderFulfilment.js';
 import { PAYMENT_EXPIRY } from '../processes/paymentExpiry.js';
-import { projectionDefinitions } from '../projections/definitions.js';
+import { readModels } from '../projections/definitions.js';
 
 /**
  * Where a read model or process stands, read from its checkpoint alone (no engine runs):
@@ -144,7 +144,7 @@ export function localFileStats(
 
 /** Each read model of the code, where its live generation stands (see CheckpointState). */
 export function projectionStates(rows: readonly GenerationRow[], headPosition: number): LogStats['projections'] {
-  return projectionDefinitions().map(({ name, version }) => {
+  return readModels.map(({ name, version }) => {
     const live = rows.find((row) => row.name === name && row.live);
     const rebuild = rows.filter((row) => row.name === name && !row.live).at(-1);
     const position = live?.position ?? 0;

@@ -16,6 +16,7 @@ import { ProductResolver } from './product/product.resolver.js';
 import { ProductCommandsResolver } from './product/productCommands.resolver.js';
 import { ProductSubscriptionsResolver } from './product/productSubscriptions.resolver.js';
 import { ProjectionsResolver } from './projections/projections.resolver.js';
+import { SalesByProductResolver } from './sales/salesByProduct.resolver.js';
 
 /** The executable schema: code first; schema.graphql is printed from it by `npm run generate`. */
 export function buildSchema(): Promise<GraphQLSchema> {
@@ -32,6 +33,7 @@ export function buildSchema(): Promise<GraphQLSchema> {
       ProductResolver,
       ProductCommandsResolver,
       ProductSubscriptionsResolver,
+      SalesByProductResolver,
     ],
     globalMiddlewares: [mapErrors, requireSignIn],
     // Unused: every subscription brings its own `subscribe`, but type-graphql insists on one.

@@ -6,20 +6,21 @@ import type { OrderCommands } from '../application/orderCommands.js';
 import type { Caller } from '../auth/access.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ChangeFeed } from '../subscriptions/changeFeed.js';
+import type { ChangeFeeds } from '../subscriptions/changeFeeds.js';
+import type { ReadSource } from '../projections/readDbOf.js';
 import type { LogTail } from '../subscriptions/logTail.js';
 import type { ReplayLog } from '../subscriptions/countedReads.js';
 import type { CustomerSummaryQueries } from '../projections/customerSummary/queries.js';
 import type { DashboardQueries } from '../projections/dashboard/queries.js';
 import type { Processes } from '../processes/processes.js';
-import type { ProjectionEngine } from '../projections/engine.js';
+import type { ReadSideEngine } from '../projections/contracts.js';
 import type { OrderViewQueries } from '../projections/orderView/queries.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
 import type { ProductViewQueries } from '../projections/productView/queries.js';
 import type { ProductViewChange } from '../projections/productView/view.js';
-import type { Reads } from '../projections/reads.js';
 
 /** What resolvers need of the projection engine: the SQLite engine and the PostgreSQL one both offer it. */
-export type ProjectionControl = Pick<ProjectionEngine, 'status' | 'rebuild' | 'retry' | 'livePosition'>;
+export type ProjectionControl = Pick<ReadSideEngine, 'status' | 'rebuild' | 'retry' | 'livePosition'>;
 
 /** What the server hands every resolver: the write side, the read side and who is asking. */
 export type OrderServices = {
@@ -29,13 +30,13 @@ export type OrderServices = {
   /** The process managers (inventory reacting to orders): status and retry. */
   processes: Processes;
   /** The orderView read model. */
-  orders: Reads<OrderViewQueries>;
+  orders: OrderViewQueries;
   /** The customerSummary read model. */
-  customers: Reads<CustomerSummaryQueries>;
+  customers: CustomerSummaryQueries;
   /** The dashboard read model. */
-  dashboard: Reads<DashboardQueries>;
+  dashboard: DashboardQueries;
   /** The productView read model: stock per product. */
-  products: Reads<ProductViewQueries>;
+  products: ProductViewQueries;
   /** The time commands are stamped with; the same clock the processes keep time by (payment deadlines). */
   clock: Clock;
   /** The catalog's current prices, which price customers' orders. */
@@ -57,6 +58,10 @@ export type OrderServices = {
   replayLog: ReplayLog;
   /** Every event appended, live, in position order: the event-feed subscriptions. */
   eventFeed: LogTail;
+  /** What every read model's queries read (the SQLite file or the PostgreSQL pool): for read models without a field here. */
+  readSource: ReadSource;
+  /** Each announcing read model's change feed, by read-model name. */
+  changeFeeds: ChangeFeeds;
   orderChanges: ChangeFeed<OrderViewChange>;
   productChanges: ChangeFeed<ProductViewChange>;
   /** Status, rebuild and retry of the read models. */

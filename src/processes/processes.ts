@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
-import { ProjectionNotFoundError, ProjectionStateError } from '../projections/engine.js';
+import { ProjectionNotFoundError, ProjectionStateError } from '../projections/contracts.js';
 import { ParkedTriggers } from './parkedTriggers.js';
 import { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';

@@ -1,20 +1,15 @@
-import type { ChangeFeed } from '../subscriptions/changeFeed.js';
-import { customerSummaryProjection } from './customerSummary/projection.js';
-import { dashboardProjection } from './dashboard/projection.js';
-import { orderViewProjection } from './orderView/projection.js';
-import type { OrderViewChange } from './orderView/view.js';
-import { productViewProjection } from './productView/projection.js';
-import type { ProductViewChange } from './productView/view.js';
-import type { ProjectionDefinition } from './projection.js';
+import { customerSummaryModel } from './customerSummary/readModel.js';
+import { dashboardModel } from './dashboard/readModel.js';
+import { orderViewModel } from './orderView/readModel.js';
+import { productViewModel } from './productView/readModel.js';
+import type { AnyReadModel } from './readModel.js';
+import { salesByProductModel } from './salesByProduct/salesByProduct.js';
 
-/** Every read model the server runs, in the order the engine starts them. */
-export function projectionDefinitions(
-  feeds: { orderChanges?: ChangeFeed<OrderViewChange>; productChanges?: ChangeFeed<ProductViewChange> } = {},
-): ProjectionDefinition<any>[] {
-  return [
-    orderViewProjection((changes) => feeds.orderChanges?.publish(changes)),
-    customerSummaryProjection(),
-    dashboardProjection(),
-    productViewProjection((changes) => feeds.productChanges?.publish(changes)),
-  ];
-}
+/** Every read model the server runs, in either database, in the order the engines start them. */
+export const readModels: readonly AnyReadModel[] = [
+  orderViewModel,
+  customerSummaryModel,
+  dashboardModel,
+  productViewModel,
+  salesByProductModel,
+];

@@ -1,5 +1,5 @@
 import type { EventStore } from '../eventstore/eventStore.js';
-import type { ProjectionStatus } from './engine.js';
+import type { ProjectionStatus } from './contracts.js';
 import { UnreadableEventError } from '../eventstore/upcasting/unreadableEventError.js';
 
 /**

@@ -3,7 +3,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { CommandObservation } from '../application/aggregateCommands.js';
 import { CLIENT_ERROR_CODES } from '../application/errorCodes.js';
 import type { ProcessStatus } from '../processes/processRunner.js';
-import type { ProjectionStatus } from '../projections/engine.js';
+import type { ProjectionStatus } from '../projections/contracts.js';
 
 /** The codes a refused command is counted under; anything else counts as INTERNAL_SERVER_ERROR (as clients see it). */
 const COMMAND_ERROR_CODES: ReadonlySet<string> = new Set(CLIENT_ERROR_CODES);

@@ -1,20 +1,16 @@
 import type { CommandObserver } from '../application/aggregateCommands.js';
-import { eventSchemas } from '../application/eventSchemas.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
 import { PendingOrderCap } from '../application/pendingOrderCap.js';
 import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
-import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { PostgresLogWatcher } from '../eventstore/postgres/postgresLogWatcher.js';
 import { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
-import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
-import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { probeWritable, type WriteProbeResult } from '../eventstore/sqlite/writeProbe.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
 import type { OrderServices } from '../graphql/context.js';
-import { ChangeFeed } from '../subscriptions/changeFeed.js';
+import { ChangeFeeds } from '../subscriptions/changeFeeds.js';
 import { LogTail } from '../subscriptions/logTail.js';
 import { countedReads } from '../subscriptions/countedReads.js';
 import type { OrderViewChange } from '../projections/orderView/view.js';
@@ -27,8 +23,7 @@ import { UnpaidOrders } from '../processes/unpaidOrders.js';
 import { PaymentExpiry } from '../processes/paymentExpiry.js';
 import { isoNow, systemClock } from '../clock/clock.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
-import { openEventLog } from './eventLog.js';
-import { postgresReadSide, sqliteReadSide } from './readSide.js';
+import { openApp } from './openApp.js';
 import { readModelChannel } from '../projections/postgres/readModelSchema.js';
 
 /** The name the NATS publisher goes by in `projections`. */
@@ -64,19 +59,10 @@ export async function openServices(
     >,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
-  const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
-  let log: Awaited<ReturnType<typeof openEventLog>>;
-  try {
-    log = await openEventLog(config, db, observers.logger);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  const store = new UpcastingEventStore(log, eventSchemas);
-  const clock = config.clock ?? systemClock;
+  const app = await openApp(config, observers.logger);
   // Snapshots stay valid beside a shared log: a snapshot is the state at a version, and events never change.
-  const snapshotStore = new SqliteSnapshotStore(db);
-  const snapshotsOf = (stateSchemaVersion: number) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion });
+  const { db, log, store, snapshotsOf } = app;
+  const clock = config.clock ?? systemClock;
   // Every append wakes the readers of the log at once rather than at their next poll.
   const wakeReaders: CommandObserver = (observation) => {
     observers.observeCommand?.(observation);
@@ -87,13 +73,8 @@ export async function openServices(
   };
   const commands = new OrderCommands(store, snapshotsOf(ORDER_STATE_SCHEMA_VERSION), wakeReaders);
   const inventory = new InventoryCommands(store, snapshotsOf(PRODUCT_STATE_SCHEMA_VERSION), wakeReaders);
-  const orderChanges = new ChangeFeed<OrderViewChange>(config.subscriberBuffer);
-  const productChanges = new ChangeFeed<ProductViewChange>(config.subscriberBuffer);
-  const feeds = { orderChanges, productChanges };
-  const readSide =
-    log instanceof PostgresEventStore
-      ? await postgresReadSide(config.postgres!, store, feeds, observers.logger)
-      : await sqliteReadSide(db, store, feeds, observers.logger);
+  const changeFeeds = new ChangeFeeds(config.subscriberBuffer);
+  const readSide = await app.openReadSide(changeFeeds);
   const projections = readSide.engine;
   const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
@@ -180,8 +161,10 @@ export async function openServices(
     eventLog: store,
     replayLog: countedReads(store, observers.observeReplayRead ?? (() => {})),
     eventFeed,
-    orderChanges,
-    productChanges,
+    readSource: readSide.readSource,
+    changeFeeds,
+    orderChanges: changeFeeds.of<OrderViewChange>('orderView'),
+    productChanges: changeFeeds.of<ProductViewChange>('productView'),
     async probeWritable(timeoutMs) {
       const readSide = probeWritable(db, timeoutMs);
       if (!readSide.writable || !(log instanceof PostgresEventStore)) return readSide;
@@ -196,10 +179,7 @@ export async function openServices(
       await processes.stop();
       await eventFeed.stop();
       await publisher?.close();
-      await readSide.close();
-      await store.close();
-      // With PostgreSQL the store was its pool; the SQLite file holding the read side closes here.
-      if (db.open) db.close();
+      await app.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { LogStats } from '../../src/cli/stats.js';
 import { CATALOG, planSeed } from '../../src/cli/seedPlan.js';
+import { readModels } from '../../src/projections/definitions.js';
 import { GetOrderDocument, GetProductDocument, ListOrdersDocument } from '../generated/graphql.js';
 import { requestData } from '../support/graphqlClient.js';
 import { newTempDirectory, startTestServer } from '../support/startServer.js';
@@ -66,7 +67,7 @@ describe('orderstream seed, stats, export and import', () => {
     expect(after.events).toEqual(before.events);
     expect(after.streams).toEqual(before.streams);
     // Nothing has read the copy yet: its read models build when a server starts on it.
-    expect(after.projections.map((projection) => projection.state)).toEqual(['not built', 'not built', 'not built', 'not built']);
+    expect(after.projections.map((projection) => projection.state)).toEqual(readModels.map(() => 'not built'));
     expect(after.processes).toEqual(
       ['orderFulfilment', 'paymentExpiry'].map((name) => ({ name, position: 0, lagEvents: after.events.headPosition, state: 'behind' })),
     );

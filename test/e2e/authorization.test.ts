@@ -17,12 +17,14 @@ import {
   OrderHistoryDocument,
   OrderUpdatedDocument,
   PlaceOrderDocument,
+  ProductSalesChangedDocument,
   ProductStockChangedDocument,
   ProjectionsDocument,
   ReceivePaymentDocument,
   RebuildProjectionDocument,
   RestockDocument,
   RetryProjectionDocument,
+  SalesByProductDocument,
   ShipOrderDocument,
 } from '../generated/graphql.js';
 import type { TestUser } from '../support/auth.js';
@@ -292,6 +294,18 @@ const CASES: Case[] = [
     prepare: async () => ({ productId: await product() }),
     expected: { customerA: ok, customerB: ok, staff: ok, admin: ok },
   },
+  {
+    name: 'salesByProduct',
+    document: SalesByProductDocument,
+    prepare: async () => ({ from: '2025-01-01', to: '2025-01-31' }),
+    expected: { customerA: forbidden, customerB: forbidden, staff: ok, admin: ok },
+  },
+  {
+    name: 'productSalesChanged (subscription)',
+    document: ProductSalesChangedDocument,
+    prepare: async () => ({ productId: await product() }),
+    expected: { customerA: forbidden, customerB: forbidden, staff: ok, admin: ok },
+  },
 ];
 
 const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([
@@ -299,6 +313,7 @@ const SUBSCRIPTIONS = new Set<TypedDocumentNode<any, any>>([
   OrderEventsDocument,
   EventFeedDocument,
   ProductStockChangedDocument,
+  ProductSalesChangedDocument,
 ]);
 
 describe('Authorization: every operation × {none, customer A, customer B, staff, admin}, over HTTP and WebSocket', () => {

@@ -6,7 +6,7 @@ import { ORDER_STREAM_TYPE, type OrderEvent, orderStreamId } from '../../src/dom
 import type { NewEvent } from '../../src/eventstore/eventStore.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
-import { projectionDefinitions } from '../../src/projections/definitions.js';
+import { readModels } from '../../src/projections/definitions.js';
 import {
   CancelOrderDocument,
   ListOrdersDocument,
@@ -295,7 +295,7 @@ function liveGeneration(databaseFile: string, name: string): number {
 
 /** Every logical table of the projection, rows sorted by all columns, through a read-only connection. */
 function dumpTables(databaseFile: string, projection: string): Record<string, unknown[]> {
-  const definition = projectionDefinitions().find(({ name }) => name === projection);
+  const definition = readModels.find(({ name }) => name === projection);
   if (!definition) throw new Error(`no projection named ${projection}`);
   return readOnly(databaseFile, (db) =>
     Object.fromEntries(

@@ -6,6 +6,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { readModels } from '../../src/projections/definitions.js';
 import { EventsDocument, OrderUpdatedDocument, PlaceOrderDocument, ReceivePaymentDocument } from '../generated/graphql.js';
 import { ADMIN, bearer } from '../support/auth.js';
 import { startChildServer } from '../support/childServer.js';
@@ -67,7 +68,7 @@ describe('orderstream serve on SIGTERM', () => {
       // The read models stopped at a checkpoint, with the answered mutation applied.
       const head = db.prepare('SELECT max(position) FROM events').pluck().get();
       const checkpoints = db.prepare('SELECT name, position FROM projection_generations WHERE live = 1').all();
-      expect(checkpoints).toHaveLength(4);
+      expect(checkpoints).toHaveLength(readModels.length);
       for (const checkpoint of checkpoints) expect(checkpoint).toMatchObject({ position: head });
       expect(db.prepare("SELECT position FROM process_checkpoints WHERE name = 'orderFulfilment'").pluck().get()).toBeLessThanOrEqual(
         head as number,

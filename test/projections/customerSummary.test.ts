@@ -1,10 +1,8 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORDER_STREAM_TYPE, orderStreamId } from '../../src/domain/order/index.js';
-import { customerSummaryProjection } from '../../src/projections/customerSummary/projection.js';
 import { CustomerSummaryQueries } from '../../src/projections/customerSummary/queries.js';
-import { LIVE_CUSTOMER_SUMMARY_TABLES } from '../../src/projections/customerSummary/table.js';
-import { OrderLogFixture, REFERENCE_ITEMS } from './readModelFixture.js';
+import { customerSummaryModel } from '../../src/projections/customerSummary/readModel.js';
+import { applyInMemory as applyModelInMemory, OrderLogFixture, REFERENCE_ITEMS } from './readModelFixture.js';
 
 const TABLES = {
   customer_summaries: 'customer_id',
@@ -42,7 +40,7 @@ describe('customerSummary projection', () => {
 
   it('should sum up each customer: counts by status, spend per currency, first and last order', async () => {
     await writeScenario(log);
-    await log.startEngine([customerSummaryProjection()]);
+    await log.startEngine([customerSummaryModel]);
     const queries = new CustomerSummaryQueries(log.db);
 
     expect(queries.getCustomerSummary('cust-1')).toEqual({
@@ -76,7 +74,7 @@ describe('customerSummary projection', () => {
 
   it('should follow new events while live, and count an unpaid order with a zero spend', async () => {
     await log.place('2025-01-10T10:00:00.000Z', 'A', 'cust-1');
-    const engine = await log.startEngine([customerSummaryProjection()]);
+    const engine = await log.startEngine([customerSummaryModel]);
     const queries = new CustomerSummaryQueries(log.db);
     expect(queries.getCustomerSummary('cust-1')).toMatchObject({
       orderCount: 1,
@@ -104,13 +102,13 @@ describe('customerSummary projection', () => {
 
   it('should have no second effect when every event is applied again from position 0', async () => {
     await writeScenario(log);
-    await log.startEngine([customerSummaryProjection()]);
+    await log.startEngine([customerSummaryModel]);
     const live = log.dump(TABLES);
     expect(live.customer_summaries).toHaveLength(2);
     await log.stopEngine();
 
     log.db.prepare("UPDATE projection_generations SET position = 0 WHERE name = 'customerSummary'").run();
-    await log.startEngine([customerSummaryProjection()]);
+    await log.startEngine([customerSummaryModel]);
     expect(log.dump(TABLES)).toEqual(live);
   });
 
@@ -125,7 +123,7 @@ describe('customerSummary projection', () => {
 
   it('should build the same tables on a rebuild', async () => {
     await writeScenario(log);
-    const engine = await log.startEngine([customerSummaryProjection()]);
+    const engine = await log.startEngine([customerSummaryModel]);
     const live = log.dump(TABLES);
     await engine.rebuild('customerSummary');
     expect(log.dump(TABLES)).toEqual(live);
@@ -149,7 +147,7 @@ describe('customerSummary projection', () => {
       ],
       { expectedVersion: 2 },
     );
-    await log.startEngine([customerSummaryProjection()]);
+    await log.startEngine([customerSummaryModel]);
     expect(new CustomerSummaryQueries(log.db).getCustomerSummary('cust-1')).toMatchObject({
       cancelledCount: 1,
       paidCount: 0,
@@ -164,16 +162,5 @@ describe('customerSummary projection', () => {
 
 /** Applies the events to fresh in-memory tables through the definition's writer, each `times` times. */
 function applyInMemory(events: Awaited<ReturnType<OrderLogFixture['store']['readAll']>>, times: number) {
-  const db = new Database(':memory:');
-  try {
-    const definition = customerSummaryProjection();
-    for (const [table, ddl] of Object.entries(definition.tables)) db.exec(ddl(table));
-    const writer = definition.create(db, LIVE_CUSTOMER_SUMMARY_TABLES, { announce: false });
-    for (const event of events) for (let time = 0; time < times; time++) writer.apply(event);
-    return Object.fromEntries(
-      Object.entries(TABLES).map(([table, orderBy]) => [table, db.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all()]),
-    );
-  } finally {
-    db.close();
-  }
+  return applyModelInMemory(customerSummaryModel, events, times, TABLES);
 }

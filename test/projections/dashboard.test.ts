@@ -1,9 +1,7 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dashboardProjection } from '../../src/projections/dashboard/projection.js';
 import { DashboardQueries } from '../../src/projections/dashboard/queries.js';
-import { LIVE_DASHBOARD_TABLES } from '../../src/projections/dashboard/table.js';
-import { OrderLogFixture } from './readModelFixture.js';
+import { dashboardModel } from '../../src/projections/dashboard/readModel.js';
+import { answered, applyInMemory as applyModelInMemory, OrderLogFixture } from './readModelFixture.js';
 
 const TABLES = { dashboard_orders: 'order_id', dashboard_activity: 'order_id, version' };
 const ms = (iso: string) => Date.parse(iso);
@@ -48,7 +46,7 @@ describe('dashboard projection', () => {
   describe('over the scenario', () => {
     beforeEach(async () => {
       await writeScenario(log);
-      await log.startEngine([dashboardProjection()]);
+      await log.startEngine([dashboardModel]);
       queries = new DashboardQueries(log.db);
     });
 
@@ -108,7 +106,9 @@ describe('dashboard projection', () => {
       });
 
       // From A's payment exactly (kept) to C's placement exactly (left out); day 1 is cut before A's placement.
-      const cut = queries.getDashboard({ currency: 'USD', fromMs: ms('2025-01-10T10:05:00.000Z'), toMs: ms('2025-01-11T23:59:59.999Z') });
+      const cut = answered(
+        queries.getDashboard({ currency: 'USD', fromMs: ms('2025-01-10T10:05:00.000Z'), toMs: ms('2025-01-11T23:59:59.999Z') }),
+      );
       expect(cut.days).toEqual([day('2025-01-10', 1, 1, 0, 0, 10997), day('2025-01-11', 0, 1, 1, 0, 1550)]);
       expect(cut.byStatus.filter((figures) => figures.count > 0)).toEqual([{ status: 'CANCELLED', count: 1, amountMinor: 1550 }]);
       expect(cut.revenueMinor).toBe(12547);
@@ -130,9 +130,9 @@ describe('dashboard projection', () => {
       expect(live.dashboard_activity).toHaveLength(12);
       await log.stopEngine();
       log.db.prepare("UPDATE projection_generations SET position = 0 WHERE name = 'dashboard'").run();
-      await log.startEngine([dashboardProjection()]);
+      await log.startEngine([dashboardModel]);
       expect(log.dump(TABLES)).toEqual(live);
-      expect(queries.getDashboard({ currency: 'USD' }).revenueMinor).toBe(11997);
+      expect(answered(queries.getDashboard({ currency: 'USD' })).revenueMinor).toBe(11997);
     });
 
     it('should give the same tables when each event is applied twice in a row', async () => {
@@ -151,30 +151,19 @@ describe('dashboard projection', () => {
 
   it('should move an order between statuses while live', async () => {
     await log.place('2025-01-10T10:00:00.000Z', 'A', 'cust-1');
-    const engine = await log.startEngine([dashboardProjection()]);
+    const engine = await log.startEngine([dashboardModel]);
     const queries = new DashboardQueries(log.db);
-    const statusCounts = () => queries.getDashboard({ currency: 'USD' }).byStatus.map((figures) => figures.count);
+    const statusCounts = () => answered(queries.getDashboard({ currency: 'USD' })).byStatus.map((figures) => figures.count);
     expect(statusCounts()).toEqual([1, 0, 0, 0]);
     await engine.waitFor((await log.pay('2025-01-10T10:05:00.000Z', 'A', 10997)).lastPosition);
     expect(statusCounts()).toEqual([0, 1, 0, 0]);
     await engine.waitFor((await log.cancel('2025-01-10T10:06:00.000Z', 'A')).lastPosition);
     expect(statusCounts()).toEqual([0, 0, 0, 1]);
-    expect(queries.getDashboard({ currency: 'USD' }).days).toEqual([day('2025-01-10', 1, 1, 0, 1, 0)]);
+    expect(answered(queries.getDashboard({ currency: 'USD' })).days).toEqual([day('2025-01-10', 1, 1, 0, 1, 0)]);
   });
 });
 
 /** Applies the events to fresh in-memory tables through the definition's writer, each `times` times. */
 function applyInMemory(events: Awaited<ReturnType<OrderLogFixture['store']['readAll']>>, times: number) {
-  const db = new Database(':memory:');
-  try {
-    const definition = dashboardProjection();
-    for (const [table, ddl] of Object.entries(definition.tables)) db.exec(ddl(table));
-    const writer = definition.create(db, LIVE_DASHBOARD_TABLES, { announce: false });
-    for (const event of events) for (let time = 0; time < times; time++) writer.apply(event);
-    return Object.fromEntries(
-      Object.entries(TABLES).map(([table, orderBy]) => [table, db.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all()]),
-    );
-  } finally {
-    db.close();
-  }
+  return applyModelInMemory(dashboardModel, events, times, TABLES);
 }

@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
-import { ProjectionEngine, ReadModelUnavailableError } from '../../src/projections/engine.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
-import { orderViewProjection } from '../../src/projections/orderView/projection.js';
+import { type ChangeSink, ReadModelUnavailableError } from '../../src/projections/contracts.js';
+import { orderViewModel } from '../../src/projections/orderView/readModel.js';
 import type { OrderViewChange } from '../../src/projections/orderView/view.js';
+import type { AnyReadModel, ReadModel, Row } from '../../src/projections/readModel.js';
+import { ProjectionEngine } from '../../src/projections/sqlite/engine.js';
 
 describe('ProjectionEngine', () => {
   let directory: string;
@@ -30,8 +31,8 @@ describe('ProjectionEngine', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  const startEngine = async (definitions: ProjectionDefinition<any>[], batchSize = 2) => {
-    const started = new ProjectionEngine(db, store, definitions, { batchSize, rebuildBatchSize: batchSize });
+  const startEngine = async (definitions: AnyReadModel[], batchSize = 2, feeds?: Record<string, ChangeSink>) => {
+    const started = new ProjectionEngine(db, store, definitions, { batchSize, rebuildBatchSize: batchSize, feeds });
     engine = started;
     await started.start();
     // New projections build in the background; wait until none is building.
@@ -41,7 +42,7 @@ describe('ProjectionEngine', () => {
 
   describe('when started on a log', () => {
     it('should refuse a subscriber its live position while the first build runs, and give it once live', async () => {
-      const building = new ProjectionEngine(db, store, [orderViewProjection()], { batchSize: 2, rebuildBatchSize: 2 });
+      const building = new ProjectionEngine(db, store, [orderViewModel], { batchSize: 2, rebuildBatchSize: 2 });
       engine = building;
       await building.start();
       // The build goes on in the background a batch at a time; it has not announced anything.
@@ -51,7 +52,7 @@ describe('ProjectionEngine', () => {
     });
 
     it('should apply the log and report the projection live at the head', async () => {
-      const engine = await startEngine([orderViewProjection()]);
+      const engine = await startEngine([orderViewModel]);
       const head = await store.headPosition();
       expect(await engine.status()).toMatchObject([
         { name: 'orderView', version: 1, state: 'LIVE', position: head, headPosition: head, lagEvents: 0, lagMs: 0, lastError: null },
@@ -65,7 +66,9 @@ describe('ProjectionEngine', () => {
 
     it('should announce each event applied after the first build, with the view as of that event', async () => {
       const announced: OrderViewChange[] = [];
-      const engine = await startEngine([orderViewProjection((changes) => announced.push(...changes))]);
+      const engine = await startEngine([orderViewModel], 2, {
+        orderView: { publish: (changes) => announced.push(...(changes as OrderViewChange[])) },
+      });
       expect(announced).toEqual([]); // history built at start-up is no news to subscribers
 
       const commands = new OrderCommands(store);
@@ -85,11 +88,11 @@ describe('ProjectionEngine', () => {
     });
 
     it('should have no second effect when every event is applied again', async () => {
-      await startEngine([orderViewProjection()]);
+      await startEngine([orderViewModel]);
       const live = dumpOrderViews(db);
       await engine!.stop();
       db.prepare('UPDATE projection_generations SET position = 0').run();
-      await startEngine([orderViewProjection()]);
+      await startEngine([orderViewModel]);
       expect(dumpOrderViews(db)).toEqual(live);
     });
   });
@@ -97,7 +100,9 @@ describe('ProjectionEngine', () => {
   describe('when rebuilding', () => {
     it('should build fresh tables equal to the live ones and swap them in', async () => {
       const announced: OrderViewChange[] = [];
-      const engine = await startEngine([orderViewProjection((changes) => announced.push(...changes))]);
+      const engine = await startEngine([orderViewModel], 2, {
+        orderView: { publish: (changes) => announced.push(...(changes as OrderViewChange[])) },
+      });
       const live = dumpOrderViews(db);
       const announcedBefore = announced.length;
       const progress: number[] = [];
@@ -117,11 +122,11 @@ describe('ProjectionEngine', () => {
     });
 
     it('should rebuild from zero at start-up when the version changes', async () => {
-      await startEngine([orderViewProjection()]);
+      await startEngine([orderViewModel]);
       const live = dumpOrderViews(db);
       await engine!.stop();
 
-      const next = { ...orderViewProjection(), version: 2 };
+      const next = { ...orderViewModel, version: 2 };
       const restarted = await startEngine([next]);
       expect((await restarted.status())[0]).toMatchObject({ version: 2, position: await store.headPosition() });
       expect(dumpOrderViews(db)).toEqual(live);
@@ -132,7 +137,7 @@ describe('ProjectionEngine', () => {
   describe('when a projection throws on an event', () => {
     it('should stop that projection only, report the event, and resume after a retry', async () => {
       const failing = failingProjection(3);
-      const engine = await startEngine([orderViewProjection(), failing.definition]);
+      const engine = await startEngine([orderViewModel, failing.definition]);
       const head = await store.headPosition();
 
       const [orderView, counter] = await engine.status();
@@ -174,19 +179,25 @@ async function writeOrders(commands: OrderCommands): Promise<void> {
 /** A projection that counts events and throws on one position until fixed. */
 function failingProjection(failOnPosition: number) {
   let broken = true;
-  const definition: ProjectionDefinition = {
+  // One document (one event_counts row) per event, keyed by its position: an event applied again
+  // finds its row (version = the event's) and changes nothing, as INSERT OR IGNORE did.
+  const definition: ReadModel<{ event_counts: Row[] }> = {
     name: 'eventCounter',
     version: 1,
-    tables: { event_counts: (table) => `CREATE TABLE ${table} (position INTEGER PRIMARY KEY) STRICT` },
-    create(db, tables) {
-      const insert = db.prepare(`INSERT OR IGNORE INTO ${tables.event_counts} (position) VALUES (?)`);
-      return {
-        apply(event) {
-          if (broken && event.position === failOnPosition) throw new Error('bug in eventCounter');
-          insert.run(event.position);
-          return undefined;
-        },
-      };
+    tables: {
+      event_counts: {
+        columns: { event_key: { type: 'text' }, position: { type: 'integer', unique: true }, version: { type: 'integer' } },
+        primaryKey: ['event_key'],
+      },
+    },
+    documents: {
+      tables: ['event_counts'],
+      key: 'event_key',
+      keyOf: (event) => String(event.position),
+      evolve(doc, event) {
+        if (broken && event.position === failOnPosition) throw new Error('bug in eventCounter');
+        return doc ?? { event_counts: [{ event_key: String(event.position), position: event.position, version: event.version }] };
+      },
     },
   };
   return { definition, fix: () => (broken = false) };

@@ -1,12 +1,10 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/eventstore/eventStore.js';
 import { decodeProductCursor } from '../../src/projections/productView/cursor.js';
-import { productViewProjection } from '../../src/projections/productView/projection.js';
 import { ProductViewQueries } from '../../src/projections/productView/queries.js';
-import { LIVE_PRODUCT_VIEW_TABLES } from '../../src/projections/productView/table.js';
+import { productViewModel } from '../../src/projections/productView/readModel.js';
 import type { ProductViewChange } from '../../src/projections/productView/view.js';
-import { InventoryLog, OrderLogFixture } from './readModelFixture.js';
+import { answered, applyInMemory as applyModelInMemory, InventoryLog, OrderLogFixture } from './readModelFixture.js';
 
 const TABLES = { product_views: 'product_id' };
 
@@ -43,7 +41,7 @@ describe('productView projection', () => {
 
   it('should keep on hand, reserved and available per product, with the version and position of its last event', async () => {
     await writeScenario(inventory);
-    await log.startEngine([productViewProjection()]);
+    await log.startEngine([productViewModel]);
     const queries = new ProductViewQueries(log.db);
 
     const events = await log.store.readAll();
@@ -74,7 +72,7 @@ describe('productView projection', () => {
 
   it('should answer the current prices of several products at once: null for one without, none for an unknown one', async () => {
     await writeScenario(inventory);
-    await log.startEngine([productViewProjection()]);
+    await log.startEngine([productViewModel]);
     const queries = new ProductViewQueries(log.db);
 
     expect(queries.pricesOf(['p-1', 'p-0', 'p-unknown', 'p-2', 'p-1'])).toEqual(
@@ -91,7 +89,9 @@ describe('productView projection', () => {
   it('should announce a price change with the new price', async () => {
     await inventory.add('2025-01-10T10:00:00.000Z', 'p-1', 'Widget', 10);
     const announced: ProductViewChange[] = [];
-    const engine = await log.startEngine([productViewProjection((changes) => announced.push(...changes))]);
+    const engine = await log.startEngine([productViewModel], {
+      productView: { publish: (changes) => announced.push(...(changes as ProductViewChange[])) },
+    });
 
     await engine.waitFor(
       (await inventory.changePrice('2025-01-10T10:01:00.000Z', 'p-1', { amountMinor: 1250, currency: 'USD' })).lastPosition,
@@ -104,13 +104,13 @@ describe('productView projection', () => {
 
   it('should list products by id, a page at a time', async () => {
     await writeScenario(inventory);
-    await log.startEngine([productViewProjection()]);
+    await log.startEngine([productViewModel]);
     const queries = new ProductViewQueries(log.db);
 
-    const first = queries.listProductViews(2);
+    const first = answered(queries.listProductViews(2));
     expect(first.nodes.map((node) => node.view.id)).toEqual(['p-0', 'p-1']);
     expect(first).toMatchObject({ hasNextPage: true, totalCount: 3 });
-    const second = queries.listProductViews(2, decodeProductCursor(first.nodes.at(-1)!.cursor));
+    const second = answered(queries.listProductViews(2, decodeProductCursor(first.nodes.at(-1)!.cursor)));
     expect(second.nodes.map((node) => node.view.id)).toEqual(['p-2']);
     expect(second).toMatchObject({ hasNextPage: false, totalCount: 3 });
     expect(queries.listProductViews(2, 'p-2')).toEqual({ nodes: [], hasNextPage: false, totalCount: 3 });
@@ -119,7 +119,9 @@ describe('productView projection', () => {
   it('should announce each change while live, with the view as of that event', async () => {
     await inventory.add('2025-01-10T10:00:00.000Z', 'p-1', 'Widget', 10);
     const announced: ProductViewChange[] = [];
-    const engine = await log.startEngine([productViewProjection((changes) => announced.push(...changes))]);
+    const engine = await log.startEngine([productViewModel], {
+      productView: { publish: (changes) => announced.push(...(changes as ProductViewChange[])) },
+    });
     expect(announced).toEqual([]); // history is built, not announced
 
     await inventory.reserve('2025-01-10T10:01:00.000Z', 'p-1', 'o-1', 4);
@@ -135,13 +137,13 @@ describe('productView projection', () => {
 
   it('should have no second effect when every event is applied again from position 0', async () => {
     await writeScenario(inventory);
-    await log.startEngine([productViewProjection()]);
+    await log.startEngine([productViewModel]);
     const live = log.dump(TABLES);
     expect(live.product_views).toHaveLength(3);
     await log.stopEngine();
 
     log.db.prepare("UPDATE projection_generations SET position = 0 WHERE name = 'productView'").run();
-    await log.startEngine([productViewProjection()]);
+    await log.startEngine([productViewModel]);
     expect(log.dump(TABLES)).toEqual(live);
   });
 
@@ -155,7 +157,7 @@ describe('productView projection', () => {
 
   it('should build the same table on a rebuild', async () => {
     await writeScenario(inventory);
-    const engine = await log.startEngine([productViewProjection()]);
+    const engine = await log.startEngine([productViewModel]);
     const live = log.dump(TABLES);
     await engine.rebuild('productView');
     expect(log.dump(TABLES)).toEqual(live);
@@ -164,14 +166,5 @@ describe('productView projection', () => {
 
 /** Applies the events to a fresh in-memory table through the definition's writer, each `times` times. */
 function applyInMemory(events: StoredEvent[], times: number) {
-  const db = new Database(':memory:');
-  try {
-    const definition = productViewProjection();
-    for (const [table, ddl] of Object.entries(definition.tables)) db.exec(ddl(table));
-    const writer = definition.create(db, LIVE_PRODUCT_VIEW_TABLES, { announce: false });
-    for (const event of events) for (let time = 0; time < times; time++) writer.apply(event);
-    return { product_views: db.prepare('SELECT * FROM product_views ORDER BY product_id').all() };
-  } finally {
-    db.close();
-  }
+  return applyModelInMemory(productViewModel, events, times, TABLES);
 }

@@ -1,16 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { OrderCommands } from '../../src/application/orderCommands.js';
 import type { InventoryCommand } from '../../src/domain/inventory/index.js';
 import type { Money } from '../../src/domain/money.js';
 import type { OrderLine } from '../../src/domain/order/index.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
+import type { StoredEvent } from '../../src/eventstore/eventStore.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
-import { ProjectionEngine } from '../../src/projections/engine.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import type { ChangeSink } from '../../src/projections/contracts.js';
+import type { Maybe } from '../../src/projections/readDb.js';
+import type { AnyReadModel } from '../../src/projections/readModel.js';
+import { ProjectionEngine } from '../../src/projections/sqlite/engine.js';
+import { SqliteReadModelWriter } from '../../src/projections/sqlite/sqliteWriter.js';
+import { createTableSql } from '../../src/projections/tables.js';
 
 /** 2 × Widget at 29.99 + 1 × Gadget at 49.99 = 109.97. */
 export const REFERENCE_ITEMS: OrderLine[] = [
@@ -46,8 +51,8 @@ export class OrderLogFixture {
   }
 
   /** Starts an engine on the log and waits until every projection is live at the head. */
-  async startEngine(definitions: ProjectionDefinition<any>[]): Promise<ProjectionEngine> {
-    const engine = new ProjectionEngine(this.db, this.store, definitions, { batchSize: 3, rebuildBatchSize: 3 });
+  async startEngine(definitions: readonly AnyReadModel[], feeds?: Record<string, ChangeSink>): Promise<ProjectionEngine> {
+    const engine = new ProjectionEngine(this.db, this.store, definitions, { batchSize: 3, rebuildBatchSize: 3, feeds });
     this.engine = engine;
     await engine.start();
     const head = await this.store.headPosition();
@@ -75,6 +80,37 @@ export class OrderLogFixture {
 
   private async run(at: string, command: Parameters<OrderCommands['execute']>[0]) {
     return this.commands.execute(command, { userId: 'test', correlationId: 'read-models', occurredAt: at });
+  }
+}
+
+/** A query's answer on SQLite, which is given directly (not a promise). */
+export function answered<T>(answer: Maybe<T>): T {
+  if (answer instanceof Promise) throw new Error('a SQLite query answered with a promise');
+  return answer;
+}
+
+/**
+ * Applies the events to fresh in-memory tables (under their logical names) through the read
+ * model's SQLite writer, each event `times` times in a row (one write each), and returns every row
+ * of the given tables (logical name → ORDER BY).
+ */
+export function applyInMemory(
+  model: AnyReadModel,
+  events: readonly StoredEvent[],
+  times: number,
+  tables: Record<string, string>,
+): Record<string, unknown[]> {
+  const db = new Database(':memory:');
+  try {
+    for (const [table, declaration] of Object.entries(model.tables)) db.exec(createTableSql('sqlite', table, declaration));
+    const live = Object.fromEntries(Object.keys(model.tables).map((table) => [table, table]));
+    const writer = new SqliteReadModelWriter(db, model, live, { announce: false });
+    for (const event of events) for (let time = 0; time < times; time++) writer.apply([event]);
+    return Object.fromEntries(
+      Object.entries(tables).map(([table, orderBy]) => [table, db.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all()]),
+    );
+  } finally {
+    db.close();
   }
 }
 

@@ -9,16 +9,16 @@ import { orderEventTypes } from '../../src/domain/order/index.js';
 import type { StoredEvent } from '../../src/eventstore/eventStore.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
-import { projectionDefinitions } from '../../src/projections/definitions.js';
-import { ProjectionEngine } from '../../src/projections/engine.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import { readModels } from '../../src/projections/definitions.js';
+import type { AnyReadModel } from '../../src/projections/readModel.js';
+import { ProjectionEngine } from '../../src/projections/sqlite/engine.js';
 import { commandSequence, readWholeLog, runHistory } from './commandHistories.js';
 
 /**
  * Whatever the command history (valid and refused commands mixed), every read model the server runs
  * must be a pure function of the log: the tables built live, event by event, equal the tables a
  * rebuild produces beside them, and equal the tables a fresh engine builds from a copy of the log.
- * Iterates over projectionDefinitions(), so projections added there are covered automatically.
+ * Iterates over readModels, so projections added there are covered automatically.
  */
 
 type TableDump = Record<string, unknown[]>;
@@ -39,7 +39,7 @@ describe('Projection rebuild', () => {
             // 1. The live side: engine started on an empty log, commands through the real OrderCommands and InventoryCommands.
             const db = openDatabase(join(directory, 'live.db'), { synchronous: 'NORMAL' });
             const store = new SqliteEventStore(db);
-            const definitions = projectionDefinitions();
+            const definitions = [...readModels];
             const engine = new ProjectionEngine(db, store, definitions, { batchSize, rebuildBatchSize });
             opened.push({ engine, store });
             await engine.start();
@@ -68,7 +68,7 @@ describe('Projection rebuild', () => {
             for (const event of original) stats.eventTypes.add(event.type);
             await copyLog(original, copyStore);
             expect(await readWholeLog(copyStore), 'the copy holds the same events at the same positions').toEqual(original);
-            const copyDefinitions = projectionDefinitions();
+            const copyDefinitions = [...readModels];
             const fresh = new ProjectionEngine(copyDb, copyStore, copyDefinitions, { batchSize: rebuildBatchSize });
             opened.push({ engine: fresh });
             await fresh.start();
@@ -99,7 +99,7 @@ describe('Projection rebuild', () => {
 });
 
 /** Every logical table of every projection, rows sorted by all their columns. */
-function dumpAll(db: Database.Database, definitions: ProjectionDefinition<any>[]): TableDump {
+function dumpAll(db: Database.Database, definitions: readonly AnyReadModel[]): TableDump {
   const dump: TableDump = {};
   for (const definition of definitions) {
     for (const logical of Object.keys(definition.tables)) {

@@ -10,8 +10,8 @@ import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.j
 import { createLogger } from '../../src/logging/logger.js';
 import type { ProcessDefinition } from '../../src/processes/process.js';
 import { Processes } from '../../src/processes/processes.js';
-import { ProjectionEngine } from '../../src/projections/engine.js';
-import { orderViewProjection } from '../../src/projections/orderView/projection.js';
+import { orderViewModel } from '../../src/projections/orderView/readModel.js';
+import { ProjectionEngine } from '../../src/projections/sqlite/engine.js';
 import { newEvent } from '../eventstore/eventStoreContract.js';
 
 /**
@@ -60,7 +60,7 @@ describe('Read models and processes during a storage fault', () => {
 
   it('should keep a read model LIVE, answer read-your-writes with SERVICE_UNAVAILABLE, and apply the event once the fault clears', async () => {
     // Polled only when asked, so the event waits for the fault.
-    const engine = new ProjectionEngine(db, store, [orderViewProjection()], { pollIntervalMs: 60_000, logger });
+    const engine = new ProjectionEngine(db, store, [orderViewModel], { pollIntervalMs: 60_000, logger });
     await engine.start();
     try {
       const { lastPosition } = await place('o-1');

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { decodeOrderCursor } from '../../projections/orderView/cursor.js';
-import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
+import { orderViewAfter } from '../../projections/orderView/readModel.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { customerScope, signedIn } from '../../auth/access.js';
 import type { GraphQLContext } from '../context.js';

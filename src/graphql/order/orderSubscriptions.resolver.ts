@@ -2,7 +2,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { OrderViewChange } from '../../projections/orderView/view.js';
-import { orderViewReplay, singleOrderViewReplay } from '../../subscriptions/orderViewReplay.js';
+import { orderViewReplay, singleOrderViewReplay } from '../../projections/orderView/replay.js';
 import type { GraphQLContext } from '../context.js';
 import { customerScope, signedIn } from '../../auth/access.js';
 import { readAfterAttaching } from '../readAfterAttaching.js';

@@ -1,6 +1,6 @@
 import type { Principal } from '../../auth/principal.js';
 import type { Order as OrderState, OrderCommand } from '../../domain/order/index.js';
-import { orderViewAfter } from '../../projections/orderView/timeTravel.js';
+import { orderViewAfter } from '../../projections/orderView/readModel.js';
 import type { GraphQLContext } from '../context.js';
 import { idempotencyFor } from '../commandIdempotency.js';
 import { type Order, toOrder } from './order.type.js';

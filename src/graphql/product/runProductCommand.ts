@@ -1,6 +1,6 @@
 import type { Principal } from '../../auth/principal.js';
 import type { InventoryCommand } from '../../domain/inventory/index.js';
-import { productViewAfter } from '../../projections/productView/timeTravel.js';
+import { productViewAfter } from '../../projections/productView/readModel.js';
 import { idempotencyFor } from '../commandIdempotency.js';
 import type { GraphQLContext } from '../context.js';
 import { type Product, toProduct } from './product.type.js';

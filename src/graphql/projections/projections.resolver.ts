@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { requireRole } from '../../auth/access.js';
-import { ProjectionStateError } from '../../projections/engine.js';
+import { ProjectionStateError } from '../../projections/contracts.js';
 import type { GraphQLContext } from '../context.js';
 import { ProjectionState, ProjectionStatus } from './projectionStatus.type.js';
 

@@ -1,6 +1,7 @@
-import type Database from 'better-sqlite3';
+import { inList, type Maybe, type ReadDb, andThen } from '../readDb.js';
+import { type ReadSource, readDbOf } from '../readDbOf.js';
 import { encodeOrderCursor } from './cursor.js';
-import { LIVE_ORDER_VIEW_TABLES, type OrderItemRow, type OrderViewRow, type OrderViewTableNames } from './table.js';
+import { type OrderItemRow, type OrderViewRow, toOrderView } from './readModel.js';
 import type { OrderView, OrderViewStatus } from './view.js';
 
 export type OrderFilter = { customerId?: string; status?: OrderViewStatus };
@@ -11,103 +12,56 @@ export type OrderPage = {
   totalCount: number;
 };
 
-/** Reads of the order view tables (the live ones unless told otherwise). Never touches the event log. */
+/** Reads of the live order view tables, in either database. Never touches the event log. */
 export class OrderViewQueries {
-  private readonly byId: Database.Statement<[string], OrderViewRow>;
-  private readonly itemsOf: Database.Statement<[string], OrderItemRow>;
-  private readonly pageStatements = new Map<string, { page: Database.Statement; count: Database.Statement }>();
+  private readonly db: ReadDb;
+  private readonly itemsOf: string;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly tables: OrderViewTableNames = LIVE_ORDER_VIEW_TABLES,
-  ) {
-    this.byId = db.prepare(`SELECT * FROM ${tables.order_views} WHERE order_id = ?`);
-    this.itemsOf = db.prepare(
-      `SELECT * FROM ${tables.order_view_items} WHERE order_id IN (SELECT value FROM json_each(?))
-       ORDER BY order_id, line_number`,
+  constructor(source: ReadSource) {
+    this.db = readDbOf(source);
+    this.itemsOf = `SELECT * FROM order_view_items WHERE ${inList(this.db.dialect, 'order_id', '$1')} ORDER BY order_id, line_number`;
+  }
+
+  getOrderView(orderId: string): Maybe<OrderView | undefined> {
+    return andThen(this.db.all<OrderViewRow>('SELECT * FROM order_views WHERE order_id = $1', [orderId]), (rows) =>
+      andThen(this.withItems(rows), (views) => views[0]),
     );
   }
 
-  getOrderView(orderId: string): OrderView | undefined {
-    const row = this.byId.get(orderId);
-    return row && this.withItems([row])[0];
+  /** Newest first: `first` orders placed before the cursor `afterPosition`. One statement after the other (`db` may be a client). */
+  listOrderViews(filter: OrderFilter, first: number, afterPosition?: number): Maybe<OrderPage> {
+    const given = Object.entries({ customer_id: filter.customerId, status: filter.status }).filter(([, value]) => value !== undefined);
+    const conditions = given.map(([column], index) => `${column} = $${index + 1}`);
+    const values: unknown[] = given.map(([, value]) => value);
+    const pageConditions = afterPosition === undefined ? conditions : [...conditions, `placed_position < $${values.length + 1}`];
+    const pageValues = afterPosition === undefined ? values : [...values, afterPosition];
+    const page = `SELECT * FROM order_views ${where(pageConditions)} ORDER BY placed_position DESC LIMIT $${pageValues.length + 1}`;
+    return andThen(this.db.all<OrderViewRow>(page, [...pageValues, first + 1]), (rows) =>
+      andThen(this.db.all<{ count: number }>(`SELECT count(*) AS count FROM order_views ${where(conditions)}`, values), ([counted]) => {
+        const pageRows = rows.slice(0, first);
+        return andThen(this.withItems(pageRows), (views) => ({
+          nodes: views.map((view, index) => ({ view, cursor: encodeOrderCursor(pageRows[index]!.placed_position) })),
+          hasNextPage: rows.length > first,
+          totalCount: counted!.count,
+        }));
+      }),
+    );
   }
 
-  /** Newest first: `first` orders placed before the cursor `afterPosition`. */
-  listOrderViews(filter: OrderFilter, first: number, afterPosition?: number): OrderPage {
-    const { page, count } = this.statementsFor(filter, afterPosition !== undefined);
-    const filterParams = [filter.customerId, filter.status].filter((value) => value !== undefined);
-    const rows = page.all(...filterParams, ...(afterPosition !== undefined ? [afterPosition] : []), first + 1) as OrderViewRow[];
-    const totalCount = count.get(...filterParams) as number;
-    const pageRows = rows.slice(0, first);
-    const views = this.withItems(pageRows);
-    return {
-      nodes: views.map((view, index) => ({ view, cursor: encodeOrderCursor(pageRows[index]!.placed_position) })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
-  }
-
-  /** One prepared statement per filter shape, so each can use its index. */
-  private statementsFor(filter: OrderFilter, hasCursor: boolean) {
-    const key = `${filter.customerId !== undefined}/${filter.status !== undefined}/${hasCursor}`;
-    let statements = this.pageStatements.get(key);
-    if (!statements) {
-      const conditions = [
-        ...(filter.customerId !== undefined ? ['customer_id = ?'] : []),
-        ...(filter.status !== undefined ? ['status = ?'] : []),
-      ];
-      const where = (extra: string[]) => (extra.length ? `WHERE ${extra.join(' AND ')}` : '');
-      statements = {
-        page: this.db.prepare(
-          `SELECT * FROM ${this.tables.order_views} ${where([...conditions, ...(hasCursor ? ['placed_position < ?'] : [])])}
-           ORDER BY placed_position DESC LIMIT ?`,
-        ),
-        count: this.db.prepare(`SELECT count(*) FROM ${this.tables.order_views} ${where(conditions)}`).pluck(),
-      };
-      this.pageStatements.set(key, statements);
-    }
-    return statements;
-  }
-
-  private withItems(rows: OrderViewRow[]): OrderView[] {
+  /** The items of all the rows in one query. */
+  private withItems(rows: OrderViewRow[]): Maybe<OrderView[]> {
     if (rows.length === 0) return [];
-    const items = this.itemsOf.all(JSON.stringify(rows.map((row) => row.order_id)));
-    return rows.map((row) =>
-      toOrderView(
-        row,
-        items.filter((item) => item.order_id === row.order_id),
+    return andThen(this.db.all<OrderItemRow>(this.itemsOf, [rows.map((row) => row.order_id)]), (items) =>
+      rows.map((row) =>
+        toOrderView(
+          row,
+          items.filter((item) => item.order_id === row.order_id),
+        ),
       ),
     );
   }
 }
 
-/** A row and its items as the read side serves them; shared with the PostgreSQL queries. */
-export function toOrderView(row: OrderViewRow, items: OrderItemRow[]): OrderView {
-  return {
-    id: row.order_id,
-    customerId: row.customer_id,
-    status: row.status as OrderViewStatus,
-    currency: row.currency,
-    totalMinor: row.total_minor,
-    items: items.map((item) => ({
-      productId: item.product_id,
-      name: item.name,
-      quantity: item.quantity,
-      unitPriceMinor: item.unit_price_minor,
-      lineTotalMinor: item.line_total_minor,
-    })),
-    itemCount: row.item_count,
-    paymentId: row.payment_id,
-    paymentMethod: row.payment_method,
-    trackingNumber: row.tracking_number,
-    carrier: row.carrier,
-    estimatedDelivery: row.estimated_delivery,
-    cancellationReason: row.cancellation_reason,
-    refundMinor: row.refund_minor,
-    placedAt: row.placed_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-    position: row.position,
-  };
+function where(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }

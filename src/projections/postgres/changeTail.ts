@@ -1,6 +1,6 @@
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
-import type { ChangeFeed } from '../../subscriptions/changeFeed.js';
-import type { Queryable } from './postgresProjection.js';
+import type { ChangeSink } from '../contracts.js';
+import type { Queryable } from './queryable.js';
 
 const PAGE_SIZE = 1000;
 
@@ -20,7 +20,7 @@ export class ChangeTail<Change> {
   constructor(
     private readonly db: Queryable,
     readonly name: string,
-    private readonly feed: ChangeFeed<Change>,
+    private readonly feed: ChangeSink,
   ) {}
 
   /**

@@ -7,13 +7,13 @@ import type { Logger } from '../../logging/logger.js';
 import { failureAt } from '../failure.js';
 import { inClientTransaction } from './clientTransaction.js';
 import { LeadershipLostError, moveCheckpoint, type PostgresGenerationRow, recordFailure } from './postgresGenerations.js';
-import type { PostgresProjectionWriter } from './postgresProjection.js';
+import type { PostgresReadModelWriter } from './postgresWriter.js';
 
 export type GenerationFeedOptions = {
   /** The leader's connection: every batch commits on it, or not at all. */
   client: pg.ClientBase;
   store: Pick<EventStore, 'readAll'>;
-  writer: PostgresProjectionWriter<unknown>;
+  writer: PostgresReadModelWriter;
   /** Record announced changes for every instance's subscribers (the live generation, built). */
   announce: boolean;
   batchSize: number;
@@ -107,11 +107,8 @@ async function commitBatch(
   const { client } = options;
   const to = events.at(-1)!.position;
   await inClientTransaction(client, async () => {
-    const changes: { position: number; change: string }[] = [];
-    for (const event of events) {
-      const change = await options.writer.apply(client, event);
-      if (options.announce && change !== undefined) changes.push({ position: event.position, change: JSON.stringify(change) });
-    }
+    const announced = await options.writer.apply(client, events);
+    const changes = announced.map(({ position, change }) => ({ position, change: JSON.stringify(change) }));
     await moveCheckpoint(client, row.name, row.generation, row.position, to);
     if (changes.length > 0) {
       await client.query(

@@ -2,21 +2,23 @@ import type pg from 'pg';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import type { PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
 import { fallbackLogger, type Logger } from '../../logging/logger.js';
-import type { ChangeFeed } from '../../subscriptions/changeFeed.js';
 import {
   ProjectionNotFoundError,
   ProjectionStateError,
   type ProjectionState,
   type ProjectionStatus,
   readModelBehind,
+  type ReadSideEngine,
+  type ChangeSink,
   ReadModelUnavailableError,
-} from '../engine.js';
+} from '../contracts.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { statusWithLag } from '../lag.js';
 import { ChangeTail } from './changeTail.js';
 import { endStalledLeader } from './leadership.js';
 import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
-import type { PostgresProjectionDefinition, Queryable } from './postgresProjection.js';
+import type { AnyReadModel } from '../readModel.js';
+import type { Queryable } from './queryable.js';
 import { ProjectionLeader } from './projectionLeader.js';
 import { migrateReadModels, readModelChannel } from './readModelSchema.js';
 import { withStorageErrors } from './readSidePool.js';
@@ -25,7 +27,7 @@ import { readRebuildRequest, requestRebuild, withdrawRebuildRequest } from './re
 export type PostgresEngineOptions = {
   connection: PostgresConnectionOptions;
   /** Each announcing projection's local feed, by projection name. */
-  feeds?: Record<string, ChangeFeed<any>>;
+  feeds?: Record<string, ChangeSink>;
   pollIntervalMs?: number;
   batchSize?: number;
   rebuildBatchSize?: number;
@@ -39,7 +41,7 @@ export type PostgresEngineOptions = {
 };
 
 type Slot = {
-  definition: PostgresProjectionDefinition<any>;
+  definition: AnyReadModel;
   /** The writing of it, when this instance holds its lock. */
   leader: ProjectionLeader;
   /** The live generation as last read or committed. */
@@ -67,7 +69,7 @@ type Waiter = {
  * the leader goes, or stalls, the next instance to try takes the lock and continues from the
  * checkpoint: a batch and its checkpoint commit together, so nothing is skipped or applied twice.
  */
-export class PostgresProjectionEngine {
+export class PostgresProjectionEngine implements ReadSideEngine {
   private readonly slots = new Map<string, Slot>();
   private waiters: Waiter[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
@@ -86,7 +88,7 @@ export class PostgresProjectionEngine {
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
-    definitions: PostgresProjectionDefinition<any>[],
+    definitions: readonly AnyReadModel[],
     private readonly options: PostgresEngineOptions,
   ) {
     this.logger = options.logger ?? fallbackLogger();

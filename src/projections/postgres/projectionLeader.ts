@@ -7,6 +7,7 @@ import { inClientTransaction } from './clientTransaction.js';
 import { feedGeneration } from './generationFeed.js';
 import { Leadership } from './leadership.js';
 import {
+  buildIndexes,
   createGeneration,
   dropGeneration,
   finishBuilding,
@@ -16,7 +17,8 @@ import {
   postgresTableNames,
   readGenerations,
 } from './postgresGenerations.js';
-import type { PostgresProjectionDefinition, PostgresProjectionWriter } from './postgresProjection.js';
+import type { AnyReadModel } from '../readModel.js';
+import { PostgresReadModelWriter } from './postgresWriter.js';
 import { PRUNE_EVERY_EVENTS, pruneChanges } from './readModelSchema.js';
 import { failRebuildRequest, readRebuildRequest, takeUpRebuildRequest, withdrawRebuildRequest } from './rebuildRequests.js';
 
@@ -45,7 +47,7 @@ export class ProjectionLeader {
   rebuild: PostgresGenerationRow | undefined;
   /** The newer version live in the tables: this code will not write them. */
   supersededBy: number | undefined;
-  private readonly writers = new Map<string, PostgresProjectionWriter<unknown>>();
+  private readonly writers = new Map<string, PostgresReadModelWriter>();
   private readonly steps: CoalescedRuns;
   /** The message of the last failure to lead, so that a lasting one is logged once. */
   private lastFailure: string | undefined;
@@ -53,7 +55,7 @@ export class ProjectionLeader {
   private prunedAt = 0;
 
   constructor(
-    readonly definition: PostgresProjectionDefinition<any>,
+    readonly definition: AnyReadModel,
     private readonly context: LeaderContext,
   ) {
     const projection = definition.name;
@@ -145,7 +147,7 @@ export class ProjectionLeader {
     const head = await this.context.store.headPosition();
     live = await this.feedLive(client, live, head);
     if (live.building && !live.failure && live.position >= head) {
-      await finishBuilding(client, definition.name, live.generation);
+      await inClientTransaction(client, () => finishBuilding(client, definition, live!.generation));
       live = this.showLive({ ...live, building: false });
     }
     if (rebuild && !live.failure) await this.finishRebuild(client, live, rebuild);
@@ -221,6 +223,7 @@ export class ProjectionLeader {
       }
       if (current.position !== live.position) continue;
       await inClientTransaction(client, async () => {
+        await buildIndexes(client, definition, current.generation);
         await pointViewsAt(client, definition, current.generation);
         await withdrawRebuildRequest(client, definition.name);
         await client.query('SELECT pg_notify($1, $2)', [this.context.channel, String(current.position)]);
@@ -242,11 +245,11 @@ export class ProjectionLeader {
     return { store, channel, logger, announce, writer: this.writer(generation, announce), goOn: () => !this.context.stopped() };
   }
 
-  private writer(generation: number, announce: boolean): PostgresProjectionWriter<unknown> {
+  private writer(generation: number, announce: boolean): PostgresReadModelWriter {
     const key = `${generation}/${announce}`;
     let writer = this.writers.get(key);
     if (!writer) {
-      writer = this.definition.create(postgresTableNames(this.definition, generation), { announce });
+      writer = new PostgresReadModelWriter(this.definition, postgresTableNames(this.definition, generation), announce);
       this.writers.set(key, writer);
     }
     return writer;

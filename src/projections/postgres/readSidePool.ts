@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { clientConfig, type PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
 import { toStorageError } from '../../eventstore/postgres/storageErrors.js';
-import type { Queryable } from './postgresProjection.js';
+import type { Queryable } from './queryable.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;

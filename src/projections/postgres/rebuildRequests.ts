@@ -1,5 +1,5 @@
 import type { ProjectionFailure } from '../failure.js';
-import type { Queryable } from './postgresProjection.js';
+import type { Queryable } from './queryable.js';
 
 /** A rebuild asked for by any instance, taken up by the read model's leader (see the engine). */
 export type RebuildRequest = {

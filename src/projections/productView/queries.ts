@@ -1,7 +1,8 @@
-import type Database from 'better-sqlite3';
 import type { Money } from '../../domain/money.js';
+import { inList, type Maybe, type ReadDb, andThen } from '../readDb.js';
+import { type ReadSource, readDbOf } from '../readDbOf.js';
 import { encodeProductCursor } from './cursor.js';
-import { LIVE_PRODUCT_VIEW_TABLES, type ProductViewRow, type ProductViewTableNames } from './table.js';
+import { type ProductViewRow, priceOf, toProductView } from './readModel.js';
 import type { ProductView } from './view.js';
 
 export type ProductPage = {
@@ -16,66 +17,50 @@ export type ProductPage = {
  */
 export type ProductPrices = Map<string, Money | null>;
 
-/** Reads of the product view table (the live one unless told otherwise). Never touches the event log. */
+/** Reads of the live product view table, in either database. Never touches the event log. */
 export class ProductViewQueries {
-  private readonly byId: Database.Statement<[string], ProductViewRow>;
-  private readonly firstPage: Database.Statement<[number], ProductViewRow>;
-  private readonly pageAfter: Database.Statement<[string, number], ProductViewRow>;
-  private readonly count: Database.Statement<[], number>;
-  private readonly pricesByIds: Database.Statement<[string], ProductViewRow>;
+  private readonly db: ReadDb;
+  private readonly byIds: string;
 
-  constructor(db: Database.Database, tables: ProductViewTableNames = LIVE_PRODUCT_VIEW_TABLES) {
-    const { product_views } = tables;
-    this.byId = db.prepare(`SELECT * FROM ${product_views} WHERE product_id = ?`);
-    this.firstPage = db.prepare(`SELECT * FROM ${product_views} ORDER BY product_id LIMIT ?`);
-    this.pageAfter = db.prepare(`SELECT * FROM ${product_views} WHERE product_id > ? ORDER BY product_id LIMIT ?`);
-    this.count = db.prepare<[], number>(`SELECT count(*) FROM ${product_views}`).pluck();
-    this.pricesByIds = db.prepare(`SELECT * FROM ${product_views} WHERE product_id IN (SELECT value FROM json_each(?))`);
+  constructor(source: ReadSource) {
+    this.db = readDbOf(source);
+    this.byIds = `SELECT * FROM product_views WHERE ${inList(this.db.dialect, 'product_id', '$1')}`;
   }
 
-  getProductView(productId: string): ProductView | undefined {
-    const row = this.byId.get(productId);
-    return row && toProductView(row);
+  getProductView(productId: string): Maybe<ProductView | undefined> {
+    return andThen(
+      this.db.all<ProductViewRow>('SELECT * FROM product_views WHERE product_id = $1', [productId]),
+      ([row]) => row && toProductView(row),
+    );
   }
 
-  /** By product id: `first` products after the cursor's `afterProductId`. */
-  listProductViews(first: number, afterProductId?: string): ProductPage {
-    const rows = afterProductId === undefined ? this.firstPage.all(first + 1) : this.pageAfter.all(afterProductId, first + 1);
-    const pageRows = rows.slice(0, first);
-    return {
-      nodes: pageRows.map((row) => ({ view: toProductView(row), cursor: encodeProductCursor(row.product_id) })),
-      hasNextPage: rows.length > first,
-      totalCount: this.count.get()!,
-    };
+  /** By product id: `first` products after the cursor's `afterProductId`. One statement after the other (`db` may be a client). */
+  listProductViews(first: number, afterProductId?: string): Maybe<ProductPage> {
+    const page =
+      afterProductId === undefined
+        ? this.db.all<ProductViewRow>('SELECT * FROM product_views ORDER BY product_id LIMIT $1', [first + 1])
+        : this.db.all<ProductViewRow>('SELECT * FROM product_views WHERE product_id > $1 ORDER BY product_id LIMIT $2', [
+            afterProductId,
+            first + 1,
+          ]);
+    return andThen(page, (rows) =>
+      andThen(this.db.all<{ count: number }>('SELECT count(*) AS count FROM product_views'), ([counted]) => {
+        const pageRows = rows.slice(0, first);
+        return {
+          nodes: pageRows.map((row) => ({ view: toProductView(row), cursor: encodeProductCursor(row.product_id) })),
+          hasNextPage: rows.length > first,
+          totalCount: counted!.count,
+        };
+      }),
+    );
   }
 
   /** The current price of each of `productIds` (see ProductPrices), in one read. */
-  pricesOf(productIds: readonly string[]): ProductPrices {
+  pricesOf(productIds: readonly string[]): Maybe<ProductPrices> {
     if (productIds.length === 0) return new Map();
-    return pricesFromRows(this.pricesByIds.all(JSON.stringify(productIds)));
+    return andThen(
+      this.db.all<ProductViewRow>(this.byIds, [[...productIds]]),
+      (rows) => new Map(rows.map((row) => [row.product_id, priceOf(row)])),
+    );
   }
-}
-
-/** Shared with the PostgreSQL queries. */
-export function pricesFromRows(rows: readonly ProductViewRow[]): ProductPrices {
-  return new Map(rows.map((row) => [row.product_id, priceOf(row)]));
-}
-
-/** A row as the read side serves it; shared with the PostgreSQL queries. */
-export function toProductView(row: ProductViewRow): ProductView {
-  return {
-    id: row.product_id,
-    name: row.name,
-    price: priceOf(row),
-    onHand: row.on_hand,
-    reserved: row.reserved,
-    available: row.available,
-    version: row.version,
-    position: row.position,
-    updatedAt: row.updated_at,
-  };
-}
-
-function priceOf(row: ProductViewRow): Money | null {
-  return row.price_minor == null || row.price_currency == null ? null : { amountMinor: row.price_minor, currency: row.price_currency };
 }

@@ -3,19 +3,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { InventoryCommands } from '../../../src/application/inventoryCommands.js';
 import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
 import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
-import { customerSummaryProjection } from '../../../src/projections/customerSummary/projection.js';
-import { postgresCustomerSummaryProjection } from '../../../src/projections/customerSummary/postgresProjection.js';
-import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
 import { CustomerSummaryQueries } from '../../../src/projections/customerSummary/queries.js';
-import { dashboardProjection } from '../../../src/projections/dashboard/projection.js';
-import { postgresDashboardProjection } from '../../../src/projections/dashboard/postgresProjection.js';
-import { PostgresDashboardQueries } from '../../../src/projections/dashboard/postgresQueries.js';
+import { customerSummaryModel } from '../../../src/projections/customerSummary/readModel.js';
 import { DashboardQueries } from '../../../src/projections/dashboard/queries.js';
+import { dashboardModel } from '../../../src/projections/dashboard/readModel.js';
 import type { DashboardWindow } from '../../../src/projections/dashboard/view.js';
-import { physicalName } from '../../../src/projections/generations.js';
-import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
+import { PostgresReadModelWriter } from '../../../src/projections/postgres/postgresWriter.js';
 import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
-import type { Reads } from '../../../src/projections/reads.js';
+import type { AnyReadModel } from '../../../src/projections/readModel.js';
+import { physicalName } from '../../../src/projections/sqlite/generations.js';
+import { createTableSql } from '../../../src/projections/tables.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../../support/postgres.js';
 import { OrderLogFixture } from '../readModelFixture.js';
 
@@ -77,7 +74,7 @@ const WINDOWS: Record<string, Omit<DashboardWindow, 'currency'>> = {
 type Answers = { summaries: Record<string, unknown>; dashboards: Record<string, unknown> };
 
 /** Every answer of both read models over the scenario, keyed so that a difference names its query. */
-async function answersOf(customers: Reads<CustomerSummaryQueries>, dashboard: Reads<DashboardQueries>): Promise<Answers> {
+async function answersOf(customers: CustomerSummaryQueries, dashboard: DashboardQueries): Promise<Answers> {
   const answers: Answers = { summaries: {}, dashboards: {} };
   for (const customerId of CUSTOMERS) answers.summaries[customerId] = await customers.getCustomerSummary(customerId);
   for (const currency of CURRENCIES) {
@@ -88,29 +85,30 @@ async function answersOf(customers: Reads<CustomerSummaryQueries>, dashboard: Re
   return answers;
 }
 
-const DEFINITIONS: PostgresProjectionDefinition<never>[] = [postgresCustomerSummaryProjection(), postgresDashboardProjection()];
+const DEFINITIONS: AnyReadModel[] = [customerSummaryModel, dashboardModel];
 
 /** Generation 1 of each read model's tables, and the logical names as views onto it, as the engine makes it live. */
 async function createLiveGeneration(client: pg.ClientBase): Promise<void> {
   for (const definition of DEFINITIONS) {
-    for (const [logical, ddl] of Object.entries(definition.tables)) {
-      await client.query(ddl(physicalName(logical, 1)));
+    for (const [logical, table] of Object.entries(definition.tables)) {
+      await client.query(createTableSql('postgres', physicalName(logical, 1), table));
       await client.query(`CREATE VIEW ${logical} AS SELECT * FROM ${physicalName(logical, 1)}`);
     }
   }
 }
 
-/** Applies the events to generation 1 in one transaction, as the engine applies a batch. */
+/** Applies the events to generation 1 in one transaction, as the engine applies a batch (one write of them all per read model). */
 async function apply(client: pg.ClientBase, events: StoredEvent[]): Promise<void> {
-  const writers = DEFINITIONS.map((definition) =>
-    definition.create(Object.fromEntries(Object.keys(definition.tables).map((logical) => [logical, physicalName(logical, 1)])), {
-      announce: true,
-    }),
+  const writers = DEFINITIONS.map(
+    (definition) =>
+      new PostgresReadModelWriter(
+        definition,
+        Object.fromEntries(Object.keys(definition.tables).map((logical) => [logical, physicalName(logical, 1)])),
+        true,
+      ),
   );
   await client.query('BEGIN');
-  for (const event of events) {
-    for (const writer of writers) await writer.apply(client, event);
-  }
+  for (const writer of writers) await writer.apply(client, events);
   await client.query('COMMIT');
 }
 
@@ -126,7 +124,7 @@ await describeWithPostgres('customerSummary and dashboard in PostgreSQL', () => 
   beforeAll(async () => {
     log = new OrderLogFixture();
     await writeScenario(log);
-    await log.startEngine([customerSummaryProjection(), dashboardProjection()]);
+    await log.startEngine([customerSummaryModel, dashboardModel]);
     events = await log.store.readAll();
     sqliteAnswers = await answersOf(new CustomerSummaryQueries(log.db), new DashboardQueries(log.db));
   });
@@ -140,7 +138,7 @@ await describeWithPostgres('customerSummary and dashboard in PostgreSQL', () => 
     });
     await client.connect();
     await createLiveGeneration(client);
-    postgresAnswers = () => answersOf(new PostgresCustomerSummaryQueries(client), new PostgresDashboardQueries(client));
+    postgresAnswers = () => answersOf(new CustomerSummaryQueries(client), new DashboardQueries(client));
   });
   afterEach(async () => {
     await client.end();

@@ -4,14 +4,15 @@ import { OrderCommands } from '../../../src/application/orderCommands.js';
 import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
 import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
 import { openPostgresEventStore, type PostgresEventStore } from '../../../src/eventstore/postgres/postgresEventStore.js';
-import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
-import { PostgresDashboardQueries } from '../../../src/projections/dashboard/postgresQueries.js';
-import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
+import { CustomerSummaryQueries } from '../../../src/projections/customerSummary/queries.js';
+import { DashboardQueries } from '../../../src/projections/dashboard/queries.js';
+import { readModels } from '../../../src/projections/definitions.js';
+import { OrderViewQueries } from '../../../src/projections/orderView/queries.js';
+import { orderViewModel } from '../../../src/projections/orderView/readModel.js';
 import type { OrderViewChange } from '../../../src/projections/orderView/view.js';
-import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
 import { type PostgresEngineOptions, PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
-import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
 import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
+import type { AnyReadModel } from '../../../src/projections/readModel.js';
 import { ChangeFeed } from '../../../src/subscriptions/changeFeed.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, terminateBackend, type TestSchema } from '../../support/postgres.js';
 import { REFERENCE_ITEMS } from '../readModelFixture.js';
@@ -19,7 +20,7 @@ import { REFERENCE_ITEMS } from '../readModelFixture.js';
 // Several engines (as several server instances would run them) on one PostgreSQL schema: one leads
 // each read model, the others follow its checkpoints and announced changes, and take over when it goes.
 
-type Instance = { engine: PostgresProjectionEngine; pool: pg.Pool; changes: OrderViewChange[]; orders: PostgresOrderViewQueries };
+type Instance = { engine: PostgresProjectionEngine; pool: pg.Pool; changes: OrderViewChange[]; orders: OrderViewQueries };
 
 await describeWithPostgres('PostgreSQL read models shared by several instances', () => {
   let schema: TestSchema;
@@ -29,7 +30,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   const connection = () => ({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
 
   async function startInstance(
-    definitions: PostgresProjectionDefinition<any>[] = postgresProjectionDefinitions(),
+    definitions: readonly AnyReadModel[] = readModels,
     options: Partial<PostgresEngineOptions> = {},
   ): Promise<Instance> {
     const pool = new pg.Pool({ ...clientConfig(connection(), 'test read side'), types: readSideTypes, max: 4 });
@@ -45,7 +46,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       ...options,
     });
     await engine.start();
-    const instance = { engine, pool, changes, orders: new PostgresOrderViewQueries(pool) };
+    const instance = { engine, pool, changes, orders: new OrderViewQueries(pool) };
     instances.push(instance);
     return instance;
   }
@@ -150,10 +151,10 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       }
     }
     // Counted once each: a batch applied twice would double these.
-    const customers = new PostgresCustomerSummaryQueries(a.pool);
+    const customers = new CustomerSummaryQueries(a.pool);
     const counts = await Promise.all(['c-0', 'c-1', 'c-2'].map(async (id) => (await customers.getCustomerSummary(id))?.orderCount));
     expect(counts.reduce<number>((sum, n) => sum + (n ?? 0), 0)).toBe(40);
-    const dashboard = await new PostgresDashboardQueries(a.pool).getDashboard({ currency: 'USD' });
+    const dashboard = await new DashboardQueries(a.pool).getDashboard({ currency: 'USD' });
     expect(dashboard.ordersPlaced).toBe(40);
     expect(dashboard.revenueMinor).toBe(20 * 10997);
     // Each instance's feed: every order change exactly once, in position order, across the failover.
@@ -172,7 +173,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     await frozen.connect();
     frozen.on('error', () => {});
     await frozen.query("SELECT pg_advisory_lock(360100, hashtext(current_schema() || '.' || 'orderView'))");
-    const follower = await startInstance(postgresProjectionDefinitions(), { stalledLeaderAfterMs: 300 });
+    const follower = await startInstance(readModels, { stalledLeaderAfterMs: 300 });
     expect(await leaderBackends('orderView')).toEqual([(await frozen.query('SELECT pg_backend_pid() AS pid')).rows[0].pid]);
 
     const { lastPosition } = await place('s-2');
@@ -184,7 +185,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should keep the live tables up to date while a rebuild catches up beside them', async () => {
     // One event per rebuild batch: the rebuild takes a few hundred transactions.
-    const a = await startInstance(postgresProjectionDefinitions(), { rebuildBatchSize: 1 });
+    const a = await startInstance(readModels, { rebuildBatchSize: 1 });
     for (let i = 1; i <= 150; i++) await place(`l-${i}`);
     await a.engine.waitFor(await store.headPosition());
     const rebuildPosition = async () => (await a.engine.status()).find((s) => s.name === 'orderView')!.rebuildPosition;
@@ -203,7 +204,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should finish a rebuild while writes keep coming', async () => {
     // Batches big enough for the leader to outpace the writer, as in production (500 and 2,000).
-    const a = await startInstance(postgresProjectionDefinitions(), { batchSize: 100, rebuildBatchSize: 100 });
+    const a = await startInstance(readModels, { batchSize: 100, rebuildBatchSize: 100 });
     for (let i = 1; i <= 20; i++) await place(`w-${i}`);
     let writing = true;
     let written = 0;
@@ -225,8 +226,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   it('should finish a rebuild when events come faster than the leader can apply them to both generations', async () => {
     // 10 ms per event applied, in either generation: at most 100 events/s. The writer appends about 65
     // a second: the live tables keep up, but not both generations (chunks alone never finish then).
+    // `evolve` is synchronous now, so the 10 ms are a synchronous wait (it was a 10 ms timer before).
     const a = await startInstance(
-      orderViewWith(() => new Promise((resolve) => setTimeout(resolve, 10))),
+      orderViewWith(() => sleepSync(10)),
       { batchSize: 100, rebuildBatchSize: 20 },
     );
     // More than a chunk (5 × 20 events) for the rebuild to catch up with at the start.
@@ -257,17 +259,25 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should drop a rebuild that fails, say why, and take the next request', async () => {
     let rebuildBreaks = true;
-    // Fails only in the rebuild's tables (generation 2), so the live ones keep going.
-    const definitions = orderViewFailing(
-      (tables, event) => rebuildBreaks && tables.order_views!.endsWith('__g2') && event.type === 'PaymentReceived',
-      'bug in the rebuild',
-    );
+    // Fails only in the rebuild's tables (generation 2), so the live ones keep going. A read model's
+    // `evolve` no longer knows which generation it writes: `rebuilding` is set only while that first
+    // rebuild runs. Nothing is appended meanwhile, so the live generation (at the head already)
+    // applies nothing then, and every event evolved while it is set is the rebuild's.
+    let rebuilding = false;
+    const definitions = orderViewFailing((event) => rebuildBreaks && rebuilding && event.type === 'PaymentReceived', 'bug in the rebuild');
     const a = await startInstance(definitions);
     await place('d-1');
     await pay('d-1');
-    await a.engine.waitFor(await store.headPosition());
+    // orderView named: a first build still BUILDING is not waited for otherwise, and the live
+    // generation must have applied every event before `rebuilding` is set.
+    await a.engine.waitFor(await store.headPosition(), ['orderView']);
 
-    await expect(a.engine.rebuild('orderView')).rejects.toThrow(/failed at event 2 \(PaymentReceived\): bug in the rebuild/);
+    rebuilding = true;
+    try {
+      await expect(a.engine.rebuild('orderView')).rejects.toThrow(/failed at event 2 \(PaymentReceived\): bug in the rebuild/);
+    } finally {
+      rebuilding = false;
+    }
     const { rows } = await a.pool.query("SELECT generation, live FROM read_model_generations WHERE name = 'orderView'");
     expect(rows).toEqual([{ generation: 1, live: true }]);
     const leftovers = await a.pool.query(
@@ -281,7 +291,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should start serving while a new read model is still building from a long log', async () => {
     for (let i = 1; i <= 150; i++) await place(`b-${i}`);
-    const a = await startInstance(postgresProjectionDefinitions(), { rebuildBatchSize: 1 });
+    const a = await startInstance(readModels, { rebuildBatchSize: 1 });
     const orderView = async () => (await a.engine.status()).find((s) => s.name === 'orderView')!;
     expect((await orderView()).state).toBe('BUILDING');
     await waitFor(async () => (await orderView()).state === 'LIVE');
@@ -291,7 +301,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   it('should rebuild on request from any instance into fresh tables and swap them in with the same answers', async () => {
     const a = await startInstance();
     for (let i = 1; i <= 9; i++) await place(`r-${i}`);
-    await a.engine.waitFor(await store.headPosition());
+    // orderView named: its first build (on this fresh schema) may still be BUILDING, which waitFor
+    // does not wait for otherwise, and `before` must hold every order.
+    await a.engine.waitFor(await store.headPosition(), ['orderView']);
     const b = await startInstance();
     const before = await b.orders.listOrderViews({}, 100);
     const generations = async () => (await a.pool.query("SELECT generation FROM read_model_generations WHERE name = 'orderView'")).rows;
@@ -306,7 +318,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
 
   it('should stop a read model at an event it fails on, on every instance, until retried', async () => {
     let broken = true;
-    const definitions = () => orderViewFailing((_tables, event) => broken && event.type === 'PaymentReceived', 'bug in the projection');
+    const definitions = () => orderViewFailing((event) => broken && event.type === 'PaymentReceived', 'bug in the projection');
     const a = await startInstance(definitions());
     const b = await startInstance(definitions());
     await place('x-1');
@@ -336,29 +348,35 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
   }
 }
 
-/** Every read model, with orderView's writer throwing `message` where `fails` says (a bug in the projection). */
-function orderViewFailing(fails: (tables: Record<string, string>, event: StoredEvent) => boolean, message: string) {
-  return orderViewWith((tables, event) => {
-    if (fails(tables, event)) throw new Error(message);
+/** Every read model, with orderView's `evolve` throwing `message` where `fails` says (a bug in the read model). */
+function orderViewFailing(fails: (event: StoredEvent) => boolean, message: string) {
+  return orderViewWith((event) => {
+    if (fails(event)) throw new Error(message);
   });
 }
 
-/** The read models, orderView running `before` ahead of each event it applies, in whichever generation's `tables`. */
-function orderViewWith(before: (tables: Record<string, string>, event: StoredEvent) => void | Promise<void>) {
-  return postgresProjectionDefinitions().map((definition) =>
+/**
+ * The read models, orderView running `before` ahead of each event it applies (its `evolve`, which
+ * stays synchronous), in whichever generation.
+ */
+function orderViewWith(before: (event: StoredEvent) => void): AnyReadModel[] {
+  return readModels.map((definition) =>
     definition.name !== 'orderView'
       ? definition
       : {
-          ...definition,
-          create: (tables: Record<string, string>, options: { announce: boolean }) => {
-            const writer = definition.create(tables, options);
-            return {
-              apply: async (client: pg.ClientBase, event: StoredEvent) => {
-                await before(tables, event);
-                return writer.apply(client, event);
-              },
-            };
+          ...orderViewModel,
+          documents: {
+            ...orderViewModel.documents,
+            evolve: (doc, event) => {
+              before(event);
+              return orderViewModel.documents.evolve(doc, event);
+            },
           },
         },
   );
+}
+
+/** Blocks this thread for `ms` milliseconds (a slow synchronous `evolve`). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -2,22 +2,20 @@ import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/eventstore/eventStore.js';
 import { clientConfig } from '../../../src/eventstore/postgres/connection.js';
-import { physicalName } from '../../../src/projections/generations.js';
+import type { ChangeSink } from '../../../src/projections/contracts.js';
 import { decodeOrderCursor } from '../../../src/projections/orderView/cursor.js';
-import { postgresOrderViewProjection } from '../../../src/projections/orderView/postgresProjection.js';
-import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
-import { orderViewProjection } from '../../../src/projections/orderView/projection.js';
 import { type OrderFilter, type OrderPage, OrderViewQueries } from '../../../src/projections/orderView/queries.js';
+import { orderViewModel } from '../../../src/projections/orderView/readModel.js';
 import type { OrderView, OrderViewChange } from '../../../src/projections/orderView/view.js';
-import type { PostgresProjectionDefinition } from '../../../src/projections/postgres/postgresProjection.js';
+import { PostgresReadModelWriter } from '../../../src/projections/postgres/postgresWriter.js';
 import { readSideTypes } from '../../../src/projections/postgres/readSidePool.js';
 import { decodeProductCursor } from '../../../src/projections/productView/cursor.js';
-import { postgresProductViewProjection } from '../../../src/projections/productView/postgresProjection.js';
-import { PostgresProductViewQueries } from '../../../src/projections/productView/postgresQueries.js';
-import { productViewProjection } from '../../../src/projections/productView/projection.js';
 import { ProductViewQueries } from '../../../src/projections/productView/queries.js';
+import { productViewModel } from '../../../src/projections/productView/readModel.js';
 import type { ProductViewChange } from '../../../src/projections/productView/view.js';
-import type { Reads } from '../../../src/projections/reads.js';
+import type { AnyReadModel } from '../../../src/projections/readModel.js';
+import { physicalName } from '../../../src/projections/sqlite/generations.js';
+import { createTableSql } from '../../../src/projections/tables.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../../support/postgres.js';
 import { InventoryLog, OrderLogFixture, REFERENCE_ITEMS } from '../readModelFixture.js';
 
@@ -78,7 +76,7 @@ async function writeScenario(log: OrderLogFixture, inventory: InventoryLog): Pro
 }
 
 /** Everything the order queries answer about the scenario: each order, and each filter's pages of 2 and of 100. */
-async function orderAnswers(queries: Reads<OrderViewQueries>) {
+async function orderAnswers(queries: OrderViewQueries) {
   const pages = async (filter: OrderFilter, first: number) => {
     const all = [];
     let afterPosition: number | undefined;
@@ -100,7 +98,7 @@ async function orderAnswers(queries: Reads<OrderViewQueries>) {
 }
 
 /** Everything the product queries answer about the scenario: each product, pages of 2 and of 100. */
-async function productAnswers(queries: Reads<ProductViewQueries>) {
+async function productAnswers(queries: ProductViewQueries) {
   const pages = async (first: number) => {
     const all = [];
     let afterProductId: string | undefined;
@@ -123,11 +121,11 @@ async function productAnswers(queries: Reads<ProductViewQueries>) {
 }
 
 /** Generation 1 of each definition's tables, with the logical names as views onto it, as the engine makes them. */
-async function createLiveTables(client: pg.Client, definition: PostgresProjectionDefinition<unknown>): Promise<Record<string, string>> {
+async function createLiveTables(client: pg.Client, definition: AnyReadModel): Promise<Record<string, string>> {
   const tables: Record<string, string> = {};
-  for (const [logical, ddl] of Object.entries(definition.tables)) {
+  for (const [logical, table] of Object.entries(definition.tables)) {
     tables[logical] = physicalName(logical, 1);
-    await client.query(ddl(tables[logical]));
+    await client.query(createTableSql('postgres', tables[logical], table));
     await client.query(`CREATE VIEW ${logical} AS SELECT * FROM ${tables[logical]}`);
   }
   return tables;
@@ -140,17 +138,19 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
   /** What the SQLite engine announced while live, as subscribers saw it. */
   let sqliteAnnounced: { orders: OrderViewChange[]; products: ProductViewChange[] };
   let sqlite: { orders: OrderViewQueries; products: ProductViewQueries };
-  let postgres: { orders: PostgresOrderViewQueries; products: PostgresProductViewQueries };
+  let postgres: { orders: OrderViewQueries; products: ProductViewQueries };
   let applyLogToPostgres: () => Promise<{ orders: OrderViewChange[]; products: ProductViewChange[] }>;
+  /** The SQLite engine's feeds, into sqliteAnnounced as it is when they publish. */
+  const sqliteFeeds = (): Record<string, ChangeSink> => ({
+    orderView: { publish: (changes) => sqliteAnnounced.orders.push(...(changes as OrderViewChange[])) },
+    productView: { publish: (changes) => sqliteAnnounced.products.push(...(changes as ProductViewChange[])) },
+  });
 
   beforeEach(async () => {
     log = new OrderLogFixture();
     sqliteAnnounced = { orders: [], products: [] };
     // Live from the start, so that every event of the scenario is announced.
-    const engine = await log.startEngine([
-      orderViewProjection((changes) => sqliteAnnounced.orders.push(...changes)),
-      productViewProjection((changes) => sqliteAnnounced.products.push(...changes)),
-    ]);
+    const engine = await log.startEngine([orderViewModel, productViewModel], sqliteFeeds());
     await writeScenario(log, new InventoryLog(log));
     await engine.waitFor(await log.store.headPosition());
     sqlite = { orders: new OrderViewQueries(log.db), products: new ProductViewQueries(log.db) };
@@ -161,23 +161,21 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
       types: readSideTypes,
     });
     await client.connect();
-    const orderView = postgresOrderViewProjection();
-    const productView = postgresProductViewProjection();
-    const orderWriter = orderView.create(await createLiveTables(client, orderView), { announce: true });
-    const productWriter = productView.create(await createLiveTables(client, productView), { announce: true });
-    postgres = { orders: new PostgresOrderViewQueries(client), products: new PostgresProductViewQueries(client) };
+    const orderWriter = new PostgresReadModelWriter<OrderViewChange>(orderViewModel, await createLiveTables(client, orderViewModel), true);
+    const productWriter = new PostgresReadModelWriter<ProductViewChange>(
+      productViewModel,
+      await createLiveTables(client, productViewModel),
+      true,
+    );
+    postgres = { orders: new OrderViewQueries(client), products: new ProductViewQueries(client) };
 
     // As the engine does: the events of a batch in one transaction (here the whole log is one batch).
     applyLogToPostgres = async () => {
       const events: StoredEvent[] = await log.store.readAll();
       const announced = { orders: [] as OrderViewChange[], products: [] as ProductViewChange[] };
       await client.query('BEGIN');
-      for (const event of events) {
-        const order = await orderWriter.apply(client, event);
-        if (order) announced.orders.push(order);
-        const product = await productWriter.apply(client, event);
-        if (product) announced.products.push(product);
-      }
+      for (const { change } of await orderWriter.apply(client, events)) announced.orders.push(change);
+      for (const { change } of await productWriter.apply(client, events)) announced.products.push(change);
       await client.query('COMMIT');
       return announced;
     };
@@ -259,10 +257,7 @@ await describeWithPostgres('PostgreSQL orderView and productView', () => {
     await log.stopEngine();
     log.db.prepare('UPDATE projection_generations SET position = 0').run();
     sqliteAnnounced = { orders: [], products: [] };
-    await log.startEngine([
-      orderViewProjection((changes) => sqliteAnnounced.orders.push(...changes)),
-      productViewProjection((changes) => sqliteAnnounced.products.push(...changes)),
-    ]);
+    await log.startEngine([orderViewModel, productViewModel], sqliteFeeds());
     // Only each stream's last event is announced again (the rows still show exactly that one), in log order.
     expect(sqliteAnnounced.orders.map(({ view }) => view.id)).toEqual(['o-2', 'o-1', 'o-3', 'o-4', 'o-5', 'o-6', 'o-7']);
     expect(sqliteAnnounced.products.map(({ view }) => view.id)).toEqual(['P-9', 'p-2', 'p_2', 'p-0', 'p-1']);

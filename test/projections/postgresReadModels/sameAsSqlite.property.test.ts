@@ -7,24 +7,19 @@ import { sqliteImportTarget } from '../../../src/eventstore/sqlite/sqliteImportT
 import { openDatabase } from '../../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqliteEventStore.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { PostgresCustomerSummaryQueries } from '../../../src/projections/customerSummary/postgresQueries.js';
+import type { ProjectionStatus } from '../../../src/projections/contracts.js';
 import { CustomerSummaryQueries } from '../../../src/projections/customerSummary/queries.js';
-import { PostgresDashboardQueries } from '../../../src/projections/dashboard/postgresQueries.js';
 import { DashboardQueries } from '../../../src/projections/dashboard/queries.js';
 import type { DashboardWindow } from '../../../src/projections/dashboard/view.js';
-import { projectionDefinitions } from '../../../src/projections/definitions.js';
-import { ProjectionEngine, type ProjectionStatus } from '../../../src/projections/engine.js';
+import { readModels } from '../../../src/projections/definitions.js';
 import { decodeOrderCursor } from '../../../src/projections/orderView/cursor.js';
-import { PostgresOrderViewQueries } from '../../../src/projections/orderView/postgresQueries.js';
 import { type OrderFilter, type OrderPage, OrderViewQueries } from '../../../src/projections/orderView/queries.js';
 import type { OrderViewStatus } from '../../../src/projections/orderView/view.js';
-import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
 import { PostgresProjectionEngine } from '../../../src/projections/postgres/postgresEngine.js';
 import { createReadSidePool } from '../../../src/projections/postgres/readSidePool.js';
 import { decodeProductCursor } from '../../../src/projections/productView/cursor.js';
-import { PostgresProductViewQueries } from '../../../src/projections/productView/postgresQueries.js';
 import { type ProductPage, ProductViewQueries } from '../../../src/projections/productView/queries.js';
-import type { Reads } from '../../../src/projections/reads.js';
+import { ProjectionEngine } from '../../../src/projections/sqlite/engine.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL } from '../../support/postgres.js';
 import {
   BASE_TIME,
@@ -67,10 +62,10 @@ const WINDOWS: Record<string, Omit<DashboardWindow, 'currency'>> = {
 };
 
 type ReadModels = {
-  orders: Reads<OrderViewQueries>;
-  customers: Reads<CustomerSummaryQueries>;
-  dashboard: Reads<DashboardQueries>;
-  products: Reads<ProductViewQueries>;
+  orders: OrderViewQueries;
+  customers: CustomerSummaryQueries;
+  dashboard: DashboardQueries;
+  products: ProductViewQueries;
 };
 
 /** Every query's answers, keyed so that a difference names its query; one query at a time. */
@@ -130,7 +125,7 @@ async function expectAllLive(engine: { status(): Promise<ProjectionStatus[]> }, 
 await describeWithPostgres('PostgreSQL read models, over random histories', () => {
   it('should answer every query as the SQLite read models do, live and after a rebuild', async () => {
     const stats = { runs: 0, accepted: 0, refused: 0, runsWithOrders: 0, runsWithProducts: 0, statuses: new Set<unknown>() };
-    const names = postgresProjectionDefinitions().map((definition) => definition.name);
+    const names = readModels.map((definition) => definition.name);
 
     await fc.assert(
       fc.asyncProperty(
@@ -149,7 +144,7 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
             cleanup.push(() => store.close());
             const pool = createReadSidePool(connection, { max: 4 });
             cleanup.push(() => pool.end());
-            const engine = new PostgresProjectionEngine(pool, store, postgresProjectionDefinitions(), {
+            const engine = new PostgresProjectionEngine(pool, store, readModels, {
               connection,
               batchSize,
               rebuildBatchSize,
@@ -172,7 +167,7 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
               for (const event of log) yield toNdjsonLine(event);
             });
             expect(await readWholeLog(sqliteStore), 'SQLite holds the same events at the same positions').toEqual(log);
-            const sqliteEngine = new ProjectionEngine(db, sqliteStore, projectionDefinitions(), { batchSize: 100, logger });
+            const sqliteEngine = new ProjectionEngine(db, sqliteStore, readModels, { batchSize: 100, logger });
             await sqliteEngine.start();
             cleanup.push(() => sqliteEngine.stop());
             await sqliteEngine.waitFor(head, names);
@@ -189,10 +184,10 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
               head,
             );
             const postgres: ReadModels = {
-              orders: new PostgresOrderViewQueries(pool),
-              customers: new PostgresCustomerSummaryQueries(pool),
-              dashboard: new PostgresDashboardQueries(pool),
-              products: new PostgresProductViewQueries(pool),
+              orders: new OrderViewQueries(pool),
+              customers: new CustomerSummaryQueries(pool),
+              dashboard: new DashboardQueries(pool),
+              products: new ProductViewQueries(pool),
             };
             expect(await answersOf(postgres, head)).toEqual(expected);
             await engine.rebuild(rebuilt);

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { projectionDefinitions } from '../../../src/projections/definitions.js';
-import { postgresProjectionDefinitions } from '../../../src/projections/postgres/definitions.js';
+import { readModels } from '../../../src/projections/definitions.js';
 import {
   CustomerSummaryDocument,
   DashboardDocument,
@@ -40,7 +39,7 @@ export async function compareReadModelsWithRebuild(
     }
   }
   const tablesBefore = await liveTables();
-  for (const { name } of projectionDefinitions()) {
+  for (const { name } of readModels) {
     const answer = await post(url, RebuildProjectionDocument, { name });
     if (answer.kind === 'unanswered' || answer.errors?.length) found.push(`rebuildProjection(${name}) failed: ${JSON.stringify(answer)}`);
   }
@@ -56,7 +55,7 @@ export async function postgresReadTables(connectionString: string, schema: strin
   await client.connect();
   try {
     const tables = new Map<string, unknown>();
-    for (const definition of postgresProjectionDefinitions()) {
+    for (const definition of readModels) {
       for (const table of Object.keys(definition.tables)) {
         const { rows } = await client.query(`SELECT * FROM ${client.escapeIdentifier(schema)}.${table}`);
         tables.set(`table ${table}`, rows.map((row) => JSON.stringify(row)).sort());
@@ -96,7 +95,7 @@ function readTables(databaseFile: string): Map<string, unknown> {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
   try {
     const tables = new Map<string, unknown>();
-    for (const definition of projectionDefinitions()) {
+    for (const definition of readModels) {
       for (const table of Object.keys(definition.tables)) {
         tables.set(
           `table ${table}`,

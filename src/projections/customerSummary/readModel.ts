@@ -1,0 +1,153 @@
+import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
+import type { OrderViewStatus } from '../orderView/view.js';
+import type { AggregateUpdate, ReadModel } from '../readModel.js';
+
+export type CustomerSummaryRow = {
+  customer_id: string;
+  order_count: number;
+  pending_count: number;
+  paid_count: number;
+  shipped_count: number;
+  cancelled_count: number;
+  first_order_at: string;
+  last_order_at: string;
+  latest_currency: string;
+};
+
+export type CustomerSpendRow = { customer_id: string; currency: string; spend_minor: number };
+
+/** What later events of an order need (PaymentReceived names no customer). */
+type CustomerOrderRow = { order_id: string; customer_id: string; currency: string; status: string; version: number };
+
+type CustomerOrder = { customer_summary_orders: [CustomerOrderRow] };
+
+const COUNT_OF: Record<OrderViewStatus, keyof CustomerSummaryRow> = {
+  PENDING: 'pending_count',
+  PAID: 'paid_count',
+  SHIPPED: 'shipped_count',
+  CANCELLED: 'cancelled_count',
+};
+
+/**
+ * One summary row per customer (order counts by status, first and last order) and their spend per
+ * currency, from the Order streams. Announces nothing.
+ */
+export const customerSummaryModel: ReadModel<CustomerOrder, never> = {
+  name: 'customerSummary',
+  version: 1,
+  tables: {
+    /** One row per customer with at least one order: counts by current status, first and last order. */
+    customer_summaries: {
+      columns: {
+        customer_id: { type: 'text' },
+        order_count: { type: 'integer' },
+        pending_count: { type: 'integer' },
+        paid_count: { type: 'integer' },
+        shipped_count: { type: 'integer' },
+        cancelled_count: { type: 'integer' },
+        first_order_at: { type: 'text' },
+        last_order_at: { type: 'text' },
+        latest_currency: { type: 'text' },
+      },
+      primaryKey: ['customer_id'],
+    },
+    /** Payments received minus refunds, per customer and currency: amounts are never added across currencies. */
+    customer_summary_spend: {
+      columns: { customer_id: { type: 'text' }, currency: { type: 'text' }, spend_minor: { type: 'integer' } },
+      primaryKey: ['customer_id', 'currency'],
+    },
+    customer_summary_orders: {
+      columns: {
+        order_id: { type: 'text' },
+        customer_id: { type: 'text' },
+        currency: { type: 'text' },
+        status: { type: 'text' },
+        version: { type: 'integer' },
+      },
+      primaryKey: ['order_id'],
+      indexes: { by_customer: ['customer_id'] },
+    },
+  },
+  documents: {
+    tables: ['customer_summary_orders'],
+    key: 'order_id',
+    keyOf: (event) => asOrderEvent(event)?.data.orderId,
+    evolve(doc, stored) {
+      const event = asOrderEvent(stored)!;
+      if (event.type === 'OrderPlaced') {
+        const { orderId, customerId, currency } = event.data;
+        const row = { order_id: orderId, customer_id: customerId, currency, status: 'PENDING', version: stored.version };
+        return { customer_summary_orders: [row] };
+      }
+      // An order never placed has nothing to count (decide never lets such an event through).
+      if (!doc) return undefined;
+      const [order] = doc.customer_summary_orders;
+      // Like the domain's evolve, an event that does not move the order from its status changes nothing but the version.
+      const status = nextOrderStatus(event, order.status as OrderViewStatus) ?? order.status;
+      return { customer_summary_orders: [{ ...order, status, version: stored.version }] };
+    },
+  },
+  aggregate(before, after, stored) {
+    const event = asOrderEvent(stored)!;
+    const [order] = after.customer_summary_orders;
+    const customer = { customer_id: order.customer_id };
+    const spend = { customer_id: order.customer_id, currency: order.currency };
+    if (!before) {
+      const placedAt = canonicalTime((event.data as { placedAt: string }).placedAt, stored);
+      return [
+        { table: 'customer_summaries', key: customer, update: (row) => addOrder(row as CustomerSummaryRow | undefined, order, placedAt) },
+        // Every currency ordered in has a spend, 0 until paid.
+        { table: 'customer_summary_spend', key: spend, update: (row) => row ?? { ...spend, spend_minor: 0 } },
+      ];
+    }
+    const from = before.customer_summary_orders[0].status as OrderViewStatus;
+    const to = order.status as OrderViewStatus;
+    if (from === to) return [];
+    const updates: AggregateUpdate[] = [
+      {
+        table: 'customer_summaries',
+        key: customer,
+        update: (row) => {
+          const moved = { ...(row as CustomerSummaryRow) };
+          (moved[COUNT_OF[from]] as number)--;
+          (moved[COUNT_OF[to]] as number)++;
+          return moved;
+        },
+      },
+    ];
+    const delta = revenueMinor(event);
+    if (delta !== 0) {
+      updates.push({
+        table: 'customer_summary_spend',
+        key: spend,
+        update: (row) => ({ ...row!, spend_minor: (row!.spend_minor as number) + delta }),
+      });
+    }
+    return updates;
+  },
+};
+
+/** The summary with one more (pending) order placed at `placedAt`: the latest order's currency wins, ties to the later one. */
+function addOrder(row: CustomerSummaryRow | undefined, order: CustomerOrderRow, placedAt: string): CustomerSummaryRow {
+  if (!row) {
+    return {
+      customer_id: order.customer_id,
+      order_count: 1,
+      pending_count: 1,
+      paid_count: 0,
+      shipped_count: 0,
+      cancelled_count: 0,
+      first_order_at: placedAt,
+      last_order_at: placedAt,
+      latest_currency: order.currency,
+    };
+  }
+  return {
+    ...row,
+    order_count: row.order_count + 1,
+    pending_count: row.pending_count + 1,
+    first_order_at: placedAt < row.first_order_at ? placedAt : row.first_order_at,
+    last_order_at: placedAt > row.last_order_at ? placedAt : row.last_order_at,
+    latest_currency: placedAt >= row.last_order_at ? order.currency : row.latest_currency,
+  };
+}

@@ -1,0 +1,91 @@
+import type pg from 'pg';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+import { BatchPlan } from '../batchPlan.js';
+import { type AnyReadModel, type DocumentRows, groupDocuments, type Row } from '../readModel.js';
+import { type TableDeclaration, writtenColumns } from '../tables.js';
+
+/**
+ * Writes batches of events into one generation of a read model's PostgreSQL tables (logical name →
+ * physical name in `tables`), on the leader's connection inside the engine's transaction: the
+ * batch's documents loaded in one statement per table, worked out in memory (BatchPlan, as on
+ * SQLite), and every changed row of a table written in one statement. The client must read int8 as
+ * numbers (readSideTypes). Returns the changes to announce with their positions, from the values written.
+ */
+export class PostgresReadModelWriter<Change = unknown> {
+  private readonly sql = new Map<string, string>();
+
+  constructor(
+    private readonly model: AnyReadModel,
+    private readonly tables: Record<string, string>,
+    private readonly announce: boolean,
+  ) {}
+
+  async apply(client: pg.ClientBase, events: readonly StoredEvent[]): Promise<{ position: number; change: Change }[]> {
+    const plan = new BatchPlan<Change>(this.model, events, this.announce);
+    const keys = plan.documentKeys();
+    if (keys.length === 0) return [];
+    plan.evolve(await this.loadDocuments(client, keys));
+    const aggregates = new Map<string, Row[]>();
+    for (const [table, rowKeys] of plan.aggregateKeys()) aggregates.set(table, await this.loadRows(client, table, rowKeys));
+    for (const [table, rows] of plan.writes(aggregates)) await this.upsert(client, table, rows);
+    return plan.announced;
+  }
+
+  private async loadDocuments(client: pg.ClientBase, keys: string[]): Promise<Map<string, DocumentRows>> {
+    const { tables, key } = this.model.documents;
+    const rows: Row[][] = [];
+    for (const table of tables) {
+      const sql = this.statement(`load:${table}`, () => {
+        const orderBy = this.model.tables[table]!.primaryKey.join(', ');
+        return `SELECT * FROM ${this.tables[table]} WHERE ${key} = ANY($1::text[]) ORDER BY ${orderBy}`;
+      });
+      rows.push((await client.query<Row>(sql, [keys])).rows);
+    }
+    return groupDocuments(this.model, rows);
+  }
+
+  private async loadRows(client: pg.ClientBase, table: string, keys: Row[]): Promise<Row[]> {
+    const declaration = this.model.tables[table]!;
+    const sql = this.statement(`rows:${table}`, () => {
+      const { primaryKey } = declaration;
+      return `SELECT * FROM ${this.tables[table]} WHERE (${primaryKey.join(', ')}) IN (SELECT * FROM unnest(${arrays(declaration, primaryKey)}))`;
+    });
+    const { rows } = await client.query<Row>(
+      sql,
+      declaration.primaryKey.map((column) => keys.map((key) => key[column])),
+    );
+    return rows;
+  }
+
+  /** Every row in one statement: one array parameter per column, unnested into rows. */
+  private async upsert(client: pg.ClientBase, table: string, rows: Row[]): Promise<void> {
+    const declaration = this.model.tables[table]!;
+    const columns = writtenColumns(declaration);
+    const sql = this.statement(`upsert:${table}`, () => {
+      const updated = columns.filter((column) => !declaration.primaryKey.includes(column));
+      const onConflict = updated.length
+        ? `DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`
+        : 'DO NOTHING';
+      return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) SELECT * FROM unnest(${arrays(declaration, columns)})
+              ON CONFLICT (${declaration.primaryKey.join(', ')}) ${onConflict}`;
+    });
+    await client.query(
+      sql,
+      columns.map((column) => rows.map((row) => row[column] ?? null)),
+    );
+  }
+
+  private statement(name: string, sql: () => string): string {
+    let text = this.sql.get(name);
+    if (text === undefined) {
+      text = sql();
+      this.sql.set(name, text);
+    }
+    return text;
+  }
+}
+
+/** `$1::text[], $2::bigint[], …`: one typed array parameter per column. */
+function arrays(table: TableDeclaration, columns: readonly string[]): string {
+  return columns.map((column, index) => `$${index + 1}::${table.columns[column]!.type === 'integer' ? 'bigint' : 'text'}[]`).join(', ');
+}

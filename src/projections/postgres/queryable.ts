@@ -1,0 +1,4 @@
+import type pg from 'pg';
+
+/** A pool or a client: what queries run on. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;

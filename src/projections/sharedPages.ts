@@ -1,0 +1,28 @@
+import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
+
+/**
+ * `store.readAll` with the last `keep` full pages shared: read models moving through the log
+ * together (a first build of several, or every live one after an append) read each page once.
+ * Only full pages are kept, and only while read whole: a full page after a position never changes,
+ * whereas a short one (at the head) grows as events are appended.
+ */
+export function sharedPages(store: Pick<EventStore, 'readAll'>, keep = 8): Pick<EventStore, 'readAll'> {
+  const pages = new Map<string, Promise<StoredEvent[]>>();
+  return {
+    readAll(options = {}) {
+      const { afterPosition = 0, limit, types, streamId, customerId } = options;
+      if (limit === undefined || types || streamId !== undefined || customerId !== undefined) return store.readAll(options);
+      const key = `${afterPosition}/${limit}`;
+      const shared = pages.get(key);
+      if (shared) return shared;
+      const read = store.readAll(options);
+      pages.set(key, read);
+      if (pages.size > keep) pages.delete(pages.keys().next().value!);
+      read.then(
+        (events) => events.length < limit && pages.delete(key),
+        () => pages.delete(key),
+      );
+      return read;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type Database from 'better-sqlite3';
+import type { StoredEvent } from '../../eventstore/eventStore.js';
+import { BatchPlan } from '../batchPlan.js';
+import { type AnyReadModel, type DocumentRows, groupDocuments, type Row, type Value } from '../readModel.js';
+import { writtenColumns } from '../tables.js';
+import { RecentRows } from './recentRows.js';
+
+/** Rows written per INSERT statement; the rest of a table's rows go in one statement each. */
+const ROWS_PER_STATEMENT = 32;
+
+/**
+ * Writes batches of events into one generation of a read model's SQLite tables (logical name →
+ * physical name in `tables`): loads the batch's documents in one statement per table, works the
+ * batch out in memory (BatchPlan), and writes each changed row once, several per statement. Runs
+ * inside the engine's transaction; returns the changes to announce, from the values written.
+ *
+ * The rows of the last batches stay in memory (RecentRows), so a document or figure touched again
+ * soon is not read back. They are only as good as the tables: the runner calls `forget` when another
+ * process has written them since (the checkpoint moved) and when a transaction rolls back.
+ */
+export class SqliteReadModelWriter<Change = unknown> {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly recentDocuments: RecentRows<DocumentRows>;
+  private readonly recentRows = new Map<string, RecentRows<Row>>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly model: AnyReadModel,
+    private readonly tables: Record<string, string>,
+    private readonly options: {
+      announce: boolean;
+      /** Created empty for this writer's runner, which feeds it from position 0 (a build or rebuild). */
+      freshGeneration?: boolean;
+      /** How many documents, and rows of each aggregate table, to keep in memory. */
+      remember?: number;
+    },
+  ) {
+    this.recentDocuments = new RecentRows(options.remember ?? 4000);
+  }
+
+  apply(events: readonly StoredEvent[]): Change[] {
+    const plan = new BatchPlan<Change>(this.model, events, this.options.announce);
+    const keys = plan.documentKeys();
+    if (keys.length === 0) return [];
+    // In a fresh generation nobody else wrote, the documents a batch creates are not there yet.
+    plan.evolve(this.documents(keys, this.trusted && this.options.freshGeneration ? plan.createdKeys() : new Set()));
+    const aggregates = new Map([...plan.aggregateKeys()].map(([table, rowKeys]) => [table, this.rows(plan, table, rowKeys)]));
+    const writes = plan.writes(aggregates);
+    for (const [table, rows] of writes) this.upsert(table, rows);
+    for (const key of keys) {
+      const doc = plan.document(key);
+      if (doc) this.recentDocuments.set(key, doc);
+    }
+    for (const table of aggregates.keys()) {
+      const recent = this.recentOf(table);
+      for (const row of writes.get(table) ?? []) recent.set(plan.rowKey(table, row), row);
+    }
+    return plan.changes;
+  }
+
+  /**
+   * Whether no other process has written the tables since this writer's last batch (the checkpoint
+   * has not moved): only then are the rows kept in memory good, and, in a fresh generation, the
+   * documents a batch creates known to be absent. The runner sets it at the start of each transaction.
+   */
+  trusted = false;
+
+  /** Forgets the rows kept in memory: the tables may no longer hold them. */
+  forget(): void {
+    this.trusted = false;
+    this.recentDocuments.clear();
+    for (const recent of this.recentRows.values()) recent.clear();
+  }
+
+  private documents(keys: string[], created: Set<string>): Map<string, DocumentRows> {
+    const found = new Map<string, DocumentRows>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const doc = this.recentDocuments.get(key);
+      if (doc) found.set(key, doc);
+      else if (!created.has(key)) missing.push(key);
+    }
+    if (missing.length > 0) for (const [key, doc] of this.loadDocuments(missing)) found.set(key, doc);
+    return found;
+  }
+
+  private rows(plan: BatchPlan<Change>, table: string, keys: Row[]): Row[] {
+    const recent = this.recentOf(table);
+    const found: Row[] = [];
+    const missing: Row[] = [];
+    for (const key of keys) {
+      const row = recent.get(plan.rowKey(table, key));
+      if (row) found.push(row);
+      else missing.push(key);
+    }
+    return missing.length > 0 ? [...found, ...this.loadRows(table, missing)] : found;
+  }
+
+  private recentOf(table: string): RecentRows<Row> {
+    let recent = this.recentRows.get(table);
+    if (!recent) {
+      recent = new RecentRows(this.options.remember ?? 4000);
+      this.recentRows.set(table, recent);
+    }
+    return recent;
+  }
+
+  private loadDocuments(keys: string[]): Map<string, DocumentRows> {
+    const { tables, key } = this.model.documents;
+    const json = JSON.stringify(keys);
+    const rows = tables.map((table) => {
+      const statement = this.statement(`load:${table}`, () => {
+        const orderBy = this.model.tables[table]!.primaryKey.join(', ');
+        return `SELECT * FROM ${this.tables[table]} WHERE ${key} IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy}`;
+      });
+      return statement.all(json) as Row[];
+    });
+    return groupDocuments(this.model, rows);
+  }
+
+  private loadRows(table: string, keys: Row[]): Row[] {
+    const primaryKey = this.model.tables[table]!.primaryKey;
+    const statement = this.statement(`rows:${table}`, () => {
+      const picked = primaryKey.map((_, index) => `value->>${index}`).join(', ');
+      return `SELECT * FROM ${this.tables[table]} WHERE (${primaryKey.join(', ')}) IN (SELECT ${picked} FROM json_each(?))`;
+    });
+    return statement.all(JSON.stringify(keys.map((key) => primaryKey.map((column) => key[column])))) as Row[];
+  }
+
+  private upsert(table: string, rows: Row[]): void {
+    const columns = writtenColumns(this.model.tables[table]!);
+    const values = (chunk: Row[]): Value[] => chunk.flatMap((row) => columns.map((column) => row[column] ?? null));
+    let start = 0;
+    for (; rows.length - start >= ROWS_PER_STATEMENT; start += ROWS_PER_STATEMENT) {
+      this.upsertStatement(table, ROWS_PER_STATEMENT).run(values(rows.slice(start, start + ROWS_PER_STATEMENT)));
+    }
+    if (start < rows.length) this.upsertStatement(table, rows.length - start).run(values(rows.slice(start)));
+  }
+
+  private upsertStatement(table: string, rowCount: number): Database.Statement {
+    return this.statement(`upsert:${table}:${rowCount}`, () => {
+      const declaration = this.model.tables[table]!;
+      const columns = writtenColumns(declaration);
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      const updated = columns.filter((column) => !declaration.primaryKey.includes(column));
+      const onConflict = updated.length
+        ? `DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`
+        : 'DO NOTHING';
+      return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) VALUES ${Array(rowCount).fill(row).join(', ')}
+              ON CONFLICT (${declaration.primaryKey.join(', ')}) ${onConflict}`;
+    });
+  }
+
+  private statement(name: string, sql: () => string): Database.Statement {
+    let statement = this.statements.get(name);
+    if (!statement) {
+      statement = this.db.prepare(sql());
+      this.statements.set(name, statement);
+    }
+    return statement;
+  }
+}

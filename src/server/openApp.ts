@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3';
+import { eventSchemas } from '../application/eventSchemas.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
+import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
+import type { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
+import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
+import { fallbackLogger, type Logger } from '../logging/logger.js';
+import { ChangeFeeds } from '../subscriptions/changeFeeds.js';
+import type { ServerConfig } from './config.js';
+import { openEventLog } from './eventLog.js';
+import { postgresReadSide, type ReadSide, sqliteReadSide } from './readSide.js';
+
+/** What the server and every command that touches the log start from, opened in one place. */
+export type App = {
+  /** This instance's SQLite file: the log and read models, or with PostgreSQL its snapshots and checkpoints. */
+  db: Database.Database;
+  /** The log as stored (SQLite or PostgreSQL). */
+  log: SqliteEventStore | PostgresEventStore;
+  /** The log as every reader sees it: events in their current shape. */
+  store: EventStore;
+  /** Aggregate snapshots, every `snapshotEvery` events, in `db`. */
+  snapshotsOf(stateSchemaVersion: number): { store: SqliteSnapshotStore; every?: number; stateSchemaVersion: number };
+  /** Starts the read models where the log is (SQLite file or PostgreSQL); announced changes go to `feeds`. */
+  openReadSide(feeds?: ChangeFeeds): Promise<ReadSide>;
+  /** Closes the read side if opened, the log and the file. */
+  close(): Promise<void>;
+};
+
+/**
+ * The one composition root: opens the SQLite file, the log (in it, or in PostgreSQL with
+ * `config.postgres`), upcasting, snapshots and the read side. `orderstream serve`, `seed` and
+ * `rebuild` all start here.
+ */
+export async function openApp(
+  config: Pick<ServerConfig, 'databaseFile'> & Partial<Pick<ServerConfig, 'synchronous' | 'postgres' | 'snapshotEvery'>>,
+  logger?: Logger,
+): Promise<App> {
+  const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
+  let log: SqliteEventStore | PostgresEventStore;
+  try {
+    log = await openEventLog(config, db, logger);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const store = new UpcastingEventStore(log, eventSchemas);
+  const snapshotStore = new SqliteSnapshotStore(db);
+  let readSide: ReadSide | undefined;
+  return {
+    db,
+    log,
+    store,
+    snapshotsOf: (stateSchemaVersion) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion }),
+    async openReadSide(feeds = new ChangeFeeds()) {
+      // A command's progress is on stderr: only warnings and errors are logged there.
+      const readSideLogger = logger ?? fallbackLogger().child({}, { level: 'warn' });
+      readSide = config.postgres
+        ? await postgresReadSide(config.postgres, store, feeds, readSideLogger)
+        : await sqliteReadSide(db, store, feeds, readSideLogger);
+      return readSide;
+    },
+    async close() {
+      await readSide?.close();
+      await store.close();
+      // With PostgreSQL the store was its pool; the SQLite file closes here.
+      if (db.open) db.close();
+    },
+  };
+}
