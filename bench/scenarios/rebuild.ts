@@ -135,6 +135,7 @@ export async function rebuildScenario(
           value: round(eventCount / firstBuild),
         },
         bare,
+        { min: 0.25 },
       ),
     ];
     return { rows, raw: { bareEventsPerSecond: bare.value, firstBuildSeconds: round(firstBuild, 2), rebuilds } };

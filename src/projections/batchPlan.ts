@@ -17,6 +17,7 @@ export class BatchPlan<Change = unknown> {
   /** The documents the batch changed, as they end. */
   private readonly changed = new Map<string, DocumentRows>();
   private readonly updates: AggregateUpdate[] = [];
+  private firsts: Map<string, number> | undefined;
   /** The changes to announce, each with the position of the event that made it. */
   readonly announced: { position: number; change: Change }[] = [];
 
@@ -42,12 +43,13 @@ export class BatchPlan<Change = unknown> {
 
   /** Each document's first event's version in the batch. */
   private firstVersions(): Map<string, number> {
-    const first = new Map<string, number>();
+    if (this.firsts) return this.firsts;
+    this.firsts = new Map<string, number>();
     for (const event of this.events) {
       const key = this.model.documents.keyOf(event);
-      if (key !== undefined && !first.has(key)) first.set(key, event.version);
+      if (key !== undefined && !this.firsts.has(key)) this.firsts.set(key, event.version);
     }
-    return first;
+    return this.firsts;
   }
 
   /** Applies the events in order to the documents loaded (a key absent from `loaded` has none yet). */
@@ -87,9 +89,10 @@ export class BatchPlan<Change = unknown> {
   /** The aggregate rows the batch changes, by table (their keys only): to load before `writes`. */
   aggregateKeys(): Map<string, Row[]> {
     const keys = new Map<string, Map<string, Row>>();
-    for (const { table, key } of this.updates) {
-      const ofTable = keys.get(table) ?? keys.set(table, new Map()).get(table)!;
-      ofTable.set(this.rowKey(table, key), key);
+    for (const change of this.updates) {
+      if (!('key' in change)) continue;
+      const ofTable = keys.get(change.table) ?? keys.set(change.table, new Map()).get(change.table)!;
+      ofTable.set(this.rowKey(change.table, change.key), change.key);
     }
     return new Map([...keys].map(([table, ofTable]) => [table, [...ofTable.values()]]));
   }
@@ -104,7 +107,11 @@ export class BatchPlan<Change = unknown> {
     for (const [key, doc] of this.changed) {
       const before = this.loaded.get(key);
       for (const table of this.model.documents.tables) {
-        const old = new Map((before?.[table] ?? []).map((row) => [this.rowKey(table, row), row]));
+        if (!before) {
+          for (const row of doc[table] ?? []) write(table, row);
+          continue;
+        }
+        const old = new Map((before[table] ?? []).map((row) => [this.rowKey(table, row), row]));
         for (const row of doc[table] ?? []) {
           const previous = old.get(this.rowKey(table, row));
           if (!previous || !this.sameRow(table, previous, row)) write(table, row);
@@ -114,15 +121,23 @@ export class BatchPlan<Change = unknown> {
     const rows = new Map<string, Map<string, Row | undefined>>();
     for (const [table, loaded] of aggregateRows) rows.set(table, new Map(loaded.map((row) => [this.rowKey(table, row), row])));
     const touched = new Map<string, Set<string>>();
-    for (const { table, key, update } of this.updates) {
+    for (const change of this.updates) {
+      const { table } = change;
+      if (!('key' in change)) {
+        (this.recorded.get(table) ?? this.recorded.set(table, []).get(table)!).push(change.record);
+        continue;
+      }
       const ofTable = rows.get(table) ?? rows.set(table, new Map()).get(table)!;
-      const rowKey = this.rowKey(table, key);
-      ofTable.set(rowKey, update(ofTable.get(rowKey)));
+      const rowKey = this.rowKey(table, change.key);
+      ofTable.set(rowKey, change.update(ofTable.get(rowKey)));
       (touched.get(table) ?? touched.set(table, new Set()).get(table)!).add(rowKey);
     }
     for (const [table, keys] of touched) for (const key of keys) write(table, rows.get(table)!.get(key)!);
     return writes;
   }
+
+  /** Rows recorded once (see AggregateUpdate), by table: written unless their key is there. Complete after `writes`. */
+  readonly recorded = new Map<string, Row[]>();
 
   /** A row's primary key as one string. */
   rowKey(table: string, row: Row): string {

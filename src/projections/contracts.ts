@@ -17,37 +17,35 @@ export type ProjectionStatus = {
   rebuildPosition: number | null;
 };
 
+/** An error of the read side with the GraphQL code it answers with. */
+class ReadSideError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** A rebuild or retry the projection's state does not allow (FAILED_PRECONDITION). */
-export class ProjectionStateError extends Error {
-  readonly code = 'FAILED_PRECONDITION';
-  constructor(
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'ProjectionStateError';
+export class ProjectionStateError extends ReadSideError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super('FAILED_PRECONDITION', message, details);
   }
 }
 
-export class ProjectionNotFoundError extends Error {
-  readonly code = 'NOT_FOUND';
-  readonly details: Record<string, unknown>;
+export class ProjectionNotFoundError extends ReadSideError {
   constructor(name: string) {
-    super(`There is no projection named ${name}`);
-    this.name = 'ProjectionNotFoundError';
-    this.details = { type: 'Projection', id: name };
+    super('NOT_FOUND', `There is no projection named ${name}`, { type: 'Projection', id: name });
   }
 }
 
-/** The read side could not confirm the command's effect; the command itself is stored. */
-export class ReadModelUnavailableError extends Error {
-  readonly code = 'SERVICE_UNAVAILABLE';
-  constructor(
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'ReadModelUnavailableError';
+/** The read side could not confirm the command's effect; the command itself is stored (SERVICE_UNAVAILABLE). */
+export class ReadModelUnavailableError extends ReadSideError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super('SERVICE_UNAVAILABLE', message, details);
   }
 }
 

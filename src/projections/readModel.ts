@@ -14,9 +14,10 @@ export type DocumentRows = Record<string, Row[]>;
 /**
  * A change to a row of an aggregate table (figures summed over documents, such as a customer's
  * counts): `update` gets the row as it is (undefined when there is none) and returns it as it
- * becomes. Pure.
+ * becomes. Pure. Or a row the event records once and nothing changes later (`record`: an activity
+ * line), written unless its key is there already, never read back.
  */
-export type AggregateUpdate = { table: string; key: Row; update(row: Row | undefined): Row };
+export type AggregateUpdate = { table: string; key: Row; update(row: Row | undefined): Row } | { table: string; record: Row };
 
 /**
  * A read model, declared once for every database: its tables, and what each event does to them as

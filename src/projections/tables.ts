@@ -3,11 +3,26 @@ export type Column = {
   type: 'text' | 'integer';
   nullable?: boolean;
   unique?: boolean;
-  /** A CHECK on this column, in SQL both databases read. */
-  check?: string;
   /** Computed by the database from other columns (never written); SQL both databases read. */
   generated?: string;
 };
+
+/**
+ * A table declared in short: `columns` as `name type` pairs, `?` after the type for a nullable
+ * column, `unique` after it for a unique one (`order_id text, refund_minor integer?, placed_position
+ * integer unique`), and `generated` the SQL of each column the database computes.
+ */
+export function table(columns: string, rest: Omit<TableDeclaration, 'columns'> & { generated?: Record<string, string> }): TableDeclaration {
+  const { generated, ...declaration } = rest;
+  const parsed = columns.split(',').map((part): [string, Column] => {
+    const [name, type, ...flags] = part.trim().split(/\s+/);
+    const base = type?.replace(/\?$/, '');
+    if (!name || (base !== 'text' && base !== 'integer'))
+      throw new Error(`Column "${part.trim()}": expected "name text" or "name integer"`);
+    return [name, { type: base, nullable: type!.endsWith('?'), unique: flags.includes('unique'), generated: generated?.[name] }];
+  });
+  return { ...declaration, columns: Object.fromEntries(parsed) };
+}
 
 /** A read-model table, declared once: both databases' DDL is generated from it. */
 export type TableDeclaration = {
@@ -32,7 +47,6 @@ export function createTableSql(dialect: Dialect, physicalName: string, table: Ta
     const parts = [name, type];
     if (!column.nullable) parts.push('NOT NULL');
     if (column.unique) parts.push('UNIQUE');
-    if (column.check) parts.push(`CHECK (${column.check})`);
     if (column.generated) parts.push(`GENERATED ALWAYS AS (${column.generated}) STORED`);
     return parts.join(' ');
   });
@@ -59,4 +73,12 @@ export function writtenColumns(table: TableDeclaration): string[] {
     written.set(table, columns);
   }
   return columns;
+}
+
+/** What an INSERT of whole rows does on a key that is there already: replaces the row, unless told `DO NOTHING`. */
+export function onConflictClause(table: TableDeclaration, onConflict?: 'DO NOTHING'): string {
+  const updated = writtenColumns(table).filter((column) => !table.primaryKey.includes(column));
+  const action =
+    onConflict ?? (updated.length ? `DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}` : 'DO NOTHING');
+  return `ON CONFLICT (${table.primaryKey.join(', ')}) ${action}`;
 }

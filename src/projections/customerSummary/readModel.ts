@@ -1,6 +1,7 @@
-import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
+import { asOrderEvent, canonicalTime, orderStatusDocuments, revenueMinor } from '../orderTransitions.js';
 import type { OrderViewStatus } from '../orderView/view.js';
 import type { AggregateUpdate, ReadModel } from '../readModel.js';
+import { table } from '../tables.js';
 
 export type CustomerSummaryRow = {
   customer_id: string;
@@ -13,8 +14,6 @@ export type CustomerSummaryRow = {
   last_order_at: string;
   latest_currency: string;
 };
-
-export type CustomerSpendRow = { customer_id: string; currency: string; spend_minor: number };
 
 /** What later events of an order need (PaymentReceived names no customer). */
 type CustomerOrderRow = { order_id: string; customer_id: string; currency: string; status: string; version: number };
@@ -37,56 +36,29 @@ export const customerSummaryModel: ReadModel<CustomerOrder, never> = {
   version: 1,
   tables: {
     /** One row per customer with at least one order: counts by current status, first and last order. */
-    customer_summaries: {
-      columns: {
-        customer_id: { type: 'text' },
-        order_count: { type: 'integer' },
-        pending_count: { type: 'integer' },
-        paid_count: { type: 'integer' },
-        shipped_count: { type: 'integer' },
-        cancelled_count: { type: 'integer' },
-        first_order_at: { type: 'text' },
-        last_order_at: { type: 'text' },
-        latest_currency: { type: 'text' },
-      },
-      primaryKey: ['customer_id'],
-    },
+    customer_summaries: table(
+      `customer_id text, order_count integer, pending_count integer, paid_count integer,
+         shipped_count integer, cancelled_count integer, first_order_at text, last_order_at text,
+         latest_currency text`,
+      { primaryKey: ['customer_id'] },
+    ),
     /** Payments received minus refunds, per customer and currency: amounts are never added across currencies. */
     customer_summary_spend: {
       columns: { customer_id: { type: 'text' }, currency: { type: 'text' }, spend_minor: { type: 'integer' } },
       primaryKey: ['customer_id', 'currency'],
     },
-    customer_summary_orders: {
-      columns: {
-        order_id: { type: 'text' },
-        customer_id: { type: 'text' },
-        currency: { type: 'text' },
-        status: { type: 'text' },
-        version: { type: 'integer' },
-      },
+    customer_summary_orders: table('order_id text, customer_id text, currency text, status text, version integer', {
       primaryKey: ['order_id'],
       indexes: { by_customer: ['customer_id'] },
-    },
+    }),
   },
-  documents: {
-    tables: ['customer_summary_orders'],
-    key: 'order_id',
-    keyOf: (event) => asOrderEvent(event)?.data.orderId,
-    evolve(doc, stored) {
-      const event = asOrderEvent(stored)!;
-      if (event.type === 'OrderPlaced') {
-        const { orderId, customerId, currency } = event.data;
-        const row = { order_id: orderId, customer_id: customerId, currency, status: 'PENDING', version: stored.version };
-        return { customer_summary_orders: [row] };
-      }
-      // An order never placed has nothing to count (decide never lets such an event through).
-      if (!doc) return undefined;
-      const [order] = doc.customer_summary_orders;
-      // Like the domain's evolve, an event that does not move the order from its status changes nothing but the version.
-      const status = nextOrderStatus(event, order.status as OrderViewStatus) ?? order.status;
-      return { customer_summary_orders: [{ ...order, status, version: stored.version }] };
-    },
-  },
+  documents: orderStatusDocuments('customer_summary_orders', ({ data }, stored) => ({
+    order_id: data.orderId,
+    customer_id: data.customerId,
+    currency: data.currency,
+    status: 'PENDING',
+    version: stored.version,
+  })),
   aggregate(before, after, stored) {
     const event = asOrderEvent(stored)!;
     const [order] = after.customer_summary_orders;

@@ -1,8 +1,7 @@
 import type { OrderEvent } from '../../domain/order/index.js';
-import type { StoredEvent } from '../../eventstore/eventStore.js';
-import { asOrderEvent, canonicalTime, nextOrderStatus, revenueMinor } from '../orderTransitions.js';
-import type { OrderViewStatus } from '../orderView/view.js';
+import { asOrderEvent, eventTime, orderStatusDocuments, revenueMinor } from '../orderTransitions.js';
 import type { ReadModel } from '../readModel.js';
+import { table } from '../tables.js';
 
 export type ActivityKind = 'PLACED' | 'PAID' | 'SHIPPED' | 'CANCELLED';
 
@@ -27,73 +26,40 @@ export const dashboardModel: ReadModel<DashboardOrder, never> = {
   name: 'dashboard',
   version: 1,
   tables: {
-    dashboard_orders: {
-      columns: {
-        order_id: { type: 'text' },
-        currency: { type: 'text' },
-        status: { type: 'text' },
-        total_minor: { type: 'integer' },
-        placed_at_ms: { type: 'integer' },
-        version: { type: 'integer' },
-      },
+    dashboard_orders: table('order_id text, currency text, status text, total_minor integer, placed_at_ms integer, version integer', {
       primaryKey: ['order_id'],
       indexes: { by_placed: ['currency', 'placed_at_ms'] },
-    },
+    }),
     /** revenue_minor: + the payment, − the refund of a cancellation, 0 otherwise. */
-    dashboard_activity: {
-      columns: {
-        order_id: { type: 'text' },
-        version: { type: 'integer' },
-        kind: { type: 'text', check: "kind IN ('PLACED', 'PAID', 'SHIPPED', 'CANCELLED')" },
-        currency: { type: 'text' },
-        at_ms: { type: 'integer' },
-        day: { type: 'text' },
-        revenue_minor: { type: 'integer' },
-      },
+    dashboard_activity: table('order_id text, version integer, kind text, currency text, at_ms integer, day text, revenue_minor integer', {
       primaryKey: ['order_id', 'version'],
       indexes: { by_currency_time: ['currency', 'at_ms'], by_time: ['at_ms'] },
-    },
+      checks: ["kind IN ('PLACED', 'PAID', 'SHIPPED', 'CANCELLED')"],
+    }),
   },
-  documents: {
-    tables: ['dashboard_orders'],
-    key: 'order_id',
-    keyOf: (event) => asOrderEvent(event)?.data.orderId,
-    evolve(doc, stored) {
-      const event = asOrderEvent(stored)!;
-      if (event.type === 'OrderPlaced') {
-        const { orderId, currency, totalMinor } = event.data;
-        const row = {
-          order_id: orderId,
-          currency,
-          status: 'PENDING',
-          total_minor: totalMinor,
-          placed_at_ms: eventTime(stored).atMs,
-          version: stored.version,
-        };
-        return { dashboard_orders: [row] };
-      }
-      // An order never placed has nothing to count (decide never lets such an event through).
-      if (!doc) return undefined;
-      const [order] = doc.dashboard_orders;
-      // Like the domain's evolve, an event that does not move the order from its status changes nothing but the version.
-      const status = nextOrderStatus(event, order.status as OrderViewStatus) ?? order.status;
-      return { dashboard_orders: [{ ...order, status, version: stored.version }] };
-    },
-  },
+  documents: orderStatusDocuments('dashboard_orders', ({ data }, stored) => ({
+    order_id: data.orderId,
+    currency: data.currency,
+    status: 'PENDING',
+    total_minor: data.totalMinor,
+    placed_at_ms: eventTime(stored).atMs,
+    version: stored.version,
+  })),
   aggregate(before, after, stored) {
     const event = asOrderEvent(stored)!;
     const [order] = after.dashboard_orders;
     if (before && before.dashboard_orders[0].status === order.status) return [];
     const { atMs, day } = eventTime(stored);
-    const key = { order_id: order.order_id, version: stored.version };
-    const activity = { ...key, kind: KIND[event.type], currency: order.currency, at_ms: atMs, day, revenue_minor: revenueMinor(event) };
+    const activity = {
+      order_id: order.order_id,
+      version: stored.version,
+      kind: KIND[event.type],
+      currency: order.currency,
+      at_ms: atMs,
+      day,
+      revenue_minor: revenueMinor(event),
+    };
     // Recorded once whatever happens: a second line of defence behind the version.
-    return [{ table: 'dashboard_activity', key, update: (row) => row ?? activity }];
+    return [{ table: 'dashboard_activity', record: activity }];
   },
 };
-
-/** The event's time (occurredAt) in epoch milliseconds and its UTC day. */
-function eventTime(stored: StoredEvent): { atMs: number; day: string } {
-  const at = canonicalTime(stored.metadata.occurredAt, stored);
-  return { atMs: Date.parse(at), day: at.slice(0, 10) };
-}

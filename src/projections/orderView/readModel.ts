@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { foldInMemory } from '../fold.js';
 import { asOrderEvent } from '../orderTransitions.js';
 import type { ReadModel } from '../readModel.js';
+import { table } from '../tables.js';
 import type { OrderView, OrderViewChange, OrderViewStatus } from './view.js';
 
 export type OrderViewRow = {
@@ -45,42 +46,18 @@ export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
   name: 'orderView',
   version: 1,
   tables: {
-    order_views: {
-      columns: {
-        order_id: { type: 'text' },
-        customer_id: { type: 'text' },
-        status: { type: 'text' },
-        currency: { type: 'text' },
-        total_minor: { type: 'integer' },
-        item_count: { type: 'integer' },
-        payment_id: { type: 'text', nullable: true },
-        payment_method: { type: 'text', nullable: true },
-        tracking_number: { type: 'text', nullable: true },
-        carrier: { type: 'text', nullable: true },
-        estimated_delivery: { type: 'text', nullable: true },
-        cancellation_reason: { type: 'text', nullable: true },
-        refund_minor: { type: 'integer', nullable: true },
-        placed_at: { type: 'text' },
-        placed_position: { type: 'integer', unique: true },
-        updated_at: { type: 'text' },
-        version: { type: 'integer' },
-        position: { type: 'integer' },
-      },
-      primaryKey: ['order_id'],
-      indexes: { by_customer: ['customer_id', 'placed_position'], by_status: ['status', 'placed_position'] },
-    },
-    order_view_items: {
-      columns: {
-        order_id: { type: 'text' },
-        line_number: { type: 'integer' },
-        product_id: { type: 'text' },
-        name: { type: 'text' },
-        quantity: { type: 'integer' },
-        unit_price_minor: { type: 'integer' },
-        line_total_minor: { type: 'integer' },
-      },
-      primaryKey: ['order_id', 'line_number'],
-    },
+    order_views: table(
+      `order_id text, customer_id text, status text, currency text, total_minor integer, item_count integer,
+         payment_id text?, payment_method text?, tracking_number text?, carrier text?,
+         estimated_delivery text?, cancellation_reason text?, refund_minor integer?, placed_at text,
+         placed_position integer unique, updated_at text, version integer, position integer`,
+      { primaryKey: ['order_id'], indexes: { by_customer: ['customer_id', 'placed_position'], by_status: ['status', 'placed_position'] } },
+    ),
+    order_view_items: table(
+      `order_id text, line_number integer, product_id text, name text, quantity integer,
+         unit_price_minor integer, line_total_minor integer`,
+      { primaryKey: ['order_id', 'line_number'] },
+    ),
   },
   documents: {
     tables: ['order_views', 'order_view_items'],

@@ -5,15 +5,13 @@ import { fallbackLogger, type Logger } from '../../logging/logger.js';
 import {
   ProjectionNotFoundError,
   ProjectionStateError,
-  type ProjectionState,
   type ProjectionStatus,
-  readModelBehind,
   type ReadSideEngine,
   type ChangeSink,
   ReadModelUnavailableError,
 } from '../contracts.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
-import { statusWithLag } from '../lag.js';
+import { assertAnnouncing, assertShows, ReadYourWrites, type Shown, stateOf, statusesOf } from '../shown.js';
 import { ChangeTail } from './changeTail.js';
 import { endStalledLeader } from './leadership.js';
 import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
@@ -53,14 +51,6 @@ type Slot = {
   stillSince?: { progress: number; at: number };
 };
 
-type Waiter = {
-  position: number;
-  include: readonly string[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
-};
-
 /**
  * The read side on PostgreSQL, shared by every server instance. Each projection is written by the
  * one instance holding its advisory lock (ProjectionLeader), which feeds the live generation from
@@ -71,7 +61,7 @@ type Waiter = {
  */
 export class PostgresProjectionEngine implements ReadSideEngine {
   private readonly slots = new Map<string, Slot>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new ReadYourWrites(() => [...this.slots.values()].map((slot) => this.shown(slot)));
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly logger: Logger;
@@ -157,10 +147,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     await this.progressReads.current;
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.current));
     await Promise.all([...this.slots.values()].map((slot) => slot.leader.leadership.release()));
-    for (const waiter of this.waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.resolve();
-    }
+    this.waiters.releaseAll();
   }
 
   /**
@@ -227,64 +214,35 @@ export class PostgresProjectionEngine implements ReadSideEngine {
    */
   waitFor(position: number, include: readonly string[] = []): Promise<void> {
     const timeoutMs = this.options.readYourWritesTimeoutMs ?? 10_000;
-    const reached = new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        include,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((other) => other !== waiter);
-          reject(
-            new ReadModelUnavailableError(
-              `The change was stored, but the read models have not shown it within ${timeoutMs / 1000} s. Read it again ` +
-                'later, or send the command again with the same commandId (it is not applied twice)',
-              { position },
-            ),
-          );
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
+    const served = this.waiters.wait(position, include, {
+      ms: timeoutMs,
+      error: () =>
+        new ReadModelUnavailableError(
+          `The change was stored, but the read models have not shown it within ${timeoutMs / 1000} s. Read it again ` +
+            'later, or send the command again with the same commandId (it is not applied twice)',
+          { position },
+        ),
     });
-    this.settleWaiters();
     this.poke();
-    return reached;
+    return served;
   }
 
   /** The position this instance's change feed of `name` has published up to: the subscriptions' seam. */
   livePosition(name: string): number {
     const slot = this.slot(name);
-    if (!slot.live || slot.live.building) {
-      throw new ReadModelUnavailableError(`The ${name} read model is still being built; subscribe again in a moment`, { projection: name });
-    }
-    return slot.tail ? slot.tail.position : slot.live.position;
+    assertAnnouncing(this.shown(slot));
+    return slot.tail ? slot.tail.position : slot.live!.position;
   }
 
-  /** Throws SERVICE_UNAVAILABLE when `name` cannot show the log up to `position`. */
   assertCurrent(name: string, position: number): void {
-    const live = this.slot(name).live;
-    if (live && live.position >= position) return;
-    throw readModelBehind(name, position, live?.failure);
+    assertShows(this.shown(this.slot(name)), position);
   }
 
   async status(): Promise<ProjectionStatus[]> {
     await this.refresh();
-    const headPosition = await this.store.headPosition();
-    return Promise.all(
-      [...this.slots.values()].map((slot) =>
-        statusWithLag(
-          this.store,
-          {
-            name: slot.definition.name,
-            version: slot.definition.version,
-            state: this.state(slot),
-            position: slot.live?.position ?? 0,
-            lastError: slot.live?.failure ?? null,
-            rebuildPosition: slot.rebuild?.position ?? null,
-          },
-          headPosition,
-        ),
-      ),
+    return statusesOf(
+      this.store,
+      [...this.slots.values()].map((slot) => this.shown(slot)),
     );
   }
 
@@ -293,7 +251,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     const slot = this.slot(name);
     await this.refresh();
     const live = slot.live;
-    if (!live?.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: this.state(slot) });
+    if (!live?.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: stateOf(this.shown(slot)) });
     await recordFailure(this.db, name, live.generation, null);
     await this.db.query('SELECT pg_notify($1, $2)', [this.channel, String(live.position)]);
     slot.live = { ...live, failure: null };
@@ -312,7 +270,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     this.throwIfFailed(slot);
     const before = slot.live?.generation ?? 0;
     if (!(await requestRebuild(this.db, name))) {
-      throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: this.state(slot) });
+      throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: stateOf(this.shown(slot)) });
     }
     await this.db.query('SELECT pg_notify($1, $2)', [this.channel, '0']);
     const takenUpBy = Date.now() + (this.options.rebuildTakenUpWithinMs ?? 30_000);
@@ -388,7 +346,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
         );
       }
       this.progressFresh = true;
-      this.settleWaiters();
+      this.waiters.settle();
       await Promise.all([...this.slots.values()].map((slot) => slot.tail?.catchUp()));
     } catch (error) {
       this.logger.warn({ err: error }, 'Read models: reading the leaders\u2019 progress failed; trying again shortly');
@@ -400,7 +358,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     const slot = this.slot(row.name);
     slot.live = row;
     slot.rebuild = slot.leader.rebuild;
-    this.settleWaiters();
+    this.waiters.settle();
     slot.tail
       ?.catchUp()
       .catch((error: unknown) =>
@@ -411,25 +369,8 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       );
   }
 
-  private settleWaiters(): void {
-    const settled = this.waiters.filter((waiter) => [...this.slots.values()].every((slot) => this.slotReached(slot, waiter)));
-    if (settled.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => !settled.includes(waiter));
-    for (const waiter of settled) {
-      clearTimeout(waiter.timer);
-      waiter.resolve();
-    }
-  }
-
-  private slotReached(slot: Slot, { position, include }: Pick<Waiter, 'position' | 'include'>): boolean {
-    const live = slot.live;
-    if (!live) return false;
-    return Boolean(live.failure || (live.building && !include.includes(slot.definition.name)) || live.position >= position);
-  }
-
-  private state(slot: Slot): ProjectionState {
-    if (slot.live?.failure) return 'FAILED';
-    return !slot.live || slot.live.building ? 'BUILDING' : 'LIVE';
+  private shown({ definition, live, rebuild }: Slot): Shown {
+    return { name: definition.name, version: definition.version, live, rebuildPosition: rebuild?.position ?? null };
   }
 
   private slot(name: string): Slot {

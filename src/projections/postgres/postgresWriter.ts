@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { BatchPlan } from '../batchPlan.js';
 import { type AnyReadModel, type DocumentRows, groupDocuments, type Row } from '../readModel.js';
-import { type TableDeclaration, writtenColumns } from '../tables.js';
+import { onConflictClause, type TableDeclaration, writtenColumns } from '../tables.js';
 
 /**
  * Writes batches of events into one generation of a read model's PostgreSQL tables (logical name →
@@ -28,6 +28,7 @@ export class PostgresReadModelWriter<Change = unknown> {
     const aggregates = new Map<string, Row[]>();
     for (const [table, rowKeys] of plan.aggregateKeys()) aggregates.set(table, await this.loadRows(client, table, rowKeys));
     for (const [table, rows] of plan.writes(aggregates)) await this.upsert(client, table, rows);
+    for (const [table, rows] of plan.recorded) await this.upsert(client, table, rows, 'DO NOTHING');
     return plan.announced;
   }
 
@@ -58,16 +59,12 @@ export class PostgresReadModelWriter<Change = unknown> {
   }
 
   /** Every row in one statement: one array parameter per column, unnested into rows. */
-  private async upsert(client: pg.ClientBase, table: string, rows: Row[]): Promise<void> {
+  private async upsert(client: pg.ClientBase, table: string, rows: Row[], onConflict?: 'DO NOTHING'): Promise<void> {
     const declaration = this.model.tables[table]!;
     const columns = writtenColumns(declaration);
-    const sql = this.statement(`upsert:${table}`, () => {
-      const updated = columns.filter((column) => !declaration.primaryKey.includes(column));
-      const onConflict = updated.length
-        ? `DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`
-        : 'DO NOTHING';
+    const sql = this.statement(`upsert:${table}:${onConflict ?? ''}`, () => {
       return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) SELECT * FROM unnest(${arrays(declaration, columns)})
-              ON CONFLICT (${declaration.primaryKey.join(', ')}) ${onConflict}`;
+              ${onConflictClause(declaration, onConflict)}`;
     });
     await client.query(
       sql,

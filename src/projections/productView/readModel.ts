@@ -3,6 +3,7 @@ import type { Money } from '../../domain/money.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { foldInMemory } from '../fold.js';
 import type { ReadModel } from '../readModel.js';
+import { table } from '../tables.js';
 import type { ProductView, ProductViewChange } from './view.js';
 
 export type ProductViewRow = {
@@ -32,22 +33,15 @@ export const productViewModel: ReadModel<ProductDocument, ProductViewChange> = {
      * One row per product; `available` is derived, so it can never disagree with on hand and reserved.
      * The catalog price is both columns or neither (a product without a price).
      */
-    product_views: {
-      columns: {
-        product_id: { type: 'text' },
-        name: { type: 'text' },
-        price_minor: { type: 'integer', nullable: true },
-        price_currency: { type: 'text', nullable: true },
-        on_hand: { type: 'integer' },
-        reserved: { type: 'integer' },
-        available: { type: 'integer', generated: 'on_hand - reserved' },
-        version: { type: 'integer' },
-        position: { type: 'integer' },
-        updated_at: { type: 'text' },
+    product_views: table(
+      `product_id text, name text, price_minor integer?, price_currency text?, on_hand integer,
+         reserved integer, available integer, version integer, position integer, updated_at text`,
+      {
+        primaryKey: ['product_id'],
+        checks: ['(price_minor IS NULL) = (price_currency IS NULL)'],
+        generated: { available: 'on_hand - reserved' },
       },
-      primaryKey: ['product_id'],
-      checks: ['(price_minor IS NULL) = (price_currency IS NULL)'],
-    },
+    ),
   },
   documents: {
     tables: ['product_views'],

@@ -1,10 +1,10 @@
 import type { OrderLine } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
-import { asOrderEvent, canonicalTime, nextOrderStatus } from '../orderTransitions.js';
-import type { OrderViewStatus } from '../orderView/view.js';
+import { eventTime, orderStatusDocuments } from '../orderTransitions.js';
 import { andThen, inList, type Maybe, type ReadDb } from '../readDb.js';
 import { type ReadSource, readDbOf } from '../readDbOf.js';
 import type { AggregateUpdate, ReadModel } from '../readModel.js';
+import { table } from '../tables.js';
 
 /** One product's sales on one UTC day in one currency. */
 export type SalesRow = { product_id: string; day: string; currency: string; units: number; revenue_minor: number };
@@ -38,59 +38,32 @@ export const salesByProductModel: ReadModel<SalesOrder, SalesChange> = {
   name: 'salesByProduct',
   version: 1,
   tables: {
-    sales_orders: {
-      columns: {
-        order_id: { type: 'text' },
-        currency: { type: 'text' },
-        status: { type: 'text' },
-        /** The order's lines as JSON: [{ productId, quantity, lineTotalMinor }]. */
-        lines: { type: 'text' },
-        counted: { type: 'integer', check: 'counted IN (0, 1)' },
-        counted_version: { type: 'integer' },
-        version: { type: 'integer' },
-      },
-      primaryKey: ['order_id'],
-    },
-    sales_by_product: {
-      columns: {
-        product_id: { type: 'text' },
-        day: { type: 'text' },
-        currency: { type: 'text' },
-        units: { type: 'integer' },
-        revenue_minor: { type: 'integer' },
-      },
+    sales_orders: table(
+      `order_id text, currency text, status text, lines text, counted integer, counted_version integer,
+         version integer`,
+      { primaryKey: ['order_id'], checks: ['counted IN (0, 1)'] },
+    ),
+    sales_by_product: table('product_id text, day text, currency text, units integer, revenue_minor integer', {
       primaryKey: ['product_id', 'day', 'currency'],
       indexes: { by_day: ['day', 'product_id'] },
-    },
+    }),
   },
-  documents: {
-    tables: ['sales_orders'],
-    key: 'order_id',
-    keyOf: (event) => asOrderEvent(event)?.data.orderId,
-    evolve(doc, stored) {
-      const event = asOrderEvent(stored)!;
-      if (event.type === 'OrderPlaced') {
-        const { orderId, currency, items } = event.data;
-        const lines = JSON.stringify(items.map(saleLine));
-        const row = {
-          order_id: orderId,
-          currency,
-          status: 'PENDING',
-          lines,
-          counted: 0,
-          counted_version: stored.version,
-          version: stored.version,
-        };
-        return { sales_orders: [row] };
-      }
-      if (!doc) return undefined;
-      const [order] = doc.sales_orders;
-      const status = nextOrderStatus(event, order.status as OrderViewStatus) ?? order.status;
-      const counted = status === 'PAID' || status === 'SHIPPED' ? 1 : 0;
-      const countedVersion = counted === order.counted ? order.counted_version : stored.version;
-      return { sales_orders: [{ ...order, status, counted, counted_version: countedVersion, version: stored.version }] };
+  documents: orderStatusDocuments(
+    'sales_orders',
+    ({ data }, stored) => ({
+      order_id: data.orderId,
+      currency: data.currency,
+      status: 'PENDING',
+      lines: JSON.stringify(data.items.map(saleLine)),
+      counted: 0,
+      counted_version: stored.version,
+      version: stored.version,
+    }),
+    (before, after) => {
+      const counted = after.status === 'PAID' || after.status === 'SHIPPED' ? 1 : 0;
+      return { ...after, counted, counted_version: counted === before.counted ? before.counted_version : after.version };
     },
-  },
+  ),
   aggregate(before, after, event) {
     const sign = after.sales_orders[0].counted - (before?.sales_orders[0].counted ?? 0);
     if (sign === 0) return [];
@@ -129,7 +102,7 @@ function linesOf(order: SalesOrderRow): SaleLine[] {
 }
 
 function dayOf(event: StoredEvent): string {
-  return canonicalTime(event.metadata.occurredAt, event).slice(0, 10);
+  return eventTime(event).day;
 }
 
 /** One product's figures of one day, as the read side serves them. */

@@ -4,15 +4,13 @@ import { fallbackLogger, type Logger } from '../../logging/logger.js';
 import {
   type ChangeSink,
   ProjectionNotFoundError,
-  type ProjectionState,
   ProjectionStateError,
   type ProjectionStatus,
   type ReadSideEngine,
   ReadModelUnavailableError,
-  readModelBehind,
 } from '../contracts.js';
-import { statusWithLag } from '../lag.js';
 import { sharedPages } from '../sharedPages.js';
+import { assertAnnouncing, assertShows, ReadYourWrites, type Shown, stateOf, statusesOf } from '../shown.js';
 import type { AnyReadModel } from '../readModel.js';
 import { Generations } from './generations.js';
 import { ProjectionRunner } from './runner.js';
@@ -46,7 +44,7 @@ export class ProjectionEngine implements ReadSideEngine {
   private readonly generations: Generations;
   /** The log as the runners read it: read models at the same place read each page once. */
   private readonly pages: Pick<EventStore, 'readAll'>;
-  private waiters: { position: number; include: readonly string[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly waiters = new ReadYourWrites(() => [...this.slots.values()].map((slot) => this.shown(slot)));
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly logger: Logger;
@@ -75,7 +73,7 @@ export class ProjectionEngine implements ReadSideEngine {
     this.stopped = true;
     clearInterval(this.pollTimer);
     await Promise.all([...this.slots.values()].flatMap((slot) => [slot.live.pause(), slot.rebuild?.pause()]));
-    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    this.waiters.releaseAll();
   }
 
   /** Looks for new events now (after an append in this process, or on the poll timer). */
@@ -83,7 +81,7 @@ export class ProjectionEngine implements ReadSideEngine {
     for (const slot of this.slots.values()) {
       slot.live.catchUp().then(
         // A runner that just failed no longer holds back read-your-writes.
-        () => this.settleWaiters(),
+        () => this.waiters.settle(),
         (error: unknown) => {
           this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: catching up failed`);
           // A storage fault: the next poll tries again, but no mutation waits for it meanwhile.
@@ -101,10 +99,9 @@ export class ProjectionEngine implements ReadSideEngine {
    * fault: full, read-only, locked), rather than wait for the storage to recover.
    */
   waitFor(position: number, include: readonly string[] = []): Promise<void> {
-    const reached = new Promise<void>((resolve, reject) => this.waiters.push({ position, include, resolve, reject }));
-    this.settleWaiters();
+    const served = this.waiters.wait(position, include);
     this.poke();
-    return reached;
+    return served;
   }
 
   /**
@@ -114,48 +111,29 @@ export class ProjectionEngine implements ReadSideEngine {
    */
   livePosition(name: string): number {
     const slot = this.slot(name);
-    // A first build announces nothing, so a subscriber attached now would miss what it applies.
-    if (slot.building) {
-      throw new ReadModelUnavailableError(`The ${name} read model is still being built; subscribe again in a moment`, { projection: name });
-    }
+    assertAnnouncing(this.shown(slot));
     return slot.live.position;
   }
 
-  /** Throws SERVICE_UNAVAILABLE when `name` cannot show the log up to `position`. */
   assertCurrent(name: string, position: number): void {
-    const slot = this.slot(name);
-    if (slot.live.position >= position) return;
-    throw readModelBehind(name, position, slot.live.failure);
+    assertShows(this.shown(this.slot(name)), position);
   }
 
-  async status(): Promise<ProjectionStatus[]> {
-    const headPosition = await this.store.headPosition();
-    return Promise.all(
-      [...this.slots.values()].map((slot) =>
-        statusWithLag(
-          this.store,
-          {
-            name: slot.definition.name,
-            version: slot.definition.version,
-            state: this.state(slot),
-            position: slot.live.position,
-            lastError: slot.live.failure ?? null,
-            rebuildPosition: slot.rebuild?.position ?? null,
-          },
-          headPosition,
-        ),
-      ),
+  status(): Promise<ProjectionStatus[]> {
+    return statusesOf(
+      this.store,
+      [...this.slots.values()].map((slot) => this.shown(slot)),
     );
   }
 
   /** Resumes a failed projection from the event that failed (after the code is fixed). */
   async retry(name: string): Promise<void> {
     const slot = this.slot(name);
-    if (!slot.live.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: this.state(slot) });
+    if (!slot.live.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: stateOf(this.shown(slot)) });
     await slot.live.retry();
     // A first build that failed continues as a build until it has caught up.
     if (slot.building) await this.build(slot);
-    this.settleWaiters();
+    this.waiters.settle();
   }
 
   /**
@@ -164,7 +142,7 @@ export class ProjectionEngine implements ReadSideEngine {
    */
   async rebuild(name: string, onProgress?: (position: number, headPosition: number) => void): Promise<void> {
     const slot = this.slot(name);
-    if (slot.rebuild) throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: this.state(slot) });
+    if (slot.rebuild) throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: stateOf(this.shown(slot)) });
     const definition = slot.definition;
     const generation = this.generations.create(definition);
     let headPosition = 0;
@@ -222,7 +200,7 @@ export class ProjectionEngine implements ReadSideEngine {
       announce: false,
       freshGeneration: true,
       batchSize: this.options.rebuildBatchSize ?? 2000,
-      onCommitted: () => this.settleWaiters(),
+      onCommitted: () => this.waiters.settle(),
     });
     return { definition, live: builder, building: true };
   }
@@ -243,7 +221,7 @@ export class ProjectionEngine implements ReadSideEngine {
       this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: build interrupted`);
       return;
     } finally {
-      this.settleWaiters();
+      this.waiters.settle();
     }
     this.poke();
   }
@@ -266,7 +244,7 @@ export class ProjectionEngine implements ReadSideEngine {
       batchSize: this.options.batchSize,
       onCommitted: (_position, changes) => {
         if (changes.length > 0) this.options.feeds?.[definition.name]?.publish(changes);
-        this.settleWaiters();
+        this.waiters.settle();
       },
     });
   }
@@ -283,41 +261,24 @@ export class ProjectionEngine implements ReadSideEngine {
     });
   }
 
-  private settleWaiters(): void {
-    const settled = this.waiters.filter((waiter) => this.reached(waiter.position, waiter.include));
-    if (settled.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => !settled.includes(waiter));
-    for (const waiter of settled) waiter.resolve();
-  }
-
-  private reached(position: number, include: readonly string[]): boolean {
-    return [...this.slots.values()].every((slot) => this.slotReached(slot, position, include));
-  }
-
-  private slotReached(slot: Slot, position: number, include: readonly string[]): boolean {
-    return Boolean(slot.live.failure || (slot.building && !include.includes(slot.definition.name)) || slot.live.position >= position);
+  private shown(slot: Slot): Shown {
+    const { name, version } = slot.definition;
+    const { position, failure } = slot.live;
+    return { name, version, live: { position, failure, building: slot.building }, rebuildPosition: slot.rebuild?.position ?? null };
   }
 
   private rejectWaitersFor(slot: Slot, error: unknown): void {
-    const stuck = this.waiters.filter((waiter) => !this.slotReached(slot, waiter.position, waiter.include));
-    if (stuck.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => !stuck.includes(waiter));
     const name = slot.definition.name;
     const cause = error instanceof Error ? error.message : String(error);
-    for (const waiter of stuck) {
-      waiter.reject(
+    this.waiters.rejectHeldBy(
+      this.shown(slot),
+      (position) =>
         new ReadModelUnavailableError(
           `The change was stored, but the ${name} read model cannot show it yet: ${cause}. Read it again later, or send ` +
             'the command again with the same commandId (it is not applied twice)',
-          { projection: name, position: waiter.position },
+          { projection: name, position },
         ),
-      );
-    }
-  }
-
-  private state(slot: Slot): ProjectionState {
-    if (slot.live.failure) return 'FAILED';
-    return slot.building ? 'BUILDING' : 'LIVE';
+    );
   }
 
   private slot(name: string): Slot {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { BatchPlan } from '../batchPlan.js';
 import { type AnyReadModel, type DocumentRows, groupDocuments, type Row, type Value } from '../readModel.js';
-import { writtenColumns } from '../tables.js';
+import { onConflictClause, writtenColumns } from '../tables.js';
 import { RecentRows } from './recentRows.js';
 
 /** Rows written per INSERT statement; the rest of a table's rows go in one statement each. */
@@ -47,6 +47,7 @@ export class SqliteReadModelWriter<Change = unknown> {
     const aggregates = new Map([...plan.aggregateKeys()].map(([table, rowKeys]) => [table, this.rows(plan, table, rowKeys)]));
     const writes = plan.writes(aggregates);
     for (const [table, rows] of writes) this.upsert(table, rows);
+    for (const [table, rows] of plan.recorded) this.upsert(table, rows, 'DO NOTHING');
     for (const key of keys) {
       const doc = plan.document(key);
       if (doc) this.recentDocuments.set(key, doc);
@@ -99,7 +100,8 @@ export class SqliteReadModelWriter<Change = unknown> {
   private recentOf(table: string): RecentRows<Row> {
     let recent = this.recentRows.get(table);
     if (!recent) {
-      recent = new RecentRows(this.options.remember ?? 4000);
+      // Figures are fewer and more often touched again than documents (a customer's, a product's): keep more.
+      recent = new RecentRows(5 * (this.options.remember ?? 4000));
       this.recentRows.set(table, recent);
     }
     return recent;
@@ -127,27 +129,24 @@ export class SqliteReadModelWriter<Change = unknown> {
     return statement.all(JSON.stringify(keys.map((key) => primaryKey.map((column) => key[column])))) as Row[];
   }
 
-  private upsert(table: string, rows: Row[]): void {
+  /** Each row inserted, or on a key that is there already, `onConflict` (by default: replaced). */
+  private upsert(table: string, rows: Row[], onConflict?: 'DO NOTHING'): void {
     const columns = writtenColumns(this.model.tables[table]!);
     const values = (chunk: Row[]): Value[] => chunk.flatMap((row) => columns.map((column) => row[column] ?? null));
     let start = 0;
     for (; rows.length - start >= ROWS_PER_STATEMENT; start += ROWS_PER_STATEMENT) {
-      this.upsertStatement(table, ROWS_PER_STATEMENT).run(values(rows.slice(start, start + ROWS_PER_STATEMENT)));
+      this.upsertStatement(table, ROWS_PER_STATEMENT, onConflict).run(values(rows.slice(start, start + ROWS_PER_STATEMENT)));
     }
-    if (start < rows.length) this.upsertStatement(table, rows.length - start).run(values(rows.slice(start)));
+    if (start < rows.length) this.upsertStatement(table, rows.length - start, onConflict).run(values(rows.slice(start)));
   }
 
-  private upsertStatement(table: string, rowCount: number): Database.Statement {
-    return this.statement(`upsert:${table}:${rowCount}`, () => {
+  private upsertStatement(table: string, rowCount: number, onConflict?: 'DO NOTHING'): Database.Statement {
+    return this.statement(`upsert:${table}:${rowCount}:${onConflict ?? ''}`, () => {
       const declaration = this.model.tables[table]!;
       const columns = writtenColumns(declaration);
       const row = `(${columns.map(() => '?').join(', ')})`;
-      const updated = columns.filter((column) => !declaration.primaryKey.includes(column));
-      const onConflict = updated.length
-        ? `DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`
-        : 'DO NOTHING';
       return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) VALUES ${Array(rowCount).fill(row).join(', ')}
-              ON CONFLICT (${declaration.primaryKey.join(', ')}) ${onConflict}`;
+              ${onConflictClause(declaration, onConflict)}`;
     });
   }
 
