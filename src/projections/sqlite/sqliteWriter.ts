@@ -132,12 +132,17 @@ export class SqliteReadModelWriter<Change = unknown> {
   /** Each row inserted, or on a key that is there already, `onConflict` (by default: replaced). */
   private upsert(table: string, rows: Row[], onConflict?: 'DO NOTHING'): void {
     const columns = writtenColumns(this.model.tables[table]!);
-    const values = (chunk: Row[]): Value[] => chunk.flatMap((row) => columns.map((column) => row[column] ?? null));
-    let start = 0;
-    for (; rows.length - start >= ROWS_PER_STATEMENT; start += ROWS_PER_STATEMENT) {
-      this.upsertStatement(table, ROWS_PER_STATEMENT, onConflict).run(values(rows.slice(start, start + ROWS_PER_STATEMENT)));
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const end = Math.min(start + ROWS_PER_STATEMENT, rows.length);
+      // Plain loops into one array: this runs for every row a rebuild writes.
+      const values: Value[] = new Array((end - start) * columns.length);
+      let next = 0;
+      for (let index = start; index < end; index++) {
+        const row = rows[index]!;
+        for (const column of columns) values[next++] = row[column] ?? null;
+      }
+      this.upsertStatement(table, end - start, onConflict).run(values);
     }
-    if (start < rows.length) this.upsertStatement(table, rows.length - start, onConflict).run(values(rows.slice(start)));
   }
 
   private upsertStatement(table: string, rowCount: number, onConflict?: 'DO NOTHING'): Database.Statement {

@@ -20,6 +20,7 @@ import { createReadSidePool } from '../../../src/projections/postgres/readSidePo
 import { decodeProductCursor } from '../../../src/projections/productView/cursor.js';
 import { type ProductPage, ProductViewQueries } from '../../../src/projections/productView/queries.js';
 import { ProjectionEngine } from '../../../src/projections/sqlite/engine.js';
+import { SalesByProductQueries } from '../../../src/projections/salesByProduct/salesByProduct.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL } from '../../support/postgres.js';
 import {
   BASE_TIME,
@@ -66,10 +67,11 @@ type ReadModels = {
   customers: CustomerSummaryQueries;
   dashboard: DashboardQueries;
   products: ProductViewQueries;
+  sales: SalesByProductQueries;
 };
 
 /** Every query's answers, keyed so that a difference names its query; one query at a time. */
-async function answersOf({ orders, customers, dashboard, products }: ReadModels, head: number): Promise<Record<string, unknown>> {
+async function answersOf({ orders, customers, dashboard, products, sales }: ReadModels, head: number): Promise<Record<string, unknown>> {
   const answers: Record<string, unknown> = {};
   // Besides the histories' ids: one no history uses, and one of the other kind.
   for (const id of [...ORDER_IDS, UNKNOWN_ORDER, 'o-none', 'p1']) answers[`order ${id}`] = await orders.getOrderView(id);
@@ -107,6 +109,12 @@ async function answersOf({ orders, customers, dashboard, products }: ReadModels,
   }
   // After ids that sort differently byte by byte than under a language's collation ('-' before digits).
   for (const after of ['p-unknown', 'p1', 'a']) answers[`products after ${after}`] = await products.listProductViews(100, after);
+  for (const currency of ['USD', 'EUR', 'GBP']) {
+    const year = { fromDay: '2025-01-01', toDay: '2025-12-31', currency };
+    answers[`sales ${currency}`] = await sales.sales(year, 1000);
+    answers[`sales ${currency} of two products`] = await sales.sales({ ...year, productIds: PRODUCT_IDS.slice(0, 2) }, 1000);
+    answers[`sales ${currency}, first 1`] = await sales.sales(year, 1);
+  }
   return answers;
 }
 
@@ -180,6 +188,7 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
                 customers: new CustomerSummaryQueries(db),
                 dashboard: new DashboardQueries(db),
                 products: new ProductViewQueries(db),
+                sales: new SalesByProductQueries(db),
               },
               head,
             );
@@ -188,6 +197,7 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
               customers: new CustomerSummaryQueries(pool),
               dashboard: new DashboardQueries(pool),
               products: new ProductViewQueries(pool),
+              sales: new SalesByProductQueries(pool),
             };
             expect(await answersOf(postgres, head)).toEqual(expected);
             await engine.rebuild(rebuilt);
