@@ -111,6 +111,8 @@ export class BatchPlan<Change = unknown> {
           for (const row of doc[table] ?? []) write(table, row);
           continue;
         }
+        // `evolve` kept this table's rows as they were (the same array): nothing to compare.
+        if (before[table] === doc[table]) continue;
         const old = new Map((before[table] ?? []).map((row) => [this.rowKey(table, row), row]));
         for (const row of doc[table] ?? []) {
           const previous = old.get(this.rowKey(table, row));

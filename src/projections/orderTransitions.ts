@@ -50,7 +50,8 @@ export function eventTime(stored: StoredEvent): { atMs: number; day: string } {
 
 /** The stored event as an Order event, or undefined when it belongs to another kind of stream. */
 export function asOrderEvent(stored: StoredEvent): OrderEvent | undefined {
-  return stored.streamType === ORDER_STREAM_TYPE ? ({ type: stored.type, data: stored.data } as OrderEvent) : undefined;
+  // The stored event has the event's type and data itself: no copy for each read model and each event.
+  return stored.streamType === ORDER_STREAM_TYPE ? (stored as unknown as OrderEvent) : undefined;
 }
 
 /** Money the event moves to the business: a payment in, a refund out, nothing otherwise. */

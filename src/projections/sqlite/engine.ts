@@ -14,6 +14,7 @@ import { assertAnnouncing, assertShows, ReadYourWrites, type Shown, stateOf, sta
 import type { AnyReadModel } from '../readModel.js';
 import { Generations } from './generations.js';
 import { ProjectionRunner } from './runner.js';
+import { WriterThread } from './writerThread.js';
 
 type Slot = {
   definition: AnyReadModel;
@@ -44,6 +45,8 @@ export class ProjectionEngine implements ReadSideEngine {
   private readonly generations: Generations;
   /** The log as the runners read it: read models at the same place read each page once. */
   private readonly pages: Pick<EventStore, 'readAll'>;
+  /** Commits the batches of builds and rebuilds beside the reading; made on the first build. */
+  private thread: WriterThread | undefined;
   private readonly waiters = new ReadYourWrites(() => [...this.slots.values()].map((slot) => this.shown(slot)));
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -74,6 +77,7 @@ export class ProjectionEngine implements ReadSideEngine {
     clearInterval(this.pollTimer);
     await Promise.all([...this.slots.values()].flatMap((slot) => [slot.live.pause(), slot.rebuild?.pause()]));
     this.waiters.releaseAll();
+    await this.thread?.close();
   }
 
   /** Looks for new events now (after an append in this process, or on the poll timer). */
@@ -149,6 +153,7 @@ export class ProjectionEngine implements ReadSideEngine {
     const next = this.runner(definition, generation, 0, {
       announce: false,
       freshGeneration: true,
+      thread: () => this.writerThread(),
       batchSize: this.options.rebuildBatchSize ?? 2000,
       onCommitted: (position) => onProgress?.(position, Math.max(headPosition, position)),
     });
@@ -181,6 +186,7 @@ export class ProjectionEngine implements ReadSideEngine {
       throw error;
     } finally {
       slot.rebuild = undefined;
+      this.closeThreadIfIdle();
       this.poke();
     }
   }
@@ -199,6 +205,7 @@ export class ProjectionEngine implements ReadSideEngine {
     const builder = this.runner(definition, generation, 0, {
       announce: false,
       freshGeneration: true,
+      thread: () => this.writerThread(),
       batchSize: this.options.rebuildBatchSize ?? 2000,
       onCommitted: () => this.waiters.settle(),
     });
@@ -217,6 +224,7 @@ export class ProjectionEngine implements ReadSideEngine {
       this.generations.buildIndexes(slot.definition, slot.live.generation);
       slot.live = this.liveRunner(slot.definition, slot.live.generation, slot.live.position);
       slot.building = false;
+      this.closeThreadIfIdle();
     } catch (error) {
       this.logger.error({ err: error, projection: slot.definition.name }, `Projection ${slot.definition.name}: build interrupted`);
       return;
@@ -259,6 +267,19 @@ export class ProjectionEngine implements ReadSideEngine {
       ...options,
       logger: this.logger,
     });
+  }
+
+  /** The writer thread, for a database in a file (another connection must be able to open it). */
+  private writerThread(): WriterThread | undefined {
+    if (!this.thread && this.db.name !== ':memory:' && this.db.name !== '' && !this.db.memory) this.thread = new WriterThread(this.db.name);
+    return this.thread;
+  }
+
+  /** Once no build or rebuild runs, the thread and its connection's cache go (the next build makes another). */
+  private closeThreadIfIdle(): void {
+    if (!this.thread || [...this.slots.values()].some((slot) => slot.building || slot.rebuild)) return;
+    void this.thread.close();
+    this.thread = undefined;
   }
 
   private shown(slot: Slot): Shown {

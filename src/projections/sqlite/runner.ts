@@ -9,6 +9,7 @@ import { failureAt, type ProjectionFailure } from '../failure.js';
 import type { AnyReadModel } from '../readModel.js';
 import { type Generations, tableNames } from './generations.js';
 import { SqliteReadModelWriter } from './sqliteWriter.js';
+import type { WriterThread } from './writerThread.js';
 
 export type RunnerOptions<Change> = {
   /** Events read and applied per transaction. */
@@ -17,11 +18,19 @@ export type RunnerOptions<Change> = {
   announce: boolean;
   /** The generation was created empty for this runner, which feeds it from position 0. */
   freshGeneration?: boolean;
+  /**
+   * Where a fresh generation that announces nothing (a build, a rebuild) commits its batches, beside
+   * the reading, once it has a long way to go (THREAD_AFTER_FULL_BATCHES).
+   */
+  thread?: () => WriterThread | undefined;
   /** Called after each committed batch with its last position and its changes. */
   onCommitted?: (position: number, changes: Change[]) => void;
   /** Where a stop at an event is logged; a fallback logger on stderr when absent. */
   logger?: Logger;
 };
+
+/** A build or rebuild goes to the writer thread once it has read this many full batches in a row. */
+const THREAD_AFTER_FULL_BATCHES = 3;
 
 /**
  * Feeds one generation of one projection from the log in position order. Each batch of events and
@@ -31,6 +40,14 @@ export type RunnerOptions<Change> = {
  */
 export class ProjectionRunner<Change> {
   private checkpoint: number;
+  /** How far batches have been read and worked out: past the checkpoint while the writer thread writes them. */
+  private planned: number;
+  /** Batches sent to the writer thread and not yet committed, oldest first. */
+  private inFlight: Promise<void>[] = [];
+  /** Set when a batch could not go through the thread: from then on batches commit here. */
+  private threadFailed = false;
+  /** Full batches read in a row: a long catch-up, worth the thread. */
+  private fullBatches = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private paused = false;
@@ -48,7 +65,7 @@ export class ProjectionRunner<Change> {
     startPosition: number,
     private readonly options: RunnerOptions<Change>,
   ) {
-    this.checkpoint = startPosition;
+    this.checkpoint = this.planned = startPosition;
     this.batchSize = options.batchSize ?? 500;
     this.writer = new SqliteReadModelWriter<Change>(db, definition, tableNames(definition, generation), {
       announce: options.announce,
@@ -125,17 +142,84 @@ export class ProjectionRunner<Change> {
   }
 
   private async run(until: number): Promise<void> {
-    do {
-      this.again = false;
-      while (!this.paused && !this.failed && this.checkpoint < until) {
-        const limit = Math.min(this.batchSize, until - this.checkpoint);
-        const events = await this.readBatch(limit);
-        if (events.length === 0 || this.paused) break;
-        this.applyAll(events);
-        // SQLite work is synchronous: let requests and other runners in between batches.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } while (this.again && !this.paused && !this.failed);
+    try {
+      do {
+        this.again = false;
+        while (!this.paused && !this.failed && this.planned < until) {
+          const limit = Math.min(this.batchSize, until - this.planned);
+          const from = this.planned;
+          const events = await this.readBatch(limit);
+          if (events.length === 0 || this.paused) break;
+          this.fullBatches = events.length === this.batchSize ? this.fullBatches + 1 : 0;
+          const thread = this.usesThread() ? this.options.thread!() : undefined;
+          if (thread) await this.sendToThread(thread, events);
+          else {
+            // Batches still with the thread commit first; if one failed, these events are read again.
+            await this.drain();
+            if (this.planned === from) this.applyAll(events);
+          }
+          // SQLite work is synchronous: let requests and other runners in between batches.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } while (this.again && !this.paused && !this.failed);
+    } finally {
+      await this.drain();
+    }
+  }
+
+  private usesThread(): boolean {
+    const { thread, freshGeneration, announce } = this.options;
+    return Boolean(thread && freshGeneration && !announce && !this.threadFailed && this.fullBatches >= THREAD_AFTER_FULL_BATCHES);
+  }
+
+  /**
+   * Works the batch out here and has the thread commit it, keeping at most four batches in flight.
+   * A batch that needs rows read back waits for those in flight and commits here; so does one that
+   * throws (to find the event at fault). A batch the thread could not commit sends the runner back
+   * to its checkpoint, to go on without the thread.
+   */
+  private async sendToThread(thread: WriterThread, events: StoredEvent[]): Promise<void> {
+    this.writer.trusted = true;
+    let prepared: ReturnType<SqliteReadModelWriter<Change>['prepare']>;
+    try {
+      prepared = this.writer.prepare(events, false);
+    } catch {
+      prepared = undefined;
+    }
+    if (!prepared) {
+      await this.drain();
+      if (this.planned === this.checkpoint && !this.threadFailed) this.applyAll(events);
+      this.planned = this.checkpoint;
+      return;
+    }
+    const to = events.at(-1)!.position;
+    const job = { name: this.definition.name, generation: this.generation, from: this.planned, to, statements: prepared.statements };
+    this.planned = to;
+    const written = thread.write(job).then((committed) => {
+      if (!committed) throw new Error(`Projection ${this.name}: its checkpoint moved while the writer thread wrote`);
+      this.checkpoint = to;
+      this.options.onCommitted?.(to, []);
+    });
+    // Handled by drain; never an unhandled rejection meanwhile.
+    written.catch(() => {});
+    this.inFlight.push(written);
+    if (this.inFlight.length >= 4) await this.settleOldest();
+  }
+
+  /** Waits for every batch in flight; after one failed, goes back to the checkpoint without the thread. */
+  private async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.settleOldest();
+  }
+
+  private async settleOldest(): Promise<void> {
+    try {
+      await this.inFlight.shift();
+    } catch (error) {
+      this.logger.warn({ err: error, projection: this.name }, `Projection ${this.name}: the writer thread failed; going on without it`);
+      this.threadFailed = true;
+      this.writer.forget();
+      this.planned = this.checkpoint;
+    }
   }
 
   /**
@@ -144,9 +228,10 @@ export class ProjectionRunner<Change> {
    */
   private async readBatch(limit: number): Promise<StoredEvent[]> {
     try {
-      return await this.store.readAll({ afterPosition: this.checkpoint, limit });
+      return await this.store.readAll({ afterPosition: this.planned, limit });
     } catch (error) {
       if (!(error instanceof UnreadableEventError)) throw error;
+      await this.drain();
       while (!this.failed && this.checkpoint < error.position) {
         try {
           this.applyAll(await this.store.readAll({ afterPosition: this.checkpoint, limit: 1 }));
@@ -183,7 +268,7 @@ export class ProjectionRunner<Change> {
 
   private commit(events: StoredEvent[]): void {
     const changes = this.applyBatch(events);
-    this.checkpoint = events.at(-1)!.position;
+    this.checkpoint = this.planned = events.at(-1)!.position;
     try {
       this.options.onCommitted?.(this.checkpoint, changes);
     } catch (error) {

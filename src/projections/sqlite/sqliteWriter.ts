@@ -20,6 +20,7 @@ const ROWS_PER_STATEMENT = 32;
  */
 export class SqliteReadModelWriter<Change = unknown> {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly upsertTexts = new Map<string, string>();
   private readonly recentDocuments: RecentRows<DocumentRows>;
   private readonly recentRows = new Map<string, RecentRows<Row>>();
 
@@ -39,15 +40,33 @@ export class SqliteReadModelWriter<Change = unknown> {
   }
 
   apply(events: readonly StoredEvent[]): Change[] {
+    const { statements, changes } = this.prepare(events, true)!;
+    for (const [sql, values] of statements) this.statement(sql, () => sql).run(values);
+    return changes;
+  }
+
+  /**
+   * The batch's writes as statements to run in one transaction, and its changes; undefined, having
+   * changed nothing, when working it out needs rows read from the tables and `mayRead` is false (a
+   * batch of the writer thread's still being written would not be in them yet).
+   */
+  prepare(events: readonly StoredEvent[], mayRead: boolean): { statements: [string, Value[]][]; changes: Change[] } | undefined {
     const plan = new BatchPlan<Change>(this.model, events, this.options.announce);
     const keys = plan.documentKeys();
-    if (keys.length === 0) return [];
+    if (keys.length === 0) return { statements: [], changes: [] };
     // In a fresh generation nobody else wrote, the documents a batch creates are not there yet.
-    plan.evolve(this.documents(keys, this.trusted && this.options.freshGeneration ? plan.createdKeys() : new Set()));
-    const aggregates = new Map([...plan.aggregateKeys()].map(([table, rowKeys]) => [table, this.rows(plan, table, rowKeys)]));
+    const documents = this.documents(keys, this.trusted && this.options.freshGeneration ? plan.createdKeys() : new Set(), mayRead);
+    if (!documents) return undefined;
+    plan.evolve(documents);
+    const aggregates = new Map<string, Row[]>();
+    for (const [table, rowKeys] of plan.aggregateKeys()) {
+      const rows = this.rows(plan, table, rowKeys, mayRead);
+      if (!rows) return undefined;
+      aggregates.set(table, rows);
+    }
     const writes = plan.writes(aggregates);
-    for (const [table, rows] of writes) this.upsert(table, rows);
-    for (const [table, rows] of plan.recorded) this.upsert(table, rows, 'DO NOTHING');
+    const statements = [...writes].flatMap(([table, rows]) => this.upserts(table, rows));
+    for (const [table, rows] of plan.recorded) statements.push(...this.upserts(table, rows, 'DO NOTHING'));
     for (const key of keys) {
       const doc = plan.document(key);
       if (doc) this.recentDocuments.set(key, doc);
@@ -56,7 +75,7 @@ export class SqliteReadModelWriter<Change = unknown> {
       const recent = this.recentOf(table);
       for (const row of writes.get(table) ?? []) recent.set(plan.rowKey(table, row), row);
     }
-    return plan.changes;
+    return { statements, changes: plan.changes };
   }
 
   /**
@@ -73,7 +92,7 @@ export class SqliteReadModelWriter<Change = unknown> {
     for (const recent of this.recentRows.values()) recent.clear();
   }
 
-  private documents(keys: string[], created: Set<string>): Map<string, DocumentRows> {
+  private documents(keys: string[], created: Set<string>, mayRead: boolean): Map<string, DocumentRows> | undefined {
     const found = new Map<string, DocumentRows>();
     const missing: string[] = [];
     for (const key of keys) {
@@ -81,11 +100,12 @@ export class SqliteReadModelWriter<Change = unknown> {
       if (doc) found.set(key, doc);
       else if (!created.has(key)) missing.push(key);
     }
+    if (missing.length > 0 && !mayRead) return undefined;
     if (missing.length > 0) for (const [key, doc] of this.loadDocuments(missing)) found.set(key, doc);
     return found;
   }
 
-  private rows(plan: BatchPlan<Change>, table: string, keys: Row[]): Row[] {
+  private rows(plan: BatchPlan<Change>, table: string, keys: Row[], mayRead: boolean): Row[] | undefined {
     const recent = this.recentOf(table);
     const found: Row[] = [];
     const missing: Row[] = [];
@@ -94,7 +114,8 @@ export class SqliteReadModelWriter<Change = unknown> {
       if (row) found.push(row);
       else missing.push(key);
     }
-    return missing.length > 0 ? [...found, ...this.loadRows(table, missing)] : found;
+    if (missing.length === 0) return found;
+    return mayRead ? [...found, ...this.loadRows(table, missing)] : undefined;
   }
 
   private recentOf(table: string): RecentRows<Row> {
@@ -129,9 +150,10 @@ export class SqliteReadModelWriter<Change = unknown> {
     return statement.all(JSON.stringify(keys.map((key) => primaryKey.map((column) => key[column])))) as Row[];
   }
 
-  /** Each row inserted, or on a key that is there already, `onConflict` (by default: replaced). */
-  private upsert(table: string, rows: Row[], onConflict?: 'DO NOTHING'): void {
+  /** Statements inserting each row, or on a key that is there already, `onConflict` (by default: replacing it). */
+  private upserts(table: string, rows: Row[], onConflict?: 'DO NOTHING'): [string, Value[]][] {
     const columns = writtenColumns(this.model.tables[table]!);
+    const statements: [string, Value[]][] = [];
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const end = Math.min(start + ROWS_PER_STATEMENT, rows.length);
       // Plain loops into one array: this runs for every row a rebuild writes.
@@ -141,18 +163,23 @@ export class SqliteReadModelWriter<Change = unknown> {
         const row = rows[index]!;
         for (const column of columns) values[next++] = row[column] ?? null;
       }
-      this.upsertStatement(table, end - start, onConflict).run(values);
+      statements.push([this.upsertSql(table, end - start, onConflict), values]);
     }
+    return statements;
   }
 
-  private upsertStatement(table: string, rowCount: number, onConflict?: 'DO NOTHING'): Database.Statement {
-    return this.statement(`upsert:${table}:${rowCount}:${onConflict ?? ''}`, () => {
+  private upsertSql(table: string, rowCount: number, onConflict?: 'DO NOTHING'): string {
+    const name = `${table}:${rowCount}:${onConflict ?? ''}`;
+    let sql = this.upsertTexts.get(name);
+    if (sql === undefined) {
       const declaration = this.model.tables[table]!;
       const columns = writtenColumns(declaration);
       const row = `(${columns.map(() => '?').join(', ')})`;
-      return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) VALUES ${Array(rowCount).fill(row).join(', ')}
-              ${onConflictClause(declaration, onConflict)}`;
-    });
+      sql = `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) VALUES ${Array(rowCount).fill(row).join(', ')}
+             ${onConflictClause(declaration, onConflict)}`;
+      this.upsertTexts.set(name, sql);
+    }
+    return sql;
   }
 
   private statement(name: string, sql: () => string): Database.Statement {
