@@ -173,7 +173,7 @@ export class ProjectionRunner<Change> {
   }
 
   /**
-   * Works the batch out here and has the thread commit it, keeping at most four batches in flight.
+   * Works the batch out here and has the thread commit it, keeping at most two batches in flight (their rows are copies: memory).
    * A batch that needs rows read back waits for those in flight and commits here; so does one that
    * throws (to find the event at fault). A batch the thread could not commit sends the runner back
    * to its checkpoint, to go on without the thread.
@@ -203,7 +203,7 @@ export class ProjectionRunner<Change> {
     // Handled by drain; never an unhandled rejection meanwhile.
     written.catch(() => {});
     this.inFlight.push(written);
-    if (this.inFlight.length >= 4) await this.settleOldest();
+    if (this.inFlight.length >= 2) await this.settleOldest();
   }
 
   /** Waits for every batch in flight; after one failed, goes back to the checkpoint without the thread. */

@@ -14,7 +14,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 5000 });
 db.pragma('synchronous = NORMAL');
-db.pragma('cache_size = -65536');
+db.pragma('cache_size = -16384');
 const statements = new Map();
 const prepared = (sql) => {
   let statement = statements.get(sql);
