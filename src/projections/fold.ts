@@ -10,8 +10,9 @@ import type { DocumentRows, ReadModel } from './readModel.js';
 export function foldInMemory<Doc extends DocumentRows, Change>(
   model: ReadModel<Doc, Change>,
   events: readonly StoredEvent[],
+  { announce }: { announce: boolean },
 ): { document(key: string): Doc | undefined; changes: Change[] } {
-  const plan = new BatchPlan<Change>(model, events, true);
+  const plan = new BatchPlan<Change>(model, events, announce);
   plan.evolve(new Map());
   return { document: (key) => plan.document(key) as Doc | undefined, changes: plan.changes };
 }

@@ -79,12 +79,16 @@ describe('Sales by product', () => {
     await changes.return?.();
   });
 
-  it('should refuse from after to, a bad currency and a bad first with BAD_USER_INPUT', async () => {
+  it('should refuse from after to, a bad currency, a bad first and too many products with BAD_USER_INPUT', async () => {
     const cases = [
       { variables: { from: '2025-01-11', to: '2025-01-10' }, field: 'from' },
       { variables: { from: '2025-01-10', to: '2025-01-10', currency: 'nok' }, field: 'currency' },
       { variables: { from: '2025-01-10', to: '2025-01-10', first: 0 }, field: 'first' },
       { variables: { from: '2025-01-10', to: '2025-01-10', first: 1001 }, field: 'first' },
+      {
+        variables: { from: '2025-01-10', to: '2025-01-10', productIds: Array.from({ length: 101 }, (_, i) => `p-${i}`) },
+        field: 'productIds',
+      },
     ];
     for (const { variables, field } of cases) {
       const response = await request(server.url, SalesByProductDocument, variables);

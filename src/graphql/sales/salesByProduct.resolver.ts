@@ -10,6 +10,7 @@ import { badUserInput } from '../errors.js';
 import { Money, money } from '../order/money.type.js';
 
 const MAX_ROWS = 1000;
+const MAX_PRODUCTS = 100;
 
 @ObjectType({
   description: "One product's sales on one UTC day in one currency: payments received that day, less paid orders cancelled that day.",
@@ -49,9 +50,8 @@ export class SalesByProductResolver {
     @Arg('from', () => GraphQLLocalDate, { description: 'The first day, inclusive.' }) from: string,
     @Arg('to', () => GraphQLLocalDate, { description: 'The last day, inclusive.' }) to: string,
     @Arg('currency', () => String, { defaultValue: 'USD', description: 'ISO 4217 code: only sales in this currency.' }) currency: string,
-    @Arg('productIds', () => [ID], { nullable: true, description: 'Only these products; all when absent.' }) productIds:
-      | string[]
-      | undefined,
+    @Arg('productIds', () => [ID], { nullable: true, description: `Only these products (at most ${MAX_PRODUCTS}); all when absent.` })
+    productIds: string[] | undefined,
     @Arg('first', () => Int, { defaultValue: 100, description: `At most this many rows, 1 to ${MAX_ROWS}.` }) first: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProductSalesDay[]> {
@@ -60,6 +60,9 @@ export class SalesByProductResolver {
     if (!isCurrencyCode(currency))
       throw badUserInput(`currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, 'currency');
     if (first < 1 || first > MAX_ROWS) throw badUserInput(`first must be between 1 and ${MAX_ROWS}, got ${first}`, 'first');
+    if (productIds && productIds.length > MAX_PRODUCTS) {
+      throw badUserInput(`productIds may name at most ${MAX_PRODUCTS} products, got ${productIds.length}`, 'productIds');
+    }
     const sales = await salesByProductQueries(ctx.readSource).sales({ fromDay: from, toDay: to, currency, productIds }, first);
     return sales.map(toSalesDay);
   }

@@ -168,11 +168,11 @@ export function toOrderView(row: OrderViewRow, items: OrderItemRow[]): OrderView
 
 /** The order as the read side would have shown it after exactly `events` (its stream, in version order). */
 export function orderViewAfter(orderId: string, events: readonly StoredEvent[]): OrderView | undefined {
-  const doc = foldInMemory(orderViewModel, events).document(orderId);
+  const doc = foldInMemory(orderViewModel, events, { announce: false }).document(orderId);
   return doc && toOrderView(doc.order_views[0], doc.order_view_items);
 }
 
 /** The order's view after each of `events` (in position order), as subscribers were told. */
 export function orderViewChangesOf(events: readonly StoredEvent[]): OrderViewChange[] {
-  return foldInMemory(orderViewModel, events).changes;
+  return foldInMemory(orderViewModel, events, { announce: true }).changes;
 }

@@ -117,6 +117,6 @@ export function priceOf(row: ProductViewRow): Money | null {
 
 /** The product as the read side would have shown it after exactly `events` (its stream, in version order). */
 export function productViewAfter(productId: string, events: readonly StoredEvent[]): ProductView | undefined {
-  const doc = foldInMemory(productViewModel, events).document(productId);
+  const doc = foldInMemory(productViewModel, events, { announce: false }).document(productId);
   return doc && toProductView(doc.product_views[0]);
 }

@@ -7,7 +7,7 @@ import type { AggregateUpdate, ReadModel } from '../readModel.js';
 import { table } from '../tables.js';
 
 /** One product's sales on one UTC day in one currency. */
-export type SalesRow = { product_id: string; day: string; currency: string; units: number; revenue_minor: number };
+type SalesRow = { product_id: string; day: string; currency: string; units: number; revenue_minor: number };
 
 /** Announced for each event that moved sales: which products' figures of which day changed. */
 export type SalesChange = { position: number; day: string; currency: string; productIds: string[] };
