@@ -141,10 +141,16 @@ export class BatchPlan<Change = unknown> {
   /** Rows recorded once (see AggregateUpdate), by table: written unless their key is there. Complete after `writes`. */
   readonly recorded = new Map<string, Row[]>();
 
-  /** A row's primary key as one string. */
+  /** A row's primary key as one string: each part after its length, so that no two keys meet. */
   rowKey(table: string, row: Row): string {
     const { primaryKey } = this.model.tables[table]!;
-    return primaryKey.length === 1 ? String(row[primaryKey[0]!]) : JSON.stringify(primaryKey.map((column) => row[column]));
+    if (primaryKey.length === 1) return String(row[primaryKey[0]!]);
+    let key = '';
+    for (const column of primaryKey) {
+      const part = String(row[column]);
+      key += `${part.length}:${part}`;
+    }
+    return key;
   }
 
   private sameRow(table: string, a: Row, b: Row): boolean {
