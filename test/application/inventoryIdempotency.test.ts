@@ -8,6 +8,7 @@ import { processIdempotencyKey } from '../../src/application/idempotencyKeys.js'
 import { InventoryCommands } from '../../src/application/inventoryCommands.js';
 import { loadAggregate } from '../../src/application/snapshots/loadAggregate.js';
 import {
+  allHeld,
   type InventoryCommand,
   inventoryDecider,
   PRODUCT_STATE_SCHEMA_VERSION,
@@ -70,7 +71,7 @@ describe("Inventory commands with the order process's keys", () => {
     expect(late).toMatchObject({ replayed: true, events: [{ type: 'StockReserved' }] });
     expect(await streamTypes()).toEqual(['ProductAdded', 'StockReserved', 'ReservationReleased']);
     const { state } = await loadAggregate(store, inventoryDecider, productStreamId('desk'));
-    expect(state).toMatchObject({ reserved: {}, reservedTotal: 0 });
+    expect(state.status === 'Active' && [allHeld(state.reserved), state.reservedTotal]).toEqual([{}, 0]);
   });
 
   it('should keep the state as small after hundreds of orders came and went, snapshots included', async () => {
@@ -87,7 +88,8 @@ describe("Inventory commands with the order process's keys", () => {
     });
     expect(loaded.version).toBe(602);
     expect(loaded.eventsSinceSnapshot).toBeLessThan(10);
-    expect(loaded.state).toEqual({
+    const { state } = loaded;
+    expect({ ...state, reserved: state.status === 'Active' && allHeld(state.reserved) }).toEqual({
       status: 'Active',
       productId: 'desk',
       name: 'Desk',

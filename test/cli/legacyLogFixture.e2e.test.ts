@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSchemas } from '../../src/application/eventSchemas.js';
 import { loadAggregate } from '../../src/application/snapshots/loadAggregate.js';
 import { ManualClock } from '../../src/clock/manualClock.js';
-import { inventoryDecider, productStreamId } from '../../src/domain/inventory/index.js';
+import { allHeld, inventoryDecider, productStreamId } from '../../src/domain/inventory/index.js';
 import { openDatabase } from '../../src/eventstore/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqliteEventStore.js';
 import { UpcastingEventStore } from '../../src/eventstore/upcasting/upcastingEventStore.js';
@@ -126,7 +126,7 @@ async function foldStock(file: string): Promise<Map<string, Stock>> {
       const { state } = await loadAggregate(store, inventoryDecider, productStreamId(id));
       if (state.status !== 'Active') throw new Error(`product ${id} folds to ${state.status}`);
       const { onHand, reservedTotal: reserved, reserved: openReservations } = state;
-      stock.set(id, { onHand, reserved, available: onHand - reserved, openReservations });
+      stock.set(id, { onHand, reserved, available: onHand - reserved, openReservations: allHeld(openReservations) });
     }
     return stock;
   } finally {

@@ -3,6 +3,7 @@ import type { Money } from '../money.js';
 import { requireCurrency, requireUnitPrice } from '../price.js';
 import type { AddProduct, ChangePrice, InventoryCommand, ReserveStock, Restock } from './commands.js';
 import type { InventoryEvent } from './events.js';
+import { heldFor } from './reservations.js';
 import { availableOf, type Product } from './state.js';
 
 const MAX_QUANTITY = 1_000_000_000;
@@ -26,12 +27,12 @@ export function decide(command: InventoryCommand, state: Product): InventoryEven
     case 'ReserveStock':
       return reserve(command, product);
     case 'ReleaseReservation': {
-      const quantity = product.reserved[command.data.orderId];
+      const quantity = heldFor(product.reserved, command.data.orderId);
       if (quantity === undefined) return [];
       return [{ type: 'ReservationReleased', data: { productId, orderId: command.data.orderId, quantity, releasedAt: now } }];
     }
     case 'CommitReservation': {
-      const quantity = product.reserved[command.data.orderId];
+      const quantity = heldFor(product.reserved, command.data.orderId);
       if (quantity === undefined) return [];
       return [{ type: 'ReservationCommitted', data: { productId, orderId: command.data.orderId, quantity, committedAt: now } }];
     }
@@ -69,7 +70,7 @@ function reserve({ data }: ReserveStock, product: ActiveProduct): InventoryEvent
   const { productId, orderId, quantity, now } = data;
   // One reservation per order while it is open: a repeat changes nothing. A repeat after it ended is
   // answered by its idempotency key before any decision (see Product in state.ts).
-  if (product.reserved[orderId] !== undefined) return [];
+  if (heldFor(product.reserved, orderId) !== undefined) return [];
   const available = availableOf(product);
   if (quantity > available) {
     return [{ type: 'StockReservationRejected', data: { productId, orderId, requested: quantity, available, rejectedAt: now } }];

@@ -1,5 +1,6 @@
 import type { Money } from '../money.js';
 import type { InventoryEvent } from './events.js';
+import { heldFor, noReservations, type Reservations, withHeld, withoutHeld } from './reservations.js';
 
 /**
  * A product's stock and catalog price, bounded by its open work: the reservations held now, never
@@ -24,7 +25,7 @@ export type Product =
       price: Money | null;
       onHand: number;
       /** orderId → quantity held for it, for the reservations open now. */
-      reserved: Record<string, number>;
+      reserved: Reservations;
       /** The sum of `reserved`, kept so that a reservation costs no walk over the open ones. */
       reservedTotal: number;
     };
@@ -32,9 +33,9 @@ export type Product =
 /**
  * The version of Product's shape in snapshots: bump it when Product or `evolve` changes, so older
  * snapshots are discarded (the stream is read again), never misread. 2: `price`. 3: no `settled`
- * (ended reservations), `reservedTotal`.
+ * (ended reservations), `reservedTotal`. 4: `reserved` in buckets (reservations.ts).
  */
-export const PRODUCT_STATE_SCHEMA_VERSION = 3;
+export const PRODUCT_STATE_SCHEMA_VERSION = 4;
 
 export const initialState = (): Product => ({ status: 'Empty' });
 
@@ -46,7 +47,7 @@ export function availableOf(product: Extract<Product, { status: 'Active' }>): nu
 export function evolve(state: Product, event: InventoryEvent): Product {
   if (event.type === 'ProductAdded') {
     const { productId, name, onHand, price } = event.data;
-    return { status: 'Active', productId, name, price: price ?? null, onHand, reserved: {}, reservedTotal: 0 };
+    return { status: 'Active', productId, name, price: price ?? null, onHand, reserved: noReservations(), reservedTotal: 0 };
   }
   if (state.status !== 'Active') return state;
   switch (event.type) {
@@ -56,8 +57,8 @@ export function evolve(state: Product, event: InventoryEvent): Product {
       return { ...state, onHand: event.data.onHand };
     case 'StockReserved': {
       const { orderId, quantity } = event.data;
-      const held = state.reserved[orderId] ?? 0;
-      return { ...state, reserved: { ...state.reserved, [orderId]: quantity }, reservedTotal: state.reservedTotal - held + quantity };
+      const held = heldFor(state.reserved, orderId) ?? 0;
+      return { ...state, reserved: withHeld(state.reserved, orderId, quantity), reservedTotal: state.reservedTotal - held + quantity };
     }
     case 'StockReservationRejected':
       return state;
@@ -74,6 +75,6 @@ export function evolve(state: Product, event: InventoryEvent): Product {
 
 /** The order's reservation is over: it no longer holds stock, and nothing of it is kept. */
 function end(state: Extract<Product, { status: 'Active' }>, orderId: string) {
-  const { [orderId]: held = 0, ...reserved } = state.reserved;
-  return { ...state, reserved, reservedTotal: state.reservedTotal - held };
+  const held = heldFor(state.reserved, orderId) ?? 0;
+  return { ...state, reserved: withoutHeld(state.reserved, orderId), reservedTotal: state.reservedTotal - held };
 }
