@@ -4,6 +4,8 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import type { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import type { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { RecentSnapshots } from '../eventstore/recentSnapshots.js';
+import type { SnapshotStore } from '../eventstore/snapshotStore.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
@@ -20,8 +22,8 @@ export type App = {
   log: SqliteEventStore | PostgresEventStore;
   /** The log as every reader sees it: events in their current shape. */
   store: EventStore;
-  /** Aggregate snapshots, every `snapshotEvery` events, in `db`. */
-  snapshotsOf(stateSchemaVersion: number): { store: SqliteSnapshotStore; every?: number; stateSchemaVersion: number };
+  /** Aggregate snapshots, every `snapshotEvery` events, in `db`; the latest of busy streams also in memory. */
+  snapshotsOf(stateSchemaVersion: number): { store: SnapshotStore; every?: number; stateSchemaVersion: number };
   /** Starts the read models where the log is (SQLite file or PostgreSQL); announced changes go to `feeds`. */
   openReadSide(feeds?: ChangeFeeds): Promise<ReadSide>;
   /** Closes the read side if opened, the log and the file. */
@@ -46,7 +48,7 @@ export async function openApp(
     throw error;
   }
   const store = new UpcastingEventStore(log, eventSchemas);
-  const snapshotStore = new SqliteSnapshotStore(db);
+  const snapshotStore = new RecentSnapshots(new SqliteSnapshotStore(db));
   let readSide: ReadSide | undefined;
   return {
     db,
