@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import type { Decider } from '../domain/decider.js';
 import { ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../eventstore/errors.js';
 import type { EventMetadata, EventStore, NewEvent, RecordedCommand } from '../eventstore/eventStore.js';
@@ -90,7 +90,7 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
     const recorded = (await store.findCommand(idempotency.key)) ?? (await recordedUnscoped(store, idempotency));
     if (recorded) return replay<Event>(store, recorded, idempotency);
   }
-  const commandId = idempotency?.key ?? metadata.commandId ?? randomUUID();
+  const commandId = idempotency?.key ?? metadata.commandId ?? timeOrderedId();
   const eventMetadata: EventMetadata = {
     userId: metadata.userId,
     correlationId: metadata.correlationId,
@@ -120,7 +120,7 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
 
     // 3. Append with the version read, so a writer that got in between is detected.
     const newEvents: NewEvent[] = events.map((event) => ({
-      eventId: randomUUID(),
+      eventId: timeOrderedId(),
       type: event.type,
       schemaVersion: aggregate.schemaVersionOf(event.type),
       data: event.data,

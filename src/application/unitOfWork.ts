@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import type { EventMetadata, EventStore, NewEvent, RecordedOutcome } from '../eventstore/eventStore.js';
 import type { CommandObserver } from './aggregateCommands.js';
 import type { Aggregate } from './handleCommand.js';
@@ -78,7 +78,7 @@ export class UnitOfWork<State, Command extends { type: string }, Event extends {
     stream.state = events.reduce(this.aggregate.decider.evolve, stream.state);
     stream.pending.push(
       ...events.map((event) => ({
-        eventId: randomUUID(),
+        eventId: timeOrderedId(),
         type: event.type,
         schemaVersion: this.aggregate.schemaVersionOf(event.type),
         data: event.data,

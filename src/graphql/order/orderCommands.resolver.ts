@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../eventstore/timeOrderedId.js';
 import { isoNow } from '../../clock/clock.js';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requireRole } from '../../auth/access.js';
@@ -42,7 +42,7 @@ export class OrderCommandsResolver {
       const items = retry
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
         : await priceLines(lines, input.currency, isCustomer ? 'catalog' : 'caller', ctx.catalogPrices);
-      const data = { orderId: input.orderId ?? randomUUID(), customerId: input.customerId, items, currency: input.currency, now };
+      const data = { orderId: input.orderId ?? timeOrderedId(), customerId: input.customerId, items, currency: input.currency, now };
       return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal });
     };
     if (!isCustomer) return place(await isRetry());
