@@ -5,7 +5,8 @@
  *   node --import tsx bench/baselines/bareServer.ts        (prints `LISTENING http://127.0.0.1:<port>/graphql`)
  *
  * - HTTP: a bare Apollo Server 5 on express 5 with a type-graphql schema of one trivial query
- *   (`hello`) and one trivial mutation (`echo`): no token, no database, no logging.
+ *   (`hello`) and one trivial mutation (`echo`): no token, no database, no logging; beside them the
+ *   same-job mutation and one-row query of ./sameJob.ts.
  * - WebSocket, same path: a bare graphql-ws server whose `ordersChanged` subscription is fed by an
  *   in-memory pub/sub; `POST /publish` publishes one Order payload shaped like orderstream's (a new
  *   id, `updatedAt` = now) and answers `{ id }`; graphql-ws executes it for each subscriber.
@@ -21,6 +22,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { Arg, buildSchema, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
+import { SameJobResolver } from './sameJob.js';
 
 const TOPIC = 'ordersChanged';
 
@@ -128,7 +130,7 @@ function newOrder(): Order {
   };
 }
 
-const schema = await buildSchema({ resolvers: [BareResolver], pubSub, validate: false });
+const schema = await buildSchema({ resolvers: [BareResolver, SameJobResolver], pubSub, validate: false });
 const app = express();
 const httpServer = createServer(app);
 const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
