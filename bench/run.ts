@@ -8,7 +8,8 @@
  *            default 10), --runs N (default 3), --subscribers N (default 1,000), --only 1,2,3,4,5,6,
  *            --all-rebuilds (rebuild every projection in 5, not only orderView)
  *
- * 1. Durable appends (synchronous=FULL), in this process: bench/scenarios/appends.ts.
+ * 1. Durable appends (synchronous=FULL), in this process: bench/scenarios/appends.ts; 1b. what each
+ *    index of the log costs an append: bench/scenarios/logIndexes.ts.
  * 5. A log of --events events written into a temp file, then projection rebuilds on it, in this
  *    process: bench/scenarios/rebuild.ts.
  * 6a. `orderstream serve` started as a child process on that file (caught up): its RSS.
@@ -27,6 +28,7 @@ import { mintToken } from '../src/auth/tokens.js';
 import { type Child, startChild, waitIdle } from './lib/children.js';
 import { log, markdownTable, round, type Row } from './lib/report.js';
 import { appendScenario } from './scenarios/appends.js';
+import { logIndexScenario } from './scenarios/logIndexes.js';
 import { fanOutScenario } from './scenarios/fanout.js';
 import { addBenchProducts, BENCH_SERVER_ENV, httpScenarios } from './scenarios/http.js';
 import { fillLog, rebuildScenario } from './scenarios/rebuild.js';
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
       const appends = await appendScenario({ seconds: settings.appendSeconds, runs: settings.runs, concurrency: 50 });
       rows.push(...appends.rows);
       raw.appends = appends.raw;
+      log('\n1b. What each index of the log costs an append…');
+      const indexes = await logIndexScenario({ seconds: settings.appendSeconds, runs: settings.runs, prefill: quick ? 20_000 : 200_000 });
+      rows.push(...indexes.rows);
+      raw.logIndexes = indexes.raw;
     }
 
     if (![...only].some((part) => ['2', '3', '4', '5', '6'].includes(part))) return;

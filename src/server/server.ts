@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -184,7 +184,7 @@ function contextFor(services: RunningServices, caller: Caller, correlationId: un
   return {
     ...services,
     ...caller,
-    correlationId: typeof correlationId === 'string' && CORRELATION_ID.test(correlationId) ? correlationId : randomUUID(),
+    correlationId: typeof correlationId === 'string' && CORRELATION_ID.test(correlationId) ? correlationId : timeOrderedId(),
   };
 }
 

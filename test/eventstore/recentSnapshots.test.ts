@@ -26,7 +26,7 @@ describe('RecentSnapshots in front of the SQLite snapshots table', () => {
     directory = mkdtempSync(join(tmpdir(), 'orderstream-recent-snapshots-'));
     db = openDatabase(join(directory, 'log.db'));
     stored = new SqliteSnapshotStore(db);
-    snapshots = new RecentSnapshots(stored, 2);
+    snapshots = new RecentSnapshots(stored, { capacity: 2, storeEvery: 10 });
   });
 
   afterEach(() => {
@@ -41,12 +41,17 @@ describe('RecentSnapshots in front of the SQLite snapshots table', () => {
     expect(await stored.load('s-1', 1)).toEqual(saved);
   });
 
+  it("writes a stream's first save to the table, then one every storeEvery versions", async () => {
+    for (const version of [1, 4, 8, 11, 12]) await snapshots.save(snapshot('s-1', version));
+    expect((await snapshots.load('s-1', 1))?.version).toBe(12);
+    expect((await stored.load('s-1', 1))?.version).toBe(11);
+  });
+
   it('keeps the newer of two saves of the same shape, as the table does', async () => {
     const newer = snapshot('s-1', 8);
     await snapshots.save(newer);
     await snapshots.save(snapshot('s-1', 4));
     expect(await snapshots.load('s-1', 1)).toBe(newer);
-    expect((await stored.load('s-1', 1))?.version).toBe(8);
   });
 
   it('reads the table for another shape, and for streams it let go beyond its capacity', async () => {
