@@ -1,9 +1,7 @@
 import { FeedSubscription, type SubscriptionOptions } from './feedSubscription.js';
 
-const DEFAULT_BUFFER_LIMIT = 1000;
-
 /** Anything that takes a feed's items as they are published. */
-export interface FeedListener<T> {
+interface FeedListener<T> {
   offer(item: T): void;
 }
 
@@ -16,7 +14,7 @@ export class ChangeFeed<T> {
   private readonly listeners = new Set<FeedListener<T>>();
 
   /** `bufferLimit`: how many live items a subscription buffers unless it asks otherwise. */
-  constructor(readonly bufferLimit = DEFAULT_BUFFER_LIMIT) {}
+  constructor(readonly bufferLimit = 1000) {}
 
   publish(items: readonly T[]): void {
     for (const listener of this.listeners) {

@@ -8,11 +8,7 @@ export class ChangeFeeds {
   constructor(private readonly bufferLimit?: number) {}
 
   of<T>(name: string): ChangeFeed<T> {
-    let feed = this.feeds.get(name);
-    if (!feed) {
-      feed = new ChangeFeed<unknown>(this.bufferLimit);
-      this.feeds.set(name, feed);
-    }
-    return feed as ChangeFeed<T>;
+    if (!this.feeds.has(name)) this.feeds.set(name, new ChangeFeed(this.bufferLimit));
+    return this.feeds.get(name) as ChangeFeed<T>;
   }
 }

@@ -4,7 +4,7 @@ import { REPLAY_PAGE_SIZE, type ReplayPage, type ReplaySource } from './replaySo
 /** Replays the log's events (narrowed by `filter`) from a position, a page at a time. */
 export function eventReplay(
   store: Pick<EventStore, 'readAll'>,
-  filter: Pick<ReadAllOptions, 'types' | 'streamId'> = {},
+  filter: Pick<ReadAllOptions, 'types' | 'streamId'>,
 ): ReplaySource<StoredEvent> {
   return async (after, upTo) => pageOf(await store.readAll({ ...filter, afterPosition: after, limit: REPLAY_PAGE_SIZE }), upTo);
 }

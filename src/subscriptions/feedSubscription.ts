@@ -46,18 +46,16 @@ export type SubscriptionOptions<T> = {
  */
 export class FeedSubscription<T> implements AsyncIterableIterator<T> {
   /** Items to send before the buffer: the initial ones, then each replayed page. */
-  private pending: T[];
+  private pending: T[] = [];
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failure: Error | undefined;
   private closed = false;
   private readonly detach: () => void;
   private readonly limit: number;
-  /** Position of the last item sent. */
   private lastSent = 0;
   /** Live items come from after this position; the replay must reach it. */
   private liveFrom = 0;
-  /** How far the replay has read the log. */
   private replayedUpTo = 0;
   private lastTakenAt = Date.now();
 
@@ -66,14 +64,11 @@ export class FeedSubscription<T> implements AsyncIterableIterator<T> {
     private readonly options: SubscriptionOptions<T>,
   ) {
     this.limit = options.limit ?? feed.bufferLimit;
-    this.pending = [...(options.initial ?? [])];
-    const last = this.pending.at(-1);
+    this.startWith(options.initial ?? []);
     if (options.replay) {
       // Both in one synchronous step: nothing can be published between reading the position and attaching.
       this.liveFrom = options.replay.livePosition();
       this.lastSent = this.replayedUpTo = options.replay.after ?? this.liveFrom;
-    } else if (last !== undefined && options.positionOf) {
-      this.lastSent = options.positionOf(last);
     }
     this.detach = feed.attach(this);
   }

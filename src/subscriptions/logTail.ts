@@ -11,7 +11,6 @@ const BATCH_SIZE = 500;
  * (rather than hearing appends) also picks up events other processes append to the same file.
  */
 export class LogTail {
-  readonly events: ChangeFeed<StoredEvent>;
   private readonly reads = new CoalescedRuns(
     () =>
       this.readNew().catch((error: unknown) =>
@@ -19,26 +18,21 @@ export class LogTail {
       ),
     () => !this.stopped,
   );
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = setInterval(() => this.poke(), 1000).unref();
   private stopped = false;
 
   private constructor(
     private readonly store: Pick<EventStore, 'readAll'>,
     private checkpoint: number,
     private readonly logger: Logger,
-    bufferLimit?: number,
-  ) {
-    this.events = new ChangeFeed<StoredEvent>(bufferLimit);
-  }
+    readonly events: ChangeFeed<StoredEvent>,
+  ) {}
 
   static async start(
     store: Pick<EventStore, 'readAll' | 'headPosition'>,
-    options: { pollIntervalMs?: number; logger?: Logger; bufferLimit?: number } = {},
+    options: { logger?: Logger; bufferLimit?: number },
   ): Promise<LogTail> {
-    const tail = new LogTail(store, await store.headPosition(), options.logger ?? fallbackLogger(), options.bufferLimit);
-    tail.timer = setInterval(() => tail.poke(), options.pollIntervalMs ?? 1000);
-    tail.timer.unref();
-    return tail;
+    return new LogTail(store, await store.headPosition(), options.logger ?? fallbackLogger(), new ChangeFeed(options.bufferLimit));
   }
 
   /** The position of the last event published: live items from here on are after it. */

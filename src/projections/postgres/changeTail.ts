@@ -11,7 +11,7 @@ const PAGE_SIZE = 1000;
  * statement (one snapshot), and the position moves in the same synchronous step as the publish, so
  * `position` is the seam subscriptions replay up to: nothing is skipped, nothing sent twice.
  */
-export class ChangeTail<Change> {
+export class ChangeTail {
   private reached = 0;
   private readonly runs = new CoalescedRuns(async () => {
     while (await this.nextPage());
@@ -19,7 +19,7 @@ export class ChangeTail<Change> {
 
   constructor(
     private readonly db: Queryable,
-    readonly name: string,
+    private readonly name: string,
     private readonly feed: ChangeSink,
   ) {}
 
@@ -54,7 +54,7 @@ export class ChangeTail<Change> {
 
   /** Publishes one page; true when there may be more. */
   private async nextPage(): Promise<boolean> {
-    const { rows } = await this.db.query<{ checkpoint: number; position: number | null; change: Change | null }>(
+    const { rows } = await this.db.query<{ checkpoint: number; position: number | null; change: unknown }>(
       `SELECT g.position AS checkpoint, c.position, c.change
        FROM read_model_generations g
        LEFT JOIN LATERAL (
@@ -72,7 +72,7 @@ export class ChangeTail<Change> {
     const changes = rows.filter((row) => row.position !== null);
     const full = changes.length === PAGE_SIZE;
     const reached = full ? changes.at(-1)!.position! : checkpoint;
-    if (changes.length > 0) this.feed.publish(changes.map((row) => row.change!));
+    if (changes.length > 0) this.feed.publish(changes.map((row) => row.change));
     this.reached = reached;
     return full;
   }

@@ -9,23 +9,21 @@ import { inClientTransaction } from './clientTransaction.js';
 import { LeadershipLostError, moveCheckpoint, type PostgresGenerationRow, recordFailure } from './postgresGenerations.js';
 import type { PostgresReadModelWriter } from './postgresWriter.js';
 
-export type GenerationFeedOptions = {
+type GenerationFeedOptions = {
   /** The leader's connection: every batch commits on it, or not at all. */
   client: pg.ClientBase;
   store: Pick<EventStore, 'readAll'>;
   writer: PostgresReadModelWriter;
-  /** Record announced changes for every instance's subscribers (the live generation, built). */
-  announce: boolean;
   batchSize: number;
-  /** Stop at this position (a rebuild catching up with the live generation). */
-  until?: number;
+  /** Stop at this position: the head when the step began, or the live generation's for a rebuild. */
+  until: number;
   /** NOTIFY'd after each batch so other instances look now rather than at their next poll. */
   channel: string;
   logger: Logger;
   /** After each committed batch. */
-  onCommitted?: (row: PostgresGenerationRow) => void;
+  onCommitted: (row: PostgresGenerationRow) => void;
   /** Checked between batches: false stops (the server is stopping). */
-  goOn?: () => boolean;
+  goOn: () => boolean;
 };
 
 /**
@@ -36,9 +34,8 @@ export type GenerationFeedOptions = {
  */
 export async function feedGeneration(row: PostgresGenerationRow, options: GenerationFeedOptions): Promise<PostgresGenerationRow> {
   let current = row;
-  const until = options.until ?? Number.MAX_SAFE_INTEGER;
-  while (!current.failure && current.position < until && (options.goOn?.() ?? true)) {
-    const limit = Math.min(options.batchSize, until - current.position);
+  while (!current.failure && current.position < options.until && options.goOn()) {
+    const limit = Math.min(options.batchSize, options.until - current.position);
     let events: StoredEvent[];
     try {
       events = await options.store.readAll({ afterPosition: current.position, limit });
@@ -108,19 +105,18 @@ async function commitBatch(
   const to = events.at(-1)!.position;
   await inClientTransaction(client, async () => {
     const announced = await options.writer.apply(client, events);
-    const changes = announced.map(({ position, change }) => ({ position, change: JSON.stringify(change) }));
     await moveCheckpoint(client, row.name, row.generation, row.position, to);
-    if (changes.length > 0) {
+    if (announced.length > 0) {
       await client.query(
         `INSERT INTO read_model_changes (name, position, change)
          SELECT $1, position, change::jsonb FROM unnest($2::bigint[], $3::text[]) AS c(position, change)`,
-        [row.name, changes.map((c) => c.position), changes.map((c) => c.change)],
+        [row.name, announced.map((c) => c.position), announced.map((c) => JSON.stringify(c.change))],
       );
     }
     await client.query('SELECT pg_notify($1, $2)', [options.channel, String(to)]);
   });
   const next = { ...row, position: to };
-  options.onCommitted?.(next);
+  options.onCommitted(next);
   return next;
 }
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { clientConfig, type PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
+import type { Logger } from '../../logging/logger.js';
 import { readSideTypes } from './readSidePool.js';
 
 /** Keeps our advisory locks apart from other users of the two-key form (the log uses its own class). */
@@ -19,7 +20,7 @@ export class Leadership {
   constructor(
     private readonly connection: PostgresConnectionOptions,
     readonly name: string,
-    private readonly onChange: (leads: boolean, error?: Error) => void = () => {},
+    private readonly logger: Logger,
   ) {}
 
   get leads(): boolean {
@@ -42,7 +43,7 @@ export class Leadership {
     );
     if (rows[0]!.held && client === this.client) {
       this.holds = true;
-      this.onChange(true);
+      this.logger.info({ projection: this.name }, `Projection ${this.name}: this instance writes it now`);
       return client;
     }
     return undefined;
@@ -55,7 +56,8 @@ export class Leadership {
     this.pid = undefined;
     if (this.holds) {
       this.holds = false;
-      this.onChange(false, error);
+      if (error) this.logger.warn({ projection: this.name, err: error }, `Projection ${this.name}: this instance no longer writes it`);
+      else this.logger.info({ projection: this.name }, `Projection ${this.name}: this instance has handed it over`);
     }
     await client?.end().catch(() => {});
   }

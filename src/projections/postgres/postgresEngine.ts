@@ -11,6 +11,7 @@ import {
   ReadModelUnavailableError,
 } from '../contracts.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
+import type { ProjectionFailure } from '../failure.js';
 import { assertAnnouncing, assertShows, ReadYourWrites, type Shown, stateOf, statusesOf } from '../shown.js';
 import { ChangeTail } from './changeTail.js';
 import { endStalledLeader } from './leadership.js';
@@ -29,14 +30,15 @@ export type PostgresEngineOptions = {
   pollIntervalMs?: number;
   batchSize?: number;
   rebuildBatchSize?: number;
-  /** How long a mutation waits for the read models to show its events before SERVICE_UNAVAILABLE. */
-  readYourWritesTimeoutMs?: number;
   /** How long a leader may make no progress, with events waiting, before a follower takes over. */
   stalledLeaderAfterMs?: number;
-  /** How long a rebuild request may wait for a leader to take it up before it is withdrawn. */
-  rebuildTakenUpWithinMs?: number;
   logger?: Logger;
 };
+
+/** How long a mutation waits for the read models to show its events before SERVICE_UNAVAILABLE. */
+const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
+/** How long a rebuild request may wait for a leader to take it up before it is withdrawn. */
+const REBUILD_TAKEN_UP_WITHIN_MS = 30_000;
 
 type Slot = {
   definition: AnyReadModel;
@@ -46,7 +48,7 @@ type Slot = {
   live?: PostgresGenerationRow;
   /** A rebuild generation beside it, as last read. */
   rebuild?: PostgresGenerationRow;
-  tail?: ChangeTail<unknown>;
+  tail?: ChangeTail;
   /** Since when a follower has seen it stand still with events waiting. */
   stillSince?: { progress: number; at: number };
 };
@@ -72,7 +74,6 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   );
   /** Whether the last read of the leaders' progress succeeded: stall decisions need fresh figures. */
   private progressFresh = false;
-  /** The pool, its storage faults answered as SERVICE_UNAVAILABLE. */
   private readonly db: Queryable;
 
   constructor(
@@ -86,7 +87,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     this.db = withStorageErrors(pool, 'The read models cannot be used right now');
     for (const definition of definitions) {
       const feed = options.feeds?.[definition.name];
-      const tail = feed && new ChangeTail<unknown>(this.db, definition.name, feed);
+      const tail = feed && new ChangeTail(this.db, definition.name, feed);
       const leader = new ProjectionLeader(definition, {
         connection: options.connection,
         store,
@@ -97,8 +98,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
         stopped: () => this.stopped,
         onLive: (row) => this.showLive(row),
       });
-      const slot: Slot = { definition, tail, leader };
-      this.slots.set(definition.name, slot);
+      this.slots.set(definition.name, { definition, tail, leader });
     }
   }
 
@@ -113,7 +113,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.start()));
     await Promise.all([...this.slots.values()].map((slot) => slot.leader.prepare()));
     await this.refresh();
-    for (const slot of this.slots.values()) void this.step(slot);
+    for (const slot of this.slots.values()) void slot.leader.step();
     await this.untilEveryReadModelHasTables();
     // The poll: the fallback for a lost NOTIFY, and how a follower notices that a leader has gone.
     this.pollTimer = setInterval(() => this.tick(), this.options.pollIntervalMs ?? 1000);
@@ -135,7 +135,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
       // Through step, not prepare: a step may be running on the leader's connection.
-      for (const slot of this.slots.values()) if (!slot.live) void this.step(slot);
+      for (const slot of this.slots.values()) if (!slot.live) void slot.leader.step();
       await this.refresh();
     }
   }
@@ -157,14 +157,14 @@ export class PostgresProjectionEngine implements ReadSideEngine {
    */
   poke(): void {
     if (this.stopped) return;
-    for (const slot of this.slots.values()) if (slot.leader.leadership.leads) void this.step(slot);
+    for (const slot of this.slots.values()) if (slot.leader.leadership.leads) void slot.leader.step();
     void this.refresh();
   }
 
   /** The poll: try to lead every read model nobody leads, and read the leaders' progress. */
   private tick(): void {
     if (this.stopped) return;
-    for (const slot of this.slots.values()) void this.step(slot);
+    for (const slot of this.slots.values()) void slot.leader.step();
     void this.refresh().then(() => (this.progressFresh ? this.watchLeaders() : undefined));
   }
 
@@ -200,25 +200,20 @@ export class PostgresProjectionEngine implements ReadSideEngine {
           { projection: name, position: live.position, headPosition: head, leaderBackends: ended },
           `Projection ${name}: its leader made no progress for ${stalledAfterMs / 1000} s with events waiting; ended its connection to take over`,
         );
-        void this.step(slot);
+        void slot.leader.step();
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'Read models: watching the leaders failed; trying again on the next poll');
     }
   }
 
-  /**
-   * Resolves once every live projection, and each one named in `include` unless it failed, shows
-   * the log up to `position`; rejects with SERVICE_UNAVAILABLE when that takes longer than the
-   * timeout (no instance can write the read models: PostgreSQL is unreachable, or every leader is gone).
-   */
+  /** Gives up after a timeout: then no instance can write the read models (PostgreSQL is unreachable, or every leader is gone). */
   waitFor(position: number, include: readonly string[] = []): Promise<void> {
-    const timeoutMs = this.options.readYourWritesTimeoutMs ?? 10_000;
     const served = this.waiters.wait(position, include, {
-      ms: timeoutMs,
+      ms: READ_YOUR_WRITES_TIMEOUT_MS,
       error: () =>
         new ReadModelUnavailableError(
-          `The change was stored, but the read models have not shown it within ${timeoutMs / 1000} s. Read it again ` +
+          `The change was stored, but the read models have not shown it within ${READ_YOUR_WRITES_TIMEOUT_MS / 1000} s. Read it again ` +
             'later, or send the command again with the same commandId (it is not applied twice)',
           { position },
         ),
@@ -227,7 +222,6 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     return served;
   }
 
-  /** The position this instance's change feed of `name` has published up to: the subscriptions' seam. */
   livePosition(name: string): number {
     const slot = this.slot(name);
     assertAnnouncing(this.shown(slot));
@@ -255,7 +249,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     await recordFailure(this.db, name, live.generation, null);
     await this.db.query('SELECT pg_notify($1, $2)', [this.channel, String(live.position)]);
     slot.live = { ...live, failure: null };
-    await this.step(slot);
+    await slot.leader.step();
     await this.refresh();
   }
 
@@ -273,7 +267,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: stateOf(this.shown(slot)) });
     }
     await this.db.query('SELECT pg_notify($1, $2)', [this.channel, '0']);
-    const takenUpBy = Date.now() + (this.options.rebuildTakenUpWithinMs ?? 30_000);
+    const takenUpBy = Date.now() + REBUILD_TAKEN_UP_WITHIN_MS;
     for (;;) {
       this.poke();
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -283,14 +277,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       if ((slot.live?.generation ?? 0) > before) return;
       if (request?.failure) {
         await withdrawRebuildRequest(this.db, name);
-        const { failure } = request;
-        throw new ProjectionStateError(
-          `Projection ${name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}`,
-          {
-            position: failure.position,
-            eventId: failure.eventId,
-          },
-        );
+        throw failedAt(name, request.failure);
       }
       if (!request) throw new ProjectionStateError(`Projection ${name}: the rebuild was withdrawn before it finished`, {});
       if (request.generation === null && Date.now() > takenUpBy) {
@@ -308,17 +295,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   /** A rebuild of a failed read model would stop at the same event: retry it first. */
   private throwIfFailed(slot: Slot): void {
     const failure = slot.live?.failure;
-    if (failure) {
-      throw new ProjectionStateError(
-        `Projection ${slot.definition.name} failed at event ${failure.position} (${failure.eventType}): ${failure.message}; retry it first`,
-        { position: failure.position, eventId: failure.eventId },
-      );
-    }
-  }
-
-  /** Leads `slot` if it can, one step at a time. */
-  private step(slot: Slot): Promise<void> {
-    return slot.leader.step();
+    if (failure) throw failedAt(slot.definition.name, failure, '; retry it first');
   }
 
   /**
@@ -387,4 +364,12 @@ export class PostgresProjectionEngine implements ReadSideEngine {
 function latest(known: PostgresGenerationRow | undefined, read: PostgresGenerationRow | undefined): PostgresGenerationRow | undefined {
   if (known && read && known.generation === read.generation && known.position > read.position) return { ...read, position: known.position };
   return read;
+}
+
+/** A rebuild refused or stopped: `name` failed at an event. */
+function failedAt(name: string, { position, eventId, eventType, message }: ProjectionFailure, hint = ''): ProjectionStateError {
+  return new ProjectionStateError(`Projection ${name} failed at event ${position} (${eventType}): ${message}${hint}`, {
+    position,
+    eventId,
+  });
 }

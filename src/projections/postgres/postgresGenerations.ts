@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ProjectionFailure } from '../failure.js';
 import type { AnyReadModel } from '../readModel.js';
-import { physicalName, type TableNames, tableNames } from '../sqlite/generations.js';
+import { physicalName } from '../sqlite/generations.js';
 import { createIndexSql, createTableSql } from '../tables.js';
 import type { Queryable } from './queryable.js';
 
@@ -27,10 +27,6 @@ export class LeadershipLostError extends Error {
 export async function readGenerations(db: Queryable): Promise<PostgresGenerationRow[]> {
   const { rows } = await db.query<PostgresGenerationRow>('SELECT * FROM read_model_generations ORDER BY name, generation');
   return rows;
-}
-
-export function postgresTableNames(definition: AnyReadModel, generation: number): TableNames {
-  return tableNames(definition, generation);
 }
 
 /**

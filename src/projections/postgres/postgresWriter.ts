@@ -12,8 +12,6 @@ import { onConflictClause, type TableDeclaration, writtenColumns } from '../tabl
  * numbers (readSideTypes). Returns the changes to announce with their positions, from the values written.
  */
 export class PostgresReadModelWriter<Change = unknown> {
-  private readonly sql = new Map<string, string>();
-
   constructor(
     private readonly model: AnyReadModel,
     private readonly tables: Record<string, string>,
@@ -36,10 +34,8 @@ export class PostgresReadModelWriter<Change = unknown> {
     const { tables, key } = this.model.documents;
     const rows: Row[][] = [];
     for (const table of tables) {
-      const sql = this.statement(`load:${table}`, () => {
-        const orderBy = this.model.tables[table]!.primaryKey.join(', ');
-        return `SELECT * FROM ${this.tables[table]} WHERE ${key} = ANY($1::text[]) ORDER BY ${orderBy}`;
-      });
+      const orderBy = this.model.tables[table]!.primaryKey.join(', ');
+      const sql = `SELECT * FROM ${this.tables[table]} WHERE ${key} = ANY($1::text[]) ORDER BY ${orderBy}`;
       rows.push((await client.query<Row>(sql, [keys])).rows);
     }
     return groupDocuments(this.model, rows);
@@ -47,13 +43,10 @@ export class PostgresReadModelWriter<Change = unknown> {
 
   private async loadRows(client: pg.ClientBase, table: string, keys: Row[]): Promise<Row[]> {
     const declaration = this.model.tables[table]!;
-    const sql = this.statement(`rows:${table}`, () => {
-      const { primaryKey } = declaration;
-      return `SELECT * FROM ${this.tables[table]} WHERE (${primaryKey.join(', ')}) IN (SELECT * FROM unnest(${arrays(declaration, primaryKey)}))`;
-    });
+    const { primaryKey } = declaration;
     const { rows } = await client.query<Row>(
-      sql,
-      declaration.primaryKey.map((column) => keys.map((key) => key[column])),
+      `SELECT * FROM ${this.tables[table]} WHERE (${primaryKey.join(', ')}) IN (SELECT * FROM unnest(${arrays(declaration, primaryKey)}))`,
+      primaryKey.map((column) => keys.map((key) => key[column])),
     );
     return rows;
   }
@@ -62,23 +55,11 @@ export class PostgresReadModelWriter<Change = unknown> {
   private async upsert(client: pg.ClientBase, table: string, rows: Row[], onConflict?: 'DO NOTHING'): Promise<void> {
     const declaration = this.model.tables[table]!;
     const columns = writtenColumns(declaration);
-    const sql = this.statement(`upsert:${table}:${onConflict ?? ''}`, () => {
-      return `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) SELECT * FROM unnest(${arrays(declaration, columns)})
-              ${onConflictClause(declaration, onConflict)}`;
-    });
     await client.query(
-      sql,
+      `INSERT INTO ${this.tables[table]} (${columns.join(', ')}) SELECT * FROM unnest(${arrays(declaration, columns)})
+       ${onConflictClause(declaration, onConflict)}`,
       columns.map((column) => rows.map((row) => row[column] ?? null)),
     );
-  }
-
-  private statement(name: string, sql: () => string): string {
-    let text = this.sql.get(name);
-    if (text === undefined) {
-      text = sql();
-      this.sql.set(name, text);
-    }
-    return text;
   }
 }
 

@@ -14,16 +14,16 @@ import {
   LeadershipLostError,
   pointViewsAt,
   type PostgresGenerationRow,
-  postgresTableNames,
   readGenerations,
 } from './postgresGenerations.js';
 import type { AnyReadModel } from '../readModel.js';
+import { tableNames } from '../sqlite/generations.js';
 import { PostgresReadModelWriter } from './postgresWriter.js';
 import { PRUNE_EVERY_EVENTS, pruneChanges } from './readModelSchema.js';
 import { failRebuildRequest, readRebuildRequest, takeUpRebuildRequest, withdrawRebuildRequest } from './rebuildRequests.js';
 
 /** What a leader needs from the engine it runs in. */
-export type LeaderContext = {
+type LeaderContext = {
   connection: PostgresConnectionOptions;
   store: Pick<EventStore, 'readAll' | 'headPosition'>;
   /** The channel NOTIFY'd after each batch. */
@@ -47,8 +47,10 @@ export class ProjectionLeader {
   rebuild: PostgresGenerationRow | undefined;
   /** The newer version live in the tables: this code will not write them. */
   supersededBy: number | undefined;
-  private readonly writers = new Map<string, PostgresReadModelWriter>();
-  private readonly steps: CoalescedRuns;
+  private readonly steps = new CoalescedRuns(
+    () => this.lead(),
+    () => !this.context.stopped(),
+  );
   /** The message of the last failure to lead, so that a lasting one is logged once. */
   private lastFailure: string | undefined;
   /** The live position at the last pruning of its announced changes. */
@@ -58,16 +60,7 @@ export class ProjectionLeader {
     readonly definition: AnyReadModel,
     private readonly context: LeaderContext,
   ) {
-    const projection = definition.name;
-    this.leadership = new Leadership(context.connection, projection, (leads, error) => {
-      if (leads) context.logger.info({ projection }, `Projection ${projection}: this instance writes it now`);
-      else if (error) context.logger.warn({ projection, err: error }, `Projection ${projection}: this instance no longer writes it`);
-      else context.logger.info({ projection }, `Projection ${projection}: this instance has handed it over`);
-    });
-    this.steps = new CoalescedRuns(
-      () => this.lead(),
-      () => !context.stopped(),
-    );
+    this.leadership = new Leadership(context.connection, definition.name, context.logger);
   }
 
   /** Leads the read model if it can, one step at a time; calls during a step share it, plus one more pass. */
@@ -82,11 +75,21 @@ export class ProjectionLeader {
 
   private async lead(): Promise<void> {
     if (this.context.stopped() || this.supersededBy !== undefined) return;
+    await this.asLeader((client) => this.feed(client));
+  }
+
+  /** At start: lead the read model if nobody does, and give it live tables if it has none; building waits for `step`. */
+  prepare(): Promise<void> {
+    return this.asLeader((client) => this.ensureLiveGeneration(client));
+  }
+
+  /** Runs `work` on the connection holding the lock, when this instance holds it or can take it. */
+  private async asLeader(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
     const name = this.definition.name;
     try {
       const client = await this.leadership.acquire();
       if (!client) return;
-      await this.feed(client);
+      await work(client);
       this.lastFailure = undefined;
     } catch (error) {
       // Another instance took over, or PostgreSQL failed: let the lock go; the next tick tries again.
@@ -95,20 +98,6 @@ export class ProjectionLeader {
         this.context.logger.warn({ err: error, projection: name }, `Projection ${name}: leading it failed; trying again every poll`);
       }
       this.lastFailure = message;
-      await this.leadership.release(error as Error);
-    }
-  }
-
-  /** At start: lead the read model if nobody does, and give it live tables if it has none; building waits for `step`. */
-  async prepare(): Promise<void> {
-    try {
-      const client = await this.leadership.acquire();
-      if (client) await this.ensureLiveGeneration(client);
-    } catch (error) {
-      this.context.logger.warn(
-        { err: error, projection: this.definition.name },
-        `Projection ${this.definition.name}: leading it failed; trying again every poll`,
-      );
       await this.leadership.release(error as Error);
     }
   }
@@ -132,7 +121,6 @@ export class ProjectionLeader {
       return undefined;
     }
     if (live && live.version === definition.version) return this.showLive(live);
-    this.writers.clear();
     this.rebuild = undefined;
     return this.showLive(await inClientTransaction(client, () => createGeneration(client, definition, { live: true })));
   }
@@ -176,9 +164,8 @@ export class ProjectionLeader {
    */
   private feedLive(client: pg.Client, live: PostgresGenerationRow, until: number): Promise<PostgresGenerationRow> {
     return feedGeneration(live, {
-      client,
+      ...this.feedOptions(client, live.generation, !live.building),
       until,
-      ...this.feedOptions(live.generation, !live.building),
       batchSize: live.building ? this.context.rebuildBatchSize : this.context.batchSize,
       onCommitted: (row) => this.showLive(row),
     });
@@ -206,8 +193,7 @@ export class ProjectionLeader {
       const lastStretch = gap <= 2 * chunk || gap >= previousGap;
       previousGap = gap;
       current = await feedGeneration(current, {
-        client,
-        ...this.feedOptions(current.generation, false),
+        ...this.feedOptions(client, current.generation, false),
         batchSize: this.context.rebuildBatchSize,
         until: lastStretch ? live.position : Math.min(live.position, current.position + chunk),
         onCommitted: (next) => (this.rebuild = next),
@@ -228,7 +214,6 @@ export class ProjectionLeader {
         await withdrawRebuildRequest(client, definition.name);
         await client.query('SELECT pg_notify($1, $2)', [this.context.channel, String(current.position)]);
       });
-      this.writers.clear();
       this.rebuild = undefined;
       this.showLive({ ...current, live: true, building: false });
       this.context.logger.info(
@@ -239,20 +224,11 @@ export class ProjectionLeader {
     }
   }
 
-  /** What feeding a generation needs besides its client and batch size. */
-  private feedOptions(generation: number, announce: boolean) {
+  /** What feeding a generation on `client` needs besides its batch size, end and commit callback. */
+  private feedOptions(client: pg.Client, generation: number, announce: boolean) {
     const { store, channel, logger } = this.context;
-    return { store, channel, logger, announce, writer: this.writer(generation, announce), goOn: () => !this.context.stopped() };
-  }
-
-  private writer(generation: number, announce: boolean): PostgresReadModelWriter {
-    const key = `${generation}/${announce}`;
-    let writer = this.writers.get(key);
-    if (!writer) {
-      writer = new PostgresReadModelWriter(this.definition, postgresTableNames(this.definition, generation), announce);
-      this.writers.set(key, writer);
-    }
-    return writer;
+    const writer = new PostgresReadModelWriter(this.definition, tableNames(this.definition, generation), announce);
+    return { client, store, channel, logger, writer, goOn: () => !this.context.stopped() };
   }
 
   /** Tells the engine the live generation as this leader has just left it. */

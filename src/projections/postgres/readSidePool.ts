@@ -20,7 +20,7 @@ export const readSideTypes: pg.CustomTypesConfig = {
 /** A pool for the read side's queries, with integers read as numbers. */
 export function createReadSidePool(
   options: PostgresConnectionOptions,
-  { max = 10, onIdleError = () => {} }: { max?: number; onIdleError?: (error: Error) => void } = {},
+  { max = 10, onIdleError = () => {} }: { max?: number; onIdleError?: (error: Error) => void },
 ): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(options, 'read side'), types: readSideTypes, max });
   pool.on('error', onIdleError);

@@ -2,8 +2,7 @@ import type { ProjectionFailure } from '../failure.js';
 import type { Queryable } from './queryable.js';
 
 /** A rebuild asked for by any instance, taken up by the read model's leader (see the engine). */
-export type RebuildRequest = {
-  name: string;
+type RebuildRequest = {
   /** The generation being built for it; null until a leader has taken it up. */
   generation: number | null;
   /** Why the rebuild stopped; the requester reports it and withdraws the request. */
@@ -25,9 +24,7 @@ export async function requestRebuild(db: Queryable, name: string): Promise<boole
 }
 
 export async function readRebuildRequest(db: Queryable, name: string): Promise<RebuildRequest | undefined> {
-  const { rows } = await db.query<RebuildRequest>('SELECT name, generation, failure FROM read_model_rebuild_requests WHERE name = $1', [
-    name,
-  ]);
+  const { rows } = await db.query<RebuildRequest>('SELECT generation, failure FROM read_model_rebuild_requests WHERE name = $1', [name]);
   return rows[0];
 }
 
