@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintToken } from '../src/auth/tokens.js';
 import { startChild } from './lib/children.js';
+import { costBreakdown, type Profile } from './lib/costBreakdown.js';
 import { measure } from './scenarios/fanout.js';
 import { addBenchProducts, BENCH_SERVER_ENV, graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
 
@@ -58,6 +59,7 @@ const bodies: Record<string, object> = {
   },
   ping: { query: '{ __typename }' },
 };
+let requests = 0;
 if (operation === 'fanout') {
   const staff = await mintToken(AUTH, { sub: 'staff-1', role: 'staff' });
   const figures = await measure(
@@ -83,6 +85,7 @@ if (operation === 'fanout') {
   console.log(
     `${operation}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors`,
   );
+  requests = result.requests.total;
 }
 await server.stop();
 
@@ -91,6 +94,15 @@ const file = readdirSync(directory)
   .map((name) => join(directory, name))
   .sort()[0]!;
 summarise(file);
+if (requests > 0) {
+  console.log(`\n-- CPU per request by step (µs; ${requests} requests, the work beside them shared out)`);
+  let total = 0;
+  for (const { step, microsPerRequest, share } of costBreakdown(JSON.parse(readFileSync(file, 'utf8')) as Profile, requests)) {
+    total += microsPerRequest;
+    console.log(`${Math.round(microsPerRequest).toString().padStart(6)} µs  ${(100 * share).toFixed(1).padStart(5)}%  ${step}`);
+  }
+  console.log(`${Math.round(total).toString().padStart(6)} µs          in all`);
+}
 console.log(`\nprofile: ${file}`);
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
