@@ -275,11 +275,16 @@ export class ProjectionEngine implements ReadSideEngine {
     return this.thread;
   }
 
-  /** Once no build or rebuild runs, the thread and its connection's cache go (the next build makes another). */
+  /**
+   * Once no build or rebuild runs, the thread and its connection's cache go (the next build makes
+   * another), and this connection lets go of the pages the build read through it: memory a caught-up
+   * server no longer needs.
+   */
   private closeThreadIfIdle(): void {
     if (!this.thread || [...this.slots.values()].some((slot) => slot.building || slot.rebuild)) return;
     void this.thread.close();
     this.thread = undefined;
+    this.db.pragma('shrink_memory');
   }
 
   private shown(slot: Slot): Shown {
