@@ -50,6 +50,10 @@ class Subscribers {
         socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
       });
       socket.on('error', reject);
+      // Refused (a cap, a bad token): fail the bench rather than wait for an acknowledgement that never comes.
+      socket.on('close', (code: number, reason: Buffer) =>
+        reject(new Error(`subscriber closed before it was acknowledged: ${code} ${reason}`)),
+      );
       socket.on('message', (data: Buffer) => {
         const text = data.toString();
         if (text.startsWith('{"id":"1","type":"next"')) return this.onNext(text);

@@ -28,11 +28,16 @@ export const PLACE_ORDER_INPUT = {
 const ADD_PRODUCT = `mutation AddProduct($input: AddProductInput!) { addProduct(input: $input) { id } }`;
 
 /**
- * The environment a bench server needs for PLACE_ORDER_INPUT: the bench's one customer places every
- * order and pays none, far more than the cap on a customer's pending orders (ORDERSTREAM_MAX_PENDING_ORDERS,
- * 10 by default) allows; lifted, so every request is a placed order, not a fast refusal.
+ * The environment a bench server needs: the bench's one customer places every order and pays none,
+ * far more than the cap on a customer's pending orders (ORDERSTREAM_MAX_PENDING_ORDERS, 10 by default)
+ * allows; and its 1,000 subscribers share one staff token, far more than the caps on one user's
+ * connections (20) and subscriptions allow. Lifted, so every request is served, not a fast refusal.
  */
-export const BENCH_SERVER_ENV: Record<string, string> = { ORDERSTREAM_MAX_PENDING_ORDERS: '1000000000' };
+export const BENCH_SERVER_ENV: Record<string, string> = {
+  ORDERSTREAM_MAX_PENDING_ORDERS: '1000000000',
+  ORDERSTREAM_MAX_CONNECTIONS_PER_USER: '1000000',
+  ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER: '1000000',
+};
 
 /**
  * Adds PLACE_ORDER_INPUT's products to the catalog at its prices (customers pay catalog prices and may
