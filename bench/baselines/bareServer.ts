@@ -22,18 +22,10 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { Arg, buildSchema, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
+import { Money } from './money.js';
 import { SameJobResolver } from './sameJob.js';
 
 const TOPIC = 'ordersChanged';
-
-@ObjectType()
-class Money {
-  @Field(() => String)
-  amount!: string;
-
-  @Field(() => String)
-  currency!: string;
-}
 
 @ObjectType()
 class OrderItem {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Arg, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Money } from './money.js';
 
 @InputType()
 class SameJobItem {
@@ -41,15 +42,6 @@ class SameJobInput {
 }
 
 @ObjectType()
-class SameJobMoney {
-  @Field(() => String)
-  amount!: string;
-
-  @Field(() => String)
-  currency!: string;
-}
-
-@ObjectType()
 class SameJobOrder {
   @Field(() => ID)
   id!: string;
@@ -60,8 +52,8 @@ class SameJobOrder {
   @Field(() => Int)
   itemCount!: number;
 
-  @Field(() => SameJobMoney)
-  total!: SameJobMoney;
+  @Field(() => Money)
+  total!: Money;
 
   @Field(() => Int)
   version!: number;
