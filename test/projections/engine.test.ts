@@ -154,6 +154,29 @@ describe('ProjectionEngine', () => {
       expect((await engine.status())[1]).toMatchObject({ state: 'LIVE', position: head, lastError: null });
       expect(db.prepare('SELECT count(*) FROM event_counts').pluck().get()).toBe(head);
     });
+
+    it('should stop at that event and keep every one before it when a long build commits on the writer thread', async () => {
+      // Past three full batches a build commits on the writer thread: the event at fault comes well after that.
+      const commands = new OrderCommands(store);
+      const items = [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 100 }];
+      for (let n = 0; n < 40; n++) {
+        await commands.execute(
+          { type: 'PlaceOrder', data: { orderId: `bulk-${n}`, customerId: 'c-2', items, currency: 'USD', now: NOW } },
+          META,
+        );
+      }
+      const failing = failingProjection(31);
+      const engine = await startEngine([failing.definition]);
+      const head = await store.headPosition();
+
+      expect((await engine.status())[0]).toMatchObject({ state: 'FAILED', position: 30, lastError: { position: 31 } });
+      expect(db.prepare('SELECT max(position), count(*) FROM event_counts').raw().get()).toEqual([30, 30]);
+
+      failing.fix();
+      await engine.retry('eventCounter');
+      await waitUntil(async () => (await engine.status())[0]!.state === 'LIVE');
+      expect(db.prepare('SELECT count(*) FROM event_counts').pluck().get()).toBe(head);
+    });
   });
 });
 
