@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import helmet from 'helmet';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { TokenVerifier } from '../auth/tokens.js';
@@ -147,6 +148,9 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   });
   await apollo.start();
 
+  // helmet's baseline headers on every answer (no X-Powered-By; COOP, CORP, HSTS, nosniff, …); the
+  // Content-Security-Policy is the page's and the explorer's own (src/server/web/securityHeaders.ts).
+  app.use(helmet({ contentSecurityPolicy: false }));
   // The dashboard at / and GraphiQL at /graphiql (src/server/web/).
   app.use(webRoutes(config));
   // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.

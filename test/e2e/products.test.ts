@@ -78,6 +78,11 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
       const { products } = await requestData(server.url, ListProductsDocument, { first: 2, after });
       expect(products.edges.length).toBeLessThanOrEqual(2);
       expect(products.nodes.map((node) => node.id)).toEqual(products.edges.map((edge) => edge.node.id));
+      expect(products.pageInfo).toMatchObject({
+        hasPreviousPage: pages > 0,
+        startCursor: products.edges[0]?.cursor ?? null,
+        endCursor: products.edges.at(-1)?.cursor ?? null,
+      });
       seen.push(...products.edges.map((edge) => edge.node.id));
       totalCount = products.totalCount;
       after = products.pageInfo.hasNextPage ? products.pageInfo.endCursor : undefined;

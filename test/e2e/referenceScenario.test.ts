@@ -140,6 +140,12 @@ describe('Order service over HTTP', () => {
     for (;;) {
       const { orders } = await requestData(server.url, ListOrdersDocument, { customerId: 'cust-pages', first: 2, after });
       expect(orders.totalCount).toBe(5);
+      // Relay's PageInfo: the page's first and last cursors, and whether a page came before this one.
+      expect(orders.pageInfo).toMatchObject({
+        hasPreviousPage: after !== undefined,
+        startCursor: orders.edges[0]!.cursor,
+        endCursor: orders.edges.at(-1)!.cursor,
+      });
       seen.push(...orders.edges.map((edge) => edge.node.id));
       if (!orders.pageInfo.hasNextPage) break;
       after = orders.pageInfo.endCursor;

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
+import { pageInfoOf } from '../pageInfo.type.js';
 import { decodeOrderCursor } from '../../projections/orderView/cursor.js';
 import { orderViewAfter } from '../../projections/orderView/readModel.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
@@ -43,14 +44,14 @@ export class OrderResolver {
       throw badUserInput(`after is not a cursor from this API: "${after}"`, 'after');
     }
     const scope = customerScope(signedIn(ctx), customerId);
-    if (scope === 'nothing') return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+    if (scope === 'nothing') return { edges: [], nodes: [], pageInfo: pageInfoOf([], false, after), totalCount: 0 };
     const filter = { customerId: scope.customerId, status: status ?? undefined };
     const page = await ctx.orders.listOrderViews(filter, first, afterPosition);
     const edges = page.nodes.map(({ view, cursor }) => ({ cursor, node: toOrder(view) }));
     return {
       edges,
       nodes: edges.map((edge) => edge.node),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: pageInfoOf(edges, page.hasNextPage, after),
       totalCount: page.totalCount,
     };
   }

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from '../pageInfo.type.js';
 import { Order } from './order.type.js';
 
 @ObjectType()
@@ -8,15 +9,6 @@ export class OrderEdge {
 
   @Field(() => Order)
   node!: Order;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'The cursor of the last edge; null for an empty page.' })
-  endCursor!: string | null;
 }
 
 @ObjectType({ description: 'A page of orders, newest first.' })

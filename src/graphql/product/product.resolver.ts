@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { signedIn } from '../../auth/access.js';
+import { pageInfoOf } from '../pageInfo.type.js';
 import { decodeProductCursor } from '../../projections/productView/cursor.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput } from '../errors.js';
@@ -38,7 +39,7 @@ export class ProductResolver {
     return {
       edges,
       nodes: edges.map((edge) => edge.node),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: pageInfoOf(edges, page.hasNextPage, after),
       totalCount: page.totalCount,
     };
   }

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '../order/orderConnection.type.js';
+import { PageInfo } from '../pageInfo.type.js';
 import { Product } from './product.type.js';
 
 @ObjectType()

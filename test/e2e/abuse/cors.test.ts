@@ -99,6 +99,19 @@ describe('CORS with CORS_ORIGINS set', () => {
     }
   });
 
+  it("should send helmet's baseline headers on API answers, and no X-Powered-By", async () => {
+    for (const response of [await post(server.url, SHOP), await fetch(server.url.replace(/\/graphql$/, '/healthz'))]) {
+      expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    // The API's own CSP is left to the page and the explorer; a listed origin still reads answers.
+    expect((await post(server.url, SHOP)).headers.get('access-control-allow-origin')).toBe(SHOP);
+  });
+
   it("should keep Apollo's CSRF prevention: a simple request without the preflight header is refused", async () => {
     const response = await fetch(`${server.url}?query=${encodeURIComponent('{ order(id: "none") { id } }')}`, {
       headers: { origin: SHOP, authorization: await bearer(ADMIN) },
