@@ -2,7 +2,7 @@
 #   docker build -t orderstream .
 #   docker run -p 4000:4000 -v orderstream-data:/data -e ORDERSTREAM_JWT_SECRET=<32+ characters> orderstream
 #   (it refuses to start without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY; development mode is refused here, NODE_ENV=production)
-# compose.yaml does the same with a named volume; see the README's "Container" section.
+# compose.yaml does the same with a named volume; see docs/operations.md, "Container".
 
 FROM node:20-slim AS dependencies
 WORKDIR /app

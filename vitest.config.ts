@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Three layers, told apart by where a file lives or how it is named (README, "Development"):
+// Three layers, told apart by where a file lives or how it is named (docs/development.md):
 // unit: *.unit.test.ts; e2e: test/e2e, test/browser and *.e2e.test.ts; int: every other test file.
 const UNIT = ['test/**/*.unit.test.ts'];
 const E2E = ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/**/*.e2e.test.ts'];

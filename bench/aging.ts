@@ -27,7 +27,7 @@
  * 3. With the servers stopped: loading the hot product (every aged order reserved it) against a fresh
  *    one, as inventory commands load them (bench/scenarios/aggregateLoads.ts).
  * 4. Product streams of --stream-events and 10 events written into a new log: loading each.
- * Prints progress to stderr, the table (Markdown, as in the README) to stdout, and writes everything
+ * Prints progress to stderr, the table (Markdown, as in docs/performance.md) to stdout, and writes everything
  * to bench/results/aging-<time>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

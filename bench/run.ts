@@ -17,7 +17,7 @@
  *    server (bench/baselines/bareServer.ts), another child: bench/scenarios/http.ts.
  * 4, 6b. Fan-out to --subscribers subscribers of ordersChanged, against the bare graphql-ws server;
  *    the server's RSS with them connected: bench/scenarios/fanout.ts.
- * Prints the table (Markdown, as in the README) and writes everything to bench/results/bench-<time>.json.
+ * Prints the table (Markdown, as in docs/performance.md) and writes everything to bench/results/bench-<time>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

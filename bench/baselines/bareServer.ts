@@ -101,7 +101,7 @@ class BareResolver {
 let position = 0;
 const money = (amount: string): Money => ({ amount, currency: 'USD' });
 
-/** The payload orderstream publishes for a placed order: the reference order of the README. */
+/** The payload orderstream publishes for a placed order: the reference order of the demo (README, docs/demo.md). */
 function newOrder(): Order {
   const now = new Date().toISOString();
   position += 1;

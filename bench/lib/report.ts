@@ -51,7 +51,7 @@ export const fmt = (value: number) =>
     ? Math.round(value).toLocaleString('en-US')
     : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
-/** The table as Markdown: what `npm run bench` prints and what the README shows. */
+/** The table as Markdown: what `npm run bench` prints and what docs/performance.md shows. */
 export function markdownTable(rows: readonly Row[]): string {
   const header = ['#', 'figure', 'orderstream', 'baseline (same run)', 'ratio', 'goal', 'met?'];
   const lines = rows.map((row) => [

@@ -49,7 +49,7 @@ export type ServerConfig = {
   log: LogOptions;
   /** /readyz answers 503 while a read model or process is more than this many events behind the log. */
   readyMaxLagEvents: number;
-  /** Changes buffered per subscription for a subscriber that is not reading (see README, Subscriptions). */
+  /** Changes buffered per subscription for a subscriber that is not reading (see docs/api.md, Subscriptions). */
   subscriberBuffer: number;
   /** Active subscriptions one user (a token's subject) may hold over all its WebSocket connections. */
   maxSubscriptionsPerUser: number;

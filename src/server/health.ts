@@ -34,7 +34,7 @@ export type HealthOptions = {
 /**
  * `/healthz` (the process answers), `/readyz` (the database takes writes, and every read model and
  * process is LIVE or BUILDING within `maxLagEvents` of the head) and `/metrics` (Prometheus text).
- * None asks for a token: keep them off the public network (see README). /readyz's write probe runs
+ * None asks for a token: keep them off the public network (see docs/operations.md). /readyz's write probe runs
  * at most about once a second (CachedWriteProbe), counted in orderstream_readiness_probes_total.
  */
 export function healthRoutes(options: HealthOptions): Router {

@@ -50,7 +50,7 @@ export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserv
  * Wires the write side, the read side and the change feed, caught up. The log and the read models
  * are in the SQLite file, or with `config.postgres` (DATABASE_URL) in PostgreSQL, shared by every
  * instance, each read model written by one leader at a time. Snapshots and process checkpoints stay
- * in this instance's SQLite file either way (see README, PostgreSQL and several instances).
+ * in this instance's SQLite file either way (see docs/postgresql.md).
  */
 export async function openServices(
   config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> &
