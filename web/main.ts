@@ -4,6 +4,7 @@ import { offerStaffActions, prefillActions, prefillCustomer, wireForms } from '.
 import {
   CancelOrderDocument,
   ChangePriceDocument,
+  FiguresDocument,
   OrderEventsDocument,
   OrdersChangedDocument,
   OrdersDocument,
@@ -19,6 +20,7 @@ import { execute, ServerError } from './graphqlHttp.js';
 import { followSubscription } from './liveSubscription.js';
 import { money, OrdersView } from './ordersView.js';
 import { offerPriceForm, prefillPrice, wirePriceForm } from './priceForm.js';
+import { FiguresView } from './figuresView.js';
 import { ProductsView } from './productsView.js';
 import { claimsOf, describeClaims, developmentTokens, storedToken, storeToken } from './session.js';
 
@@ -31,6 +33,10 @@ const FIRST_ORDERS = 100;
  * the server allows 50 per connection, so the page shows one page at a time, never more than this.
  */
 const PRODUCTS_PER_PAGE = 40;
+/** The figures are asked for again this long after the last order change, not once per change of a burst. */
+const FIGURES_AFTER_CHANGES_MS = 300;
+/** Staff's figures are in this currency; the others with activity are named beside them. */
+const FIGURES_CURRENCY = 'USD';
 
 /**
  * Everything that lives as long as one token: the WebSocket client, the feeds, the position the
@@ -52,8 +58,13 @@ class Session {
   /** The highest log position of any order change seen: the feed resumes after it. */
   private lastPosition: number | undefined;
   private ended = false;
+  private figuresTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(token: string) {
+  constructor(
+    token: string,
+    /** Staff and admins see the figures; customers may not ask for them. */
+    private readonly showsFigures: boolean,
+  ) {
     this.authorization = `Bearer ${token}`;
     let connectedBefore = false;
     this.client = createClient({
@@ -80,10 +91,12 @@ class Session {
   start(): void {
     void this.followOrders();
     void this.loadProducts();
+    if (this.showsFigures) void this.loadFigures();
   }
 
   end(): void {
     this.ended = true;
+    clearTimeout(this.figuresTimer);
     this.stopHistory?.();
     for (const stop of this.stops) stop();
     for (const stop of this.followedProducts.values()) stop();
@@ -107,10 +120,24 @@ class Session {
         next: ({ ordersChanged }) => {
           this.lastPosition = Math.max(this.lastPosition ?? 0, ordersChanged.position);
           ordersView.apply(ordersChanged);
+          this.figuresChanged();
         },
         failed: (error, signedOut) => this.failed(error, signedOut),
       }),
     );
+  }
+
+  /** Loads the figures afresh: the dashboard read model sums them, the page only shows them. */
+  private async loadFigures(): Promise<void> {
+    const answer = await this.untilLoaded(() => this.request(FiguresDocument, { currency: FIGURES_CURRENCY }));
+    if (answer && !this.ended) figuresView.show(answer.dashboard);
+  }
+
+  /** An order changed: its figures did too. Asked for once a burst of changes has passed. */
+  private figuresChanged(): void {
+    if (!this.showsFigures) return;
+    clearTimeout(this.figuresTimer);
+    this.figuresTimer = setTimeout(() => void this.loadFigures(), FIGURES_AFTER_CHANGES_MS);
   }
 
   /** Shows the next page of products; nothing while the page shown is loading or is the last. */
@@ -216,6 +243,7 @@ class Session {
 
 const ordersView = new OrdersView((orderId) => session?.select(orderId));
 const productsView = new ProductsView(prefillPrice);
+const figuresView = new FiguresView();
 let session: Session | undefined;
 
 function signIn(token: string | undefined): void {
@@ -223,17 +251,19 @@ function signIn(token: string | undefined): void {
   session = undefined;
   ordersView.clear();
   productsView.clear();
+  figuresView.clear();
   const claims = token ? claimsOf(token) : undefined;
   byId('who').textContent = token ? `Signed in as ${describeClaims(claims)}` : 'Not signed in.';
   prefillCustomer(claims?.customerId);
   const isStaff = claims?.role === 'staff' || claims?.role === 'admin';
   offerPriceForm(isStaff);
   offerStaffActions(isStaff);
+  figuresView.offer(isStaff);
   if (!token) {
     showConnection('signed-out', 'signed out');
     return;
   }
-  session = new Session(token);
+  session = new Session(token, isStaff);
   session.start();
 }
 

@@ -184,11 +184,40 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
       expect(errors).toEqual([]);
     });
 
-    it('should not offer the form to a customer, who still sees the prices', async () => {
+    it('should not offer the form or the figures to a customer, who still sees the prices', async () => {
       const customer = await openDashboard(browser, server, { role: 'customer', customerId: 'cust-1' });
       await expect.poll(() => productCell(customer.page, 'lamp', 'price'), SETTLE).toBe('29.99 USD');
       expect(await customer.page.isVisible('#price-form')).toBe(false);
+      expect(await customer.page.isVisible('#figures-panel')).toBe(false);
       expect(customer.errors).toEqual([]);
+    });
+  });
+
+  describe('when staff follow the figures', () => {
+    let server: TestServer;
+    let page: Page;
+    let errors: string[];
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      await placeOrder(server, 'figures-1');
+      ({ page, errors } = await openDashboard(browser, server, { role: 'staff' }));
+    });
+    afterAll(() => server.dispose());
+
+    it("should show staff the orders' figures by status and per day, and update them as orders change", async () => {
+      const pending = async () => Number(await figure(page, 'PENDING', 'count'));
+      await expect.poll(pending, SETTLE).toBe(1);
+      const before = await pending();
+      await placeOrder(server, 'figures-2');
+      await expect.poll(pending, { timeout: LIVE_WITHIN_MS }).toBe(before + 1);
+      expect(await figure(page, 'PENDING', 'amount')).toBe(`${(109.97 * (before + 1)).toFixed(2)} USD`);
+      // Orders placed per day, one bar per day with orders: all of them today here.
+      const bars = await page
+        .locator('#orders-per-day rect')
+        .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('data-orders'))));
+      expect(bars.reduce((sum, orders) => sum + orders, 0)).toBe(before + 1);
+      expect(errors).toEqual([]);
     });
   });
 
@@ -357,6 +386,12 @@ async function placeOrder(server: TestServer, orderId: string, customerId = 'cus
 /** A cell of an order's row, or null while the row is not there. */
 async function cell(page: Page, orderId: string, field: string): Promise<string | null> {
   const locator = page.locator(`#orders tr[data-order-id="${orderId}"] [data-field="${field}"]`);
+  return (await locator.count()) === 0 ? null : locator.textContent();
+}
+
+/** A cell of the figures' row for a status, or null while the row is not there. */
+async function figure(page: Page, status: string, field: string): Promise<string | null> {
+  const locator = page.locator(`#figures tr[data-status="${status}"] [data-field="${field}"]`);
   return (await locator.count()) === 0 ? null : locator.textContent();
 }
 

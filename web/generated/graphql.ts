@@ -88,6 +88,13 @@ export type ShipOrderInput = {
   trackingNumber: string;
 };
 
+export type FiguresQueryVariables = Exact<{
+  currency: string;
+}>;
+
+
+export type FiguresQuery = { dashboard: { currency: string, currencies: Array<string>, ordersPlaced: number, revenue: { amount: string, currency: string }, byStatus: Array<{ status: OrderStatus, count: number, amount: { amount: string, currency: string } }>, days: Array<{ date: string, ordersPlaced: number }> } };
+
 export type OrderRowFragment = { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null };
 
 export type OrdersQueryVariables = Exact<{
@@ -229,6 +236,31 @@ export const ProductRowFragmentDoc = new TypedDocumentString(`
   updatedAt
 }
     `, {"fragmentName":"ProductRow"}) as unknown as TypedDocumentString<ProductRowFragment, unknown>;
+export const FiguresDocument = new TypedDocumentString(`
+    query Figures($currency: String!) {
+  dashboard(currency: $currency) {
+    currency
+    currencies
+    ordersPlaced
+    revenue {
+      amount
+      currency
+    }
+    byStatus {
+      status
+      count
+      amount {
+        amount
+        currency
+      }
+    }
+    days {
+      date
+      ordersPlaced
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FiguresQuery, FiguresQueryVariables>;
 export const OrdersDocument = new TypedDocumentString(`
     query Orders($first: Int!) {
   orders(first: $first) {
