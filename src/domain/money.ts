@@ -6,7 +6,11 @@
 export type Money = { amountMinor: number; currency: string };
 
 const DECIMAL_AMOUNT = /^(-?)(\d{1,15})(?:\.(\d{1,2}))?$/;
-const CURRENCY_CODE = /^[A-Z]{3}$/;
+/**
+ * The ISO 4217 codes of the currencies in use, from the runtime's ICU data (CLDR, updated with Node):
+ * three capital letters are not enough ("ABC"), and test or retired codes (XXX) are not among them.
+ */
+const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
 /**
  * Parses decimal text with at most two fraction digits ("29.99", "5", "0.5") into minor units.
@@ -31,7 +35,7 @@ export function formatAmountMinor(amountMinor: number): string {
 }
 
 export function isCurrencyCode(code: string): boolean {
-  return CURRENCY_CODE.test(code);
+  return KNOWN_CURRENCIES.has(code);
 }
 
 /** unit price × quantity, or undefined when the result would not be a safe integer. */

@@ -438,7 +438,8 @@ const BAD_AMOUNTS: [string, number, string][] = [
   ['more than 1,000,000.00', MAX_AMOUNT_MINOR + 1, 'Unit price must be at most 1000000.00, got 1000000.01'],
   ['NaN', Number.NaN, 'Unit price must be a whole number of cents, got NaN'],
 ];
-const BAD_CURRENCIES = ['usd', 'US', 'EURO', '', '€'];
+/** Not three capital letters, or three that name no currency in ISO 4217 (ABC), or its test code (XXX). */
+const BAD_CURRENCIES = ['usd', 'US', 'EURO', '', '€', 'ABC', 'XXX'];
 
 function priceChanged(previousPrice: PriceChanged['data']['previousPrice'], price: PriceChanged['data']['price']): PriceChanged {
   return { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: now } };

@@ -66,7 +66,7 @@ describe('Order', () => {
         .thenThrows(ValidationError, 'customerId must not be empty', hasDetails('BAD_USER_INPUT', { field: 'customerId' }));
     });
 
-    it.each(['usd', 'US'])('should refuse the currency %j', (currency) => {
+    it.each(['usd', 'US', 'ABC'])('should refuse the currency %j', (currency) => {
       given([])
         .when(placeOrder({ currency }))
         .thenThrows(ValidationError, new RegExp(`got "${currency}"$`), hasDetails('BAD_USER_INPUT', { field: 'currency' }));
