@@ -33,8 +33,11 @@ const FIRST_ORDERS = 100;
  * the server allows 50 per connection, so the page shows one page at a time, never more than this.
  */
 const PRODUCTS_PER_PAGE = 40;
-/** The figures are asked for again this long after the last order change, not once per change of a burst. */
-const FIGURES_AFTER_CHANGES_MS = 300;
+/**
+ * The figures are asked for again this long after the first order change since they were last asked
+ * for: at most once per this interval however fast orders change (each query sums the read model).
+ */
+const FIGURES_EVERY_MS = 2_000;
 /** Staff's figures are in this currency; the others with activity are named beside them. */
 const FIGURES_CURRENCY = 'USD';
 
@@ -59,6 +62,8 @@ class Session {
   private lastPosition: number | undefined;
   private ended = false;
   private figuresTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Numbers the loads of the figures, so that an answer overtaken by a newer load is dropped. */
+  private figuresLoads = 0;
 
   constructor(
     token: string,
@@ -129,15 +134,21 @@ class Session {
 
   /** Loads the figures afresh: the dashboard read model sums them, the page only shows them. */
   private async loadFigures(): Promise<void> {
+    const load = ++this.figuresLoads;
     const answer = await this.untilLoaded(() => this.request(FiguresDocument, { currency: FIGURES_CURRENCY }));
-    if (answer && !this.ended) figuresView.show(answer.dashboard);
+    if (answer && !this.ended && load === this.figuresLoads) figuresView.show(answer.dashboard);
   }
 
-  /** An order changed: its figures did too. Asked for once a burst of changes has passed. */
+  /**
+   * An order changed: its figures did too. Asked for FIGURES_EVERY_MS after the first change not yet
+   * shown, so a steady stream of changes (none of which would ever end a quiet period) still refreshes them.
+   */
   private figuresChanged(): void {
-    if (!this.showsFigures) return;
-    clearTimeout(this.figuresTimer);
-    this.figuresTimer = setTimeout(() => void this.loadFigures(), FIGURES_AFTER_CHANGES_MS);
+    if (!this.showsFigures || this.figuresTimer !== undefined) return;
+    this.figuresTimer = setTimeout(() => {
+      this.figuresTimer = undefined;
+      void this.loadFigures();
+    }, FIGURES_EVERY_MS);
   }
 
   /** Shows the next page of products; nothing while the page shown is loading or is the last. */

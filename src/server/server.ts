@@ -148,9 +148,9 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   });
   await apollo.start();
 
-  // helmet's baseline headers on every answer (no X-Powered-By; COOP, CORP, HSTS, nosniff, …); the
-  // Content-Security-Policy is the page's and the explorer's own (src/server/web/securityHeaders.ts).
-  app.use(helmet({ contentSecurityPolicy: false }));
+  // helmet's baseline headers on every answer (no X-Powered-By; COOP, CORP, HSTS, nosniff, no referrer,
+  // no framing); the Content-Security-Policy is the page's and the explorer's own (src/server/web/securityHeaders.ts).
+  app.use(helmet({ contentSecurityPolicy: false, frameguard: { action: 'deny' } }));
   // The dashboard at / and GraphiQL at /graphiql (src/server/web/).
   app.use(webRoutes(config));
   // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.

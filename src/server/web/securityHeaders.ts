@@ -4,8 +4,9 @@ import type { Request, RequestHandler } from 'express';
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
- * Security headers for the page and the explorer: everything from this server only (no CDN, no
- * inline script), WebSockets to this host, no framing, no referrer. `inlineStyles` and `dataFonts`
+ * The Content-Security-Policy of the page and the explorer: everything from this server only (no CDN,
+ * no inline script), WebSockets to this host, no framing. The other headers (no sniffing, no framing,
+ * no referrer) are helmet's, on every answer (server.ts). `inlineStyles` and `dataFonts`
  * are for GraphiQL, whose components set style elements at run time and whose fonts are inlined
  * as data: URLs in its CSS.
  */
@@ -25,9 +26,6 @@ export function securityHeaders(options: { inlineStyles?: boolean; dataFonts?: b
         "frame-ancestors 'none'",
       ].join('; '),
     );
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   };
 }
