@@ -1,7 +1,7 @@
 /**
  * Scenario 1b: what each of the log's indexes costs an append. A table of the log's columns with
  * only (stream_id, version) unique (what optimistic concurrency needs), then with each index of
- * src/eventstore/sqlite/schema.ts alone, then with all of them: 100 rows per transaction,
+ * src/eventstore/sqlite/schema.ts alone (and one it dropped), then with all of them: 100 rows per transaction,
  * synchronous=FULL, WAL, on a table holding `prefill` rows already (an index's cost shows once it
  * no longer fits a few pages). Ids time-ordered (UUIDv7, as the server makes them) or random (v4, as
  * before, and as a client's own keys still are).
@@ -23,7 +23,10 @@ const INDEXES = {
   'event id (unique)': 'CREATE UNIQUE INDEX by_event_id ON events (event_id);',
   'command id': "CREATE INDEX by_command_id ON events (json_extract(metadata, '$.commandId'));",
   'correlation id': "CREATE INDEX by_correlation_id ON events (json_extract(metadata, '$.correlationId'), position);",
-  'customer id (first events)': "CREATE INDEX by_customer_id ON events (json_extract(data, '$.customerId')) WHERE version = 1;",
+};
+/** An index the log had until its cost showed here: a customer's orders now come from the order view. */
+const DROPPED = {
+  'customer id (first events, dropped)': "CREATE INDEX by_customer_id ON events (json_extract(data, '$.customerId')) WHERE version = 1;",
 };
 
 type Variant = { name: string; indexes: string[]; ids: () => string };
@@ -32,7 +35,7 @@ export async function logIndexScenario({ seconds, runs, prefill }: { seconds: nu
   const all = Object.values(INDEXES);
   const variants: Variant[] = [
     { name: 'only (stream_id, version)', indexes: [], ids: timeOrderedId },
-    ...Object.entries(INDEXES).flatMap(([name, index]) => [
+    ...Object.entries({ ...INDEXES, ...DROPPED }).flatMap(([name, index]) => [
       { name: `+ ${name}, v4 ids`, indexes: [index], ids: randomUUID },
       { name: `+ ${name}, v7 ids`, indexes: [index], ids: timeOrderedId },
     ]),

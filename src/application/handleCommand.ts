@@ -42,6 +42,11 @@ export type HandleCommandOptions<State = never> = {
    * before the decision, so the check and the append see the same version. Throws to refuse.
    */
   authorize?: (state: State) => void;
+  /**
+   * The stream's id was made for this command just now (a new time-ordered id), so no writer can have
+   * written to it: nothing is loaded. The append still requires that the stream does not exist.
+   */
+  newStream?: boolean;
 };
 
 export type CommandResult<Event> = {
@@ -103,8 +108,11 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
   const { decider } = aggregate;
 
   for (let attempt = 1; ; attempt++) {
-    // 1. Load: the latest snapshot, if any, and the events after it.
-    const loaded = await loadAggregate(store, decider, streamId, aggregate.snapshots);
+    // 1. Load: the latest snapshot, if any, and the events after it (a stream lost to a race is loaded).
+    const loaded =
+      options.newStream && attempt === 1
+        ? { state: decider.initialState(), version: 0, eventsSinceSnapshot: 0 }
+        : await loadAggregate(store, decider, streamId, aggregate.snapshots);
     options.authorize?.(loaded.state);
     if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
       throw new ExpectedVersionConflictError(streamId, options.expectedVersion, loaded.version);

@@ -82,11 +82,10 @@ export type ReadAllOptions = {
   /** Only events of this stream, read through the stream's (stream_id, version) index. */
   streamId?: string;
   /**
-   * Only events of the streams whose first event names this customer (`data.customerId`, as each
-   * order's OrderPlaced does), found through an index on those first events: one customer's orders,
-   * including their later events that do not name the customer, never the rest of the log.
+   * Only events of these streams, each read through its (stream_id, version) index, never the rest
+   * of the log: e.g. one customer's orders, as the order view's customer index lists them.
    */
-  customerId?: string;
+  streamIds?: readonly string[];
 };
 
 /**
@@ -124,7 +123,7 @@ export interface EventStore {
 
   /**
    * Up to `limit` events with position greater than `afterPosition` (default 0), in position
-   * order: the catch-up feed for projections and subscriptions. `types`, `streamId` and `customerId`
+   * order: the catch-up feed for projections and subscriptions. `types`, `streamId` and `streamIds`
    * narrow it (together: events matching all of them).
    */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;

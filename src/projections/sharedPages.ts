@@ -11,8 +11,8 @@ export function sharedPages(store: Pick<EventStore, 'readAll'>, keep = 8): Pick<
   const pages = new Map<string, Promise<StoredEvent[]>>();
   return {
     readAll(options = {}) {
-      const { afterPosition = 0, limit, types, streamId, customerId } = options;
-      if (limit === undefined || types || streamId !== undefined || customerId !== undefined) return store.readAll(options);
+      const { afterPosition = 0, limit, types, streamId, streamIds } = options;
+      if (limit === undefined || types || streamId !== undefined || streamIds !== undefined) return store.readAll(options);
       const key = `${afterPosition}/${limit}`;
       const shared = pages.get(key);
       if (shared) return shared;

@@ -91,6 +91,20 @@ describe('SqliteEventStore on a SQLite file', () => {
     expect(result.lastPosition).toBeGreaterThan(before.at(-1)!.position);
     expect(await store.headPosition()).toBe(result.lastPosition);
   });
+
+  it("drops an older log's customer index on open, keeping its events", async () => {
+    await store.append('s-1', 'Order', [newEvent('Placed', { customerId: 'c-1' })], { expectedVersion: 'no_stream' });
+    const before = await store.readAll();
+    // As a log written before the order view listed a customer's orders had it.
+    db.exec("CREATE INDEX events_by_customer_id ON events (json_extract(data, '$.customerId')) WHERE version = 1");
+    await store.close();
+
+    db = openDatabase(file);
+    store = new SqliteEventStore(db);
+
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_by_customer_id'").all()).toEqual([]);
+    expect(await store.readAll()).toEqual(before);
+  });
 });
 
 describe.each<GroupCommitMode>(['setImmediate', 'microtask'])('SqliteEventStore group commit (%s)', (groupCommit) => {
@@ -149,6 +163,22 @@ describe.each<GroupCommitMode>(['setImmediate', 'microtask'])('SqliteEventStore 
     expect(reasons[4]).toBeInstanceOf(TypeError);
     expect(committedEventIds()).toEqual([existing.eventId, keyed.eventId, first.eventId, second.eventId]);
     expect(await store.readStream('s-2')).toMatchObject([{ eventId: second.eventId, version: 1 }]);
+  });
+
+  it('keeps none of the rows of a multi-event append whose later insert fails, and commits the rest of its group', async () => {
+    // A refusal only the insert can meet (the checks before it all pass): SQLite aborts the second row.
+    db.exec("CREATE TEMP TRIGGER refuse_bad BEFORE INSERT ON events WHEN NEW.type = 'Bad' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    const [before, good, bad, after] = [newEvent('A', {}), newEvent('Good', {}), newEvent('Bad', {}), newEvent('A', {})];
+
+    const outcomes = await Promise.allSettled([
+      store.append('s-1', 'Thing', [before], { expectedVersion: 'no_stream' }),
+      store.append('s-2', 'Thing', [good, bad], { expectedVersion: 'no_stream' }),
+      store.append('s-3', 'Thing', [after], { expectedVersion: 'no_stream' }),
+    ]);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(committedEventIds()).toEqual([before.eventId, after.eventId]);
+    expect(await store.readStream('s-2')).toEqual([]);
   });
 
   it('answers every append of a group only once the group is committed', async () => {

@@ -227,10 +227,10 @@ function recordedCommandOf(row: RecordedCommandRow): RecordedCommand {
   };
 }
 
-/** readAll's statement and values: the narrowest index first (the customer's streams, else the stream's, else positions). */
-function readAllQuery({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, customerId }: ReadAllOptions): [string, unknown[]] {
+/** readAll's statement and values: the narrowest index first (the streams', else the stream's, else positions). */
+function readAllQuery({ afterPosition = 0, limit = DEFAULT_READ_LIMIT, types, streamId, streamIds }: ReadAllOptions): [string, unknown[]] {
   const values = [afterPosition, limit, types ?? null];
-  if (customerId !== undefined) return [SQL.readCustomer, [...values, streamId ?? null, customerId]];
+  if (streamIds !== undefined) return [SQL.readStreams, [...values, streamId ?? null, streamIds]];
   if (streamId !== undefined) return [SQL.readStreamAfter, [...values, streamId]];
   if (types !== undefined) return [SQL.readAllFiltered, values];
   return [SQL.readAll, [afterPosition, limit]];

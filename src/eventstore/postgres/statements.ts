@@ -53,14 +53,13 @@ export const SQL = {
                     WHERE stream_id = $4 AND position > $1
                       AND ($3::text[] IS NULL OR type = ANY($3::text[]))
                     ORDER BY version LIMIT $2`,
-  // The customer's streams through events_by_customer_id, then each one's events through the stream index.
-  readCustomer: `SELECT mine.* FROM events AS opened
-                 CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events
-                                     WHERE events.stream_id = opened.stream_id AND events.position > $1
-                                       AND ($3::text[] IS NULL OR events.type = ANY($3::text[]))
-                                       AND ($4::text IS NULL OR events.stream_id = $4)) AS mine
-                 WHERE opened.data->>'customerId' = $5 AND opened.version = 1
-                 ORDER BY mine.position LIMIT $2`,
+  // Each wanted stream's events through the stream index.
+  readStreams: `SELECT mine.* FROM (SELECT DISTINCT unnest($5::text[]) AS stream_id) AS wanted
+                CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events
+                                    WHERE events.stream_id = wanted.stream_id AND events.position > $1
+                                      AND ($3::text[] IS NULL OR events.type = ANY($3::text[]))
+                                      AND ($4::text IS NULL OR events.stream_id = $4)) AS mine
+                ORDER BY mine.position LIMIT $2`,
   // A key's events are in one stream; should a bug ever spread them, the first stream written answers.
   recordedCommand: `SELECT stream_id, min(version) AS first_version, max(version) AS last_version,
                            max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint

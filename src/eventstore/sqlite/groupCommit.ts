@@ -25,11 +25,12 @@ class GroupFailed extends Error {
 
 /**
  * Group commit for one better-sqlite3 connection: units of write work that arrive together run in ONE
- * `BEGIN IMMEDIATE` transaction, each inside a SAVEPOINT of its own, and share one COMMIT (one fsync
- * under synchronous=FULL).
+ * `BEGIN IMMEDIATE` transaction and share one COMMIT (one fsync under synchronous=FULL).
  *
- * - A unit that throws is rolled back to its savepoint and rejects alone, with its own error; the
- *   others go on and commit.
+ * - A unit that throws rejects alone, with its own error; the others go on and commit. So a unit must
+ *   throw only before it writes, or write in one statement (SQLite undoes a failed statement), or
+ *   wrap several writes in `db.transaction()` (a SAVEPOINT inside the group). A savepoint for every
+ *   unit would cost a quarter of an append's time, and most appends write one row.
  * - Every promise settles only after the COMMIT (or the rollback) returns: nothing is answered that
  *   power loss could still take away.
  * - When BEGIN or COMMIT fails, or SQLite rolls the whole transaction back under a unit (disk full,
@@ -62,7 +63,7 @@ export class GroupCommit {
     const group = db.transaction((units: readonly Pending<unknown>[]) =>
       units.map(({ work }) => {
         try {
-          return { ok: true as const, value: unit(work) };
+          return { ok: true as const, value: work() };
         } catch (error) {
           // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR …): the group is lost.
           if (!db.inTransaction) throw new GroupFailed(error);

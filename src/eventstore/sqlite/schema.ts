@@ -20,8 +20,9 @@ export function createEventsSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS events_by_command_id ON events (json_extract(metadata, '$.commandId'));
     -- One business transaction's events across streams (the correlation query).
     CREATE INDEX IF NOT EXISTS events_by_correlation_id ON events (json_extract(metadata, '$.correlationId'), position);
-    -- The streams a customer's first event opened (its orders): a customer's replay reads those, not the log.
-    CREATE INDEX IF NOT EXISTS events_by_customer_id ON events (json_extract(data, '$.customerId')) WHERE version = 1;
+    -- Logs written before the order view listed a customer's orders had an index of them here. Its
+    -- random-order keys cost two thirds of the append rate; the order view's customer index answers instead.
+    DROP INDEX IF EXISTS events_by_customer_id;
 
     -- Events are facts: the log refuses to change or forget one.
     CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events

@@ -35,12 +35,16 @@ export type SqliteEventStoreOptions = {
 export class SqliteEventStore implements EventStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly groupCommit: GroupCommit;
+  private readonly inSavepoint: <T>(work: () => T) => T;
 
   constructor(
     private readonly db: Database.Database,
     { groupCommit = 'setImmediate' }: SqliteEventStoreOptions = {},
   ) {
     this.statements = prepareStatements(db);
+    // Called inside the group's transaction, better-sqlite3 makes this a SAVEPOINT.
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.inSavepoint = <T>(work: () => T) => savepoint(work) as T;
     // IMMEDIATE takes the write lock before the version check, so check and insert cannot interleave.
     // A refused or failed append rolls back (to its savepoint, or the whole group): nothing is stored.
     this.groupCommit = new GroupCommit(db, groupCommit, (error) =>
@@ -67,12 +71,13 @@ export class SqliteEventStore implements EventStore {
     limit = DEFAULT_READ_LIMIT,
     types,
     streamId,
-    customerId,
+    streamIds,
   }: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const filter = { after: afterPosition, limit, types: types ? JSON.stringify(types) : null };
-    // The narrowest index first: the customer's streams, else the stream's, else positions.
+    // The narrowest index first: the streams', else the stream's, else positions.
     const rows = () => {
-      if (customerId !== undefined) return this.statements.readCustomer.all({ ...filter, streamId: streamId ?? null, customerId });
+      if (streamIds !== undefined)
+        return this.statements.readStreams.all({ ...filter, streamId: streamId ?? null, streamIds: JSON.stringify(streamIds) });
       if (streamId !== undefined) return this.statements.readStreamAfter.all({ ...filter, streamId });
       if (types !== undefined) return this.statements.readAllFiltered.all(filter);
       return this.statements.readAll.all(afterPosition, limit);
@@ -158,24 +163,35 @@ export class SqliteEventStore implements EventStore {
       throw new ExpectedVersionConflictError(streamId, expectedVersion, actualVersion);
     }
 
-    // 3. Insert; positions come from the table's AUTOINCREMENT key.
-    let version = actualVersion;
-    let lastPosition = 0;
-    for (const event of events) {
-      version += 1;
-      const info = this.statements.insert.run(
-        event.eventId,
-        streamId,
-        streamType,
-        version,
-        event.type,
-        event.schemaVersion,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-      );
-      lastPosition = Number(info.lastInsertRowid);
-    }
-    return { nextVersion: version, lastPosition };
+    // 3. Insert; positions come from the table's AUTOINCREMENT key. One row is one statement, which
+    // SQLite undoes alone should it fail; several share a savepoint, so the group keeps none of them.
+    if (events.length === 1) return this.insert(streamId, streamType, events[0]!, actualVersion + 1);
+    return this.insertAll(streamId, streamType, events, actualVersion);
+  }
+
+  /** Several events' rows in a savepoint: all or none. */
+  private insertAll(streamId: string, streamType: string, events: readonly NewEvent[], actualVersion: number): AppendResult {
+    return this.inSavepoint(() => {
+      let result: AppendResult = { nextVersion: actualVersion, lastPosition: 0 };
+      events.forEach((event, index) => {
+        result = this.insert(streamId, streamType, event, actualVersion + index + 1);
+      });
+      return result;
+    });
+  }
+
+  private insert(streamId: string, streamType: string, event: NewEvent, version: number): AppendResult {
+    const info = this.statements.insert.run(
+      event.eventId,
+      streamId,
+      streamType,
+      version,
+      event.type,
+      event.schemaVersion,
+      JSON.stringify(event.data),
+      JSON.stringify(event.metadata),
+    );
+    return { nextVersion: version, lastPosition: Number(info.lastInsertRowid) };
   }
 
   private recordedCommand(commandId: string): RecordedCommand | undefined {

@@ -42,12 +42,11 @@ export function prepareStatements(db: Database.Database) {
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
        ORDER BY version LIMIT @limit`,
     ),
-    // The customer's streams through events_by_customer_id, then each one's events through the stream
-    // index; CROSS JOIN keeps that order (SQLite never reorders it), so the log is never scanned.
-    readCustomer: db.prepare<{ after: number; limit: number; types: string | null; streamId: string | null; customerId: string }, EventRow>(
-      `SELECT events.* FROM events AS opened CROSS JOIN events ON events.stream_id = opened.stream_id
-       WHERE json_extract(opened.data, '$.customerId') = @customerId AND opened.version = 1
-         AND events.position > @after
+    // Each wanted stream's events through the stream index; CROSS JOIN keeps that order (SQLite never
+    // reorders it), so the log is never scanned.
+    readStreams: db.prepare<{ after: number; limit: number; types: string | null; streamId: string | null; streamIds: string }, EventRow>(
+      `SELECT events.* FROM (SELECT DISTINCT value FROM json_each(@streamIds)) AS wanted CROSS JOIN events ON events.stream_id = wanted.value
+       WHERE events.position > @after
          AND (@types IS NULL OR events.type IN (SELECT value FROM json_each(@types)))
          AND (@streamId IS NULL OR events.stream_id = @streamId)
        ORDER BY events.position LIMIT @limit`,

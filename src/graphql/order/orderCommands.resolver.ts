@@ -43,7 +43,8 @@ export class OrderCommandsResolver {
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
         : await priceLines(lines, input.currency, isCustomer ? 'catalog' : 'caller', ctx.catalogPrices);
       const data = { orderId: input.orderId ?? timeOrderedId(), customerId: input.customerId, items, currency: input.currency, now };
-      return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal });
+      // An order id made here names no stream yet: the command loads nothing.
+      return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal, newOrder: input.orderId == null });
     };
     if (!isCustomer) return place(await isRetry());
     return ctx.pendingOrderCap.run(input.customerId, place, isRetry);

@@ -95,8 +95,14 @@ function changedOrders(ctx: GraphQLContext, args: OrdersChangedArgs): AsyncItera
       (customerId === undefined || view.customerId === customerId) && (args.status == null || view.status === args.status),
     coalesceKey: orderIdOf,
     positionOf,
-    // A customer's replay reads only that customer's orders (the log's customer index).
-    replay: { after, livePosition: () => ctx.projections.livePosition('orderView'), read: orderViewReplay(ctx.replayLog, { customerId }) },
+    // A customer's replay reads only that customer's orders (listed by the order view, which is at livePosition or past it).
+    replay: {
+      after,
+      livePosition: () => ctx.projections.livePosition('orderView'),
+      read: orderViewReplay(ctx.replayLog, {
+        ordersOnly: customerId === undefined ? undefined : async () => ctx.orders.orderIdsOfCustomer(customerId),
+      }),
+    },
     onStalled: closeWhenStalled(ctx),
   });
 }

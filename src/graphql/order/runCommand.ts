@@ -16,7 +16,7 @@ export async function runCommand(
   input: { commandId?: string | null; expectedVersion?: number | null },
   command: OrderCommand,
   now: string,
-  access: { principal: Principal; authorize?: (order: OrderState) => void },
+  access: { principal: Principal; authorize?: (order: OrderState) => void; newOrder?: boolean },
 ): Promise<Order> {
   const { principal } = access;
   const { expectedVersion } = input;
@@ -27,6 +27,7 @@ export async function runCommand(
       expectedVersion: expectedVersion ?? undefined,
       idempotency: idempotencyFor(principal, mutation, input),
       authorize: access.authorize,
+      newStream: access.newOrder,
     },
   );
   await ctx.readYourWrites(result.lastPosition);

@@ -28,6 +28,13 @@ export class OrderViewQueries {
     );
   }
 
+  /** Every order the customer placed, through the customer index: what a customer's replay reads of the log. */
+  orderIdsOfCustomer(customerId: string): Maybe<string[]> {
+    return andThen(this.db.all<{ order_id: string }>('SELECT order_id FROM order_views WHERE customer_id = $1', [customerId]), (rows) =>
+      rows.map((row) => row.order_id),
+    );
+  }
+
   /** Newest first: `first` orders placed before the cursor `afterPosition`. One statement after the other (`db` may be a client). */
   listOrderViews(filter: OrderFilter, first: number, afterPosition?: number): Maybe<OrderPage> {
     const given = Object.entries({ customer_id: filter.customerId, status: filter.status }).filter(([, value]) => value !== undefined);

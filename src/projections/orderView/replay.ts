@@ -8,12 +8,18 @@ import { REPLAY_PAGE_SIZE, type ReplaySource } from '../../subscriptions/replayS
 
 /**
  * Replays order views from the log: for each Order event after a position, the view of its order
- * as of that event, exactly as the orderView projection announced it live. With `customerId`, only
- * that customer's orders are read (the store's customer index), never the rest of the log.
+ * as of that event, exactly as the orderView projection announced it live. With `ordersOnly`, only
+ * those orders' streams are read (e.g. one customer's, from the order view), never the rest of the log:
+ * asked for each page, it must list every order placed up to the page's end (the view at `upTo` does).
  */
-export function orderViewReplay(store: ReplayLog, { customerId }: { customerId?: string } = {}): ReplaySource<OrderViewChange> {
+export function orderViewReplay(
+  store: ReplayLog,
+  { ordersOnly }: { ordersOnly?: () => Promise<string[]> } = {},
+): ReplaySource<OrderViewChange> {
   return async (after, upTo) => {
-    const page = pageOf(await store.readAll({ afterPosition: after, limit: REPLAY_PAGE_SIZE, customerId }), upTo);
+    const streamIds = ordersOnly && (await ordersOnly()).map(orderStreamId);
+    if (streamIds?.length === 0) return { items: [], reached: upTo };
+    const page = pageOf(await store.readAll({ afterPosition: after, limit: REPLAY_PAGE_SIZE, streamIds }), upTo);
     const orderEvents = page.items.filter((event) => event.streamType === ORDER_STREAM_TYPE);
     const wanted = new Set(orderEvents.map((event) => event.position));
     // Each order's history up to its last event here, one order after another: every stream stays in version order.
