@@ -8,7 +8,11 @@
  * uses a fresh schema per load and drops it after. Every server is `orderstream serve` in a child
  * process; autocannon runs here. With two instances the connections are split between them and
  * their req/s added up. Each run measures the three loads in rotated order, so drift hits all
- * alike; figures are medians. Writes everything to bench/results/postgres-<time>.json.
+ * alike; figures are medians. Then what limits scale-out: the transactions PostgreSQL committed per
+ * placeOrder during the one-instance loads (pg_stat_database), and the time the one log-wide lock
+ * (events_draw_positions: assign the transaction id, draw the positions) is held per append, measured
+ * as 5,000 draws each in a transaction of its own (an upper bound), with the ceiling it sets for any
+ * number of instances. Writes everything to bench/results/postgres-<time>.json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
+import { createPool } from '../src/eventstore/postgres/connection.js';
+import { migrate } from '../src/eventstore/postgres/schema.js';
 import { type Child, startChild, waitIdle } from './lib/children.js';
 import { compare, log, markdownTable, median, round, type Row } from './lib/report.js';
 import { addBenchProducts, BENCH_SERVER_ENV, graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
@@ -32,7 +38,7 @@ const AUTH = { secret: 'orderstream-bench-secret-0123456789abcdef', issuer: 'ord
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 type LoadName = 'sqlite' | 'postgres1' | 'postgres2';
-type Run = { requestsPerSecond: number; p99Ms: number; errors: number; non2xx: number };
+type Run = { requestsPerSecond: number; p99Ms: number; errors: number; non2xx: number; requests: number; transactions: number };
 const LABELS: Record<LoadName, string> = {
   sqlite: 'SQLite, one instance',
   postgres1: 'PostgreSQL, one instance',
@@ -63,22 +69,45 @@ async function main(): Promise<void> {
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+  const drawMicros = await drawLockMicros();
+  log(`  the log-wide lock: ${drawMicros} µs per append (events_draw_positions)`);
   const rps = (name: LoadName) => round(median(raw[name].map((run) => run.requestsPerSecond)));
   const p99 = (name: LoadName) => median(raw[name].map((run) => run.p99Ms));
   const sqlite = { name: LABELS.sqlite, value: rps('sqlite') };
+  const onePostgres = { name: LABELS.postgres1, value: rps('postgres1') };
+  const perOrder = median(raw.postgres1.map((run) => run.transactions / run.requests));
   const rows: Row[] = [
     { scenario: 'pg', figure: `placeOrder, ${LABELS.sqlite} (synchronous=FULL), req/s`, unit: 'req/s', value: rps('sqlite') },
-    compare({ scenario: 'pg', figure: `placeOrder, ${LABELS.postgres1}, req/s`, unit: 'req/s', value: rps('postgres1') }, sqlite),
+    compare({ scenario: 'pg', figure: `placeOrder, ${LABELS.postgres1}, req/s`, unit: 'req/s', value: rps('postgres1') }, sqlite, {
+      min: 0.5,
+    }),
     compare(
       { scenario: 'pg', figure: `placeOrder, ${LABELS.postgres2} (connections split), req/s`, unit: 'req/s', value: rps('postgres2') },
-      sqlite,
+      onePostgres,
+      { min: 1 },
     ),
-    ...(['sqlite', 'postgres1', 'postgres2'] as const).map((name) => ({
+    { scenario: 'pg', figure: `placeOrder p99, ${LABELS.sqlite}`, unit: 'ms', value: p99('sqlite') },
+    compare(
+      { scenario: 'pg', figure: `placeOrder p99, ${LABELS.postgres1}`, unit: 'ms', value: p99('postgres1') },
+      {
+        name: LABELS.sqlite,
+        value: p99('sqlite'),
+      },
+      { max: 2 },
+    ),
+    { scenario: 'pg', figure: `placeOrder p99, ${LABELS.postgres2}`, unit: 'ms', value: p99('postgres2') },
+    {
       scenario: 'pg',
-      figure: `placeOrder p99, ${LABELS[name]}`,
-      unit: 'ms',
-      value: p99(name),
-    })),
+      figure: 'PostgreSQL transactions committed per placeOrder (one instance)',
+      unit: 'transactions',
+      value: round(perOrder, 2),
+    },
+    { scenario: 'pg', figure: 'log-wide lock held per append (drawing positions), upper bound', unit: 'µs', value: drawMicros },
+    compare(
+      { scenario: 'pg', figure: 'ceiling that lock sets, any number of instances', unit: 'appends/s', value: round(1e6 / drawMicros) },
+      onePostgres,
+      { min: 10 },
+    ),
   ];
   log(`\n${markdownTable(rows)}`);
   const file = join(ROOT, 'bench', 'results', `postgres-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -122,19 +151,57 @@ async function measure(name: LoadName, directory: string, token: string): Promis
   }
 }
 
-/** autocannon against every server at once, the connections split between them; req/s added up, the worst p99. */
+/**
+ * autocannon against every server at once, the connections split between them; req/s added up, the
+ * worst p99, and the transactions PostgreSQL committed meanwhile (all of this database's).
+ */
 async function load(servers: readonly Child[], headers: Record<string, string>, body: string, duration: number): Promise<Run> {
+  const committedBefore = await committedTransactions();
   const results = await Promise.all(
     servers.map((server) =>
       autocannon({ url: server.url, method: 'POST', headers, body, connections: Math.ceil(connections / servers.length), duration }),
     ),
   );
+  const transactions = (await committedTransactions()) - committedBefore;
   return {
     requestsPerSecond: results.reduce((sum, result) => sum + result.requests.average, 0),
     p99Ms: Math.max(...results.map((result) => result.latency.p99)),
     errors: results.reduce((sum, result) => sum + result.errors + result.timeouts, 0),
     non2xx: results.reduce((sum, result) => sum + result.non2xx, 0),
+    requests: results.reduce((sum, result) => sum + result.requests.total, 0),
+    transactions,
   };
+}
+
+/** Transactions committed in this database so far (statistics are flushed within a second: waited for). */
+async function committedTransactions(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  return withClient(async (client) => {
+    const { rows } = await client.query<{ commits: string }>(
+      'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(rows[0]!.commits);
+  });
+}
+
+/**
+ * µs per events_draw_positions(1) in a fresh log, each in a transaction of its own (so each assigns a
+ * transaction id, as an append does), commits not waiting for the disk: the lock is held for less.
+ */
+async function drawLockMicros(draws = 5_000): Promise<number> {
+  const schema = `bench_draw_${randomBytes(4).toString('hex')}`;
+  const pool = createPool({ connectionString: DATABASE_URL, schema }, { max: 1 });
+  try {
+    await withClient((client) => client.query(`CREATE SCHEMA ${schema}`));
+    await migrate(pool);
+    await pool.query('SET synchronous_commit = off');
+    const started = performance.now();
+    await pool.query(`DO $$ BEGIN FOR i IN 1..${draws} LOOP PERFORM events_draw_positions(1); COMMIT; END LOOP; END $$`);
+    return round(((performance.now() - started) * 1000) / draws, 1);
+  } finally {
+    await pool.end();
+    await dropSchema(schema);
+  }
 }
 
 /** What makes a PostgreSQL commit durable or not, printed with the figures. */

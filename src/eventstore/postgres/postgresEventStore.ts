@@ -1,10 +1,9 @@
-import type pg from 'pg';
-import { DuplicateEventError, ExpectedVersionConflictError, IdempotencyKeyReusedError, StorageUnavailableError } from '../errors.js';
+import pg from 'pg';
+import { StorageUnavailableError } from '../errors.js';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
-  ExpectedVersion,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -13,19 +12,12 @@ import type {
   StoredEvent,
 } from '../eventStore.js';
 import { validateAppend } from '../validateAppend.js';
+import { type AppendRow, appendFailure, appendResult, expectedVersionValue, UNIQUE_VIOLATION } from './appendOutcome.js';
 import { createPool, logChannel, type PostgresConnectionOptions } from './connection.js';
 import { migrate } from './schema.js';
-import {
-  type EventRow,
-  type RecordedCommandRow,
-  type RecordedCommandsRow,
-  SQL,
-  type StoredIdRow,
-  toPosition,
-  toStoredEvent,
-} from './statements.js';
+import { type EventRow, type RecordedCommandRow, type RecordedCommandsRow, SQL, toPosition, toStoredEvent } from './statements.js';
+import { Settlement } from './settlement.js';
 import { toStorageError } from './storageErrors.js';
-import { inTransaction } from './transaction.js';
 import { probePostgresWritable } from './writeProbe.js';
 import type { WriteProbeResult } from '../sqlite/writeProbe.js';
 
@@ -56,40 +48,55 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 /**
  * The log in PostgreSQL, for several server instances sharing one database.
  *
- * Appends are serialized by a transaction-level advisory lock, taken first in every append and held
- * until COMMIT. That is what keeps readers from skipping events: a position comes from a sequence
- * when the row is inserted, but becomes visible only at COMMIT, so two concurrent appends could
- * commit as 8 then 7, and a reader that had read up to 8 would never look at 7 again. Under the
- * lock, positions are drawn and committed in the same order, so every committed event has all
- * smaller positions committed before it. It is the simplest correct choice; its price is one
- * append at a time per log (a few round trips each), the same as SQLite's single writer.
+ * An append is one statement (events_append, see schema.ts) that commits on its own: one round trip.
+ * Appends to one stream, or with one idempotency key, take turns; appends to different streams do
+ * not wait for each other, except for the moment it takes to draw their positions. Positions become
+ * visible at COMMIT, so two appends may commit as 8 then 7; a reader that had read up to 8 would
+ * never look at 7 again. So readers take only settled events: those whose transaction is older than
+ * every transaction still running. Transaction ids are assigned in the order positions are drawn,
+ * so below a settled event every position is committed or gone for good (see SETTLED).
  *
- * Each append NOTIFYs the log's channel with its last position, delivered at COMMIT; a
- * PostgresLogWatcher turns that into a wake-up for readers, which then read by position.
+ * An append is answered once its events are settled (Settlement), and a NOTIFY on the log's channel
+ * then tells the PostgresLogWatchers, which wake readers; they read by position.
  */
 export class PostgresEventStore implements EventStore {
   private closed = false;
+  private readonly settlement: Settlement;
 
   constructor(
     private readonly pool: pg.Pool,
     /** The NOTIFY channel; `logChannel(options)`. */
     readonly channel: string,
-  ) {}
+  ) {
+    this.settlement = new Settlement(pool, channel);
+  }
 
   async append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(events, options);
     const rows = events.map(toInsertValues);
     this.throwIfClosed();
+    const values = [
+      streamId,
+      streamType,
+      expectedVersionValue(options.expectedVersion),
+      options.idempotencyKey ?? null,
+      events[0]!.metadata.commandFingerprint ?? null,
+      events.map((event) => event.eventId),
+      events.map((event) => event.type),
+      events.map((event) => event.schemaVersion),
+      rows.map((row) => row.data),
+      rows.map((row) => row.metadata),
+    ];
+    let row: AppendRow;
     try {
-      return await inTransaction(this.pool, async (client) => {
-        // The lock first: every read below then sees each append that committed before ours.
-        await client.query(SQL.lockAppends);
-        return this.appendLocked(client, streamId, streamType, events, rows, options);
-      });
+      row = await this.appendRow(values);
     } catch (error) {
-      // Rolled back, unless COMMIT itself broke (toStorageError says so).
-      throw toStorageError(error, 'The change was not stored (nothing was written)');
+      throw appendFailure(error);
     }
+    const result = appendResult(row, streamId, options);
+    // Answered once readers can take the events, as on SQLite.
+    if (row.outcome === 'appended') await this.settlement.settled(result.lastPosition, row.appended_by!);
+    return result;
   }
 
   async readStream(streamId: string, { fromVersion = 1, limit }: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -137,59 +144,21 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.settlement.close();
     await this.pool.end();
   }
 
-  private async appendLocked(
-    client: pg.PoolClient,
-    streamId: string,
-    streamType: string,
-    events: readonly NewEvent[],
-    rows: readonly InsertValues[],
-    { expectedVersion, idempotencyKey }: AppendOptions,
-  ): Promise<AppendResult> {
-    // 1. A command or an append that is stored already is a no-op that answers as the original did.
-    if (idempotencyKey !== undefined) {
-      const recorded = await recordedCommand(client, idempotencyKey);
-      if (recorded) {
-        if (recorded.fingerprint !== events[0]!.metadata.commandFingerprint) {
-          throw new IdempotencyKeyReusedError(idempotencyKey);
-        }
-        return { nextVersion: recorded.lastVersion, lastPosition: recorded.lastPosition, replayed: true };
-      }
+  /**
+   * One statement, committed on its own (see events_append). Another append storing one of these
+   * event ids at the same moment shows as a unique violation; asked again, the function sees it.
+   */
+  private async appendRow(values: unknown[]): Promise<AppendRow> {
+    try {
+      return (await this.pool.query<AppendRow>(SQL.append, values)).rows[0]!;
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION)) throw error;
+      return (await this.pool.query<AppendRow>(SQL.append, values)).rows[0]!;
     }
-    const original = await findStoredAppend(client, streamId, events);
-    if (original) return original;
-
-    // 2. Check the version the writer expects.
-    const { rows: versionRows } = await client.query<{ version: number }>(SQL.streamVersion, [streamId]);
-    const actualVersion = versionRows[0]!.version;
-    if (!versionMatches(expectedVersion, actualVersion)) {
-      throw new ExpectedVersionConflictError(streamId, expectedVersion, actualVersion);
-    }
-
-    // 3. Insert; positions come from the identity sequence, drawn under the lock.
-    let version = actualVersion;
-    let lastPosition = 0;
-    for (const [index, event] of events.entries()) {
-      version += 1;
-      const { data, metadata } = rows[index]!;
-      const { rows: inserted } = await client.query<{ position: string }>(SQL.insert, [
-        event.eventId,
-        streamId,
-        streamType,
-        version,
-        event.type,
-        event.schemaVersion,
-        data,
-        metadata,
-      ]);
-      lastPosition = toPosition(inserted[0]!.position);
-    }
-
-    // 4. Wake the watchers; PostgreSQL delivers this only if and when the transaction commits.
-    await client.query(SQL.notify, [this.channel, String(lastPosition)]);
-    return { nextVersion: version, lastPosition };
   }
 
   private async query<Row extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
@@ -243,27 +212,4 @@ function toInsertValues(event: NewEvent): InsertValues {
   const data = JSON.stringify(event.data);
   if (data === undefined) throw new TypeError(`Event ${event.eventId} (${event.type}) has data that is not JSON`);
   return { data, metadata: JSON.stringify(event.metadata) };
-}
-
-/** A retried append (every eventId stored, in this stream, consecutively) answers as the original did. */
-async function findStoredAppend(client: pg.PoolClient, streamId: string, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
-  const { rows } = await client.query<StoredIdRow>(SQL.eventsById, [events.map((event) => event.eventId)]);
-  if (rows.length === 0) return undefined;
-  const byId = new Map(rows.map((row) => [row.event_id, row]));
-  const stored = events.map((event) => byId.get(event.eventId));
-  const sameAppend = stored.every(
-    (row, index) => row !== undefined && row.stream_id === streamId && row.version === stored[0]!.version + index,
-  );
-  if (!sameAppend) {
-    const duplicate = events.find((event) => byId.has(event.eventId))!;
-    throw new DuplicateEventError(duplicate.eventId);
-  }
-  const last = stored.at(-1)!;
-  return { nextVersion: last.version, lastPosition: toPosition(last.position) };
-}
-
-function versionMatches(expected: ExpectedVersion, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 0;
-  return expected === actual;
 }

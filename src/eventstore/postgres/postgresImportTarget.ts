@@ -7,8 +7,9 @@ import { inTransaction } from './transaction.js';
 
 /**
  * The log in PostgreSQL (its tables migrated already) as an import's target. Each batch is one
- * transaction under the append lock, like every append (see PostgresEventStore), so positions stay
- * in commit order for the readers of running servers, which the batch's NOTIFY wakes.
+ * transaction whose positions are drawn as an append's are (events_draw_positions), so the readers of
+ * running servers, which the batch's NOTIFY wakes, take them in order. A server appending to a stream
+ * the batch also writes makes the batch fail (a unique violation) rather than interleave.
  */
 export function postgresImportTarget(pool: pg.Pool, channel: string): ImportTarget {
   const run = async <T>(operation: () => Promise<T>): Promise<T> => {
@@ -22,19 +23,19 @@ export function postgresImportTarget(pool: pg.Pool, channel: string): ImportTarg
   return {
     lookup: (eventIds, streamIds) => run(() => lookup(pool, eventIds, streamIds)),
     appendBatch: (batch, choose) =>
-      run(() =>
-        inTransaction(pool, async (client) => {
-          await client.query(SQL.lockAppends);
+      run(async () => {
+        const range = await inTransaction(pool, async (client) => {
           const { eventIds, streamIds } = idsOf(batch);
           const events = choose(await lookup(client, eventIds, streamIds));
           if (events.length === 0) return undefined;
           const { rows } = await client.query<{ position: string }>(SQL.insertMany, insertColumns(events));
           const positions = rows.map((row) => toPosition(row.position));
-          const range = { count: events.length, firstPosition: Math.min(...positions), lastPosition: Math.max(...positions) };
-          await client.query(SQL.notify, [channel, String(range.lastPosition)]);
-          return range;
-        }),
-      ),
+          return { count: events.length, firstPosition: Math.min(...positions), lastPosition: Math.max(...positions) };
+        });
+        // After COMMIT, not in the transaction: a NOTIFY makes commits take turns (see PostgresEventStore).
+        if (range) await pool.query(SQL.notify, [channel, String(range.lastPosition)]);
+        return range;
+      }),
   };
 }
 

@@ -16,47 +16,45 @@ export type EventRow = {
 const EVENT_COLUMNS = 'position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata';
 
 /**
- * Serializes appends to this log (see PostgresEventStore.append). The two-key form keeps our key
- * space apart from other users of advisory locks; the table's oid makes it one lock per log, so logs
- * in different schemas do not wait for each other.
+ * Readers take only events whose transaction is older than every transaction still running: every
+ * smaller position is then committed or gone for good (see events_draw_positions in schema.ts), so a
+ * reader that moves on past a position never misses an event committed late below it.
  */
-const APPEND_LOCK_CLASS = 0x05_7e_a3;
+const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 /** Every statement the store runs, in one place. */
 export const SQL = {
-  lockAppends: `SELECT pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, 'events'::regclass::oid::int)`,
-  streamVersion: 'SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1',
+  append: 'SELECT * FROM events_append($1, $2, $3, $4, $5, $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::jsonb[])',
   eventsById: 'SELECT event_id, position, stream_id, version FROM events WHERE event_id = ANY($1::text[])',
-  insert: `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) RETURNING position`,
   notify: 'SELECT pg_notify($1, $2)',
-  // An import's batch in one statement; ORDER BY keeps the file's order in the positions drawn.
-  insertMany: `INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
-               SELECT event_id, stream_id, stream_type, version, type, schema_version, data, metadata
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
+  // An import's batch in one statement, its positions drawn as an append's are, in the file's order.
+  insertMany: `WITH drawn AS MATERIALIZED (SELECT events_draw_positions(cardinality($1::text[])) AS positions)
+               INSERT INTO events (position, event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+               OVERRIDING SYSTEM VALUE
+               SELECT drawn.positions[n::int], event_id, stream_id, stream_type, version, type, schema_version, data, metadata
+               FROM drawn, unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
                     WITH ORDINALITY AS batch (event_id, stream_id, stream_type, version, type, schema_version, data, metadata, n)
-               ORDER BY n
                RETURNING position`,
   // Each stream's last event, through the (stream_id, version) index: one row each, however long the stream.
   streams: `SELECT last.* FROM unnest($1::text[]) AS asked (stream_id)
             CROSS JOIN LATERAL (SELECT stream_id, stream_type, version FROM events
                                 WHERE events.stream_id = asked.stream_id ORDER BY version DESC LIMIT 1) AS last`,
   readStream: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
-  readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+  readAll: `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 AND ${SETTLED} ORDER BY position LIMIT $2`,
   readAllFiltered: `SELECT ${EVENT_COLUMNS} FROM events
-                    WHERE position > $1
+                    WHERE position > $1 AND ${SETTLED}
                       AND ($3::text[] IS NULL OR type = ANY($3::text[]))
                     ORDER BY position LIMIT $2`,
   // Through the (stream_id, version) index, never a scan from the position. Within a stream, version
-  // order is position order: appends are serialised by the append lock.
+  // order is position order: a stream's appends take turns (events_append's stream lock).
   readStreamAfter: `SELECT ${EVENT_COLUMNS} FROM events
-                    WHERE stream_id = $4 AND position > $1
+                    WHERE stream_id = $4 AND position > $1 AND ${SETTLED}
                       AND ($3::text[] IS NULL OR type = ANY($3::text[]))
                     ORDER BY version LIMIT $2`,
   // Each wanted stream's events through the stream index.
   readStreams: `SELECT mine.* FROM (SELECT DISTINCT unnest($5::text[]) AS stream_id) AS wanted
                 CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events
-                                    WHERE events.stream_id = wanted.stream_id AND events.position > $1
+                                    WHERE events.stream_id = wanted.stream_id AND events.position > $1 AND ${SETTLED}
                                       AND ($3::text[] IS NULL OR events.type = ANY($3::text[]))
                                       AND ($4::text IS NULL OR events.stream_id = $4)) AS mine
                 ORDER BY mine.position LIMIT $2`,
@@ -71,7 +69,8 @@ export const SQL = {
                      FROM events WHERE metadata->>'commandId' = ANY($1::text[])
                      GROUP BY 1, stream_id ORDER BY last_position`,
   readCorrelation: `SELECT ${EVENT_COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY position LIMIT $2`,
-  headPosition: 'SELECT coalesce(max(position), 0) AS position FROM events',
+  // The last position readers may take (see SETTLED): the newest settled event, found from the end.
+  headPosition: `SELECT coalesce((SELECT position FROM events WHERE ${SETTLED} ORDER BY position DESC LIMIT 1), 0) AS position`,
 } as const;
 
 export type RecordedCommandsRow = RecordedCommandRow & { command_id: string; types: string[] };

@@ -104,6 +104,9 @@ async function commitBatch(
   const { client } = options;
   const to = events.at(-1)!.position;
   await inClientTransaction(client, async () => {
+    // Derived from the log, checkpoint included: a commit lost with the server is applied again, so
+    // it need not wait for the disk (nor keep the other leaders' commits, which NOTIFY, waiting).
+    await client.query('SET LOCAL synchronous_commit = off');
     const announced = await options.writer.apply(client, events);
     await moveCheckpoint(client, row.name, row.generation, row.position, to);
     if (announced.length > 0) {
