@@ -4,17 +4,21 @@
  * and prints the heaviest functions (self time) and packages, with the profile's path for Chrome
  * DevTools or speedscope.
  *
- *   npx tsx bench/profile.ts placeOrder|order|ping|fanout [--seconds 10] [--connections 50] [--subscribers 1000]
+ *   npx tsx bench/profile.ts placeOrder|order|ping|fanout [--seconds 10] [--connections 50] [--subscribers 1000] [--postgres]
  *
  * `ping` is the cheapest authenticated operation there is (`{ __typename }`): the fixed cost of a
  * request through express, Apollo, the token check and the operation log. `fanout` connects
  * `--subscribers` subscribers to ordersChanged and runs scenario 4's latency and throughput phases.
+ * `--postgres` puts the log and the read models in PostgreSQL (DATABASE_URL, default the test database;
+ * a fresh schema, dropped after) and also prints the statements the server sent, per request.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
 import { startChild } from './lib/children.js';
 import { costBreakdown, type Profile } from './lib/costBreakdown.js';
@@ -27,12 +31,16 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     subscribers: { type: 'string', default: '1000' },
+    postgres: { type: 'boolean', default: false },
   },
 });
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = values.postgres ? `profile_${randomBytes(4).toString('hex')}` : undefined;
 const operation = positionals[0] ?? 'placeOrder';
 const AUTH = { secret: 'orderstream-bench-secret-0123456789abcdef', issuer: 'orderstream', audience: 'orderstream' };
 
 const directory = mkdtempSync(join(tmpdir(), 'orderstream-profile-'));
+const queryCounts = join(directory, 'queries.json');
 const server = await startChild(
   'orderstream',
   'src/cli.ts',
@@ -43,8 +51,9 @@ const server = await startChild(
     ORDERSTREAM_DB: join(directory, 'orderstream.db'),
     ORDERSTREAM_JWT_SECRET: AUTH.secret,
     ...BENCH_SERVER_ENV,
+    ...(schema && { DATABASE_URL, DATABASE_SCHEMA: schema, ORDERSTREAM_QUERY_COUNTS: queryCounts }),
   },
-  ['--cpu-prof', `--cpu-prof-dir=${directory}`],
+  ['--cpu-prof', `--cpu-prof-dir=${directory}`, ...(schema ? ['--import', './bench/lib/countQueries.mjs'] : [])],
 );
 const token = await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
@@ -88,6 +97,7 @@ if (operation === 'fanout') {
   requests = result.requests.total;
 }
 await server.stop();
+if (schema) await dropSchema(schema);
 
 const file = readdirSync(directory)
   .filter((name) => name.endsWith('.cpuprofile'))
@@ -102,8 +112,27 @@ if (requests > 0) {
     console.log(`${Math.round(microsPerRequest).toString().padStart(6)} µs  ${(100 * share).toFixed(1).padStart(5)}%  ${step}`);
   }
   console.log(`${Math.round(total).toString().padStart(6)} µs          in all`);
+  if (schema) printQueries(requests);
 }
 console.log(`\nprofile: ${file}`);
+
+/** The statements the server sent to PostgreSQL during the whole run (start and warm-up included), per request. */
+function printQueries(requests: number): void {
+  const counts = JSON.parse(readFileSync(queryCounts, 'utf8')) as [string, number][];
+  const total = counts.reduce((sum, [, count]) => sum + count, 0);
+  console.log(`\n-- statements sent to PostgreSQL: ${(total / requests).toFixed(1)} per request (${total} in all), the most frequent`);
+  for (const [text, count] of counts.slice(0, 20)) console.log(`${(count / requests).toFixed(2).padStart(6)}  ${text}`);
+}
+
+async function dropSchema(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(name)} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 function summarise(path: string): void {

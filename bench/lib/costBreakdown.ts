@@ -28,6 +28,8 @@ const PURPOSES: Rule[] = [
   ['lookup: the stream (snapshot, events after it)', ({ functionName }) => /^(loadAggregate|loadSnapshot|foldPages)$/.test(functionName)],
   ['read-your-writes wait', ({ url }) => /src\/projections\/shown/.test(url)],
   ['the answer (order view read, Order type)', ({ functionName }) => /^(getOrderView|withItems|toOrder)$/.test(functionName)],
+  // With the log in PostgreSQL: sending statements and reading answers (its socket writes too).
+  ['PostgreSQL statements (the pg client, its socket)', ({ url }) => /node_modules\/(pg|pg-protocol|pg-pool)\//.test(url)],
 ];
 
 const LAYERS: Rule[] = [

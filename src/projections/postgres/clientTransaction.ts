@@ -2,10 +2,10 @@ import type pg from 'pg';
 
 /**
  * Runs `work` between BEGIN and COMMIT on `client`, a connection of its own (a leader's); any error
- * rolls back and is rethrown.
+ * rolls back and is rethrown. `settings` (SET LOCAL statements) go with the BEGIN, in its round trip.
  */
-export async function inClientTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
+export async function inClientTransaction<T>(client: pg.ClientBase, work: () => Promise<T>, settings = ''): Promise<T> {
+  await client.query(`BEGIN;${settings}`);
   try {
     const result = await work();
     await client.query('COMMIT');

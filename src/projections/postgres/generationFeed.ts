@@ -103,21 +103,23 @@ async function commitBatch(
 ): Promise<PostgresGenerationRow> {
   const { client } = options;
   const to = events.at(-1)!.position;
-  await inClientTransaction(client, async () => {
+  await inClientTransaction(
+    client,
+    async () => {
+      const announced = await options.writer.apply(client, events);
+      if (announced.length > 0) {
+        await client.query(
+          `INSERT INTO read_model_changes (name, position, change)
+           SELECT $1, position, change::jsonb FROM unnest($2::bigint[], $3::text[]) AS c(position, change)`,
+          [row.name, announced.map((c) => c.position), announced.map((c) => JSON.stringify(c.change))],
+        );
+      }
+      await moveCheckpoint(client, row.name, row.generation, row.position, to, options.channel);
+    },
     // Derived from the log, checkpoint included: a commit lost with the server is applied again, so
     // it need not wait for the disk (nor keep the other leaders' commits, which NOTIFY, waiting).
-    await client.query('SET LOCAL synchronous_commit = off');
-    const announced = await options.writer.apply(client, events);
-    await moveCheckpoint(client, row.name, row.generation, row.position, to);
-    if (announced.length > 0) {
-      await client.query(
-        `INSERT INTO read_model_changes (name, position, change)
-         SELECT $1, position, change::jsonb FROM unnest($2::bigint[], $3::text[]) AS c(position, change)`,
-        [row.name, announced.map((c) => c.position), announced.map((c) => JSON.stringify(c.change))],
-      );
-    }
-    await client.query('SELECT pg_notify($1, $2)', [options.channel, String(to)]);
-  });
+    ' SET LOCAL synchronous_commit = off',
+  );
   const next = { ...row, position: to };
   options.onCommitted(next);
   return next;
