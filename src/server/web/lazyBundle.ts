@@ -1,9 +1,8 @@
-import { build } from 'esbuild';
-
 /**
  * A browser bundle of one TypeScript entry file (its imports, graphql-ws's browser client
  * included), built in memory with esbuild the first time it is asked for and kept for the life of
- * the server, so a server whose page nobody opens never builds it.
+ * the server, so a server whose page nobody opens never builds it. For development: production runs
+ * the bundles `npm run build` made (scripts/buildWeb.ts), and its install has no esbuild.
  */
 export class LazyBundle {
   private built: Promise<string> | undefined;
@@ -23,23 +22,30 @@ export class LazyBundle {
     return this.built;
   }
 
-  private async build(): Promise<string> {
-    const result = await build({
-      entryPoints: [this.entryPoint],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      minify: this.options.production,
-      // Readable stack traces in the browser's tools while developing; nothing extra in production.
-      sourcemap: this.options.production ? false : 'inline',
-      legalComments: 'none',
-      define: this.options.define,
-      logLevel: 'silent',
-    });
-    const output = result.outputFiles[0];
-    if (!output) throw new Error(`esbuild wrote nothing for ${this.entryPoint}`);
-    return output.text;
+  private build(): Promise<string> {
+    return bundle(this.entryPoint, this.options);
   }
+}
+
+/** Bundles `entryPoint` for the browser, minified for production, with a source map otherwise. */
+export async function bundle(entryPoint: string, options: { production: boolean; define?: Record<string, string> }): Promise<string> {
+  // Loaded only when a bundle is built: a production install (`npm ci --omit=dev`) has no esbuild.
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [entryPoint],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: options.production,
+    // Readable stack traces in the browser's tools while developing; nothing extra in production.
+    sourcemap: options.production ? false : 'inline',
+    legalComments: 'none',
+    define: options.define,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild wrote nothing for ${entryPoint}`);
+  return output.text;
 }

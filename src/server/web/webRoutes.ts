@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type RequestHandler, type Response, Router } from 'express';
 import type { ServerConfig } from '../config.js';
 import { developmentTokenRoute, handsOutDevelopmentTokens } from './developmentTokens.js';
-import { LazyBundle } from './lazyBundle.js';
+import { PAGE_BUNDLES, type PageBundle, pageBundle } from './pageBundles.js';
 import { securityHeaders } from './securityHeaders.js';
 
 /** The page's sources: index.html, styles.css, main.ts and what it imports, graphiql.html and graphiql.ts. */
@@ -24,7 +24,8 @@ const VENDOR_FILES: Record<string, string> = {
 
 /**
  * The dashboard at `/` and the GraphiQL explorer at `/graphiql`, with everything they load served
- * from here (nothing from a CDN). The TypeScript is bundled on first request (LazyBundle). In
+ * from here (nothing from a CDN). Production serves the bundles `npm run build` made; otherwise the
+ * TypeScript is bundled on first request (LazyBundle). In
  * development mode `/dev-tokens` hands out tokens for the page's role buttons to callers on this
  * machine; the bundle says whether to ask (ORDERSTREAM_DEVELOPMENT_TOKENS), so a page on a server that
  * hands out none never requests it (a 404 the browser would log on every load).
@@ -35,8 +36,7 @@ export function webRoutes(config: Pick<ServerConfig, 'production' | 'development
     production: config.production,
     define: { ORDERSTREAM_DEVELOPMENT_TOKENS: String(handsOutDevelopmentTokens(config)) },
   };
-  const dashboard = new LazyBundle(join(WEB_DIRECTORY, 'main.ts'), bundleOptions);
-  const explorer = new LazyBundle(join(WEB_DIRECTORY, 'graphiql.ts'), bundleOptions);
+  const [dashboard, explorer] = PAGE_BUNDLES.map((bundle) => pageBundle(WEB_DIRECTORY, bundle, bundleOptions)) as [PageBundle, PageBundle];
 
   router.get('/', securityHeaders(), file(join(WEB_DIRECTORY, 'index.html')));
   router.get('/styles.css', file(join(WEB_DIRECTORY, 'styles.css')));
@@ -63,7 +63,7 @@ function send(res: Response, path: string, cacheControl: string): void {
 }
 
 /** A bundle as JavaScript; a build that fails answers 500 with esbuild's messages, for the developer. */
-function script(bundle: LazyBundle): RequestHandler {
+function script(bundle: PageBundle): RequestHandler {
   return async (_req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-cache');
