@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Dockerfile's steps without a container engine (CI runs this): in a clean directory, the build
-# stage (npm ci, npm run build, npm prune --omit=dev), then the image's files alone, started as the
+# The Dockerfile's steps without a container engine (CI runs this): in a clean directory, from the build
+# context .dockerignore leaves (scripts/dockerContext.mjs), the build stage (npm ci, npm run build,
+# npm prune --omit=dev), then the image's files alone, started as the
 # image starts them (plain node on dist/cli.js, NODE_ENV=production). Fails unless the result answers
 # over HTTP, serves the page's prebuilt scripts, and carries no tsx, esbuild or TypeScript.
 set -euo pipefail
@@ -8,23 +9,26 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 server=""
 trap '[ -z "$server" ] || kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+context="$work/context"
 build="$work/build"
 image="$work/image"
-mkdir -p "$build/scripts" "$image/web" "$image/data"
+mkdir -p "$context" "$build/scripts" "$image/web" "$image/data"
+# What `docker build` would be sent: the repository's files less those .dockerignore names.
+node "$root/scripts/dockerContext.mjs" "$context"
 
-# The build stage.
-cp "$root/package.json" "$root/package-lock.json" "$build/"
+# The build stage, its COPY lines in order.
+cp "$context/package.json" "$context/package-lock.json" "$build/"
 (cd "$build" && npm ci --no-audit --no-fund --loglevel=error)
-cp "$root/tsconfig.json" "$root/tsconfig.build.json" "$build/"
-cp -r "$root/src" "$root/web" "$build/"
-cp "$root/scripts/buildWeb.ts" "$build/scripts/"
+cp "$context/tsconfig.json" "$context/tsconfig.build.json" "$build/"
+cp -r "$context/src" "$context/web" "$build/"
+cp "$context/scripts/buildWeb.ts" "$build/scripts/"
 (cd "$build" && npm run build --silent && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
 
 # The image: what the Dockerfile copies into it, and nothing else.
 cp -r "$build/node_modules" "$build/dist" "$image/"
-cp "$root/package.json" "$image/"
-cp -r "$root/bin" "$image/"
-cp "$root/web/index.html" "$root/web/styles.css" "$root/web/graphiql.html" "$image/web/"
+cp "$context/package.json" "$image/"
+cp -r "$context/bin" "$image/"
+cp "$context/web/index.html" "$context/web/styles.css" "$context/web/graphiql.html" "$image/web/"
 for package in tsx esbuild typescript; do
   if [ -e "$image/node_modules/$package" ]; then echo "imageSteps: the image would carry $package" >&2; exit 1; fi
 done
