@@ -53,27 +53,32 @@ export class Settlement {
       while (this.waiting.length > 0 && !this.closed) {
         const oldestRunning = await this.oldestRunning();
         const now = Date.now();
-        const done = this.waiting.filter((waiting) => waiting.transactionId < oldestRunning || now >= waiting.deadline);
+        const done: Waiting[] = [];
+        const still: Waiting[] = [];
+        for (const waiting of this.waiting) {
+          const settled = oldestRunning === undefined || waiting.transactionId < oldestRunning || now >= waiting.deadline;
+          (settled ? done : still).push(waiting);
+        }
+        this.waiting = still;
         if (done.length > 0) {
-          this.waiting = this.waiting.filter((waiting) => !done.includes(waiting));
           const newest = Math.max(...done.map((waiting) => waiting.position));
           this.pool.query(SQL.notify, [this.channel, String(newest)]).catch(() => {});
           this.release(done);
         }
-        if (this.waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1));
+        if (still.length > 0) await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1));
       }
     } finally {
       this.running = false;
     }
   }
 
-  /** The oldest running transaction's id; when the database cannot say, every wait ends (the events are committed). */
-  private async oldestRunning(): Promise<bigint> {
+  /** The oldest running transaction's id; undefined when the database cannot say, which ends every wait (the events are committed). */
+  private async oldestRunning(): Promise<bigint | undefined> {
     try {
       const { rows } = await this.pool.query<{ xmin: string }>(OLDEST_RUNNING);
       return BigInt(rows[0]!.xmin);
     } catch {
-      return BigInt(Number.MAX_SAFE_INTEGER) ** 2n;
+      return undefined;
     }
   }
 

@@ -16,8 +16,15 @@ export function orderViewReplay(
   store: ReplayLog,
   { ordersOnly }: { ordersOnly?: () => Promise<string[]> } = {},
 ): ReplaySource<OrderViewChange> {
+  // The list read for one page covers every later page up to the same end; a page further on reads it again.
+  let listed: { upTo: number; streamIds: string[] } | undefined;
+  const streamsUpTo = async (upTo: number) => {
+    if (!ordersOnly) return undefined;
+    if (!listed || listed.upTo < upTo) listed = { upTo, streamIds: (await ordersOnly()).map(orderStreamId) };
+    return listed.streamIds;
+  };
   return async (after, upTo) => {
-    const streamIds = ordersOnly && (await ordersOnly()).map(orderStreamId);
+    const streamIds = await streamsUpTo(upTo);
     if (streamIds?.length === 0) return { items: [], reached: upTo };
     const page = pageOf(await store.readAll({ afterPosition: after, limit: REPLAY_PAGE_SIZE, streamIds }), upTo);
     const orderEvents = page.items.filter((event) => event.streamType === ORDER_STREAM_TYPE);

@@ -5,7 +5,7 @@ import type pg from 'pg';
  * rolls back and is rethrown. `settings` (SET LOCAL statements) go with the BEGIN, in its round trip.
  */
 export async function inClientTransaction<T>(client: pg.ClientBase, work: () => Promise<T>, settings = ''): Promise<T> {
-  await client.query(`BEGIN;${settings}`);
+  await client.query(settings ? `BEGIN; ${settings}` : 'BEGIN');
   try {
     const result = await work();
     await client.query('COMMIT');

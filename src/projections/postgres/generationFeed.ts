@@ -114,11 +114,11 @@ async function commitBatch(
           [row.name, announced.map((c) => c.position), announced.map((c) => JSON.stringify(c.change))],
         );
       }
-      await moveCheckpoint(client, row.name, row.generation, row.position, to, options.channel);
+      await moveCheckpoint(client, row.name, row.generation, { from: row.position, to, channel: options.channel });
     },
     // Derived from the log, checkpoint included: a commit lost with the server is applied again, so
     // it need not wait for the disk (nor keep the other leaders' commits, which NOTIFY, waiting).
-    ' SET LOCAL synchronous_commit = off',
+    'SET LOCAL synchronous_commit = off',
   );
   const next = { ...row, position: to };
   options.onCommitted(next);

@@ -92,23 +92,18 @@ export async function pointViewsAt(client: pg.ClientBase, definition: AnyReadMod
 /**
  * Inside the batch's transaction: moves the checkpoint from `from` to `to`, only if it is still at
  * `from` (a fence: a leader that lost its lock, or was swapped out, fails here and commits nothing).
+ * The NOTIFY on `channel` rides along in the same round trip; PostgreSQL sends it at COMMIT only.
  */
 export async function moveCheckpoint(
   client: pg.ClientBase,
   name: string,
   generation: number,
-  from: number,
-  to: number,
-  notifyChannel?: string,
+  { from, to, channel }: { from: number; to: number; channel: string },
 ): Promise<void> {
-  const move = 'UPDATE read_model_generations SET position = $4 WHERE name = $1 AND generation = $2 AND position = $3';
-  const values = [name, generation, from, to];
-  // With a channel, the NOTIFY (sent at COMMIT, so never for a moved checkpoint rolled back) rides along.
   const { rows } = await client.query<{ moved: number }>(
-    notifyChannel === undefined
-      ? `WITH moved AS (${move} RETURNING 1) SELECT count(*)::int AS moved FROM moved`
-      : `WITH moved AS (${move} RETURNING 1) SELECT count(*)::int AS moved, pg_notify($5, $4::text) FROM moved`,
-    notifyChannel === undefined ? values : [...values, notifyChannel],
+    `WITH moved AS (UPDATE read_model_generations SET position = $4 WHERE name = $1 AND generation = $2 AND position = $3 RETURNING 1)
+     SELECT count(*)::int AS moved, pg_notify($5, $4::text) FROM moved`,
+    [name, generation, from, to, channel],
   );
   if (rows[0]!.moved !== 1) throw new LeadershipLostError(name);
 }
