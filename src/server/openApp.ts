@@ -4,6 +4,7 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import type { PostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { openDatabase } from '../eventstore/sqlite/openDatabase.js';
 import type { SqliteEventStore } from '../eventstore/sqlite/sqliteEventStore.js';
+import { RecentLogWindow } from '../eventstore/recentLogWindow.js';
 import { RecentSnapshots } from '../eventstore/recentSnapshots.js';
 import type { SnapshotStore } from '../eventstore/snapshotStore.js';
 import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js';
@@ -47,7 +48,9 @@ export async function openApp(
     db.close();
     throw error;
   }
-  const store = new UpcastingEventStore(log, eventSchemas);
+  const upcasting = new UpcastingEventStore(log, eventSchemas);
+  // On PostgreSQL each read of the log is a statement: its consumers here share one reader of its head.
+  const store = config.postgres ? new RecentLogWindow(upcasting) : upcasting;
   const snapshotStore = new RecentSnapshots(new SqliteSnapshotStore(db));
   let readSide: ReadSide | undefined;
   return {

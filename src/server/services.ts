@@ -24,6 +24,7 @@ import { PaymentExpiry } from '../processes/paymentExpiry.js';
 import { isoNow, systemClock } from '../clock/clock.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { openApp } from './openApp.js';
+import { PostgresProjectionEngine } from '../projections/postgres/postgresEngine.js';
 import { readModelChannel } from '../projections/postgres/readModelSchema.js';
 
 /** The name the NATS publisher goes by in `projections`. */
@@ -113,8 +114,14 @@ export async function openServices(
       ? await PostgresLogWatcher.start({
           ...config.postgres!,
           alsoListenTo: [readModelChannel(config.postgres!.schema)],
-          onWake: () => {
-            projections.poke();
+          onWake: (wake) => {
+            // A read model's leader moved on: followers look at its progress; the log's readers have nothing new.
+            if (wake.reason === 'notified') {
+              if (projections instanceof PostgresProjectionEngine) projections.notified(wake.payload, wake.fromBackend);
+              return;
+            }
+            if (wake.reason === 'connected' && projections instanceof PostgresProjectionEngine) projections.lookAgain();
+            else projections.poke();
             eventFeed.poke();
             processes.poke();
           },

@@ -1,6 +1,8 @@
+import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { PostgresLogWatcher } from '../../src/eventstore/postgres/postgresLogWatcher.js';
+import { RecentLogWindow } from '../../src/eventstore/recentLogWindow.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_TEST_URL, type TestSchema } from '../support/postgres.js';
 import { newEvent } from './eventStoreContract.js';
 import { LogTail, readWholeLog } from './postgresLogTail.js';
@@ -59,6 +61,53 @@ await describeWithPostgres('PostgresEventStore under concurrent appends', () => 
     // Every event exactly once and in position order: a skipped event would be missing here.
     expect(tail.seen.map((event) => event.position)).toEqual(log.map((event) => event.position));
     expect(tail.errors).toEqual([]);
+  });
+
+  it('lets readers sharing one RecentLogWindow each see every event exactly once while appenders race and aborted appends leave gaps', async () => {
+    const reader = await open(2);
+    const window = new RecentLogWindow(reader, 50);
+    const tails = Array.from({ length: 3 }, () => new LogTail(window, { pollMs: 2 }));
+    closers.push(...tails.map((tail) => () => tail.stop()));
+    const appenders = await Promise.all(Array.from({ length: 12 }, () => open(1)));
+    // Positions drawn by transactions that then roll back: numbers the log never holds.
+    const aborter = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await aborter.connect();
+    closers.push(() => aborter.end());
+    await aborter.query(`SET search_path TO ${aborter.escapeIdentifier(testSchema.schema)}`);
+    let appending = true;
+    const aborts = (async () => {
+      let drawn = 0;
+      while (appending) {
+        await aborter.query('BEGIN');
+        await aborter.query('SELECT events_draw_positions(2)');
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        await aborter.query('ROLLBACK');
+        drawn += 2;
+      }
+      return drawn;
+    })();
+
+    await Promise.all(
+      appenders.map(async (store, a) => {
+        for (let i = 0; i < APPENDS_EACH; i += 1) {
+          await store.append(`own-${a}`, 'Thing', [newEvent('E', { a, i })], { expectedVersion: 'any' });
+        }
+      }),
+    );
+    appending = false;
+    expect(await aborts).toBeGreaterThan(0);
+    const head = await reader.headPosition();
+    await Promise.all(tails.map((tail) => tail.until(head)));
+
+    const log = await readWholeLog(reader);
+    expect(log).toHaveLength(12 * APPENDS_EACH);
+    expect(log.at(-1)!.position).toBeGreaterThan(log.length);
+    for (const tail of tails) {
+      expect(tail.seen.map((event) => event.position)).toEqual(log.map((event) => event.position));
+      expect(tail.errors).toEqual([]);
+    }
+    // They shared the log's reads: fewer than the reads they made.
+    expect(window.counts.fetched).toBeLessThan(window.counts.served);
   });
 
   it('numbers a shared stream 1, 2, 3 … with no gap when appenders race on it', async () => {

@@ -6,7 +6,11 @@ import { clientConfig, logChannel, type PostgresConnectionOptions } from './conn
  * Why a reader should look at the log now: an append committed (`position` is its last event), or
  * the watcher has just (re)connected, so notifications may have been missed while it was away.
  */
-export type LogWake = { reason: 'appended'; position: number } | { reason: 'connected' };
+export type LogWake =
+  | { reason: 'appended'; position: number }
+  | { reason: 'connected' }
+  /** A NOTIFY on one of `alsoListenTo`, from the server process `fromBackend`. */
+  | { reason: 'notified'; channel: string; payload: string; fromBackend: number };
 
 export type PostgresLogWatcherOptions = PostgresConnectionOptions & {
   /**
@@ -75,14 +79,19 @@ export class PostgresLogWatcher {
     };
     client.on('error', onLost);
     client.on('end', () => onLost(new Error('The LISTEN connection to PostgreSQL ended')));
+    const logChannelName = logChannel(this.options);
     client.on('notification', (message) => {
+      if (message.channel !== logChannelName) {
+        this.wake({ reason: 'notified', channel: message.channel, payload: message.payload ?? '', fromBackend: message.processId });
+        return;
+      }
       const position = Number(message.payload);
       if (Number.isSafeInteger(position)) this.wake({ reason: 'appended', position });
     });
     try {
       await client.connect();
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      for (const channel of [logChannel(this.options), ...(this.options.alsoListenTo ?? [])]) {
+      for (const channel of [logChannelName, ...(this.options.alsoListenTo ?? [])]) {
         await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
       }
       // Handlers run on this same thread, so nothing can slip in between this check and the assignment.

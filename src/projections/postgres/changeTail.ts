@@ -47,6 +47,18 @@ export class ChangeTail {
     return this.reached;
   }
 
+  /**
+   * The changes of a batch this instance's leader has just committed, from `from` to `to`: published
+   * at once when the feed is at `from` and no read is under way (which might publish them again);
+   * false when the caller must catch up instead.
+   */
+  publishCommitted(from: number, to: number, changes: unknown[]): boolean {
+    if (this.reached !== from || this.runs.current) return false;
+    if (changes.length > 0) this.feed.publish(changes);
+    this.reached = to;
+    return true;
+  }
+
   /** Reads what was committed since; concurrent calls share one run, plus one more pass. */
   catchUp(): Promise<void> {
     return this.runs.run();

@@ -6,7 +6,7 @@ import { UnreadableEventError } from '../../eventstore/upcasting/unreadableEvent
 import type { Logger } from '../../logging/logger.js';
 import { failureAt } from '../failure.js';
 import { inClientTransaction } from './clientTransaction.js';
-import { LeadershipLostError, moveCheckpoint, type PostgresGenerationRow, recordFailure } from './postgresGenerations.js';
+import { LeadershipLostError, moveCheckpoints, type PostgresGenerationRow, recordChanges, recordFailure } from './postgresGenerations.js';
 import type { PostgresReadModelWriter } from './postgresWriter.js';
 
 type GenerationFeedOptions = {
@@ -15,16 +15,26 @@ type GenerationFeedOptions = {
   store: Pick<EventStore, 'readAll'>;
   writer: PostgresReadModelWriter;
   batchSize: number;
-  /** Stop at this position: the head when the step began, or the live generation's for a rebuild. */
+  /** Stop at this position: the head when a build's step began, or the live generation's for a rebuild. */
   until: number;
+  /** Stop after a batch short of `batchSize` too: the head as the log's reader saw it. */
+  untilShortBatch?: boolean;
   /** NOTIFY'd after each batch so other instances look now rather than at their next poll. */
   channel: string;
   logger: Logger;
-  /** After each committed batch. */
-  onCommitted: (row: PostgresGenerationRow) => void;
+  /** After each committed batch, with the position it started from and the changes it announced. */
+  onCommitted: (row: PostgresGenerationRow, batch: CommittedBatch) => void;
   /** Checked between batches: false stops (the server is stopping). */
   goOn: () => boolean;
 };
+
+export type CommittedBatch = { from: number; changes: unknown[] };
+
+/**
+ * Read models are derived from the log, checkpoint included: a batch lost with the server is applied
+ * again, so its commit need not wait for the disk (nor keep the other leaders' commits waiting).
+ */
+export const BATCH_SETTINGS = 'SET LOCAL synchronous_commit = off';
 
 /**
  * Applies the log past a generation's checkpoint, batch by batch: the rows, the new checkpoint, the
@@ -45,6 +55,7 @@ export async function feedGeneration(row: PostgresGenerationRow, options: Genera
     }
     if (events.length === 0) break;
     current = await applyOrFindCulprit(current, events, options);
+    if (options.untilShortBatch && events.length < limit) break;
   }
   return current;
 }
@@ -103,25 +114,21 @@ async function commitBatch(
 ): Promise<PostgresGenerationRow> {
   const { client } = options;
   const to = events.at(-1)!.position;
-  await inClientTransaction(
+  const announced = await inClientTransaction(
     client,
     async () => {
       const announced = await options.writer.apply(client, events);
-      if (announced.length > 0) {
-        await client.query(
-          `INSERT INTO read_model_changes (name, position, change)
-           SELECT $1, position, change::jsonb FROM unnest($2::bigint[], $3::text[]) AS c(position, change)`,
-          [row.name, announced.map((c) => c.position), announced.map((c) => JSON.stringify(c.change))],
-        );
-      }
-      await moveCheckpoint(client, row.name, row.generation, { from: row.position, to, channel: options.channel });
+      await recordChanges(
+        client,
+        announced.map(({ position, change }) => ({ name: row.name, position, change })),
+      );
+      await moveCheckpoints(client, [{ name: row.name, generation: row.generation, from: row.position, to }], options.channel);
+      return announced;
     },
-    // Derived from the log, checkpoint included: a commit lost with the server is applied again, so
-    // it need not wait for the disk (nor keep the other leaders' commits, which NOTIFY, waiting).
-    'SET LOCAL synchronous_commit = off',
+    BATCH_SETTINGS,
   );
   const next = { ...row, position: to };
-  options.onCommitted(next);
+  options.onCommitted(next, { from: row.position, changes: announced.map((c) => c.change) });
   return next;
 }
 

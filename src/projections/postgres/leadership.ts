@@ -27,6 +27,11 @@ export class Leadership {
     return this.holds;
   }
 
+  /** The connection holding the lock, while this instance holds it. */
+  get heldClient(): pg.Client | undefined {
+    return this.holds ? this.client : undefined;
+  }
+
   /** The server process of this instance's connection for the lock, so that it never ends its own. */
   get backendPid(): number | undefined {
     return this.pid;

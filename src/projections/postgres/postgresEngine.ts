@@ -14,6 +14,8 @@ import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import type { ProjectionFailure } from '../failure.js';
 import { assertAnnouncing, assertShows, ReadYourWrites, type Shown, stateOf, statusesOf } from '../shown.js';
 import { ChangeTail } from './changeTail.js';
+import { JointFeed } from './jointFeed.js';
+import type { CommittedBatch } from './generationFeed.js';
 import { endStalledLeader } from './leadership.js';
 import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
 import type { AnyReadModel } from '../readModel.js';
@@ -37,6 +39,8 @@ export type PostgresEngineOptions = {
 
 /** How long a mutation waits for the read models to show its events before SERVICE_UNAVAILABLE. */
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
+/** The NOTIFY payload that asks the leaders to read the bookkeeping again (a rebuild or retry asked for). */
+const LOOK_AROUND = '0';
 /** How long a rebuild request may wait for a leader to take it up before it is withdrawn. */
 const REBUILD_TAKEN_UP_WITHIN_MS = 30_000;
 
@@ -75,6 +79,8 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   /** Whether the last read of the leaders' progress succeeded: stall decisions need fresh figures. */
   private progressFresh = false;
   private readonly db: Queryable;
+  /** Feeds the read models led here together, after appends and notifications. */
+  private readonly joint: JointFeed;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -96,10 +102,14 @@ export class PostgresProjectionEngine implements ReadSideEngine {
         batchSize: options.batchSize ?? 500,
         rebuildBatchSize: options.rebuildBatchSize ?? 2000,
         stopped: () => this.stopped,
-        onLive: (row) => this.showLive(row),
+        onLive: (row, batch) => this.showLive(row, batch),
       });
       this.slots.set(definition.name, { definition, tail, leader });
     }
+    this.joint = new JointFeed(
+      [...this.slots.values()].map((slot) => slot.leader),
+      { store, channel: this.channel, batchSize: options.batchSize ?? 500, stopped: () => this.stopped },
+    );
   }
 
   /**
@@ -143,6 +153,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    await this.joint.current;
     await Promise.all([...this.slots.values()].map((slot) => slot.leader.current));
     await this.progressReads.current;
     await Promise.all([...this.slots.values()].map((slot) => slot.tail?.current));
@@ -151,20 +162,48 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   }
 
   /**
-   * Look now, after an append here or a NOTIFY from another instance: lead what this instance leads,
-   * and read the leaders' progress. Taking over a lead is left to the poll (`tick`), which keeps a
-   * busy follower from asking for every lock on every append.
+   * Look now, after an append (here, or on another instance: its NOTIFY): lead what this instance
+   * leads. Followers learn of a leader's progress from its NOTIFY (`notified`) and the poll, not
+   * from appends, which the leader has yet to apply. Taking over a lead is left to the poll
+   * (`tick`), which keeps a busy follower from asking for every lock on every append.
    */
   poke(): void {
     if (this.stopped) return;
-    for (const slot of this.slots.values()) if (slot.leader.leadership.leads) void slot.leader.step();
-    void this.refresh();
+    void this.joint.run();
+  }
+
+  /**
+   * A NOTIFY on the read models' channel: a leader committed a batch (payload its position), or
+   * someone asked for a rebuild or retry ('0'), which the leaders look for. A batch of this
+   * instance's own leaders is known here already.
+   */
+  notified(payload: string, fromBackend: number): void {
+    if (this.stopped) return;
+    if (payload === LOOK_AROUND) return this.lookAgain();
+    if ([...this.slots.values()].some((slot) => slot.leader.leadership.backendPid === fromBackend)) return;
+    this.followLeaders();
+  }
+
+  /** Everything read again, as after a rebuild request or a reconnect that may have missed notifications. */
+  lookAgain(): void {
+    if (this.stopped) return;
+    for (const slot of this.slots.values()) slot.leader.lookAround();
+    this.poke();
+    this.followLeaders();
+  }
+
+  /** Reads the progress of the read models another instance leads; those led here show theirs as they commit. */
+  private followLeaders(): void {
+    if ([...this.slots.values()].some((slot) => !slot.leader.leadership.leads)) void this.refresh();
   }
 
   /** The poll: try to lead every read model nobody leads, and read the leaders' progress. */
   private tick(): void {
     if (this.stopped) return;
-    for (const slot of this.slots.values()) void slot.leader.step();
+    for (const slot of this.slots.values()) {
+      slot.leader.lookAround();
+      void slot.leader.step();
+    }
     void this.refresh().then(() => (this.progressFresh ? this.watchLeaders() : undefined));
   }
 
@@ -222,6 +261,11 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     return served;
   }
 
+  /** Batches this instance committed for several read models at once, and the read models fed in them. */
+  get jointBatches(): { batches: number; readModels: number } {
+    return this.joint.counts;
+  }
+
   livePosition(name: string): number {
     const slot = this.slot(name);
     assertAnnouncing(this.shown(slot));
@@ -247,8 +291,9 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     const live = slot.live;
     if (!live?.failure) throw new ProjectionStateError(`Projection ${name} has not failed`, { state: stateOf(this.shown(slot)) });
     await recordFailure(this.db, name, live.generation, null);
-    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, String(live.position)]);
+    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, LOOK_AROUND]);
     slot.live = { ...live, failure: null };
+    slot.leader.lookAround();
     await slot.leader.step();
     await this.refresh();
   }
@@ -266,9 +311,10 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     if (!(await requestRebuild(this.db, name))) {
       throw new ProjectionStateError(`Projection ${name} is being rebuilt already`, { state: stateOf(this.shown(slot)) });
     }
-    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, '0']);
+    await this.db.query('SELECT pg_notify($1, $2)', [this.channel, LOOK_AROUND]);
     const takenUpBy = Date.now() + REBUILD_TAKEN_UP_WITHIN_MS;
     for (;;) {
+      slot.leader.lookAround();
       this.poke();
       await new Promise((resolve) => setTimeout(resolve, 100));
       const request = await readRebuildRequest(this.db, name);
@@ -324,20 +370,27 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       }
       this.progressFresh = true;
       this.waiters.settle();
-      await Promise.all([...this.slots.values()].map((slot) => slot.tail?.catchUp()));
+      await Promise.all(
+        [...this.slots.values()].map((slot) =>
+          slot.live && slot.tail && slot.live.position > slot.tail.position ? slot.tail.catchUp() : undefined,
+        ),
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'Read models: reading the leaders\u2019 progress failed; trying again shortly');
     }
   }
 
   /** What this instance's leader has just committed to the live generation: for waiters and the feed. */
-  private showLive(row: PostgresGenerationRow): void {
+  private showLive(row: PostgresGenerationRow, batch?: CommittedBatch): void {
     const slot = this.slot(row.name);
     slot.live = row;
     slot.rebuild = slot.leader.rebuild;
     this.waiters.settle();
+    // The batch this instance has just committed is the feed's next: no need to read it back.
+    if (batch && slot.tail?.publishCommitted(batch.from, row.position, batch.changes)) return;
+    if (!slot.tail || slot.tail.position >= row.position) return;
     slot.tail
-      ?.catchUp()
+      .catchUp()
       .catch((error: unknown) =>
         this.logger.warn(
           { err: error, projection: row.name },

@@ -89,23 +89,46 @@ export async function pointViewsAt(client: pg.ClientBase, definition: AnyReadMod
   await client.query('UPDATE read_model_generations SET live = true WHERE name = $1 AND generation = $2', [definition.name, generation]);
 }
 
+/** One generation's checkpoint moving from `from` to `to` in a batch's transaction. */
+export type CheckpointMove = { name: string; generation: number; from: number; to: number };
+
 /**
- * Inside the batch's transaction: moves the checkpoint from `from` to `to`, only if it is still at
+ * Inside the batch's transaction: moves each checkpoint from `from` to `to`, only if it is still at
  * `from` (a fence: a leader that lost its lock, or was swapped out, fails here and commits nothing).
- * The NOTIFY on `channel` rides along in the same round trip; PostgreSQL sends it at COMMIT only.
+ * One statement for every read model in the batch; the NOTIFY on `channel` rides along in it, and
+ * PostgreSQL sends it at COMMIT only.
  */
-export async function moveCheckpoint(
-  client: pg.ClientBase,
-  name: string,
-  generation: number,
-  { from, to, channel }: { from: number; to: number; channel: string },
-): Promise<void> {
+export async function moveCheckpoints(client: pg.ClientBase, moves: readonly CheckpointMove[], channel: string): Promise<void> {
   const { rows } = await client.query<{ moved: number }>(
-    `WITH moved AS (UPDATE read_model_generations SET position = $4 WHERE name = $1 AND generation = $2 AND position = $3 RETURNING 1)
-     SELECT count(*)::int AS moved, pg_notify($5, $4::text) FROM moved`,
-    [name, generation, from, to, channel],
+    `WITH moved AS (
+       UPDATE read_model_generations g SET position = m.to_position
+       FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS m(name, generation, from_position, to_position)
+       WHERE g.name = m.name AND g.generation = m.generation AND g.position = m.from_position
+       RETURNING 1)
+     SELECT count(*)::int AS moved, pg_notify($5, $6) FROM moved`,
+    [
+      moves.map((move) => move.name),
+      moves.map((move) => move.generation),
+      moves.map((move) => move.from),
+      moves.map((move) => move.to),
+      channel,
+      String(Math.max(...moves.map((move) => move.to))),
+    ],
   );
-  if (rows[0]!.moved !== 1) throw new LeadershipLostError(name);
+  if (rows[0]!.moved !== moves.length) throw new LeadershipLostError(moves.map((move) => move.name).join(', '));
+}
+
+/** A change a read model announces at a position, for every instance's subscribers. */
+export type AnnouncedChange = { name: string; position: number; change: unknown };
+
+/** Inside the batch's transaction: records the announced changes of every read model in it, in one statement. */
+export async function recordChanges(client: pg.ClientBase, changes: readonly AnnouncedChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await client.query(
+    `INSERT INTO read_model_changes (name, position, change)
+     SELECT name, position, change::jsonb FROM unnest($1::text[], $2::bigint[], $3::text[]) AS c(name, position, change)`,
+    [changes.map((c) => c.name), changes.map((c) => c.position), changes.map((c) => JSON.stringify(c.change))],
+  );
 }
 
 export async function recordFailure(db: Queryable, name: string, generation: number, failure: ProjectionFailure | null): Promise<void> {

@@ -4,7 +4,7 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import type { PostgresConnectionOptions } from '../../eventstore/postgres/connection.js';
 import type { Logger } from '../../logging/logger.js';
 import { inClientTransaction } from './clientTransaction.js';
-import { feedGeneration } from './generationFeed.js';
+import { type CommittedBatch, feedGeneration } from './generationFeed.js';
 import { Leadership } from './leadership.js';
 import {
   buildIndexes,
@@ -22,6 +22,18 @@ import { PostgresReadModelWriter } from './postgresWriter.js';
 import { PRUNE_EVERY_EVENTS, pruneChanges } from './readModelSchema.js';
 import { failRebuildRequest, readRebuildRequest, takeUpRebuildRequest, withdrawRebuildRequest } from './rebuildRequests.js';
 
+/** How many full batches a live generation's step may take before it ends and the next begins. */
+export const LIVE_BATCHES_PER_STEP = 10;
+
+/** A leader's turn in a joint batch: its live generation, the connection holding its lock, and its writer. */
+export type JointTurn = {
+  row: PostgresGenerationRow;
+  client: pg.Client;
+  writer: PostgresReadModelWriter;
+  /** Gives the turn back, with the batch committed or (undefined) none. */
+  leave(committed?: { row: PostgresGenerationRow; batch: CommittedBatch }): void;
+};
+
 /** What a leader needs from the engine it runs in. */
 type LeaderContext = {
   connection: PostgresConnectionOptions;
@@ -32,8 +44,8 @@ type LeaderContext = {
   batchSize: number;
   rebuildBatchSize: number;
   stopped: () => boolean;
-  /** The live generation as the leader has just left it: for waiters and the change feeds. */
-  onLive: (row: PostgresGenerationRow) => void;
+  /** The live generation as the leader has just left it (and the batch it committed): for waiters and the change feeds. */
+  onLive: (row: PostgresGenerationRow, batch?: CommittedBatch) => void;
 };
 
 /**
@@ -55,6 +67,15 @@ export class ProjectionLeader {
   private lastFailure: string | undefined;
   /** The live position at the last pruning of its announced changes. */
   private prunedAt = 0;
+  /**
+   * The live generation as this leader last read or committed it, while it has led without a break;
+   * a step after an append feeds from it without reading the bookkeeping again (see lookAround).
+   */
+  private known: PostgresGenerationRow | undefined;
+  /** Whether the next step reads the generations and rebuild requests again. */
+  private looking = true;
+  /** While a joint batch holds this leader's turn: resolved when it gives it back. */
+  private joined: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     readonly definition: AnyReadModel,
@@ -68,14 +89,53 @@ export class ProjectionLeader {
     return this.steps.run();
   }
 
+  /**
+   * Makes the next step read the bookkeeping again: what another instance may have changed while
+   * this one leads (a failure cleared by retry, a rebuild asked for). The poll, and a notification
+   * of such a change, call it; steps after appends trust what this leader last committed.
+   */
+  lookAround(): void {
+    this.looking = true;
+  }
+
   /** The step under way, if any: what a stop waits for. */
   get current(): Promise<void> | undefined {
     return this.steps.current;
   }
 
   private async lead(): Promise<void> {
+    while (this.joined) await this.joined.promise;
     if (this.context.stopped() || this.supersededBy !== undefined) return;
     await this.asLeader((client) => this.feed(client));
+  }
+
+  /**
+   * Takes this leader's turn for a batch shared with the other read models this instance leads
+   * (JointFeed), when all it has to do is follow the log: it leads, no step of its own is under
+   * way, its live generation is built and has not failed, no rebuild is going on, and nothing asks
+   * it to look around. Its own steps wait until the turn is given back (JointTurn.leave).
+   */
+  join(): JointTurn | undefined {
+    const row = this.known;
+    const client = this.leadership.heldClient;
+    if (!row || !client || this.joined || this.steps.current || this.looking || this.context.stopped()) return undefined;
+    if (row.building || row.failure || this.rebuild || this.supersededBy !== undefined) return undefined;
+    let resolve!: () => void;
+    const joined = { promise: new Promise<void>((done) => (resolve = done)), resolve };
+    this.joined = joined;
+    const writer = new PostgresReadModelWriter(this.definition, tableNames(this.definition, row.generation), true);
+    return {
+      row,
+      client,
+      writer,
+      leave: (committed) => {
+        if (committed) this.showLive(committed.row, committed.batch);
+        // A batch that failed: this leader's own step reads the bookkeeping again and finds the culprit.
+        else this.lookAround();
+        this.joined = undefined;
+        joined.resolve();
+      },
+    };
   }
 
   /** At start: lead the read model if nobody does, and give it live tables if it has none; building waits for `step`. */
@@ -87,11 +147,15 @@ export class ProjectionLeader {
   private async asLeader(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
     const name = this.definition.name;
     try {
+      const ledBefore = this.leadership.leads;
       const client = await this.leadership.acquire();
       if (!client) return;
+      // A new term: what another leader did meanwhile is read afresh.
+      if (!ledBefore) this.lookAround();
       await work(client);
       this.lastFailure = undefined;
     } catch (error) {
+      this.lookAround();
       // Another instance took over, or PostgreSQL failed: let the lock go; the next tick tries again.
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof LeadershipLostError) && message !== this.lastFailure) {
@@ -128,11 +192,17 @@ export class ProjectionLeader {
   /** As the leader: bring the live generation (and a rebuild, if asked for) up to the head. */
   private async feed(client: pg.Client): Promise<void> {
     const { definition } = this;
-    let live = await this.ensureLiveGeneration(client);
+    // A failed generation waits for a retry from any instance: look for it every step.
+    const look = this.looking || !this.known || this.known.failure !== null;
+    this.looking = false;
+    let live = look ? await this.ensureLiveGeneration(client) : this.known;
     if (!live) return;
-    const rebuild = this.rebuild ?? (await this.takeUpRebuild(client));
+    const rebuild = this.rebuild ?? (look ? await this.takeUpRebuild(client) : undefined);
 
-    const head = await this.context.store.headPosition();
+    // A first build stops at the head as the step found it; a live generation at the head its
+    // reader sees, or after some batches, never chasing a head that keeps moving (a step ends, and
+    // the next one takes up a rebuild asked for meanwhile).
+    const head = live.building ? await this.context.store.headPosition() : live.position + LIVE_BATCHES_PER_STEP * this.context.batchSize;
     live = await this.feedLive(client, live, head);
     if (live.building && !live.failure && live.position >= head) {
       await inClientTransaction(client, () => finishBuilding(client, definition, live!.generation));
@@ -162,13 +232,16 @@ export class ProjectionLeader {
    * Feeds the live generation up to `until`, the head when the step began: never chasing a head that
    * keeps moving, so that a step ends and the next one takes up a rebuild asked for meanwhile.
    */
-  private feedLive(client: pg.Client, live: PostgresGenerationRow, until: number): Promise<PostgresGenerationRow> {
-    return feedGeneration(live, {
+  private async feedLive(client: pg.Client, live: PostgresGenerationRow, until: number): Promise<PostgresGenerationRow> {
+    const row = await feedGeneration(live, {
       ...this.feedOptions(client, live.generation, !live.building),
       until,
+      untilShortBatch: !live.building,
       batchSize: live.building ? this.context.rebuildBatchSize : this.context.batchSize,
-      onCommitted: (row) => this.showLive(row),
+      onCommitted: (committed, batch) => this.showLive(committed, batch),
     });
+    // A failure is news to the waiters (they stop waiting for this read model) and to later steps.
+    return row.failure ? this.showLive(row) : row;
   }
 
   /**
@@ -232,8 +305,9 @@ export class ProjectionLeader {
   }
 
   /** Tells the engine the live generation as this leader has just left it. */
-  private showLive(row: PostgresGenerationRow): PostgresGenerationRow {
-    this.context.onLive(row);
+  private showLive(row: PostgresGenerationRow, batch?: CommittedBatch): PostgresGenerationRow {
+    this.known = row;
+    this.context.onLive(row, batch);
     return row;
   }
 }

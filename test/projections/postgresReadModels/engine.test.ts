@@ -122,6 +122,27 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     }
   });
 
+  it('should feed every read model it leads from one read of the log, in one transaction per batch', async () => {
+    // No poll: it makes the leaders look at their bookkeeping, each in a step of its own.
+    const a = await startInstance(readModels, { pollIntervalMs: 60_000, batchSize: 100 });
+    await place('warm-up');
+    await a.engine.waitFor(await store.headPosition());
+    const before = a.engine.jointBatches;
+    for (let i = 1; i <= 6; i++) {
+      const { lastPosition } = await place(`j-${i}`);
+      await a.engine.waitFor(lastPosition);
+    }
+    const after = a.engine.jointBatches;
+    const batches = after.batches - before.batches;
+    expect(batches).toBeGreaterThanOrEqual(1);
+    // Each batch fed all of them together.
+    expect(after.readModels - before.readModels).toBe(batches * readModels.length);
+    const head = await store.headPosition();
+    expect((await a.engine.status()).map((s) => [s.name, s.position])).toEqual(readModels.map((m) => [m.name, head]));
+    expect((await a.orders.listOrderViews({}, 10)).totalCount).toBe(7);
+    await waitFor(() => a.changes.length === 7);
+  });
+
   it('should fail over when the leader goes: the other instance continues from the checkpoint, nothing skipped or doubled', async () => {
     const a = await startInstance();
     const b = await startInstance();
@@ -332,6 +353,9 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       expect(status).toMatchObject({ state: 'FAILED', position: head - 1, lastError: { position: head, eventType: 'PaymentReceived' } });
     }
     expect(() => b.engine.assertCurrent('orderView', head)).toThrow(/stopped at event/);
+    // The others went on past it, though they shared their batches with it.
+    const others = (await a.engine.status()).filter((s) => s.name !== 'orderView');
+    expect(others.map((s) => [s.state, s.position])).toEqual(others.map(() => ['LIVE', head + 1]));
     broken = false;
     await b.engine.retry('orderView');
     await a.engine.waitFor(head + 1, ['orderView']);

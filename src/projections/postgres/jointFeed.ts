@@ -1,0 +1,112 @@
+import type { EventStore } from '../../eventstore/eventStore.js';
+import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
+import { inClientTransaction } from './clientTransaction.js';
+import { BATCH_SETTINGS } from './generationFeed.js';
+import { moveCheckpoints, recordChanges } from './postgresGenerations.js';
+import { type JointTurn, LIVE_BATCHES_PER_STEP, type ProjectionLeader } from './projectionLeader.js';
+
+type JointFeedContext = {
+  store: Pick<EventStore, 'readAll'>;
+  channel: string;
+  batchSize: number;
+  stopped: () => boolean;
+};
+
+/**
+ * Feeds every read model this instance leads from one read of the log, in one transaction per
+ * batch: the rows of each, their announced changes and their checkpoints commit together (one
+ * statement for the changes, one for the checkpoints and the NOTIFY), where five leaders each ran
+ * their own BEGIN, checkpoint and COMMIT. A read model with more to do than follow the log (a first
+ * build, a rebuild, a failure, a look at the bookkeeping) steps on its own meanwhile, and so does
+ * each one of a batch that fails, which finds the event to blame as it always has. Each checkpoint
+ * is still fenced by its position, whichever connection commits it.
+ */
+export class JointFeed {
+  private readonly runs = new CoalescedRuns(
+    () => this.pass(),
+    () => !this.context.stopped(),
+  );
+
+  private batches = 0;
+  private turns = 0;
+
+  constructor(
+    private readonly leaders: readonly ProjectionLeader[],
+    private readonly context: JointFeedContext,
+  ) {}
+
+  /** Feeds the log's new events now; calls during a run share it, plus one more pass. */
+  run(): Promise<void> {
+    return this.runs.run();
+  }
+
+  /** Batches committed jointly, and the read models fed in them: what the joint transaction saves. */
+  get counts(): { batches: number; readModels: number } {
+    return { batches: this.batches, readModels: this.turns };
+  }
+
+  /** The run under way, if any: what a stop waits for. */
+  get current(): Promise<void> | undefined {
+    return this.runs.current;
+  }
+
+  private async pass(): Promise<void> {
+    for (let batch = 0; batch < LIVE_BATCHES_PER_STEP && !this.context.stopped(); batch++) {
+      const turns = new Map<ProjectionLeader, JointTurn>();
+      for (const leader of this.leaders) {
+        const turn = leader.join();
+        if (turn) turns.set(leader, turn);
+        else if (batch === 0 && leader.leadership.leads) void leader.step();
+      }
+      if (turns.size === 0) return;
+      let full: boolean;
+      try {
+        full = await this.commit([...turns.values()]);
+      } catch {
+        for (const [leader, turn] of turns) {
+          turn.leave();
+          void leader.step();
+        }
+        return;
+      }
+      if (!full) return;
+    }
+  }
+
+  /** One batch for every turn; true when it was full (there may be more). Gives every turn back once committed. */
+  private async commit(turns: JointTurn[]): Promise<boolean> {
+    const { store, batchSize, channel } = this.context;
+    const events = await store.readAll({ afterPosition: Math.min(...turns.map((turn) => turn.row.position)), limit: batchSize });
+    if (events.length === 0) {
+      for (const turn of turns) turn.leave();
+      return false;
+    }
+    const to = events.at(-1)!.position;
+    const client = turns[0]!.client;
+    const announced = await inClientTransaction(
+      client,
+      async () => {
+        const changes: { position: number; change: unknown }[][] = [];
+        for (const { row, writer } of turns) {
+          const unseen = events.filter((event) => event.position > row.position);
+          changes.push(unseen.length === 0 ? [] : await writer.apply(client, unseen));
+        }
+        await recordChanges(
+          client,
+          turns.flatMap(({ row }, index) => changes[index]!.map(({ position, change }) => ({ name: row.name, position, change }))),
+        );
+        const moves = turns.map(({ row }) => ({ name: row.name, generation: row.generation, from: row.position, to }));
+        await moveCheckpoints(client, moves, channel);
+        return changes;
+      },
+      BATCH_SETTINGS,
+    );
+    this.batches++;
+    this.turns += turns.length;
+    for (const [index, turn] of turns.entries()) {
+      const changes = announced[index]!.map(({ change }) => change);
+      turn.leave({ row: { ...turn.row, position: to }, batch: { from: turn.row.position, changes } });
+    }
+    return events.length === batchSize;
+  }
+}
