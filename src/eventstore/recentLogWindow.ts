@@ -34,8 +34,13 @@ export class RecentLogWindow implements EventStore {
   /** Reads after it extend the window. */
   private end = -1;
   private fetching: { done: Promise<void>; number: number } | undefined;
-  /** How many reads of what follows the window have begun: a caller trusts those begun after it came. */
+  /** How many reads of what follows the window have begun. */
   private fetchesBegun = 0;
+  /**
+   * The number of reads begun when the log was last known to have moved (an append here, a
+   * notification of one elsewhere): a read begun after that saw it, so every caller since may trust it.
+   */
+  private movedAt = 0;
   private served = 0;
   private fetched = 0;
 
@@ -55,7 +60,7 @@ export class RecentLogWindow implements EventStore {
     const limit = options.limit ?? 1000;
     // Ahead of the window (a consumer starting at the head), or none yet: the window moves there.
     if (this.end < 0 || after > this.end) this.restartAt(after);
-    const arrivedAfter = this.fetchesBegun;
+    const trusted = this.movedAt;
     const events: StoredEvent[] = [];
     let position = after;
     while (events.length < limit) {
@@ -68,13 +73,13 @@ export class RecentLogWindow implements EventStore {
       // Behind the window: the caller reads for itself.
       if (position !== this.end) break;
       try {
-        // A read begun before this call may have missed what the caller comes for: wait for a later one.
-        while ((await this.extend()) <= arrivedAfter && this.end === position);
+        // A read begun before the log last moved may have missed what the caller comes for: wait for a later one.
+        while ((await this.extend()) <= trusted && this.end === position);
       } catch {
         // An unreadable event, a fault: the caller reads for itself and handles it as it would.
         break;
       }
-      // A read begun after the call found nothing new: the caller is at the head.
+      // A read begun after the log last moved found nothing new: the caller is at the head.
       if (this.end === position) return this.counted(events);
     }
     if (events.length > 0) return this.counted(events);
@@ -135,8 +140,19 @@ export class RecentLogWindow implements EventStore {
     return number;
   }
 
-  append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.inner.append(streamId, streamType, events, options);
+  async append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const result = await this.inner.append(streamId, streamType, events, options);
+    this.logMoved();
+    return result;
+  }
+
+  /**
+   * The log has moved (appended here, or elsewhere as a notification says): the next read of what
+   * follows the window is one every caller from now on can trust to show it. Call before waking the
+   * log's readers.
+   */
+  logMoved(): void {
+    this.movedAt = this.fetchesBegun;
   }
 
   findCommand(commandId: string): Promise<RecordedCommand | undefined> {

@@ -60,6 +60,8 @@ export class PaymentExpiry {
     this.process = {
       name: PAYMENT_EXPIRY,
       handles: ['OrderPlaced', 'PaymentReceived', 'OrderCancelled'] satisfies OrderEvent['type'][],
+      // Its unpaid orders live in this instance's file: every instance keeps them, to expire them if it must.
+      everyInstance: true,
       handle: async (events) => {
         this.options.unpaidOrders.apply(events.map((event) => this.changeFor(event)));
         this.arm();

@@ -37,4 +37,10 @@ export type ProcessDefinition = {
    * imported), rather than at the beginning: a position before which the log shows its work done.
    */
   startingPosition?: (store: EventStore) => Promise<number>;
+  /**
+   * Runs on every instance sharing a log, not only on the one leading it: for a process whose state
+   * lives in the instance's own file (payment expiry's unpaid orders and their timers), which every
+   * instance must keep to take over. Its commands' idempotency keys make the second one a no-op.
+   */
+  everyInstance?: boolean;
 };

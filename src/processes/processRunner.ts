@@ -7,6 +7,7 @@ import { failureAt, type ProjectionFailure } from '../projections/failure.js';
 import type { ParkedTrigger, ParkedTriggers } from './parkedTriggers.js';
 import type { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
+import type { ProcessLead } from './processLead.js';
 
 export type ProcessStatus = {
   name: string;
@@ -17,9 +18,13 @@ export type ProcessStatus = {
   lastError: ProjectionFailure | null;
   /** Triggers set aside (see ProcessDefinition.parkKey), oldest first. */
   parked: ParkedTrigger[];
+  /** Whether this instance runs it (one instance at a time does, on a log shared by instances). */
+  runsHere: boolean;
 };
 
 const READ_BATCH_SIZE = 200;
+/** How often a follower tries to take the lead of a process one instance at a time runs. */
+const LEAD_TRY_EVERY_MS = 500;
 
 /**
  * Feeds one process from the log in batches (`batchSize`), saving the checkpoint after each. A crash
@@ -39,6 +44,8 @@ export class ProcessRunner {
   private stopped = false;
   private backoffMs: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When a follower may next try to take the lead: not on every append, which would be a statement each. */
+  private nextLeadTry = 0;
 
   constructor(
     private readonly definition: ProcessDefinition,
@@ -46,6 +53,8 @@ export class ProcessRunner {
     private readonly checkpoints: ProcessCheckpoints,
     private readonly parkedTriggers: ParkedTriggers,
     private readonly logger: Logger,
+    /** Set when one instance at a time runs it: this instance handles events only while it leads. */
+    private readonly lead?: ProcessLead,
   ) {
     this.checkpoint = checkpoints.get(definition.name);
   }
@@ -67,6 +76,7 @@ export class ProcessRunner {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.passes.current;
+    await this.lead?.release();
   }
 
   /** Forgets the failure and handles the failed event again. */
@@ -78,14 +88,18 @@ export class ProcessRunner {
 
   async status(): Promise<ProcessStatus> {
     const headPosition = await this.store.headPosition();
+    const runsHere = !this.lead || this.lead.leads;
+    // Run elsewhere: where the instance running it has got to.
+    const position = runsHere ? this.checkpoint : Math.max(this.checkpoint, await this.lead!.progress());
     return {
       name: this.name,
       state: this.failure ? 'FAILED' : 'LIVE',
-      position: this.checkpoint,
+      position,
       headPosition,
-      lagEvents: Math.max(0, headPosition - this.checkpoint),
+      lagEvents: Math.max(0, headPosition - position),
       lastError: this.failure ?? null,
       parked: this.parkedTriggers.list(this.name),
+      runsHere,
     };
   }
 
@@ -145,6 +159,7 @@ export class ProcessRunner {
   }
 
   private async handleNew(): Promise<void> {
+    if (this.lead && !this.lead.leads && !(await this.takeLead())) return;
     await this.startWhereTheLogShowsWorkDone();
     while (!this.stopped && !this.failure) {
       const events = await this.read();
@@ -224,6 +239,22 @@ export class ProcessRunner {
     }
   }
 
+  /**
+   * A follower's try, at most every LEAD_TRY_EVERY_MS: when it takes the lead, it goes on from where
+   * the last leader got to (its published checkpoint) rather than from its own old one; what it
+   * handles again (the last leader's work since it last published) is a no-op by the idempotency keys.
+   */
+  private async takeLead(): Promise<boolean> {
+    if (Date.now() < this.nextLeadTry) return false;
+    this.nextLeadTry = Date.now() + LEAD_TRY_EVERY_MS;
+    if (!(await this.lead!.acquire())) return false;
+    // None published (the first leader ever): where the log shows its work done, as for a new instance.
+    const position = Math.max(this.checkpoint, await this.lead!.progress());
+    this.logger.info({ process: this.name, position }, `Process ${this.name}: this instance runs it from position ${position}`);
+    this.save(position);
+    return true;
+  }
+
   /** A process with no checkpoint yet starts where its definition finds it may (see startingPosition). */
   private async startWhereTheLogShowsWorkDone(): Promise<void> {
     if (this.checkpoint > 0 || !this.definition.startingPosition || this.checkpoints.has(this.name)) return;
@@ -272,6 +303,7 @@ export class ProcessRunner {
     if (position <= this.checkpoint) return;
     this.checkpoints.set(this.name, position);
     this.checkpoint = position;
+    this.lead?.publish(position);
   }
 
   /** Stops at the event; a process with a backoff tries again by itself (doubling the wait). */

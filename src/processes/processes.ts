@@ -5,6 +5,7 @@ import { ProjectionNotFoundError, ProjectionStateError } from '../projections/co
 import { ParkedTriggers } from './parkedTriggers.js';
 import { ProcessCheckpoints } from './processCheckpoints.js';
 import type { ProcessDefinition } from './process.js';
+import type { ProcessLead } from './processLead.js';
 import { ProcessRunner, type ProcessStatus } from './processRunner.js';
 
 /** Runs every process manager of the server: started with it, poked after appends, polled meanwhile. */
@@ -19,11 +20,19 @@ export class Processes {
     private readonly pollIntervalMs = 500,
     /** Where failures are logged; a fallback logger on stderr when absent. */
     private readonly logger: Logger = fallbackLogger(),
+    /**
+     * With a log shared by instances: the lead of each process one instance at a time runs (every
+     * one but those marked `everyInstance`). Without, this instance runs them all.
+     */
+    leadOf?: (name: string) => ProcessLead,
   ) {
     const checkpoints = new ProcessCheckpoints(db);
     const parked = new ParkedTriggers(db);
     this.runners = new Map(
-      definitions.map((definition) => [definition.name, new ProcessRunner(definition, store, checkpoints, parked, logger)]),
+      definitions.map((definition) => {
+        const lead = leadOf && !definition.everyInstance ? leadOf(definition.name) : undefined;
+        return [definition.name, new ProcessRunner(definition, store, checkpoints, parked, logger, lead)];
+      }),
     );
   }
 

@@ -15,6 +15,8 @@ export type ProjectionStatus = {
   lastError: ProjectionFailure | null;
   /** Position reached by a rebuild in progress beside the live tables; null when none runs. */
   rebuildPosition: number | null;
+  /** Whether this instance writes it: always on SQLite; with PostgreSQL, the one instance leading it. */
+  runsHere: boolean;
 };
 
 /** An error of the read side with the GraphQL code it answers with. */

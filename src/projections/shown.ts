@@ -9,6 +9,8 @@ export type Shown = {
   version: number;
   live?: { position: number; building: boolean; failure: ProjectionFailure | null | undefined };
   rebuildPosition: number | null;
+  /** Whether this instance writes it; true when unset (SQLite: always). */
+  runsHere?: boolean;
 };
 
 type Waiter = {
@@ -107,6 +109,7 @@ export async function statusesOf(store: Pick<EventStore, 'readAll' | 'headPositi
         ...(await lagBehind(store, position, headPosition)),
         lastError: model.live?.failure ?? null,
         rebuildPosition: model.rebuildPosition,
+        runsHere: model.runsHere ?? true,
       };
     }),
   );

@@ -1,3 +1,4 @@
+import type { Queryable } from '../projections/postgres/queryable.js';
 import type Database from 'better-sqlite3';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
@@ -18,6 +19,8 @@ import type { ChangeFeeds } from '../subscriptions/changeFeeds.js';
 /** The read models, their engine, what their queries read and the feeds their changes go to. */
 export type ReadSide = Pick<OrderServices, 'orders' | 'customers' | 'dashboard' | 'products' | 'readSource' | 'changeFeeds'> & {
   engine: ReadSideEngine;
+  /** In PostgreSQL: the read side's pool, for what the instances share beside the read models (process leads). */
+  sharedDb?: Queryable;
   close(): Promise<void>;
 };
 
@@ -67,6 +70,7 @@ export async function postgresReadSide(
     changeFeeds: feeds,
     engine,
     ...queriesOn(withStorageErrors(pool)),
+    sharedDb: withStorageErrors(pool),
     async close() {
       await engine.stop();
       await pool.end();

@@ -25,6 +25,8 @@ import { isoNow, systemClock } from '../clock/clock.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { openApp } from './openApp.js';
 import { PostgresProjectionEngine } from '../projections/postgres/postgresEngine.js';
+import { PostgresProcessLead } from '../processes/postgresProcessLead.js';
+import { RecentLogWindow } from '../eventstore/recentLogWindow.js';
 import { readModelChannel } from '../projections/postgres/readModelSchema.js';
 
 /** The name the NATS publisher goes by in `projections`. */
@@ -104,6 +106,14 @@ export async function openServices(
     ],
     undefined,
     observers.logger,
+    readSide.sharedDb &&
+      ((name) =>
+        new PostgresProcessLead(name, {
+          connection: config.postgres!,
+          db: readSide.sharedDb!,
+          store,
+          logger: observers.logger ?? fallbackLogger(),
+        })),
   );
   processes.start();
   paymentExpiry.start();
@@ -120,6 +130,10 @@ export async function openServices(
               if (projections instanceof PostgresProjectionEngine) projections.notified(wake.payload, wake.fromBackend);
               return;
             }
+            // This instance's own append: its readers were woken when it was answered.
+            if (wake.reason === 'appended' && log.sentBy(wake.fromBackend)) return;
+            // Another instance appended: the log's readers here trust only a read begun from now on.
+            if (store instanceof RecentLogWindow) store.logMoved();
             if (wake.reason === 'connected' && projections instanceof PostgresProjectionEngine) projections.lookAgain();
             else projections.poke();
             eventFeed.poke();

@@ -14,6 +14,7 @@ import {
   ListOrdersDocument,
   OrdersChangedDocument,
   PlaceOrderDocument,
+  ProjectionsDocument,
   ReceivePaymentDocument,
 } from '../generated/graphql.js';
 import { bearer, type TestUser } from '../support/auth.js';
@@ -98,14 +99,14 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     await changes.stop();
   });
 
-  it('should reserve stock once per order and product while both instances run the order process', async () => {
+  it('should reserve stock once per order and product, the order process running on one instance and paymentExpiry on both', async () => {
     await requestData(
       b.url,
       AddProductDocument,
       { input: { productId: 'pg-lamp', name: 'Lamp', quantity: 5, unitPrice: '12.50' } },
       { authorization: await bearer(STAFF) },
     );
-    // Ten orders of one lamp each, five through each instance, at once: both order processes react to every one.
+    // Ten orders of one lamp each, five through each instance, at once: one order process reacts to them all.
     const placed = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         placeOrder(index % 2 ? a : b, { role: 'customer', customerId: `lamp-${index}` }, `lamp-order-${index}`, 'pg-lamp'),
@@ -113,6 +114,18 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     );
     expect(placed).toHaveLength(10);
     await Promise.all([settled(a.url), settled(b.url)]);
+    // Each read model and the order process on one instance, whichever; paymentExpiry on both.
+    const runsHere = await Promise.all(
+      [a, b].map(async (server) => {
+        const { projections } = await requestData(server.url, ProjectionsDocument, {});
+        return new Map(projections.map((status) => [status.name, status.runsHere]));
+      }),
+    );
+    for (const name of runsHere[0]!.keys()) {
+      const instances = runsHere.filter((statuses) => statuses.get(name)).length;
+      expect([name, instances]).toEqual([name, name === 'paymentExpiry' ? 2 : 1]);
+    }
+    expect(runsHere[0]!.has('orderFulfilment')).toBe(true);
 
     const lamp = await log.readStream('product-pg-lamp');
     const outcomes = lamp.filter((event) => event.type === 'StockReserved' || event.type === 'StockReservationRejected');
@@ -174,6 +187,17 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     a = await startInstance('a');
     await settled(a.url);
     const logNow = await readWholeLog(log);
+    // B runs the order process now, and it reacted to every order, those placed while A was dying included.
+    const orderProcessRunsOn = await Promise.all(
+      [a, b].map(async (server) => {
+        const { projections } = await requestData(server.url, ProjectionsDocument, {});
+        return projections.find((status) => status.name === 'orderFulfilment')!.runsHere;
+      }),
+    );
+    expect(orderProcessRunsOn).toEqual([false, true]);
+    const reactedTo = new Set(logNow.map((event) => event.metadata.causationId));
+    const placedIds = logNow.filter((event) => event.type === 'OrderPlaced').map((event) => event.eventId);
+    expect(placedIds.filter((id) => !reactedTo.has(id))).toEqual([]);
     const orderEventsAfter = (position: number) =>
       logNow
         .filter((event) => event.streamType === 'Order' && event.position > position)

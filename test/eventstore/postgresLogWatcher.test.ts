@@ -47,12 +47,16 @@ await describeWithPostgres('PostgresLogWatcher', () => {
     const marker = await store.append('s-2', 'Thing', [newEvent('M', {})], { expectedVersion: 'no_stream' });
 
     await waitFor(() => wakes.some((wake) => wake.reason === 'appended' && wake.position === marker.lastPosition), 'the marker');
+    // Each from a connection of the store that appended: the store knows its own, and its instance skips them.
+    const fromStore = { fromBackend: expect.toSatisfy((pid: number) => store.sentBy(pid)) };
     expect(wakes).toEqual([
       { reason: 'connected' },
-      { reason: 'appended', position: first.lastPosition },
-      { reason: 'appended', position: second.lastPosition },
-      { reason: 'appended', position: marker.lastPosition },
+      { reason: 'appended', position: first.lastPosition, ...fromStore },
+      { reason: 'appended', position: second.lastPosition, ...fromStore },
+      { reason: 'appended', position: marker.lastPosition, ...fromStore },
     ]);
+    const other = await open();
+    expect(wakes.every((wake) => wake.reason !== 'appended' || !other.sentBy(wake.fromBackend))).toBe(true);
   });
 
   it('is not woken by another log in the same database', async () => {
@@ -68,7 +72,10 @@ await describeWithPostgres('PostgresLogWatcher', () => {
       // Two events, so that its position (2) is not the other log's (1).
       const marker = await store.append('s-1', 'Thing', [newEvent('M', {}), newEvent('M', {})], { expectedVersion: 'no_stream' });
       await waitFor(() => wakes.some((wake) => wake.reason === 'appended' && wake.position === marker.lastPosition), 'the marker');
-      expect(wakes).toEqual([{ reason: 'connected' }, { reason: 'appended', position: marker.lastPosition }]);
+      expect(wakes).toEqual([
+        { reason: 'connected' },
+        { reason: 'appended', position: marker.lastPosition, fromBackend: expect.any(Number) },
+      ]);
     } finally {
       await other.drop();
     }

@@ -70,9 +70,20 @@ describe('RecentLogWindow: one reader of the log for many consumers', () => {
     // Past what it holds: it reads what follows, once, and answers up to the limit.
     expect(positions(await window.readAll({ afterPosition: 8, limit: 50 }))).toEqual([9, 10, 11, 12, 13, 14, 15]);
     expect(reads).toBe(before + 2);
-    // Only a read begun after it came can tell a caller that nothing follows.
+    // At the end it holds, a caller learns that nothing follows only from a read of the log.
     expect(positions(await window.readAll({ afterPosition: 12, limit: 50 }))).toEqual([13, 14, 15]);
     expect(reads).toBe(before + 3);
+  });
+
+  it('answers after an append through it with what the append wrote, never from a read begun before it', async () => {
+    await appendEvents(3);
+    expect(positions(await window.readAll({ afterPosition: 0 }))).toEqual([1, 2, 3]);
+    // A read of what follows, begun before the append and still under way when a consumer comes for it.
+    const early = window.readAll({ afterPosition: 3 });
+    await window.append('s-9', 'Thing', [newEvent('E', { late: true })], { expectedVersion: 'any' });
+    const woken = window.readAll({ afterPosition: 3 });
+    expect(positions(await early)).toEqual(expect.any(Array));
+    expect(positions(await woken)).toEqual([4]);
   });
 
   it('leaves narrowed reads and reads behind the window to the store', async () => {

@@ -36,13 +36,15 @@ export type PostgresEventStoreOptions = PostgresConnectionOptions & {
  */
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const pool = createPool(options, { max: options.poolSize, onIdleError: options.onIdleConnectionError });
+  // Before the migration's connection, which the pool keeps for later statements.
+  const backends = backendsOf(pool);
   try {
     await migrate(pool);
   } catch (error) {
     await pool.end();
     throw error;
   }
-  return new PostgresEventStore(pool, logChannel(options));
+  return new PostgresEventStore(pool, logChannel(options), backends);
 }
 
 /**
@@ -67,8 +69,15 @@ export class PostgresEventStore implements EventStore {
     private readonly pool: pg.Pool,
     /** The NOTIFY channel; `logChannel(options)`. */
     readonly channel: string,
+    /** The server processes of the pool's connections (backendsOf, from before its first connection): the sources of this store's NOTIFYs. */
+    private readonly backends: ReadonlySet<number> = backendsOf(pool),
   ) {
     this.settlement = new Settlement(pool, channel);
+  }
+
+  /** Whether a NOTIFY from server process `pid` came from this store: its appends woke this instance already. */
+  sentBy(pid: number): boolean {
+    return this.backends.has(pid);
   }
 
   async append(streamId: string, streamType: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -212,4 +221,14 @@ function toInsertValues(event: NewEvent): InsertValues {
   const data = JSON.stringify(event.data);
   if (data === undefined) throw new TypeError(`Event ${event.eventId} (${event.type}) has data that is not JSON`);
   return { data, metadata: JSON.stringify(event.metadata) };
+}
+
+/** The server processes of the pool's connections from now on, kept current as it opens and drops them. */
+function backendsOf(pool: pg.Pool): ReadonlySet<number> {
+  const backends = new Set<number>();
+  // pg's Client keeps the process PostgreSQL named at connect (BackendKeyData), untyped.
+  const backendOf = (client: pg.PoolClient) => (client as unknown as { processID: number }).processID;
+  pool.on('connect', (client) => backends.add(backendOf(client)));
+  pool.on('remove', (client) => backends.delete(backendOf(client)));
+  return backends;
 }

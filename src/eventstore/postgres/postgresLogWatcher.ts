@@ -7,7 +7,7 @@ import { clientConfig, logChannel, type PostgresConnectionOptions } from './conn
  * the watcher has just (re)connected, so notifications may have been missed while it was away.
  */
 export type LogWake =
-  | { reason: 'appended'; position: number }
+  | { reason: 'appended'; position: number; fromBackend: number }
   | { reason: 'connected' }
   /** A NOTIFY on one of `alsoListenTo`, from the server process `fromBackend`. */
   | { reason: 'notified'; channel: string; payload: string; fromBackend: number };
@@ -86,7 +86,7 @@ export class PostgresLogWatcher {
         return;
       }
       const position = Number(message.payload);
-      if (Number.isSafeInteger(position)) this.wake({ reason: 'appended', position });
+      if (Number.isSafeInteger(position)) this.wake({ reason: 'appended', position, fromBackend: message.processId });
     });
     try {
       await client.connect();

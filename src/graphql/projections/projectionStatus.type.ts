@@ -75,6 +75,13 @@ export class ProjectionStatus {
   })
   rebuildPosition!: number | null;
 
+  @Field(() => Boolean, {
+    description:
+      'Whether this instance writes it (a read model) or runs it (a process). Always true on SQLite; with PostgreSQL shared by ' +
+      'several instances, one instance at a time does each (paymentExpiry runs on every instance).',
+  })
+  runsHere!: boolean;
+
   @Field(() => [ParkedTrigger], {
     description: "A process's triggers set aside, oldest first; the process goes on with everything else. Empty for read models.",
   })

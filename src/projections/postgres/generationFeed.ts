@@ -15,10 +15,8 @@ type GenerationFeedOptions = {
   store: Pick<EventStore, 'readAll'>;
   writer: PostgresReadModelWriter;
   batchSize: number;
-  /** Stop at this position: the head when a build's step began, or the live generation's for a rebuild. */
+  /** Stop at this position: the head when the step began, or the live generation's for a rebuild. */
   until: number;
-  /** Stop after a batch short of `batchSize` too: the head as the log's reader saw it. */
-  untilShortBatch?: boolean;
   /** NOTIFY'd after each batch so other instances look now rather than at their next poll. */
   channel: string;
   logger: Logger;
@@ -55,7 +53,6 @@ export async function feedGeneration(row: PostgresGenerationRow, options: Genera
     }
     if (events.length === 0) break;
     current = await applyOrFindCulprit(current, events, options);
-    if (options.untilShortBatch && events.length < limit) break;
   }
   return current;
 }

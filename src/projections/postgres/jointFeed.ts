@@ -3,7 +3,7 @@ import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { inClientTransaction } from './clientTransaction.js';
 import { BATCH_SETTINGS } from './generationFeed.js';
 import { moveCheckpoints, recordChanges } from './postgresGenerations.js';
-import { type JointTurn, LIVE_BATCHES_PER_STEP, type ProjectionLeader } from './projectionLeader.js';
+import type { JointTurn, ProjectionLeader } from './projectionLeader.js';
 
 type JointFeedContext = {
   store: Pick<EventStore, 'readAll'>;
@@ -51,7 +51,9 @@ export class JointFeed {
   }
 
   private async pass(): Promise<void> {
-    for (let batch = 0; batch < LIVE_BATCHES_PER_STEP && !this.context.stopped(); batch++) {
+    // Batch after batch while they come full: between two, every turn is given back, so a leader
+    // with more to do (a rebuild asked for, a look at its bookkeeping) takes its step meanwhile.
+    for (let batch = 0; !this.context.stopped(); batch++) {
       const turns = new Map<ProjectionLeader, JointTurn>();
       for (const leader of this.leaders) {
         const turn = leader.join();
@@ -64,8 +66,7 @@ export class JointFeed {
         full = await this.commit([...turns.values()]);
       } catch {
         for (const [leader, turn] of turns) {
-          turn.leave();
-          void leader.step();
+          if (turn.leave('failed')) void leader.step();
         }
         return;
       }
@@ -73,37 +74,40 @@ export class JointFeed {
     }
   }
 
-  /** One batch for every turn; true when it was full (there may be more). Gives every turn back once committed. */
+  /**
+   * One batch for the turns behind its end; true when it was full (there may be more). Gives every
+   * turn back: those it fed once committed, the others (at or past its end) as they were.
+   */
   private async commit(turns: JointTurn[]): Promise<boolean> {
     const { store, batchSize, channel } = this.context;
     const events = await store.readAll({ afterPosition: Math.min(...turns.map((turn) => turn.row.position)), limit: batchSize });
-    if (events.length === 0) {
-      for (const turn of turns) turn.leave();
-      return false;
-    }
-    const to = events.at(-1)!.position;
-    const client = turns[0]!.client;
+    const to = events.at(-1)?.position ?? 0;
+    // A read model a step of its own took further must not have its checkpoint moved back.
+    const fed = turns.filter((turn) => turn.row.position < to);
+    for (const turn of turns) if (turn.row.position >= to) turn.leave('unchanged');
+    if (fed.length === 0) return false;
+    const client = fed[0]!.client;
     const announced = await inClientTransaction(
       client,
       async () => {
         const changes: { position: number; change: unknown }[][] = [];
-        for (const { row, writer } of turns) {
+        for (const { row, writer } of fed) {
           const unseen = events.filter((event) => event.position > row.position);
-          changes.push(unseen.length === 0 ? [] : await writer.apply(client, unseen));
+          changes.push(await writer.apply(client, unseen));
         }
         await recordChanges(
           client,
-          turns.flatMap(({ row }, index) => changes[index]!.map(({ position, change }) => ({ name: row.name, position, change }))),
+          fed.flatMap(({ row }, index) => changes[index]!.map(({ position, change }) => ({ name: row.name, position, change }))),
         );
-        const moves = turns.map(({ row }) => ({ name: row.name, generation: row.generation, from: row.position, to }));
+        const moves = fed.map(({ row }) => ({ name: row.name, generation: row.generation, from: row.position, to }));
         await moveCheckpoints(client, moves, channel);
         return changes;
       },
       BATCH_SETTINGS,
     );
     this.batches++;
-    this.turns += turns.length;
-    for (const [index, turn] of turns.entries()) {
+    this.turns += fed.length;
+    for (const [index, turn] of fed.entries()) {
       const changes = announced[index]!.map(({ change }) => change);
       turn.leave({ row: { ...turn.row, position: to }, batch: { from: turn.row.position, changes } });
     }

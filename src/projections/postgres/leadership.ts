@@ -21,7 +21,17 @@ export class Leadership {
     private readonly connection: PostgresConnectionOptions,
     readonly name: string,
     private readonly logger: Logger,
+    /** What is led, as the logs name it: a read model (the default) or a process. */
+    private readonly led: { kind: 'projection' | 'process'; name: string } = { kind: 'projection', name },
   ) {}
+
+  private get label(): string {
+    return `${this.led.kind === 'projection' ? 'Projection' : 'Process'} ${this.led.name}`;
+  }
+
+  private get fields(): Record<string, string> {
+    return { [this.led.kind]: this.led.name };
+  }
 
   get leads(): boolean {
     return this.holds;
@@ -48,7 +58,7 @@ export class Leadership {
     );
     if (rows[0]!.held && client === this.client) {
       this.holds = true;
-      this.logger.info({ projection: this.name }, `Projection ${this.name}: this instance writes it now`);
+      this.logger.info(this.fields, `${this.label}: this instance ${this.led.kind === 'projection' ? 'writes' : 'runs'} it now`);
       return client;
     }
     return undefined;
@@ -61,8 +71,8 @@ export class Leadership {
     this.pid = undefined;
     if (this.holds) {
       this.holds = false;
-      if (error) this.logger.warn({ projection: this.name, err: error }, `Projection ${this.name}: this instance no longer writes it`);
-      else this.logger.info({ projection: this.name }, `Projection ${this.name}: this instance has handed it over`);
+      if (error) this.logger.warn({ ...this.fields, err: error }, `${this.label}: this instance no longer leads it`);
+      else this.logger.info(this.fields, `${this.label}: this instance has handed it over`);
     }
     await client?.end().catch(() => {});
   }

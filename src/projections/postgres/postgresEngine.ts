@@ -179,9 +179,8 @@ export class PostgresProjectionEngine implements ReadSideEngine {
    */
   notified(payload: string, fromBackend: number): void {
     if (this.stopped) return;
-    if (payload === LOOK_AROUND) return this.lookAgain();
-    if ([...this.slots.values()].some((slot) => slot.leader.leadership.backendPid === fromBackend)) return;
-    this.followLeaders();
+    if (payload === LOOK_AROUND) this.lookAgain();
+    else if (![...this.slots.values()].some((slot) => slot.leader.leadership.backendPid === fromBackend)) this.followLeaders();
   }
 
   /** Everything read again, as after a rebuild request or a reconnect that may have missed notifications. */
@@ -399,8 +398,9 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       );
   }
 
-  private shown({ definition, live, rebuild }: Slot): Shown {
-    return { name: definition.name, version: definition.version, live, rebuildPosition: rebuild?.position ?? null };
+  private shown({ definition, live, rebuild, leader }: Slot): Shown {
+    const runsHere = leader.leadership.leads;
+    return { name: definition.name, version: definition.version, live, rebuildPosition: rebuild?.position ?? null, runsHere };
   }
 
   private slot(name: string): Slot {

@@ -22,16 +22,17 @@ import { PostgresReadModelWriter } from './postgresWriter.js';
 import { PRUNE_EVERY_EVENTS, pruneChanges } from './readModelSchema.js';
 import { failRebuildRequest, readRebuildRequest, takeUpRebuildRequest, withdrawRebuildRequest } from './rebuildRequests.js';
 
-/** How many full batches a live generation's step may take before it ends and the next begins. */
-export const LIVE_BATCHES_PER_STEP = 10;
-
 /** A leader's turn in a joint batch: its live generation, the connection holding its lock, and its writer. */
 export type JointTurn = {
   row: PostgresGenerationRow;
   client: pg.Client;
   writer: PostgresReadModelWriter;
-  /** Gives the turn back, with the batch committed or (undefined) none. */
-  leave(committed?: { row: PostgresGenerationRow; batch: CommittedBatch }): void;
+  /**
+   * Gives the turn back: with the batch committed, as it was, or after a batch that failed (this
+   * leader's own step then reads its bookkeeping again and finds the event to blame). False when
+   * it was given back already.
+   */
+  leave(outcome: { row: PostgresGenerationRow; batch: CommittedBatch } | 'unchanged' | 'failed'): boolean;
 };
 
 /** What a leader needs from the engine it runs in. */
@@ -128,12 +129,13 @@ export class ProjectionLeader {
       row,
       client,
       writer,
-      leave: (committed) => {
-        if (committed) this.showLive(committed.row, committed.batch);
-        // A batch that failed: this leader's own step reads the bookkeeping again and finds the culprit.
-        else this.lookAround();
+      leave: (outcome) => {
+        if (this.joined !== joined) return false;
+        if (outcome === 'failed') this.lookAround();
+        else if (outcome !== 'unchanged') this.showLive(outcome.row, outcome.batch);
         this.joined = undefined;
         joined.resolve();
+        return true;
       },
     };
   }
@@ -199,10 +201,7 @@ export class ProjectionLeader {
     if (!live) return;
     const rebuild = this.rebuild ?? (look ? await this.takeUpRebuild(client) : undefined);
 
-    // A first build stops at the head as the step found it; a live generation at the head its
-    // reader sees, or after some batches, never chasing a head that keeps moving (a step ends, and
-    // the next one takes up a rebuild asked for meanwhile).
-    const head = live.building ? await this.context.store.headPosition() : live.position + LIVE_BATCHES_PER_STEP * this.context.batchSize;
+    const head = await this.context.store.headPosition();
     live = await this.feedLive(client, live, head);
     if (live.building && !live.failure && live.position >= head) {
       await inClientTransaction(client, () => finishBuilding(client, definition, live!.generation));
@@ -236,7 +235,6 @@ export class ProjectionLeader {
     const row = await feedGeneration(live, {
       ...this.feedOptions(client, live.generation, !live.building),
       until,
-      untilShortBatch: !live.building,
       batchSize: live.building ? this.context.rebuildBatchSize : this.context.batchSize,
       onCommitted: (committed, batch) => this.showLive(committed, batch),
     });

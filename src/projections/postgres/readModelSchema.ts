@@ -33,6 +33,12 @@ export async function migrateReadModels(pool: pg.Pool): Promise<void> {
         recorded_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (name, position)
       );
+      -- The checkpoint of the instance running each process that one instance at a time runs, for the others' status.
+      CREATE TABLE IF NOT EXISTS read_model_process_progress (
+        name       text        PRIMARY KEY,
+        position   bigint      NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
       CREATE TABLE IF NOT EXISTS read_model_rebuild_requests (
         name         text        PRIMARY KEY,
         requested_at timestamptz NOT NULL DEFAULT now(),
