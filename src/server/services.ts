@@ -81,10 +81,10 @@ export async function openServices(
   const projections = readSide.engine;
   const eventFeed = await LogTail.start(store, { logger: observers.logger, bufferLimit: config.subscriberBuffer });
   // Inventory reacts to orders; its effects are commands, so it is never rebuilt with the read models.
-  // With a shared log every instance runs it, and that is safe: each command's idempotency key
-  // (<event id>:<step>) is checked inside the append's transaction, under the append lock, so the
-  // instance that comes second appends nothing. The publisher likewise: JetStream drops a
-  // re-published event by its message id (the event id) within its duplicate window.
+  // With a shared log one instance at a time runs it (PostgresProcessLead); the one taking over
+  // handles again what the last had not published as done, a no-op by each command's idempotency key
+  // (<event id>:<step>). The publisher likewise: JetStream drops a re-published event by its message
+  // id (the event id) within its duplicate window.
   const publisher = config.nats && new NatsJetStreamPublisher(config.nats);
   // Unpaid orders expire. The orders it waits for live in this file, beside the checkpoints. With a
   // shared log every instance expires them, and the expiry's idempotency key (<OrderPlaced id>:expire)
