@@ -1,7 +1,7 @@
 import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import type { Decider } from '../domain/decider.js';
 import { ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../eventstore/errors.js';
-import type { EventMetadata, EventStore, NewEvent, RecordedCommand } from '../eventstore/eventStore.js';
+import type { EventMetadata, EventStore, NewEvent, RecordedCommand, StoredEvent } from '../eventstore/eventStore.js';
 import { loadAggregate, saveSnapshotIfDue } from './snapshots/loadAggregate.js';
 import type { SnapshotPolicy } from './snapshots/loadAggregate.js';
 
@@ -56,6 +56,11 @@ export type CommandResult<Event> = {
   lastPosition: number;
   /** True when the idempotency key's command had run already and this is its original result. */
   replayed: boolean;
+  /**
+   * The events as this command stored them (positions, versions, metadata), when it appended them:
+   * what a reader of the log would get, for an answer that needs no read.
+   */
+  stored?: StoredEvent[];
 };
 
 const DEFAULT_MAX_ATTEMPTS = 8;
@@ -145,7 +150,15 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
         const stateAfter = events.reduce(decider.evolve, loaded.state);
         await saveSnapshotIfDue(aggregate.snapshots, streamId, stateAfter, result.nextVersion, loaded.eventsSinceSnapshot + events.length);
       }
-      return { events, streamId, nextVersion: result.nextVersion, lastPosition: result.lastPosition, replayed: false };
+      // One append's events take consecutive positions and versions.
+      const stored = newEvents.map((event, index) => ({
+        ...event,
+        streamId,
+        streamType: aggregate.streamType,
+        position: result.lastPosition - newEvents.length + 1 + index,
+        version: result.nextVersion - newEvents.length + 1 + index,
+      }));
+      return { events, streamId, nextVersion: result.nextVersion, lastPosition: result.lastPosition, replayed: false, stored };
     } catch (error) {
       // 5. Lost a race: reload and decide again on the newer state. A random wait that grows with
       // each loss keeps writers in other processes, racing for the same stream, from losing in step.

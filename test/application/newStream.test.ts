@@ -55,4 +55,20 @@ describe('A command on a stream whose id it just made (newStream)', () => {
     );
     expect(await store.readStream('order-o-taken')).toHaveLength(1);
   });
+
+  it('returns the events as the log stores them, so an answer needs no read of them', async () => {
+    const commands = new OrderCommands(store);
+    await commands.execute(place('o-other'), META);
+    const placed = await commands.execute(place('o-stored'), META, { newStream: true });
+    const paid = await commands.execute(
+      { type: 'ReceivePayment', data: { orderId: 'o-stored', paymentId: 'pay-1', amountMinor: 2999, method: 'card', now: '2026-12-04T12:01:00.000Z' } },
+      META,
+    );
+
+    const log = await store.readStream('order-o-stored');
+    expect(placed.stored).toEqual(log.slice(0, 1));
+    expect(paid.stored).toEqual(log.slice(1));
+    // Positions in the whole log, not in the stream.
+    expect(placed.stored![0]!.position).toBe(2);
+  });
 });

@@ -32,6 +32,8 @@ export async function runCommand(
   );
   await ctx.readYourWrites(result.lastPosition);
   const orderId = result.events[0]?.data.orderId ?? command.data.orderId;
+  // A new order: its events are its whole history, so they make its view as this command left it, unread.
+  if (result.stored?.[0]?.version === 1) return toOrder(orderViewAfter(orderId, result.stored)!);
   const view = await ctx.orders.getOrderView(orderId);
   if (!view) throw new Error(`Order ${orderId} is missing from the read side after its command`);
   if (view.version === result.nextVersion) return toOrder(view);
