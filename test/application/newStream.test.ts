@@ -61,7 +61,10 @@ describe('A command on a stream whose id it just made (newStream)', () => {
     await commands.execute(place('o-other'), META);
     const placed = await commands.execute(place('o-stored'), META, { newStream: true });
     const paid = await commands.execute(
-      { type: 'ReceivePayment', data: { orderId: 'o-stored', paymentId: 'pay-1', amountMinor: 2999, method: 'card', now: '2026-12-04T12:01:00.000Z' } },
+      {
+        type: 'ReceivePayment',
+        data: { orderId: 'o-stored', paymentId: 'pay-1', amountMinor: 2999, method: 'card', now: '2026-12-04T12:01:00.000Z' },
+      },
       META,
     );
 

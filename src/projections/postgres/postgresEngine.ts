@@ -17,7 +17,7 @@ import { ChangeTail } from './changeTail.js';
 import { JointFeed } from './jointFeed.js';
 import type { CommittedBatch } from './generationFeed.js';
 import { endStalledLeader } from './leadership.js';
-import { type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
+import { movedCheckpoints, type PostgresGenerationRow, readGenerations, recordFailure } from './postgresGenerations.js';
 import type { AnyReadModel } from '../readModel.js';
 import type { Queryable } from './queryable.js';
 import { ProjectionLeader } from './projectionLeader.js';
@@ -180,7 +180,29 @@ export class PostgresProjectionEngine implements ReadSideEngine {
   notified(payload: string, fromBackend: number): void {
     if (this.stopped) return;
     if (payload === LOOK_AROUND) this.lookAgain();
-    else if (![...this.slots.values()].some((slot) => slot.leader.leadership.backendPid === fromBackend)) this.followLeaders();
+    else if (![...this.slots.values()].some((slot) => slot.leader.leadership.backendPid === fromBackend) && !this.showMoved(payload)) {
+      this.followLeaders();
+    }
+  }
+
+  /**
+   * Shows the positions a batch's NOTIFY names (committed before it was sent) without reading the
+   * generations back; false when the payload names none, or a generation this instance does not know
+   * (a swap it has not read yet), so the caller reads them.
+   */
+  private showMoved(payload: string): boolean {
+    const moves = movedCheckpoints(payload);
+    if (!moves || moves.some(({ name, generation }) => this.slots.get(name)?.live?.generation !== generation)) return false;
+    for (const { name, to } of moves) {
+      const slot = this.slots.get(name)!;
+      if (to > slot.live!.position) slot.live = { ...slot.live!, position: to };
+    }
+    this.waiters.settle();
+    for (const { name } of moves) {
+      const { live, tail } = this.slots.get(name)!;
+      if (tail && live!.position > tail.position) void tail.catchUp().catch((error: unknown) => this.tailFailed(name, error));
+    }
+    return true;
   }
 
   /** Everything read again, as after a rebuild request or a reconnect that may have missed notifications. */
@@ -388,14 +410,14 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     // The batch this instance has just committed is the feed's next: no need to read it back.
     if (batch && slot.tail?.publishCommitted(batch.from, row.position, batch.changes)) return;
     if (!slot.tail || slot.tail.position >= row.position) return;
-    slot.tail
-      .catchUp()
-      .catch((error: unknown) =>
-        this.logger.warn(
-          { err: error, projection: row.name },
-          `Projection ${row.name}: reading its announced changes failed; trying again on the next poll`,
-        ),
-      );
+    slot.tail.catchUp().catch((error: unknown) => this.tailFailed(row.name, error));
+  }
+
+  private tailFailed(name: string, error: unknown): void {
+    this.logger.warn(
+      { err: error, projection: name },
+      `Projection ${name}: reading its announced changes failed; trying again on the next poll`,
+    );
   }
 
   private shown({ definition, live, rebuild, leader }: Slot): Shown {

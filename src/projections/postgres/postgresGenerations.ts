@@ -112,10 +112,32 @@ export async function moveCheckpoints(client: pg.ClientBase, moves: readonly Che
       moves.map((move) => move.from),
       moves.map((move) => move.to),
       channel,
-      String(Math.max(...moves.map((move) => move.to))),
+      checkpointsMoved(moves),
     ],
   );
   if (rows[0]!.moved !== moves.length) throw new LeadershipLostError(moves.map((move) => move.name).join(', '));
+}
+
+/**
+ * The NOTIFY payload of a batch: each read model, generation and position it reached, so that a
+ * follower shows them without reading the generations back. JSON, well under NOTIFY's 8,000 bytes.
+ */
+export function checkpointsMoved(moves: readonly CheckpointMove[]): string {
+  return JSON.stringify(moves.map(({ name, generation, to }) => [name, generation, to]));
+}
+
+/** The moves a batch's NOTIFY payload names; undefined for any other payload (a rebuild, a retry, older code's). */
+export function movedCheckpoints(payload: string): { name: string; generation: number; to: number }[] | undefined {
+  try {
+    const moves: unknown = JSON.parse(payload);
+    if (!Array.isArray(moves)) return undefined;
+    const valid = moves.every(
+      (move) => Array.isArray(move) && typeof move[0] === 'string' && Number.isSafeInteger(move[1]) && Number.isSafeInteger(move[2]),
+    );
+    return valid ? moves.map(([name, generation, to]) => ({ name, generation, to })) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A change a read model announces at a position, for every instance's subscribers. */
