@@ -15,7 +15,7 @@
  * number of instances. Writes everything to bench/results/postgres-<time>.json.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,18 @@ const AUTH = { secret: 'orderstream-bench-secret-0123456789abcdef', issuer: 'ord
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 type LoadName = 'sqlite' | 'postgres1' | 'postgres2';
-type Run = { requestsPerSecond: number; p99Ms: number; errors: number; non2xx: number; requests: number; transactions: number };
+type Run = {
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+  transactions: number;
+  /** Statements the servers sent PostgreSQL during the load (counting passes only). */
+  statements?: number;
+};
+/** How long each statement-counting pass loads the servers: apart from the measured runs, as counting costs a little. */
+const COUNTING_SECONDS = 5;
 const LABELS: Record<LoadName, string> = {
   sqlite: 'SQLite, one instance',
   postgres1: 'PostgreSQL, one instance',
@@ -53,6 +64,7 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'orderstream-bench-pg-'));
   const token = await mintToken(AUTH, { sub: 'user-cust-1', role: 'customer', customerId: 'cust-1' });
   const raw: Record<LoadName, Run[]> = { sqlite: [], postgres1: [], postgres2: [] };
+  let counted: Record<'postgres1' | 'postgres2', Run>;
   try {
     const order: LoadName[] = ['sqlite', 'postgres1', 'postgres2'];
     for (let run = 1; run <= runs; run++) {
@@ -66,9 +78,16 @@ async function main(): Promise<void> {
         );
       }
     }
+    // Statements per placeOrder, in passes of their own (the count wraps every query).
+    counted = {
+      postgres1: await measure('postgres1', directory, token, { countStatements: true }),
+      postgres2: await measure('postgres2', directory, token, { countStatements: true }),
+    };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+  const statementsPerOrder = (name: keyof typeof counted) => round(counted[name].statements! / counted[name].requests, 1);
+  log(`  statements per placeOrder: one instance ${statementsPerOrder('postgres1')}, two instances ${statementsPerOrder('postgres2')}`);
   const drawMicros = await drawLockMicros();
   log(`  the log-wide lock: ${drawMicros} µs per append (events_draw_positions)`);
   const rps = (name: LoadName) => round(median(raw[name].map((run) => run.requestsPerSecond)));
@@ -102,6 +121,13 @@ async function main(): Promise<void> {
       unit: 'transactions',
       value: round(perOrder, 2),
     },
+    { scenario: 'pg', figure: 'statements sent per placeOrder, one instance', unit: 'statements', value: statementsPerOrder('postgres1') },
+    {
+      scenario: 'pg',
+      figure: 'statements sent per placeOrder, two instances (both together)',
+      unit: 'statements',
+      value: statementsPerOrder('postgres2'),
+    },
     { scenario: 'pg', figure: 'log-wide lock held per append (drawing positions), upper bound', unit: 'µs', value: drawMicros },
     compare(
       { scenario: 'pg', figure: 'ceiling that lock sets, any number of instances', unit: 'appends/s', value: round(1e6 / drawMicros) },
@@ -117,8 +143,9 @@ async function main(): Promise<void> {
 }
 
 /** Fresh servers for one load (a new SQLite file, or a new schema for the log and new read-side files), measured, stopped. */
-async function measure(name: LoadName, directory: string, token: string): Promise<Run> {
+async function measure(name: LoadName, directory: string, token: string, { countStatements = false } = {}): Promise<Run> {
   const id = randomBytes(4).toString('hex');
+  const countsFile = (instance: number) => join(directory, `${name}-${id}-${instance}.statements.json`);
   const schema = name === 'sqlite' ? undefined : `bench_${id}`;
   const env = (instance: number): Record<string, string> => ({
     PORT: '0',
@@ -129,12 +156,17 @@ async function measure(name: LoadName, directory: string, token: string): Promis
     NODE_ENV: '',
     ...BENCH_SERVER_ENV,
     ...(schema && { DATABASE_URL, DATABASE_SCHEMA: schema }),
+    ...(countStatements && { ORDERSTREAM_QUERY_COUNTS: countsFile(instance) }),
   });
   const servers: Child[] = [];
+  const instances = name === 'postgres2' ? 2 : 1;
+  const countedSoFar = () =>
+    Array.from({ length: instances }, (_, index) => statementsIn(countsFile(index + 1))).reduce((a, b) => a + b, 0);
   try {
     // One at a time: the first creates the schema and migrates it.
-    for (let instance = 1; instance <= (name === 'postgres2' ? 2 : 1); instance++) {
-      servers.push(await startChild(`${name}-${instance}`, 'src/cli.ts', ['serve'], env(instance)));
+    for (let instance = 1; instance <= instances; instance++) {
+      const preload = countStatements ? ['--import', './bench/lib/countQueries.mjs'] : [];
+      servers.push(await startChild(`${name}-${instance}`, 'src/cli.ts', ['serve'], env(instance), preload));
     }
     // The products ordered, in the catalog (one log: once, through the first instance).
     await addBenchProducts(servers[0]!.url, { authorization: `Bearer ${await mintToken(AUTH, { sub: 'staff-1', role: 'staff' })}` });
@@ -144,7 +176,13 @@ async function measure(name: LoadName, directory: string, token: string): Promis
     // A short warm-up (JIT, pools), not counted; then the servers' read sides settle.
     await load(servers, headers, body, 2);
     await waitIdle(servers);
-    return await load(servers, headers, body, seconds);
+    if (!countStatements) return await load(servers, headers, body, seconds);
+    // The counts are written every second: each reading waits for the next writing.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = countedSoFar();
+    const run = await load(servers, headers, body, COUNTING_SECONDS);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    return { ...run, statements: countedSoFar() - before };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     if (schema) await dropSchema(schema);
@@ -235,3 +273,10 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** The statements counted so far in a server's counts file (bench/lib/countQueries.mjs); 0 before the first writing. */
+function statementsIn(file: string): number {
+  if (!existsSync(file)) return 0;
+  const counts = JSON.parse(readFileSync(file, 'utf8')) as [string, number][];
+  return counts.reduce((sum, [, count]) => sum + count, 0);
+}
