@@ -58,8 +58,8 @@ export class RecentLogWindow implements EventStore {
     if (options.types || options.streamId || options.streamIds) return this.inner.readAll(options);
     const after = options.afterPosition ?? 0;
     const limit = options.limit ?? 1000;
-    // Ahead of the window (a consumer starting at the head), or none yet: the window moves there.
-    if (this.end < 0 || after > this.end) this.restartAt(after);
+    if (this.end < 0) this.restartAt(after);
+    else if (after > this.end) return this.readAhead(options, after);
     const trusted = this.movedAt;
     const events: StoredEvent[] = [];
     let position = after;
@@ -106,10 +106,25 @@ export class RecentLogWindow implements EventStore {
   }
 
   private restartAt(position: number): void {
-    if (this.fetching) return;
     this.window = [];
     this.start = position;
     this.end = position;
+  }
+
+  /**
+   * A caller ahead of the window reads for itself. When the log has events there (a consumer
+   * starting at the head while the window lags), the window moves to them; a position past the head
+   * (an events query or a replay asking for more than there is) moves nothing, so no caller can
+   * take the window away from the consumers it serves.
+   */
+  private async readAhead(options: ReadAllOptions, after: number): Promise<StoredEvent[]> {
+    const events = (await this.inner.readAll(options)).map(freeze);
+    if (events.length > 0 && !this.fetching && after > this.end) {
+      this.restartAt(after);
+      this.window = [...events];
+      this.end = events.at(-1)!.position;
+    }
+    return events;
   }
 
   /** Reads what follows the window's end, once for every caller waiting on it; the read's number. */
