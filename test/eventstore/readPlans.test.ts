@@ -87,3 +87,60 @@ await describeWithPostgres('PostgreSQL read plans', () => {
     expect(nodes.map((node) => node.type)).not.toContain('Seq Scan');
   });
 });
+
+await describeWithPostgres('PostgreSQL append plans', () => {
+  let schema: TestSchema;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
+    await migrate(pool);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await schema?.drop();
+  });
+
+  const append = (client: pg.PoolClient, streamId: string, eventIds: string[]) =>
+    client.query(SQL.append, [
+      streamId,
+      'Order',
+      0,
+      null,
+      null,
+      eventIds,
+      eventIds.map(() => 'E'),
+      eventIds.map(() => 1),
+      eventIds.map(() => ({})),
+      eventIds.map(() => ({})),
+    ]);
+
+  it('appends through indexes, also in a session that planned its appends while the log was new', async () => {
+    // A server's connections live long: they plan events_append's statements on a small log and keep the plans.
+    const session = await pool.connect();
+    try {
+      for (let n = 0; n < 12; n++) await append(session, `young-${n}`, [`young-${n}-a`, `young-${n}-b`]);
+      await pool.query(`
+        INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+        SELECT 'old-' || n, 'old-' || n, 'Order', 1, 'E', 1, '{}'::jsonb, '{}'::jsonb FROM generate_series(1, 20000) AS n`);
+
+      // The session's scans of events not yet reported to the statistics: before and after 20 appends.
+      const scans = async () => {
+        const { rows } = await session.query<{ seq_scan: string; idx_scan: string }>(
+          "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relid = 'events'::regclass",
+        );
+        return { seq: Number(rows[0]!.seq_scan), index: Number(rows[0]!.idx_scan) };
+      };
+      await session.query('BEGIN');
+      const before = await scans();
+      for (let n = 0; n < 20; n++) await append(session, `grown-${n}`, [`grown-${n}-a`, `grown-${n}-b`]);
+      const after = await scans();
+      await session.query('COMMIT');
+
+      expect(after.index - before.index).toBeGreaterThanOrEqual(20);
+      expect(after.seq - before.seq).toBe(0);
+    } finally {
+      session.release();
+    }
+  });
+});
