@@ -1,6 +1,6 @@
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
-import { inClientTransaction } from './clientTransaction.js';
+import { BundledStatements } from './bundledStatements.js';
 import { BATCH_SETTINGS } from './generationFeed.js';
 import { moveCheckpoints, recordChanges } from './postgresGenerations.js';
 import type { JointTurn, ProjectionLeader } from './projectionLeader.js';
@@ -29,6 +29,7 @@ export class JointFeed {
 
   private batches = 0;
   private turns = 0;
+  private roundTrips = 0;
 
   constructor(
     private readonly leaders: readonly ProjectionLeader[],
@@ -40,9 +41,9 @@ export class JointFeed {
     return this.runs.run();
   }
 
-  /** Batches committed jointly, and the read models fed in them: what the joint transaction saves. */
-  get counts(): { batches: number; readModels: number } {
-    return { batches: this.batches, readModels: this.turns };
+  /** Batches committed jointly, the read models fed in them, and the round trips they took (the read of the log aside). */
+  get counts(): { batches: number; readModels: number; roundTrips: number } {
+    return { batches: this.batches, readModels: this.turns, roundTrips: this.roundTrips };
   }
 
   /** The run under way, if any: what a stop waits for. */
@@ -87,24 +88,33 @@ export class JointFeed {
     for (const turn of turns) if (turn.row.position >= to) turn.leave('unchanged');
     if (fed.length === 0) return false;
     const client = fed[0]!.client;
-    const announced = await inClientTransaction(
-      client,
-      async () => {
-        const changes: { position: number; change: unknown }[][] = [];
-        for (const { row, writer } of fed) {
-          const unseen = events.filter((event) => event.position > row.position);
-          changes.push(await writer.apply(client, unseen));
-        }
-        await recordChanges(
-          client,
-          fed.flatMap(({ row }, index) => changes[index]!.map(({ position, change }) => ({ name: row.name, position, change }))),
-        );
-        const moves = fed.map(({ row }) => ({ name: row.name, generation: row.generation, from: row.position, to }));
-        await moveCheckpoints(client, moves, channel);
-        return changes;
-      },
-      BATCH_SETTINGS,
-    );
+    // The read models work out the batch side by side, so each step's statements of all of them go in one round trip.
+    const bundled = new BundledStatements(client);
+    let announced: { position: number; change: unknown }[][];
+    try {
+      void bundled.query('BEGIN').catch(() => {});
+      void bundled.query(BATCH_SETTINGS).catch(() => {});
+      announced = await Promise.all(
+        fed.map(({ row, writer }) =>
+          writer.apply(
+            bundled,
+            events.filter((event) => event.position > row.position),
+          ),
+        ),
+      );
+      const moves = fed.map(({ row }) => ({ name: row.name, generation: row.generation, from: row.position, to }));
+      const changes = fed.flatMap(({ row }, index) =>
+        announced[index]!.map(({ position, change }) => ({ name: row.name, position, change })),
+      );
+      await Promise.all([recordChanges(bundled, changes), moveCheckpoints(bundled, moves, channel)]);
+      await client.query('COMMIT');
+    } catch (error) {
+      bundled.abandon(error);
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      this.roundTrips += bundled.roundTrips + 1;
+    }
     this.batches++;
     this.turns += fed.length;
     for (const [index, turn] of fed.entries()) {

@@ -282,8 +282,8 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     return served;
   }
 
-  /** Batches this instance committed for several read models at once, and the read models fed in them. */
-  get jointBatches(): { batches: number; readModels: number } {
+  /** Batches this instance committed for several read models at once, the read models fed in them, their round trips. */
+  get jointBatches(): { batches: number; readModels: number; roundTrips: number } {
     return this.joint.counts;
   }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Statements } from './bundledStatements.js';
 import type { ProjectionFailure } from '../failure.js';
 import type { AnyReadModel } from '../readModel.js';
 import { physicalName } from '../sqlite/generations.js';
@@ -98,7 +99,7 @@ export type CheckpointMove = { name: string; generation: number; from: number; t
  * One statement for every read model in the batch; the NOTIFY on `channel` rides along in it, and
  * PostgreSQL sends it at COMMIT only.
  */
-export async function moveCheckpoints(client: pg.ClientBase, moves: readonly CheckpointMove[], channel: string): Promise<void> {
+export async function moveCheckpoints(client: Statements, moves: readonly CheckpointMove[], channel: string): Promise<void> {
   const { rows } = await client.query<{ moved: number }>(
     `WITH moved AS (
        UPDATE read_model_generations g SET position = m.to_position
@@ -144,7 +145,7 @@ export function movedCheckpoints(payload: string): { name: string; generation: n
 export type AnnouncedChange = { name: string; position: number; change: unknown };
 
 /** Inside the batch's transaction: records the announced changes of every read model in it, in one statement. */
-export async function recordChanges(client: pg.ClientBase, changes: readonly AnnouncedChange[]): Promise<void> {
+export async function recordChanges(client: Statements, changes: readonly AnnouncedChange[]): Promise<void> {
   if (changes.length === 0) return;
   await client.query(
     `INSERT INTO read_model_changes (name, position, change)
