@@ -2,6 +2,8 @@ import type { CommandObserver } from '../application/aggregateCommands.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
 import { PendingOrderCap } from '../application/pendingOrderCap.js';
+import { GroupedReads } from '../concurrency/groupedReads.js';
+import type { Money } from '../domain/money.js';
 import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
 import type { EventStore } from '../eventstore/eventStore.js';
@@ -144,6 +146,9 @@ export async function openServices(
         })
       : undefined;
 
+  // Placements at once price their lines with one read of the catalog between them.
+  const catalogReads = new GroupedReads<Money | null>(async (productIds) => readSide.products.pricesOf(productIds));
+
   const summaryCurrent = (): boolean => {
     try {
       projections.assertCurrent('customerSummary', projections.livePosition('orderView'));
@@ -164,7 +169,7 @@ export async function openServices(
     dashboard: readSide.dashboard,
     products: readSide.products,
     clock,
-    catalogPrices: async (productIds) => readSide.products.pricesOf(productIds),
+    catalogPrices: (productIds) => catalogReads.get(productIds),
     pendingOrderCap: new PendingOrderCap(config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders, async (customerId) => {
       // The customer summary (one row) once it shows everything the order view does: read-your-writes
       // put every earlier placement of the customer there. While it builds, has failed or lags, the
