@@ -62,7 +62,11 @@ export function readModelBehind(name: string, position: number, failure: Project
 }
 
 /** Where a read model's announced changes go (the server's change feed), in position order. */
-export type ChangeSink = { publish(changes: readonly unknown[]): void };
+export type ChangeSink = {
+  publish(changes: readonly unknown[]): void;
+  /** How many listen now; a sink that does not say is always listened to. */
+  readonly subscriberCount?: number;
+};
 
 /** What the server needs of a read side: the SQLite engine (one process's file) and the PostgreSQL one (shared by instances). */
 export interface ReadSideEngine {

@@ -64,10 +64,10 @@ function eventFeed(
   ctx: GraphQLContext,
   afterPosition: number | null | undefined,
   narrow: Pick<ReadAllOptions, 'types' | 'streamId'>,
-): FeedSubscription<StoredEvent> {
+): Promise<FeedSubscription<StoredEvent>> {
   const after = resumePoint(afterPosition, 'afterPosition');
   const types = narrow.types && new Set(narrow.types);
-  return ctx.eventFeed.events.subscribe({
+  return ctx.eventFeed.subscribe({
     filter: (event) => (!types || types.has(event.type)) && (narrow.streamId === undefined || event.streamId === narrow.streamId),
     positionOf: (event) => event.position,
     replay: { after, livePosition: () => ctx.eventFeed.position, read: eventReplay(ctx.replayLog, narrow) },

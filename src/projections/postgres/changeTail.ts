@@ -64,6 +64,20 @@ export class ChangeTail {
     return this.runs.run();
   }
 
+  /**
+   * Catches up to `checkpoint`, the live position a NOTIFY or a read of the generations showed. With
+   * no one listening (and no read under way) there is nothing to publish, so it moves there without
+   * reading: a follower without subscribers read the changes of every batch for nobody. A subscriber
+   * that comes later replays up to `position`, as it always does.
+   */
+  follow(checkpoint: number): Promise<void> {
+    if (this.feed.subscriberCount === 0 && !this.runs.current) {
+      this.reached = Math.max(this.reached, checkpoint);
+      return Promise.resolve();
+    }
+    return this.catchUp();
+  }
+
   /** Publishes one page; true when there may be more. */
   private async nextPage(): Promise<boolean> {
     const { rows } = await this.db.query<{ checkpoint: number; position: number | null; change: unknown }>(

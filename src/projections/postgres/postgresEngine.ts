@@ -200,7 +200,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     this.waiters.settle();
     for (const { name } of moves) {
       const { live, tail } = this.slots.get(name)!;
-      if (tail && live!.position > tail.position) void tail.catchUp().catch((error: unknown) => this.tailFailed(name, error));
+      if (tail && live!.position > tail.position) void tail.follow(live!.position).catch((error: unknown) => this.tailFailed(name, error));
     }
     return true;
   }
@@ -393,7 +393,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
       this.waiters.settle();
       await Promise.all(
         [...this.slots.values()].map((slot) =>
-          slot.live && slot.tail && slot.live.position > slot.tail.position ? slot.tail.catchUp() : undefined,
+          slot.live && slot.tail && slot.live.position > slot.tail.position ? slot.tail.follow(slot.live.position) : undefined,
         ),
       );
     } catch (error) {
@@ -410,7 +410,7 @@ export class PostgresProjectionEngine implements ReadSideEngine {
     // The batch this instance has just committed is the feed's next: no need to read it back.
     if (batch && slot.tail?.publishCommitted(batch.from, row.position, batch.changes)) return;
     if (!slot.tail || slot.tail.position >= row.position) return;
-    slot.tail.catchUp().catch((error: unknown) => this.tailFailed(row.name, error));
+    slot.tail.follow(row.position).catch((error: unknown) => this.tailFailed(row.name, error));
   }
 
   private tailFailed(name: string, error: unknown): void {

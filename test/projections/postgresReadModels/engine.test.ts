@@ -20,7 +20,13 @@ import { REFERENCE_ITEMS } from '../readModelFixture.js';
 // Several engines (as several server instances would run them) on one PostgreSQL schema: one leads
 // each read model, the others follow its checkpoints and announced changes, and take over when it goes.
 
-type Instance = { engine: PostgresProjectionEngine; pool: pg.Pool; changes: OrderViewChange[]; orders: OrderViewQueries };
+type Instance = {
+  engine: PostgresProjectionEngine;
+  pool: pg.Pool;
+  changes: OrderViewChange[];
+  feed: ChangeFeed<OrderViewChange>;
+  orders: OrderViewQueries;
+};
 
 await describeWithPostgres('PostgreSQL read models shared by several instances', () => {
   let schema: TestSchema;
@@ -32,11 +38,12 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
   async function startInstance(
     definitions: readonly AnyReadModel[] = readModels,
     options: Partial<PostgresEngineOptions> = {},
+    { listening = true } = {},
   ): Promise<Instance> {
     const pool = new pg.Pool({ ...clientConfig(connection(), 'test read side'), types: readSideTypes, max: 4 });
     const feed = new ChangeFeed<OrderViewChange>();
     const changes: OrderViewChange[] = [];
-    feed.attach({ offer: (change) => changes.push(change) });
+    if (listening) feed.attach({ offer: (change) => changes.push(change) });
     const engine = new PostgresProjectionEngine(pool, store, definitions, {
       connection: connection(),
       feeds: { orderView: feed },
@@ -46,7 +53,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
       ...options,
     });
     await engine.start();
-    const instance = { engine, pool, changes, orders: new OrderViewQueries(pool) };
+    const instance = { engine, pool, changes, feed, orders: new OrderViewQueries(pool) };
     instances.push(instance);
     return instance;
   }
@@ -120,6 +127,34 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
         ['o-2', 2],
       ]);
     }
+  });
+
+  it('should not read the announced changes where no one listens, and publish them from there once someone does', async () => {
+    const a = await startInstance();
+    const b = await startInstance(readModels, {}, { listening: false });
+    // b's reads of the announced changes, counted on its pool.
+    let changeReads = 0;
+    const query = b.pool.query.bind(b.pool) as (...args: unknown[]) => Promise<unknown>;
+    (b.pool as { query: unknown }).query = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes('FROM read_model_changes')) changeReads++;
+      return query(...args);
+    };
+    for (let i = 1; i <= 4; i++) await place(`quiet-${i}`);
+    const { lastPosition } = await place('quiet-5');
+    await Promise.all([a.engine.waitFor(lastPosition), b.engine.waitFor(lastPosition)]);
+    await waitFor(() => a.changes.length === 5);
+    expect(changeReads).toBe(0);
+
+    const heard: OrderViewChange[] = [];
+    b.feed.attach({ offer: (change) => heard.push(change) });
+    await place('heard-1');
+    await pay('quiet-2');
+    await waitFor(() => heard.length === 2);
+    expect(heard.map((c) => [c.view.id, c.view.version])).toEqual([
+      ['heard-1', 1],
+      ['quiet-2', 2],
+    ]);
+    expect(changeReads).toBeGreaterThan(0);
   });
 
   it('should feed every read model it leads from one read of the log, in one transaction per batch', async () => {
