@@ -31,18 +31,35 @@ export class PendingOrderCap {
   /**
    * Runs `place` for `customerId`, or refuses with FAILED_PRECONDITION when the customer holds `max`
    * pending orders. A retry (`isRetry`: its commandId is recorded) is not counted, and `place` is
-   * told, since it answers as the original did.
+   * told, since it answers as the original did. A placement answered before the read side shows it
+   * counts as under way until `shown` resolves.
    */
-  async run<T>(customerId: string, place: (isRetry: boolean) => Promise<T>, isRetry: () => Promise<boolean>): Promise<T> {
+  async run<T>(
+    customerId: string,
+    place: (isRetry: boolean) => Promise<T>,
+    isRetry: () => Promise<boolean>,
+    shown: () => Promise<void> = async () => {},
+  ): Promise<T> {
     if (await isRetry()) return place(true);
     await this.admit(customerId);
+    let placed = false;
     try {
-      return await place(false);
+      const result = await place(false);
+      placed = true;
+      return result;
     } finally {
-      const left = this.underWay.get(customerId)! - 1;
-      if (left === 0) this.underWay.delete(customerId);
-      else this.underWay.set(customerId, left);
+      if (placed)
+        void shown()
+          .catch(() => {})
+          .finally(() => this.leave(customerId));
+      else this.leave(customerId);
     }
+  }
+
+  private leave(customerId: string): void {
+    const left = this.underWay.get(customerId)! - 1;
+    if (left === 0) this.underWay.delete(customerId);
+    else this.underWay.set(customerId, left);
   }
 
   /** Resolves once the placement is counted under way, or rejects when the customer is at the cap. */

@@ -1,3 +1,4 @@
+import type { AnsweredWrites } from '../projections/answeredWrites.js';
 import type { CatalogPrices } from '../application/catalogPricing.js';
 import type { Clock } from '../clock/clock.js';
 import type { InventoryCommands } from '../application/inventoryCommands.js';
@@ -48,6 +49,8 @@ export type OrderServices = {
    * applied the log up to `position`; SERVICE_UNAVAILABLE if `projection` cannot.
    */
   readYourWrites: (position: number, projection?: string) => Promise<void>;
+  /** Changes answered before the read models showed them: the read-side fields here wait for them first. */
+  answeredWrites: AnsweredWrites;
   /** The order's events from the log: for history and time-travel queries only. */
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   /** The product's events from the log: for answering a retried stock mutation as it first ran. */

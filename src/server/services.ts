@@ -3,6 +3,7 @@ import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
 import { PendingOrderCap } from '../application/pendingOrderCap.js';
 import { GroupedReads } from '../concurrency/groupedReads.js';
+import { AnsweredWrites } from '../projections/answeredWrites.js';
 import type { Money } from '../domain/money.js';
 import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
@@ -146,6 +147,8 @@ export async function openServices(
         })
       : undefined;
 
+  // New orders answer without waiting for the read models; reads after them here wait instead.
+  const answeredWrites = new AnsweredWrites(projections);
   // Placements at once price their lines with one read of the catalog between them.
   const catalogReads = new GroupedReads<Money | null>(async (productIds) => readSide.products.pricesOf(productIds));
 
@@ -164,10 +167,11 @@ export async function openServices(
     commands,
     inventory,
     processes,
-    orders: readSide.orders,
-    customers: readSide.customers,
-    dashboard: readSide.dashboard,
-    products: readSide.products,
+    orders: answeredWrites.readAfter(readSide.orders),
+    customers: answeredWrites.readAfter(readSide.customers),
+    dashboard: answeredWrites.readAfter(readSide.dashboard),
+    products: answeredWrites.readAfter(readSide.products),
+    answeredWrites,
     clock,
     catalogPrices: (productIds) => catalogReads.get(productIds),
     pendingOrderCap: new PendingOrderCap(config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders, async (customerId) => {

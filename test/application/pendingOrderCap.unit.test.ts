@@ -71,6 +71,25 @@ describe('PendingOrderCap', () => {
     expect(await later).toBe('placed');
   });
 
+  it('should count a placement answered before the read side shows it as under way until it does', async () => {
+    const cap = new PendingOrderCap(1, async () => 0);
+    let show: () => void = () => {};
+    const shown = new Promise<void>((resolve) => (show = resolve));
+    expect(
+      await cap.run(
+        'c-1',
+        async () => 'first',
+        notRetry,
+        () => shown,
+      ),
+    ).toBe('first');
+    // Answered, but the read side (which the count reads) does not hold it yet.
+    await expect(cap.run('c-1', async () => 'second', notRetry)).rejects.toThrow('has 1 unpaid orders');
+    show();
+    await flush();
+    expect(await cap.run('c-1', async () => 'third', notRetry)).toBe('third');
+  });
+
   it('should count a placement under way until it ends, and not count a retry', async () => {
     const cap = new PendingOrderCap(1, async () => 0);
     let finish: () => void = () => {};

@@ -99,6 +99,30 @@ await describeWithPostgres('Two server instances on one PostgreSQL log and read 
     await changes.stop();
   });
 
+  it("should answer a new order on B without waiting for A's read models, and hold B's queries until they show it", async () => {
+    const staff = { authorization: await bearer(STAFF) };
+    const input = {
+      orderId: 'answered-unshown',
+      customerId: 'unshown-1',
+      items: [{ productId: 'pg-widget', name: 'pg-widget', quantity: 1, unitPrice: '12.50' }],
+    };
+    // A (leading every read model) stands still: no batch of its shows the order meanwhile.
+    a.process.kill('SIGSTOP');
+    let query: Promise<{ order?: unknown }> | undefined;
+    try {
+      const answer = requestData(b.url, PlaceOrderDocument, { input }, staff);
+      const waited = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('placeOrder waited for the read models')), 3_000));
+      const { placeOrder: placed } = await Promise.race([answer, waited]);
+      expect(placed).toMatchObject({ id: 'answered-unshown', status: 'PENDING', version: 1 });
+      // A query after it on B waits until the order view shows it.
+      query = requestData(b.url, GetOrderDocument, { id: 'answered-unshown' }, staff);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      a.process.kill('SIGCONT');
+    }
+    expect((await query!).order).toMatchObject({ id: 'answered-unshown', status: 'PENDING', version: 1 });
+  });
+
   it('should reserve stock once per order and product, the order process running on one instance and paymentExpiry on both', async () => {
     await requestData(
       b.url,

@@ -30,24 +30,27 @@ export class OrderCommandsResolver {
     }
     const idempotency = idempotencyFor(principal, 'placeOrder', input);
     const isRetry = async () => idempotency !== undefined && (await ctx.commands.isRecorded(idempotency.key));
+    const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({
+      productId,
+      name,
+      quantity,
+      unitPriceMinor: unitPrice,
+    }));
+    // A customer's lines are priced while the cap counts the customer's unpaid orders, not after.
+    const pricing = isCustomer ? priceLines(lines, input.currency, 'catalog', ctx.catalogPrices) : undefined;
+    pricing?.catch(() => {});
     const place = async (retry: boolean) => {
       const now = isoNow(ctx.clock);
-      const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({
-        productId,
-        name,
-        quantity,
-        unitPriceMinor: unitPrice,
-      }));
       // A retry answers as the original did, whatever the catalog says now: its lines are not decided again.
       const items = retry
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
-        : await priceLines(lines, input.currency, isCustomer ? 'catalog' : 'caller', ctx.catalogPrices);
+        : await (pricing ?? priceLines(lines, input.currency, 'caller', ctx.catalogPrices));
       const data = { orderId: input.orderId ?? timeOrderedId(), customerId: input.customerId, items, currency: input.currency, now };
       // An order id made here names no stream yet: the command loads nothing.
       return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal, newOrder: input.orderId == null });
     };
     if (!isCustomer) return place(await isRetry());
-    return ctx.pendingOrderCap.run(input.customerId, place, isRetry);
+    return ctx.pendingOrderCap.run(input.customerId, place, isRetry, () => ctx.answeredWrites.shown());
   }
 
   @Mutation(() => Order, {

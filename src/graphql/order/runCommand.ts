@@ -7,7 +7,8 @@ import { type Order, toOrder } from './order.type.js';
 
 /**
  * Runs a command for a mutation and answers with the order as the read side has it once the
- * command's events are applied (read-your-writes). A `commandId` is an idempotency key: a retry
+ * command's events are applied (read-your-writes); a new order, with what its own events make of it
+ * (reads after it wait for the read side instead: AnsweredWrites). A `commandId` is an idempotency key: a retry
  * answers with the order as the original command left it, and writes nothing.
  */
 export async function runCommand(
@@ -30,10 +31,14 @@ export async function runCommand(
       newStream: access.newOrder,
     },
   );
-  await ctx.readYourWrites(result.lastPosition);
   const orderId = result.events[0]?.data.orderId ?? command.data.orderId;
-  // A new order: its events are its whole history, so they make its view as this command left it, unread.
-  if (result.stored?.[0]?.version === 1) return toOrder(orderViewAfter(orderId, result.stored)!);
+  // A new order: its events are its whole history, so they make its view as this command left it,
+  // unread and without waiting for the read models; reads after it on this instance wait instead.
+  if (result.stored?.[0]?.version === 1) {
+    ctx.answeredWrites.noted(result.lastPosition);
+    return toOrder(orderViewAfter(orderId, result.stored)!);
+  }
+  await ctx.readYourWrites(result.lastPosition);
   const view = await ctx.orders.getOrderView(orderId);
   if (!view) throw new Error(`Order ${orderId} is missing from the read side after its command`);
   if (view.version === result.nextVersion) return toOrder(view);

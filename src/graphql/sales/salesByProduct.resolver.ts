@@ -63,6 +63,8 @@ export class SalesByProductResolver {
     if (productIds && productIds.length > MAX_PRODUCTS) {
       throw badUserInput(`productIds may name at most ${MAX_PRODUCTS} products, got ${productIds.length}`, 'productIds');
     }
+    // Reads after a new order answered here wait until the read side shows it (AnsweredWrites), as the queries of ctx do.
+    await ctx.answeredWrites.shown();
     const sales = await salesByProductQueries(ctx.readSource).sales({ fromDay: from, toDay: to, currency, productIds }, first);
     return sales.map(toSalesDay);
   }
