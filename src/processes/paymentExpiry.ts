@@ -62,6 +62,8 @@ export class PaymentExpiry {
       handles: ['OrderPlaced', 'PaymentReceived', 'OrderCancelled'] satisfies OrderEvent['type'][],
       // Its unpaid orders live in this instance's file: every instance keeps them, to expire them if it must.
       everyInstance: true,
+      // Deadlines are minutes away: a read of the log a tenth of a second after an append is soon enough.
+      readAtMostEveryMs: 100,
       handle: async (events) => {
         this.options.unpaidOrders.apply(events.map((event) => this.changeFor(event)));
         this.arm();

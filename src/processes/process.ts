@@ -43,4 +43,10 @@ export type ProcessDefinition = {
    * instance must keep to take over. Its commands' idempotency keys make the second one a no-op.
    */
   everyInstance?: boolean;
+  /**
+   * Reads the log at most this often (ms) when woken by appends, for a process that needs no
+   * answer within the append's round trip (payment deadlines are minutes away): every append woke
+   * a read of the log, on every instance for one that runs on all. Unset: on every wake-up.
+   */
+  readAtMostEveryMs?: number;
 };

@@ -46,6 +46,9 @@ export class ProcessRunner {
   private retryTimer: NodeJS.Timeout | undefined;
   /** When a follower may next try to take the lead: not on every append, which would be a statement each. */
   private nextLeadTry = 0;
+  /** With `readAtMostEveryMs`: when the last pass began, and the one waiting to begin. */
+  private lastPassAt = 0;
+  private delayed: { timer: NodeJS.Timeout; done: Promise<void>; start: () => void } | undefined;
 
   constructor(
     private readonly definition: ProcessDefinition,
@@ -69,11 +72,30 @@ export class ProcessRunner {
 
   /** Handles what is new in the log; concurrent calls share one pass (and ask for another). */
   catchUp(): Promise<void> {
+    const every = this.definition.readAtMostEveryMs;
+    if (every === undefined) return this.passes.run();
+    if (this.delayed) return this.delayed.done;
+    const wait = this.lastPassAt + every - Date.now();
+    if (wait <= 0) return this.passNow();
+    // One pass for every wake-up until then.
+    let start: () => void = () => {};
+    const done = new Promise<void>((resolve) => (start = () => resolve(this.passNow())));
+    this.delayed = { timer: setTimeout(() => this.delayed?.start(), wait), done, start };
+    return done;
+  }
+
+  private passNow(): Promise<void> {
+    this.delayed = undefined;
+    this.lastPassAt = Date.now();
     return this.passes.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.delayed) {
+      clearTimeout(this.delayed.timer);
+      this.delayed.start();
+    }
     clearTimeout(this.retryTimer);
     await this.passes.current;
     await this.lead?.release();

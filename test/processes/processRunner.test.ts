@@ -66,6 +66,30 @@ describe('Processes', () => {
     await processes.stop();
   });
 
+  it('should read the log once for a burst of wake-ups when it reads at most every so often, and miss nothing', async () => {
+    const { definition, handled } = recorder(-1);
+    let reads = 0;
+    // The real store, its position reads counted.
+    const counted = Object.assign(Object.create(store) as SqliteEventStore, {
+      readAll: (options: Parameters<SqliteEventStore['readAll']>[0]) => {
+        reads++;
+        return store.readAll(options);
+      },
+    });
+    const processes = new Processes(db, counted, [{ ...definition, readAtMostEveryMs: 200 }], 60_000);
+    processes.start();
+    await expect.poll(() => handled).toEqual([1, 3, 4]);
+    const readsBefore = reads;
+    for (let n = 0; n < 20; n++) {
+      await store.append(`burst-${n}`, 'Test', [newEvent('Wanted', {})], { expectedVersion: 'no_stream' });
+      processes.poke();
+    }
+    await expect.poll(() => handled.length, { timeout: 2000 }).toBe(23);
+    // Twenty wake-ups within 200 ms: at most a read now and one (two, if a batch fills) when the time is up.
+    expect(reads - readsBefore).toBeLessThanOrEqual(3);
+    await processes.stop();
+  });
+
   it('should resume after a restart from its checkpoint, handing over only what it had not finished', async () => {
     const first = recorder(4);
     const processes = new Processes(db, store, [first.definition], 60_000);
