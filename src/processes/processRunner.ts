@@ -109,6 +109,13 @@ export class ProcessRunner {
   }
 
   async status(): Promise<ProcessStatus> {
+    // A read held back by readAtMostEveryMs is taken now: the status shows where the process is, not where it waits.
+    if (this.delayed) {
+      clearTimeout(this.delayed.timer);
+      const pass = this.delayed.done;
+      this.delayed.start();
+      await pass.catch(() => {});
+    }
     const headPosition = await this.store.headPosition();
     const runsHere = !this.lead || this.lead.leads;
     // Run elsewhere: where the instance running it has got to.

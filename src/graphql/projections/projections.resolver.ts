@@ -43,6 +43,8 @@ export class ProjectionsResolver {
 
 /** The read models, then the processes (fed from the log the same way, never rebuilt). */
 async function statuses(ctx: GraphQLContext): Promise<ProjectionStatus[]> {
+  // After a new order answered here, the status shows it applied, as it did when the mutation waited (AnsweredWrites).
+  await ctx.answeredWrites.shown();
   const projections = (await ctx.projections.status()).map((status) => ({ ...status, state: ProjectionState[status.state], parked: [] }));
   const processes = (await ctx.processes.status()).map((status) => ({
     ...status,
