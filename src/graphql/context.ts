@@ -1,3 +1,4 @@
+import type { LogReadBudget } from '../server/logReadBudget.js';
 import type { AnsweredWrites } from '../projections/answeredWrites.js';
 import type { CatalogPrices } from '../application/catalogPricing.js';
 import type { Clock } from '../clock/clock.js';
@@ -55,6 +56,8 @@ export type OrderServices = {
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   /** The product's events from the log: for answering a retried stock mutation as it first ran. */
   productHistory: (productId: string) => Promise<StoredEvent[]>;
+  /** Each caller's budget of events read through the event queries per second. */
+  logReads: LogReadBudget;
   /** The log itself, for the event queries (`events`, `correlation`). */
   eventLog: Pick<EventStore, 'readAll' | 'readCorrelation' | 'readStream'>;
   /** The log as subscriptions replay it (from a position or version), each read counted in /metrics. */

@@ -90,12 +90,18 @@ export class ProcessRunner {
     return this.passes.run();
   }
 
+  /** Starts now the pass readAtMostEveryMs holds back, if there is one. */
+  private takeDelayedPass(): Promise<void> | undefined {
+    const delayed = this.delayed;
+    if (!delayed) return undefined;
+    clearTimeout(delayed.timer);
+    delayed.start();
+    return delayed.done;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.delayed) {
-      clearTimeout(this.delayed.timer);
-      this.delayed.start();
-    }
+    void this.takeDelayedPass();
     clearTimeout(this.retryTimer);
     await this.passes.current;
     await this.lead?.release();
@@ -110,12 +116,7 @@ export class ProcessRunner {
 
   async status(): Promise<ProcessStatus> {
     // A read held back by readAtMostEveryMs is taken now: the status shows where the process is, not where it waits.
-    if (this.delayed) {
-      clearTimeout(this.delayed.timer);
-      const pass = this.delayed.done;
-      this.delayed.start();
-      await pass.catch(() => {});
-    }
+    await this.takeDelayedPass()?.catch(() => {});
     const headPosition = await this.store.headPosition();
     const runsHere = !this.lead || this.lead.leads;
     // Run elsewhere: where the instance running it has got to.

@@ -78,6 +78,8 @@ export type ServerConfig = {
   tokenClock?: Clock;
   /** ORDERSTREAM_MAX_PENDING_ORDERS: unpaid orders a customer may hold; the next is refused (FAILED_PRECONDITION). */
   maxPendingOrders: number;
+  /** ORDERSTREAM_LOG_READ_BUDGET: events a caller may read per second through the event queries; past it (and a burst as large), it waits. */
+  logReadBudget: number;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -101,13 +103,14 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxMessageBytes: 128 * 1024,
   paymentTimeoutMs: 30 * 60_000,
   maxPendingOrders: 10,
+  logReadBudget: 10_000,
 };
 
 const MIN_SECRET_LENGTH = 32;
 
 /**
  * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER,
- * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, ORDERSTREAM_MAX_PENDING_ORDERS, ORDERSTREAM_PAYMENT_TIMEOUT, NODE_ENV,
+ * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, ORDERSTREAM_MAX_PENDING_ORDERS, ORDERSTREAM_LOG_READ_BUDGET, ORDERSTREAM_PAYMENT_TIMEOUT, NODE_ENV,
  * the ORDERSTREAM_JWT_* and the NATS_* variables, ORDERSTREAM_DEV_AUTH, CORS_ORIGINS, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
  *
@@ -157,6 +160,7 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
   const readyMaxLagEvents = wholeNumber(env, 'ORDERSTREAM_READY_MAX_LAG', DEFAULT_CONFIG.readyMaxLagEvents, 0, problems);
   const subscriberBuffer = wholeNumber(env, 'ORDERSTREAM_SUBSCRIBER_BUFFER', DEFAULT_CONFIG.subscriberBuffer, 1, problems);
   const maxPendingOrders = wholeNumber(env, 'ORDERSTREAM_MAX_PENDING_ORDERS', DEFAULT_CONFIG.maxPendingOrders, 1, problems, 'orders');
+  const logReadBudget = wholeNumber(env, 'ORDERSTREAM_LOG_READ_BUDGET', DEFAULT_CONFIG.logReadBudget, 100, problems, 'events');
   const maxMessageBytes = wholeNumber(env, 'ORDERSTREAM_MAX_MESSAGE_BYTES', DEFAULT_CONFIG.maxMessageBytes, 1024, problems, 'bytes');
   const maxSubscriptionsPerUser = wholeNumber(
     env,
@@ -201,6 +205,7 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
     subscriberBuffer,
     maxMessageBytes,
     maxPendingOrders,
+    logReadBudget,
     maxSubscriptionsPerUser,
     maxConnectionsPerUser,
     paymentTimeoutMs,

@@ -121,6 +121,11 @@ export class ServerMetrics {
     help: 'Events read from the log to replay what a subscriber missed (afterPosition, afterVersion, a catch-up after falling behind)',
     registers: [this.registry],
   });
+  private readonly pacedLogReads = new Counter({
+    name: 'orderstream_log_reads_paced_total',
+    help: 'Event-log queries (events, correlation) that waited because their caller had read past its budget (ORDERSTREAM_LOG_READ_BUDGET)',
+    registers: [this.registry],
+  });
   private readonly limitRefusals = new Counter({
     name: 'orderstream_websocket_limit_refusals_total',
     help: 'WebSocket connections and subscriptions refused by a limit, by limit',
@@ -167,6 +172,8 @@ export class ServerMetrics {
   readonly countReadinessProbe = (): void => this.readinessProbes.inc();
   /** Counts the events one read of a replay returned (see src/subscriptions/countedReads.ts). */
   readonly countReplayRead = (events: number): void => this.replayEventsRead.inc(events);
+  /** Counts an event-log query that waited for its caller's read budget (see src/server/logReadBudget.ts). */
+  readonly countPacedLogRead = (): void => this.pacedLogReads.inc();
   /** Counts a connection or subscription refused by one of the per-connection or per-user limits. */
   readonly countLimitRefusal = (limit: LimitName): void => this.limitRefusals.inc({ limit });
   private webSocketServer: WebSocketServer | undefined;

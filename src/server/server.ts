@@ -72,6 +72,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     logger,
     observeCommand: metrics.observeCommand,
     observeReplayRead: metrics.countReplayRead,
+    observePacedLogRead: metrics.countPacedLogRead,
   });
   const schema = await buildSchema();
   // Token, depth, alias and cost limits and introspection, the same for HTTP and WebSocket.

@@ -4,6 +4,7 @@ import { OrderCommands } from '../application/orderCommands.js';
 import { PendingOrderCap } from '../application/pendingOrderCap.js';
 import { GroupedReads } from '../concurrency/groupedReads.js';
 import { AnsweredWrites } from '../projections/answeredWrites.js';
+import { LogReadBudget } from './logReadBudget.js';
 import type { Money } from '../domain/money.js';
 import { PRODUCT_STATE_SCHEMA_VERSION, productStreamId } from '../domain/inventory/index.js';
 import { ORDER_STATE_SCHEMA_VERSION, orderStreamId } from '../domain/order/index.js';
@@ -50,7 +51,13 @@ export type RunningServices = OrderServices & {
  * Where the services report: failures to `logger`, every command to `observeCommand`, and the events
  * each read of a subscription's replay returned to `observeReplayRead` (metrics).
  */
-export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserver; observeReplayRead?: (events: number) => void };
+export type ServiceObservers = {
+  logger?: Logger;
+  observeCommand?: CommandObserver;
+  observeReplayRead?: (events: number) => void;
+  /** An event query that waited for its caller's read budget. */
+  observePacedLogRead?: () => void;
+};
 
 /**
  * Wires the write side, the read side and the change feed, caught up. The log and the read models
@@ -61,7 +68,10 @@ export type ServiceObservers = { logger?: Logger; observeCommand?: CommandObserv
 export async function openServices(
   config: Pick<ServerConfig, 'databaseFile' | 'synchronous'> &
     Partial<
-      Pick<ServerConfig, 'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'paymentTimeoutMs' | 'clock'>
+      Pick<
+        ServerConfig,
+        'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'logReadBudget' | 'paymentTimeoutMs' | 'clock'
+      >
     >,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
@@ -189,6 +199,7 @@ export async function openServices(
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
     productHistory: (productId) => store.readStream(productStreamId(productId)),
     eventLog: store,
+    logReads: new LogReadBudget({ eventsPerSecond: config.logReadBudget, onWait: observers.observePacedLogRead }),
     replayLog: countedReads(store, observers.observeReplayRead ?? (() => {})),
     eventFeed,
     readSource: readSide.readSource,
