@@ -179,6 +179,41 @@ const stockStory = fc
   ]);
 
 const one = (command: GeneratedCommand) => [command];
+
+/**
+ * A history with an order in every status (o-1 shipped, o-2 cancelled, o-3 paid, o-4 pending): a
+ * property asserting that its runs met every status runs it besides the random ones, which meet
+ * SHIPPED (place, pay and ship of one order in that order) in most runs but not all.
+ */
+export const EVERY_STATUS_HISTORY: GeneratedCommand[] = (() => {
+  const place = (orderId: string): GeneratedCommand => ({
+    kind: 'place',
+    command: {
+      type: 'PlaceOrder',
+      data: {
+        orderId,
+        customerId: CUSTOMER_IDS[0]!,
+        items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 999 }],
+        currency: 'USD',
+        now: 'placeholder',
+      },
+    },
+  });
+  const pay = (orderId: string): GeneratedCommand => ({ kind: 'pay', orderId, amount: 'exact', paymentId: 'pay-1', method: 'card' });
+  return [
+    ...['o-1', 'o-2', 'o-3', 'o-4'].map(place),
+    pay('o-1'),
+    pay('o-3'),
+    {
+      kind: 'ship',
+      command: {
+        type: 'ShipOrder',
+        data: { orderId: 'o-1', trackingNumber: '1Z999', carrier: 'UPS', estimatedDelivery: null, now: 'placeholder' },
+      },
+    },
+    { kind: 'cancel', command: { type: 'CancelOrder', data: { orderId: 'o-2', reason: 'changed my mind', now: 'placeholder' } } },
+  ];
+})();
 export const commandSequence: fc.Arbitrary<GeneratedCommand[]> = fc
   .array(
     fc.oneof(

@@ -26,6 +26,7 @@ import {
   BASE_TIME,
   commandSequence,
   CUSTOMER_IDS,
+  EVERY_STATUS_HISTORY,
   ORDER_IDS,
   PRODUCT_IDS,
   readWholeLog,
@@ -216,7 +217,8 @@ await describeWithPostgres('PostgreSQL read models, over random histories', () =
           }
         },
       ),
-      { numRuns: NUM_RUNS },
+      // Besides the random histories, one with an order in every status (the coverage check below).
+      { numRuns: NUM_RUNS, examples: [[EVERY_STATUS_HISTORY, 3, 2, 'orderView']] },
     );
 
     // Only worth something if the histories built orders in every status, and products, and mixed outcomes.
