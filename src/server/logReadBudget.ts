@@ -48,6 +48,19 @@ export class LogReadBudget {
     await new Promise((resolve) => setTimeout(resolve, startsAt - now));
   }
 
+  /** Runs `read` of at most `events` events within `caller`'s budget; a read that fails costs the minimum. */
+  async reading<T extends readonly unknown[]>(caller: string, events: number, read: () => Promise<T>): Promise<T> {
+    await this.take(caller, events);
+    let returned = 0;
+    try {
+      const found = await read();
+      returned = found.length;
+      return found;
+    } finally {
+      this.refund(caller, events, returned);
+    }
+  }
+
   /** Gives back what a read reserved with `take(caller, reserved)` and did not return (`returned` events). */
   refund(caller: string, reserved: number, returned: number): void {
     const unused = Math.max(reserved, this.minimumCharge) - Math.max(returned, this.minimumCharge);

@@ -41,4 +41,14 @@ describe('LogReadBudget', () => {
     void budget.take('poller', 1000);
     expect(budget.waited).toBe(1);
   });
+
+  it('should charge a read that fails the minimum, not its whole reservation', async () => {
+    const now = 0;
+    const budget = new LogReadBudget({ eventsPerSecond: 1000, burst: 1000, now: () => now });
+    await expect(budget.reading('staff-1', 1000, () => Promise.reject(new Error('PostgreSQL is down')))).rejects.toThrow('down');
+    // The failed read gave back all but the minimum (10): 990 and 10 more still fit in the burst.
+    expect(await budget.reading('staff-1', 990, async () => Array.from({ length: 990 }, (_, n) => n))).toHaveLength(990);
+    expect(await budget.reading('staff-1', 10, async () => ['an event'])).toEqual(['an event']);
+    expect(budget.waited).toBe(0);
+  });
 });

@@ -28,14 +28,14 @@ export class EventsResolver {
     const { userId } = requireRole(ctx, ['staff', 'admin'], 'read the event log');
     if (first < 1 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
     if (after < 0) throw badUserInput(`after must be a position (0 or more), got ${after}`, 'after');
-    await ctx.logReads.take(userId, first + 1);
-    const events = await ctx.eventLog.readAll({
-      afterPosition: after,
-      limit: first + 1,
-      types: types ?? undefined,
-      streamId: orderId == null ? undefined : orderStreamId(orderId),
-    });
-    ctx.logReads.refund(userId, first + 1, events.length);
+    const events = await ctx.logReads.reading(userId, first + 1, () =>
+      ctx.eventLog.readAll({
+        afterPosition: after,
+        limit: first + 1,
+        types: types ?? undefined,
+        streamId: orderId == null ? undefined : orderStreamId(orderId),
+      }),
+    );
     const page = events.slice(0, first).map(toEvent);
     return { nodes: page, hasNextPage: events.length > first, endPosition: page.at(-1)?.position ?? after };
   }
@@ -47,9 +47,9 @@ export class EventsResolver {
   })
   async correlation(@Arg('id', () => ID) correlationId: string, @Ctx() ctx: GraphQLContext): Promise<Event[]> {
     const { userId } = requireRole(ctx, ['staff', 'admin'], 'read the event log');
-    await ctx.logReads.take(userId, MAX_PAGE_SIZE);
-    const events = await ctx.eventLog.readCorrelation(correlationId, { limit: MAX_PAGE_SIZE });
-    ctx.logReads.refund(userId, MAX_PAGE_SIZE, events.length);
+    const events = await ctx.logReads.reading(userId, MAX_PAGE_SIZE, () =>
+      ctx.eventLog.readCorrelation(correlationId, { limit: MAX_PAGE_SIZE }),
+    );
     return events.map(toEvent);
   }
 }
