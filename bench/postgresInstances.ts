@@ -2,7 +2,7 @@
  * Durable placeOrder throughput with the log in PostgreSQL (DATABASE_URL), on one and on two
  * instances sharing it, beside the same server on SQLite (synchronous=FULL), all in one run:
  *
- *   npx tsx bench/postgresInstances.ts [--seconds 10] [--runs 3] [--connections 50]
+ *   npx tsx bench/postgresInstances.ts [--seconds 10] [--runs 3] [--connections 50] [--only sqlite,postgres1,postgres2]
  *
  * PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); the bench
  * uses a fresh schema per load and drops it after. Every server is `orderstream serve` in a child
@@ -12,7 +12,9 @@
  * placeOrder during the one-instance loads (pg_stat_database), and the time the one log-wide lock
  * (events_draw_positions: assign the transaction id, draw the positions) is held per append, measured
  * as 5,000 draws each in a transaction of its own (an upper bound), with the ceiling it sets for any
- * number of instances. Writes everything to bench/results/postgres-<time>.json.
+ * number of instances. Writes everything to bench/results/postgres-<time>.json. `--only` measures
+ * the loads it names and prints their runs, nothing else (no table, no counting passes): for
+ * looking at one load while changing the code.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,10 +31,16 @@ import { type Child, startChild, waitIdle } from './lib/children.js';
 import { compare, log, markdownTable, median, round, type Row } from './lib/report.js';
 import { addBenchProducts, BENCH_SERVER_ENV, graphql, PLACE_ORDER, PLACE_ORDER_INPUT } from './scenarios/http.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, connections: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string' }, runs: { type: 'string' }, connections: { type: 'string' }, only: { type: 'string' } },
+});
 const seconds = Number(values.seconds ?? 10);
 const runs = Number(values.runs ?? 3);
 const connections = Number(values.connections ?? 50);
+const only = values.only?.split(',') as LoadName[] | undefined;
+if (only?.some((load) => !['sqlite', 'postgres1', 'postgres2'].includes(load))) {
+  throw new Error(`--only takes sqlite, postgres1 and postgres2, got ${values.only}`);
+}
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const AUTH = { secret: 'orderstream-bench-secret-0123456789abcdef', issuer: 'orderstream', audience: 'orderstream' };
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
     const order: LoadName[] = ['sqlite', 'postgres1', 'postgres2'];
     for (let run = 1; run <= runs; run++) {
       // Rotate, so no load always goes first (or last) on a machine that drifts.
-      for (const name of [...order.slice(run - 1), ...order.slice(0, run - 1)].slice(0, 3)) {
+      for (const name of [...order.slice(run - 1), ...order.slice(0, run - 1)].filter((load) => !only || only.includes(load))) {
         const result = await measure(name, directory, token);
         raw[name].push(result);
         log(
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (only) return;
     // Statements per placeOrder, in passes of their own (the count wraps every query).
     counted = {
       postgres1: await measure('postgres1', directory, token, { countStatements: true }),
