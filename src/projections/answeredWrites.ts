@@ -12,6 +12,8 @@ import { ReadModelUnavailableError, type ReadSideEngine } from './contracts.js';
 export class AnsweredWrites {
   private newest = 0;
   private shownUpTo = 0;
+  /** The wait under way, which every read asking for no more than its position shares. */
+  private waiting: { position: number; done: Promise<void> } | undefined;
 
   constructor(
     private readonly projections: Pick<ReadSideEngine, 'waitFor'>,
@@ -24,9 +26,15 @@ export class AnsweredWrites {
   }
 
   /** Resolves once the order view shows every change noted so far (or cannot). */
-  async shown(): Promise<void> {
+  shown(): Promise<void> {
     const position = this.newest;
-    if (position <= this.shownUpTo) return;
+    if (position <= this.shownUpTo) return Promise.resolve();
+    // One wait (and one wake-up of the read side) for the reads of a moment, not one each.
+    if (!this.waiting || this.waiting.position < position) this.waiting = { position, done: this.waitFor(position) };
+    return this.waiting.done;
+  }
+
+  private async waitFor(position: number): Promise<void> {
     try {
       await this.projections.waitFor(position, [this.projection]);
       this.shownUpTo = Math.max(this.shownUpTo, position);

@@ -185,9 +185,9 @@ export async function openServices(
     clock,
     catalogPrices: (productIds) => catalogReads.get(productIds),
     pendingOrderCap: new PendingOrderCap(config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders, async (customerId) => {
-      // The customer summary (one row) once it shows everything the order view does: read-your-writes
-      // put every earlier placement of the customer there. While it builds, has failed or lags, the
-      // order view itself is counted (it always holds the customer's placements), slower but exact.
+      // The customer summary (one row) once it shows everything the order view does; a placement the
+      // order view does not show yet is still counted as under way (the cap's `shown`). While the
+      // summary builds, has failed or lags, the order view itself is counted, slower but exact.
       if (summaryCurrent()) return (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0;
       return (await readSide.orders.listOrderViews({ customerId, status: 'PENDING' }, 1)).totalCount;
     }),

@@ -87,9 +87,6 @@ export class JointFeed {
     const fed = turns.filter((turn) => turn.row.position < to);
     for (const turn of turns) if (turn.row.position >= to) turn.leave('unchanged');
     if (fed.length === 0) return false;
-    // The next batch's read of the log goes alongside this one's statements (the log window keeps
-    // what it finds): under load, the events that came meanwhile are there when this batch ends.
-    void store.readAll({ afterPosition: to, limit: batchSize }).catch(() => {});
     const client = fed[0]!.client;
     // The read models work out the batch side by side, so each step's statements of all of them go in one round trip.
     const bundled = new BundledStatements(client);
