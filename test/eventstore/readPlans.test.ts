@@ -144,3 +144,47 @@ await describeWithPostgres('PostgreSQL append plans', () => {
     }
   });
 });
+
+await describeWithPostgres('PostgreSQL command lookup plans', () => {
+  let schema: TestSchema;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
+    await migrate(pool);
+    // 20,000 events with command ids and no statistics gathered since: a log that grew while autovacuum was off or behind.
+    await pool.query(`
+      INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
+      SELECT 'e-' || n, 'order-' || n, 'Order', 1, 'E', 1, '{}'::jsonb, jsonb_build_object('commandId', 'command-' || n)
+      FROM generate_series(1, 20000) AS n`);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await schema?.drop();
+  });
+
+  it("finds the order process's keys, hundreds at a time, through the commandId index, never a scan of the log", async () => {
+    // The order process looks up every command it may send for a batch of orders: five keys an order.
+    const keys = Array.from({ length: 500 }, (_, n) => `command-${n * 40}`);
+    const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${SQL.recordedCommands}`, [keys]);
+    const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+
+    expect(plan).toContain('"Index Name":"events_by_command_id"');
+    expect(plan).not.toContain('Seq Scan');
+    const found = await pool.query(SQL.recordedCommands, [['command-40', 'command-80', 'missing']]);
+    expect(found.rows.map((row) => [row.command_id, row.stream_id, row.types])).toEqual([
+      ['command-40', 'order-40', ['E']],
+      ['command-80', 'order-80', ['E']],
+    ]);
+  });
+
+  it('never compiles a lookup with JIT, however high the stale estimate of its cost', async () => {
+    const keys = Array.from({ length: 2000 }, (_, n) => `command-${n * 10}`);
+    const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${SQL.recordedCommands}`, [keys]);
+    const [analyzed] = rows[0]['QUERY PLAN'] as [{ Plan: { 'Total Cost': number }; JIT?: unknown }];
+
+    // Above the default jit_above_cost (100,000): PostgreSQL's JIT would compile it, some 10 ms.
+    expect(analyzed.Plan['Total Cost']).toBeGreaterThan(100_000);
+    expect(analyzed.JIT).toBeUndefined();
+  });
+});

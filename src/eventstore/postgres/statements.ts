@@ -63,11 +63,15 @@ export const SQL = {
                            max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint
                     FROM events WHERE metadata->>'commandId' = $1
                     GROUP BY stream_id ORDER BY last_position LIMIT 1`,
-  recordedCommands: `SELECT metadata->>'commandId' AS command_id, stream_id, min(version) AS first_version,
-                            max(version) AS last_version, max(position) AS last_position,
-                            min(metadata->>'commandFingerprint') AS fingerprint, array_agg(type ORDER BY version) AS types
-                     FROM events WHERE metadata->>'commandId' = ANY($1::text[])
-                     GROUP BY 1, stream_id ORDER BY last_position`,
+  // Each key looked up through the commandId index on its own: as one filter over many keys, a
+  // planner without fresh statistics scans the whole log (9 ms a lookup at 20,000 events).
+  recordedCommands: `SELECT asked.command_id, found.* FROM (SELECT DISTINCT unnest($1::text[]) AS command_id) AS asked
+                     CROSS JOIN LATERAL (SELECT stream_id, min(version) AS first_version, max(version) AS last_version,
+                                                max(position) AS last_position, min(metadata->>'commandFingerprint') AS fingerprint,
+                                                array_agg(type ORDER BY version) AS types
+                                         FROM events WHERE metadata->>'commandId' = asked.command_id
+                                         GROUP BY stream_id) AS found
+                     ORDER BY found.last_position`,
   readCorrelation: `SELECT ${EVENT_COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY position LIMIT $2`,
   // The last position readers may take (see SETTLED): the newest settled event, found from the end.
   headPosition: `SELECT coalesce((SELECT position FROM events WHERE ${SETTLED} ORDER BY position DESC LIMIT 1), 0) AS position`,
