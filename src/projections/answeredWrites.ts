@@ -12,6 +12,11 @@ import { ReadModelUnavailableError, type ReadSideEngine } from './contracts.js';
 export class AnsweredWrites {
   private newest = 0;
   private shownUpTo = 0;
+  /**
+   * The newest position whose wait has ended: every live read model shows the changes noted up to
+   * it, unless one failed, was on its first build or did not catch up in time.
+   */
+  waitedUpTo = 0;
   /** The wait under way, which every read asking for no more than its position shares. */
   private waiting: { position: number; done: Promise<void> } | undefined;
 
@@ -40,6 +45,8 @@ export class AnsweredWrites {
       this.shownUpTo = Math.max(this.shownUpTo, position);
     } catch (error) {
       if (!(error instanceof ReadModelUnavailableError)) throw error;
+    } finally {
+      this.waitedUpTo = Math.max(this.waitedUpTo, position);
     }
   }
 

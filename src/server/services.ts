@@ -162,9 +162,12 @@ export async function openServices(
   // Placements at once price their lines with one read of the catalog between them.
   const catalogReads = new GroupedReads<Money | null>(async (productIds) => readSide.products.pricesOf(productIds));
 
+  // Whether the customer summary shows every placement the cap no longer counts as under way: those
+  // whose wait for the read models ended. It does once that wait ended with every live read model
+  // showing them; not when the summary failed, was on its first build, or did not catch up in time.
   const summaryCurrent = (): boolean => {
     try {
-      projections.assertCurrent('customerSummary', projections.livePosition('orderView'));
+      projections.assertCurrent('customerSummary', answeredWrites.waitedUpTo);
       return true;
     } catch {
       return false;
@@ -185,9 +188,9 @@ export async function openServices(
     clock,
     catalogPrices: (productIds) => catalogReads.get(productIds),
     pendingOrderCap: new PendingOrderCap(config.maxPendingOrders ?? DEFAULT_CONFIG.maxPendingOrders, async (customerId) => {
-      // The customer summary (one row) once it shows everything the order view does; a placement the
-      // order view does not show yet is still counted as under way (the cap's `shown`). While the
-      // summary builds, has failed or lags, the order view itself is counted, slower but exact.
+      // The customer summary (one row) when it shows every placement no longer under way (a placement
+      // stays under way until the read models show it: the cap's `shown`). While the summary builds,
+      // has failed or fell behind those, the order view itself is counted, slower but exact.
       if (summaryCurrent()) return (await readSide.customers.getCustomerSummary(customerId))?.pendingCount ?? 0;
       return (await readSide.orders.listOrderViews({ customerId, status: 'PENDING' }, 1)).totalCount;
     }),

@@ -47,4 +47,25 @@ describe('AnsweredWrites', () => {
     readSide.waits[0]!.fail(new ReadModelUnavailableError('the orderView read model stopped at event 3', { position: 3 }));
     expect(await read).toBe('as the read side has it');
   });
+
+  it('should tell up to where the waits ended, shown or given up, for the unpaid-orders cap', async () => {
+    const readSide = heldReadSide();
+    const answered = new AnsweredWrites(readSide);
+    answered.noted(5);
+    const first = answered.shown();
+    await flush();
+    // Still waiting: a placement at 5 is under way, so nothing is vouched for yet.
+    expect(answered.waitedUpTo).toBe(0);
+    readSide.waits[0]!.reach();
+    await first;
+    expect(answered.waitedUpTo).toBe(5);
+
+    answered.noted(8);
+    const second = answered.shown();
+    await flush();
+    readSide.waits[1]!.fail(new ReadModelUnavailableError('not shown within 10 s', { position: 8 }));
+    await second;
+    // Given up: the cap stops counting the placement at 8 though a read model may not show it.
+    expect(answered.waitedUpTo).toBe(8);
+  });
 });
