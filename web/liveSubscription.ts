@@ -1,6 +1,6 @@
-import type { Client } from 'graphql-ws/client';
 import { ServerError, serverError } from './graphqlHttp.js';
 import type { TypedDocumentString } from './generated/graphql.js';
+import type { SubscriptionClient, SubscriptionResult } from './liveTransport.js';
 
 /** Close codes after which subscribing again cannot help until the user signs in again. */
 const SIGNED_OUT_CLOSE_CODES = new Set([4401, 4403]);
@@ -22,18 +22,18 @@ export type LiveSubscriptionOptions<Result, Variables> = {
 };
 
 /**
- * Follows a subscription across dropped connections, server restarts and 4503 ("too far behind")
+ * Follows a subscription (over WebSocket or SSE, see LiveTransport) across dropped connections, server restarts and 4503 ("too far behind")
  * closes: after any of them it pauses (250 ms, doubling to 3 s) and subscribes again with fresh
  * variables. The client must be created with `retryAttempts: 0`, so that a closed socket ends every
  * subscription here instead of being resubscribed by graphql-ws with stale variables. Returns a
  * function that stops following.
  */
 export function followSubscription<Result, Variables extends Record<string, unknown>>(
-  client: Client,
+  client: SubscriptionClient,
   options: LiveSubscriptionOptions<Result, Variables>,
 ): () => void {
   let stopped = false;
-  let iterator: AsyncIterableIterator<{ data?: Result | null }> | undefined;
+  let iterator: AsyncIterableIterator<SubscriptionResult<Result>> | undefined;
   let wake: (() => void) | undefined;
 
   void (async () => {
@@ -43,6 +43,8 @@ export function followSubscription<Result, Variables extends Record<string, unkn
       try {
         for await (const result of iterator) {
           if (stopped) return;
+          // Over SSE a refusal is a result with errors and no data; over graphql-ws it is thrown.
+          if (!result.data && result.errors) throw result.errors;
           pauseMs = FIRST_PAUSE_MS;
           if (result.data) options.next(result.data);
         }
@@ -77,6 +79,11 @@ function judge(error: unknown): { error: ServerError; signedOut: boolean } | und
   if (Array.isArray(error)) {
     const refusal = serverError(error as { message: string; extensions?: { code?: unknown } }[]);
     return refusal.code !== undefined && RETRYABLE_ERROR_CODES.has(refusal.code) ? undefined : { error: refusal, signedOut: false };
+  }
+  // GraphQL over SSE: the stream refused with 401 (no valid token) or 403.
+  const status = (error as { response?: { status?: number } } | null)?.response?.status;
+  if (status === 401 || status === 403) {
+    return { error: new ServerError('Sign in again', status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN'), signedOut: true };
   }
   if (isCloseEvent(error) && SIGNED_OUT_CLOSE_CODES.has(error.code)) {
     return { error: new ServerError(error.reason || 'Signed out', error.code === 4401 ? 'UNAUTHENTICATED' : 'FORBIDDEN'), signedOut: true };

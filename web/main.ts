@@ -1,4 +1,3 @@
-import { createClient, type Client } from 'graphql-ws/client';
 import { byId, h } from './dom.js';
 import { offerStaffActions, prefillActions, prefillCustomer, wireForms } from './forms.js';
 import {
@@ -18,6 +17,7 @@ import {
 } from './generated/graphql.js';
 import { execute, ServerError } from './graphqlHttp.js';
 import { followSubscription } from './liveSubscription.js';
+import { LiveTransport } from './liveTransport.js';
 import { money, OrdersView } from './ordersView.js';
 import { offerPriceForm, prefillPrice, wirePriceForm } from './priceForm.js';
 import { FiguresView } from './figuresView.js';
@@ -25,7 +25,6 @@ import { ProductsView } from './productsView.js';
 import { claimsOf, describeClaims, developmentTokens, storedToken, storeToken } from './session.js';
 
 const GRAPHQL_URL = '/graphql';
-const WS_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
 /** How many orders the first query loads; later ones arrive through the feed. */
 const FIRST_ORDERS = 100;
 /**
@@ -47,7 +46,7 @@ const FIGURES_CURRENCY = 'USD';
  */
 class Session {
   readonly authorization: string;
-  private readonly client: Client;
+  private readonly client: LiveTransport;
   private readonly stops: (() => void)[] = [];
   /** The `after` cursor of each page up to the one shown: `[null]` on the first page. */
   private readonly productPages: (string | null)[] = [null];
@@ -72,23 +71,16 @@ class Session {
   ) {
     this.authorization = `Bearer ${token}`;
     let connectedBefore = false;
-    this.client = createClient({
-      url: WS_URL,
-      connectionParams: { authorization: this.authorization },
-      // Every dropped connection ends the subscriptions here, and followSubscription resubscribes each
-      // with the position it reached; graphql-ws's own retry would resend the first variables.
-      retryAttempts: 0,
-      on: {
-        connecting: () => showConnection('connecting', connectedBefore ? 'reconnecting…' : 'connecting…'),
-        connected: () => {
-          showConnection('live', 'live');
-          // The page shown again: products added while away, and the count.
-          if (connectedBefore) void this.loadProducts();
-          connectedBefore = true;
-        },
-        closed: () => {
-          if (!this.ended) showConnection('offline', 'offline, reconnecting…');
-        },
+    this.client = new LiveTransport(this.authorization, {
+      connecting: () => showConnection('connecting', connectedBefore ? 'reconnecting…' : 'connecting…'),
+      connected: (transport) => {
+        showConnection('live', transport === 'WebSocket' ? 'live' : `live (${transport})`);
+        // The page shown again: products added while away, and the count.
+        if (connectedBefore) void this.loadProducts();
+        connectedBefore = true;
+      },
+      closed: () => {
+        if (!this.ended) showConnection('offline', 'offline, reconnecting…');
       },
     });
   }
@@ -105,7 +97,7 @@ class Session {
     this.stopHistory?.();
     for (const stop of this.stops) stop();
     for (const stop of this.followedProducts.values()) stop();
-    void this.client.dispose();
+    this.client.dispose();
   }
 
   request<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: Variables): Promise<Result> {

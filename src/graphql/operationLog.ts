@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 
 /** One GraphQL operation as answered, for its log line. */
 export type OperationRecord = {
-  transport: 'http' | 'ws';
+  transport: 'http' | 'ws' | 'sse';
   /** null for an anonymous operation, or one refused before it was identified. */
   operationName: string | null;
   /** query, mutation or subscription; null when the document could not be parsed or chosen from. */

@@ -22,6 +22,11 @@ import { operationNameError } from './limits/operationName.js';
 import { SubscriptionLimit, type SubscriptionLimitName } from './limits/subscriptionLimit.js';
 import { variablesBoundError } from './limits/variableBounds.js';
 
+/** The subscription limits `limits` sets, refusals told to `observer`. */
+export function subscriptionLimit(limits: GraphQLLimits, observer: Pick<WebSocketObserver, 'countLimitRefusal'>): SubscriptionLimit {
+  return new SubscriptionLimit(limits.maxSubscriptionsPerConnection, limits.maxSubscriptionsPerUser, observer.countLimitRefusal);
+}
+
 /** Re-issues a graphql-js error with an extensions code, as Apollo does for HTTP. */
 function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, {
@@ -77,14 +82,18 @@ export function websocketHooks(
   schema: GraphQLSchema,
   limits: GraphQLLimits,
   observer: WebSocketObserver,
+  {
+    transport = 'ws',
+    subscriptions = subscriptionLimit(limits, observer),
+  }: {
+    /** Named in each operation's log line: graphql-ws, or GraphQL over SSE (sseTransport.ts), which uses these hooks too. */
+    transport?: 'ws' | 'sse';
+    /** The count of each user's subscriptions: one for both transports, so a user's limit covers both. */
+    subscriptions?: SubscriptionLimit;
+  } = {},
 ): Pick<ServerOptions, 'onSubscribe' | 'onOperation' | 'onNext' | 'onError' | 'onComplete'> {
   // As Apollo runs them: graphql's rules, then ours (depth, aliases, cost; no introspection in production).
   const rules = [...specifiedRules, ...limits.validationRules];
-  const subscriptions = new SubscriptionLimit(
-    limits.maxSubscriptionsPerConnection,
-    limits.maxSubscriptionsPerUser,
-    observer.countLimitRefusal,
-  );
   // Per connection, its operations in flight. The context (and its correlation id) exists only once
   // an operation runs; onError and onComplete need it later.
   const operations = new WeakMap<object, Map<string, InFlight>>();
@@ -93,7 +102,7 @@ export function websocketHooks(
     operations.get(ctx)?.delete(id);
     if (operation.countedAsSubscription) observer.countSubscription?.(-1);
     logOperation(observer.logger, {
-      transport: 'ws',
+      transport,
       operationName: operation.name,
       operationType: operation.type,
       errors: operation.errors,

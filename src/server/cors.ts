@@ -2,9 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { VerifyClientCallbackAsync } from 'ws';
 
-/** What a page on an allowed origin may send to /graphql (apollo-require-preflight is csrfPrevention's header). */
-const ALLOWED_METHODS = 'GET, POST';
-const ALLOWED_HEADERS = 'authorization, content-type, x-correlation-id, apollo-require-preflight';
+/**
+ * What a page on an allowed origin may send to /graphql (apollo-require-preflight is csrfPrevention's
+ * header) and /graphql/stream (SSE: PUT reserves a stream, DELETE ends an operation, the stream token header names it).
+ */
+const ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
+const ALLOWED_HEADERS = 'authorization, content-type, x-correlation-id, apollo-require-preflight, x-graphql-event-stream-token';
 /** How long a browser may reuse a preflight's answer (Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 

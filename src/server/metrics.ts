@@ -140,7 +140,7 @@ export class ServerMetrics {
   });
   private readonly documentsParsed = new Counter({
     name: 'orderstream_graphql_documents_parsed_total',
-    help: 'GraphQL documents parsed, by transport (http, ws); a request refused first never gets here',
+    help: 'GraphQL documents parsed, by transport (http, ws, sse); a request refused first never gets here',
     labelNames: ['transport'] as const,
     registers: [this.registry],
   });
@@ -220,7 +220,7 @@ export class ServerMetrics {
   };
 
   /** A GraphQL document about to be parsed. */
-  readonly countParse = (transport: 'http' | 'ws'): void => {
+  readonly countParse = (transport: 'http' | 'ws' | 'sse'): void => {
     this.documentsParsed.inc({ transport });
   };
 

@@ -20,7 +20,7 @@ import { operationLogging } from '../graphql/operationLog.js';
 import { costWithVariables } from '../graphql/limits/costWithVariables.js';
 import { graphqlLimits } from '../graphql/limits/index.js';
 import { subscribeSharingExecution } from '../graphql/sharedExecution.js';
-import { websocketHooks } from '../graphql/websocketHooks.js';
+import { subscriptionLimit, websocketHooks } from '../graphql/websocketHooks.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { type ConnectionExtra, expiredTokenRefusal, requireToken, websocketAuthentication } from './authentication.js';
 import { boundedRequest } from './boundedRequest.js';
@@ -30,10 +30,13 @@ import { cors, verifyWebSocketOrigin } from './cors.js';
 import { healthRoutes } from './health.js';
 import { ServerMetrics } from './metrics.js';
 import { requestBodyErrors } from './requestBody.js';
+import { type OperationHooks, sseTransport } from './sseTransport.js';
 import { webRoutes } from './web/webRoutes.js';
 import { NATS_PUBLISHER, openServices, type RunningServices } from './services.js';
 
 const GRAPHQL_PATH = '/graphql';
+/** GraphQL over Server-Sent Events (graphql-sse's usual path). */
+const SSE_PATH = '/graphql/stream';
 /** A WebSocket that sends no connection_init this soon is closed with 4408. */
 const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
@@ -88,13 +91,18 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     verifyClient: verifyWebSocketOrigin(config.corsOrigins),
   });
   metrics.watchWebSockets(wsServer);
-  const operationHooks = websocketHooks(schema, limits, {
+  const observer = {
     logger,
     countSubscription: metrics.countSubscription,
     countLimitRefusal: metrics.countLimitRefusal,
     countRefusal: metrics.countRefusal,
-    countParse: () => metrics.countParse('ws'),
-  });
+  };
+  // One count of each user's subscriptions and connections, over WebSocket and SSE together.
+  const subscriptions = subscriptionLimit(limits, observer);
+  const connections = new ConnectionLimit(config.maxConnectionsPerUser, () => metrics.countLimitRefusal('connections_per_user'));
+  const operationHooks = websocketHooks(schema, limits, { ...observer, countParse: () => metrics.countParse('ws') }, { subscriptions });
+  // One execution per change for every subscriber asking the same thing, not one per subscriber.
+  const subscribe = subscribeSharingExecution(metrics.countSubscriptionExecution);
   const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -107,13 +115,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
         closeConnection: (code, reason) => closeSlowSocket(ctx.extra.socket, code, reason),
       }),
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
-      // One execution per change for every subscriber asking the same thing, not one per subscriber.
-      subscribe: subscribeSharingExecution(metrics.countSubscriptionExecution),
-      ...websocketAuthentication(
-        verifier,
-        new ConnectionLimit(config.maxConnectionsPerUser, () => metrics.countLimitRefusal('connections_per_user')),
-        tokenClock,
-      ),
+      subscribe,
+      ...websocketAuthentication(verifier, connections, tokenClock),
       ...operationHooks,
       // The token is checked again at every operation: it may have expired since connection_init.
       onSubscribe(ctx, id, payload) {
@@ -156,6 +159,27 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.use(webRoutes(config));
   // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
+  // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
+  // Before /graphql, whose middleware would take every path under it.
+  app.use(
+    SSE_PATH,
+    cors(config.corsOrigins),
+    requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
+    express.json({ limit: config.maxMessageBytes }),
+    boundedRequest(limits.variableBounds, metrics.countRefusal),
+    sseTransport({
+      hooks: websocketHooks(
+        schema,
+        limits,
+        { ...observer, countParse: () => metrics.countParse('sse') },
+        { transport: 'sse', subscriptions },
+      ) as OperationHooks,
+      subscribe,
+      context: (caller, correlationId, closeConnection) => ({ ...contextFor(services, caller, correlationId), closeConnection }),
+      connections,
+      clock: tokenClock,
+    }),
+  );
   app.use(
     GRAPHQL_PATH,
     cors(config.corsOrigins),
@@ -169,6 +193,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   );
   // A body over the limit or not JSON: a GraphQL-shaped BAD_REQUEST rather than express's HTML page.
   app.use(GRAPHQL_PATH, requestBodyErrors);
+  app.use(SSE_PATH, requestBodyErrors);
 
   const port = await listen(httpServer, config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

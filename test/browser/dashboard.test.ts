@@ -79,6 +79,37 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
     });
   });
 
+  describe('where WebSockets cannot be opened', () => {
+    let server: TestServer;
+    let page: Page;
+    let errors: string[];
+
+    beforeAll(async () => {
+      server = await startTestServer();
+      await placeOrder(server, 'sse-before');
+      // As a proxy that refuses upgrades would: every WebSocket to /graphql closes before the server answers.
+      ({ page, errors } = await openDashboard(browser, server, ADMIN, (page) =>
+        page.routeWebSocket(/\/graphql$/, (socket) => socket.close({ code: 1011, reason: 'no upgrades here' })),
+      ));
+    });
+    afterAll(() => server.dispose());
+
+    it('should follow the orders over Server-Sent Events instead, live', async () => {
+      expect(await page.textContent('#connection')).toBe('live (Server-Sent Events)');
+      await expect.poll(() => cell(page, 'sse-before', 'status'), SETTLE).toBe('PENDING');
+      await placeOrder(server, 'sse-live');
+      await expect.poll(() => cell(page, 'sse-live', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PENDING');
+      await requestData(server.url, ReceivePaymentDocument, {
+        input: { orderId: 'sse-live', paymentId: 'pay-sse-live', amount: '109.97', method: 'credit_card' },
+      });
+      await expect.poll(() => cell(page, 'sse-live', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PAID');
+      // The page's feeds run on the server as subscriptions over SSE.
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      expect(metrics).toMatch(/orderstream_graphql_documents_parsed_total\{transport="sse"\} [1-9]/);
+      expect(errors.filter((error) => !/WebSocket/.test(error))).toEqual([]);
+    });
+  });
+
   describe('when used to place and change orders', () => {
     let server: TestServer;
     let page: Page;
@@ -369,9 +400,16 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
 });
 
 /** Opens `/` and signs in by pasting the user's token, as a person would; resolves once the page is live. */
-async function openDashboard(browser: Browser, server: TestServer, user: TestUser): Promise<{ page: Page; errors: string[] }> {
+async function openDashboard(
+  browser: Browser,
+  server: TestServer,
+  user: TestUser,
+  /** Runs before the page loads: to route its requests. */
+  prepare: (page: Page) => Promise<void> = async () => {},
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = collectErrors(page);
+  await prepare(page);
   await page.goto(`http://127.0.0.1:${server.port}/`);
   await page.fill('#token', await bearer(user));
   await page.click('#token-form button[type="submit"]');
