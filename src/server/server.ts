@@ -161,12 +161,17 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
   // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
   // Before /graphql, whose middleware would take every path under it.
-  app.use(
-    SSE_PATH,
+  // Both endpoints: CORS, then the token (a request without a valid one is refused before its body is
+  // even read), then the body within its limits.
+  const guarded = [
     cors(config.corsOrigins),
     requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
     express.json({ limit: config.maxMessageBytes }),
     boundedRequest(limits.variableBounds, metrics.countRefusal),
+  ];
+  app.use(
+    SSE_PATH,
+    ...guarded,
     sseTransport({
       hooks: websocketHooks(
         schema,
@@ -182,11 +187,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   );
   app.use(
     GRAPHQL_PATH,
-    cors(config.corsOrigins),
-    // Authenticate first: a request without a valid token is refused before its body is even read.
-    requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
-    express.json({ limit: config.maxMessageBytes }),
-    boundedRequest(limits.variableBounds, metrics.countRefusal),
+    ...guarded,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => contextFor(services, res.locals.caller as Caller, req.headers['x-correlation-id']),
     }),

@@ -41,8 +41,8 @@ describe('SQLite read plans', () => {
 });
 
 await describeWithPostgres('PostgreSQL read plans', () => {
-  let schema: TestSchema;
   let pool: pg.Pool;
+  const log = migratedLog();
   /** The plan's nodes, depth first: their type and index. */
   const plan = async (sql: string, values: unknown[]) => {
     const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, values);
@@ -56,9 +56,7 @@ await describeWithPostgres('PostgreSQL read plans', () => {
   };
 
   beforeAll(async () => {
-    schema = await createTestSchema();
-    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
-    await migrate(pool);
+    pool = log.pool();
     // 20,000 events: 2,000 orders of 200 customers, 10 events each; statistics as a live log would have them.
     await pool.query(`
       INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
@@ -66,10 +64,6 @@ await describeWithPostgres('PostgreSQL read plans', () => {
              jsonb_build_object('customerId', 'c-' || (n % 200)), '{}'::jsonb
       FROM generate_series(0, 19999) AS n`);
     await pool.query('ANALYZE events');
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await schema?.drop();
   });
 
   it("reads one stream after a position through the stream's index", async () => {
@@ -89,16 +83,10 @@ await describeWithPostgres('PostgreSQL read plans', () => {
 });
 
 await describeWithPostgres('PostgreSQL append plans', () => {
-  let schema: TestSchema;
   let pool: pg.Pool;
+  const log = migratedLog();
   beforeAll(async () => {
-    schema = await createTestSchema();
-    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
-    await migrate(pool);
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await schema?.drop();
+    pool = log.pool();
   });
 
   const append = (client: pg.PoolClient, streamId: string, eventIds: string[]) =>
@@ -146,21 +134,15 @@ await describeWithPostgres('PostgreSQL append plans', () => {
 });
 
 await describeWithPostgres('PostgreSQL command lookup plans', () => {
-  let schema: TestSchema;
   let pool: pg.Pool;
+  const log = migratedLog();
   beforeAll(async () => {
-    schema = await createTestSchema();
-    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
-    await migrate(pool);
+    pool = log.pool();
     // 20,000 events with command ids and no statistics gathered since: a log that grew while autovacuum was off or behind.
     await pool.query(`
       INSERT INTO events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata)
       SELECT 'e-' || n, 'order-' || n, 'Order', 1, 'E', 1, '{}'::jsonb, jsonb_build_object('commandId', 'command-' || n)
       FROM generate_series(1, 20000) AS n`);
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await schema?.drop();
   });
 
   it("finds the order process's keys, hundreds at a time, through the commandId index, never a scan of the log", async () => {
@@ -188,3 +170,19 @@ await describeWithPostgres('PostgreSQL command lookup plans', () => {
     expect(analyzed.JIT).toBeUndefined();
   });
 });
+
+/** A fresh schema with the log's tables and a pool on it, for one describe block; dropped after it. */
+function migratedLog(): { pool: () => pg.Pool } {
+  let schema: TestSchema | undefined;
+  let pool: pg.Pool | undefined;
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    pool = createPool({ connectionString: POSTGRES_TEST_URL, schema: schema.schema });
+    await migrate(pool);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await schema?.drop();
+  });
+  return { pool: () => pool! };
+}
