@@ -2,6 +2,8 @@ import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import type { Decider } from '../domain/decider.js';
 import { ExpectedVersionConflictError, IdempotencyKeyReusedError } from '../eventstore/errors.js';
 import type { EventMetadata, EventStore, NewEvent, RecordedCommand, StoredEvent } from '../eventstore/eventStore.js';
+import { contextOf, inSpan, traceparentOf } from '../observability/tracing.js';
+import { tracedAppend } from './tracedAppend.js';
 import { loadAggregate, saveSnapshotIfDue } from './snapshots/loadAggregate.js';
 import type { SnapshotPolicy } from './snapshots/loadAggregate.js';
 
@@ -24,6 +26,8 @@ export type CommandMetadata = {
   causationId?: string;
   /** ISO 8601; defaults to the handling time. */
   occurredAt?: string;
+  /** The trace the command continues (a process step's span); else the active span's (tracing.ts). */
+  traceparent?: string;
 };
 
 export type HandleCommandOptions<State = never> = {
@@ -78,7 +82,11 @@ export async function handleCommand<State, Command, Event extends { type: string
   options: HandleCommandOptions<State> = {},
 ): Promise<CommandResult<Event>> {
   try {
-    return await loadDecideAppend(store, aggregate, streamId, command, metadata, options);
+    const type = (command as { type?: unknown }).type;
+    return await inSpan(`command ${String(type)}`, () => loadDecideAppend(store, aggregate, streamId, command, metadata, options), {
+      parent: metadata.traceparent === undefined ? undefined : contextOf(metadata.traceparent),
+      attributes: { 'orderstream.stream_id': streamId },
+    });
   } catch (error) {
     // The client knows its key as it sent it, not as scoped in the log.
     const named = options.idempotency?.commandId;
@@ -109,6 +117,9 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
     ...(idempotency && { commandFingerprint: idempotency.fingerprint }),
     occurredAt: metadata.occurredAt ?? new Date().toISOString(),
   };
+  // Whatever reacts to these events continues the command's trace (only while tracing is on).
+  const traceparent = traceparentOf();
+  if (traceparent !== undefined) eventMetadata.traceparent = traceparent;
   const maxAttempts = options.expectedVersion === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : 1;
   const { decider } = aggregate;
 
@@ -140,7 +151,7 @@ async function loadDecideAppend<State, Command, Event extends { type: string; da
       metadata: eventMetadata,
     }));
     try {
-      const result = await store.append(streamId, aggregate.streamType, newEvents, {
+      const result = await tracedAppend(store, streamId, aggregate.streamType, newEvents, {
         expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
         idempotencyKey: idempotency?.key,
       });

@@ -1,3 +1,4 @@
+import { tracedAppend } from './tracedAppend.js';
 import { timeOrderedId } from '../eventstore/timeOrderedId.js';
 import type { EventMetadata, EventStore, NewEvent, RecordedOutcome } from '../eventstore/eventStore.js';
 import type { CommandObserver } from './aggregateCommands.js';
@@ -101,7 +102,7 @@ export class UnitOfWork<State, Command extends { type: string }, Event extends {
         // Nothing to append: still a snapshot after a long fold (none yet after an import), not to fold it again.
         if (pending.length === 0)
           return saveSnapshotIfDue(this.aggregate.snapshots, streamId, stream.state, loaded.version, loaded.eventsSinceSnapshot);
-        const result = await this.store.append(streamId, this.aggregate.streamType, pending, {
+        const result = await tracedAppend(this.store, streamId, this.aggregate.streamType, pending, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
         });
         await saveSnapshotIfDue(

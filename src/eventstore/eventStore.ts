@@ -10,6 +10,8 @@ export type EventMetadata = {
   commandFingerprint?: string;
   /** ISO 8601 time at which the command was handled. */
   occurredAt: string;
+  /** The W3C traceparent of the span that wrote the event, while tracing is on (src/observability/tracing.ts). */
+  traceparent?: string;
 };
 
 /** An event as the application hands it to the store. */

@@ -81,4 +81,6 @@ export type GraphQLContext = OrderServices &
     correlationId: string;
     /** Over WebSocket: closes the caller's connection (a subscriber too slow to keep up). */
     closeConnection?: (code: number, reason: string) => void;
+    /** Over WebSocket: the W3C traceparent the operation continues, while tracing is on (requestTracing.ts). */
+    traceparent?: string;
   };

@@ -11,6 +11,7 @@ import { ExpectedVersionConflictError } from '../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../eventstore/eventStore.js';
 import type { ProcessDefinition } from './process.js';
 import { startingPosition } from './startingPosition.js';
+import { stepTraceparent, withStepSpans } from './stepSpans.js';
 
 export const ORDER_FULFILMENT = 'orderFulfilment';
 const USER_ID = `process:${ORDER_FULFILMENT}`;
@@ -48,14 +49,18 @@ export function orderFulfilmentProcess(deps: {
 }): ProcessDefinition {
   const clock = deps.clock ?? (() => new Date().toISOString());
   /** Who sends the command a trigger causes, and the idempotency key of the step. */
-  const sentBy = (trigger: StoredEvent, step: string, input: object, now: string) => ({
-    userId: USER_ID,
-    correlationId: trigger.metadata.correlationId,
-    causationId: trigger.eventId,
-    commandId: processIdempotencyKey(trigger.eventId, step),
-    commandFingerprint: commandFingerprint(USER_ID, step, input),
-    occurredAt: now,
-  });
+  const sentBy = (trigger: StoredEvent, step: string, input: object, now: string) => {
+    const traceparent = stepTraceparent(trigger);
+    return {
+      userId: USER_ID,
+      correlationId: trigger.metadata.correlationId,
+      causationId: trigger.eventId,
+      commandId: processIdempotencyKey(trigger.eventId, step),
+      commandFingerprint: commandFingerprint(USER_ID, step, input),
+      occurredAt: now,
+      ...(traceparent !== undefined && { traceparent }),
+    };
+  };
 
   /** The step's outcome on the product; undefined for a refusal (a product inventory does not manage). */
   const stepOn = (inventory: Inventory, trigger: StoredEvent, step: string, command: InventoryCommand) => {
@@ -151,19 +156,20 @@ export function orderFulfilmentProcess(deps: {
     parkKey: (event) => event.streamId,
     // A new instance or an imported log: not every order of history again, as no-ops.
     startingPosition: (store) => startingPosition(store, { userId: USER_ID, handles, batchSize: BATCH_SIZE }),
-    async handle(triggers) {
-      const plans = await plansOf(triggers);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await handleBatch(plans);
-        } catch (error) {
-          // Another writer appended to one of its products: decide again on the newer state (what
-          // this attempt appended is found by its keys). A random wait keeps racers out of step.
-          if (!(error instanceof ExpectedVersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 8)));
+    handle: (triggers) =>
+      withStepSpans(ORDER_FULFILMENT, triggers, async () => {
+        const plans = await plansOf(triggers);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await handleBatch(plans);
+          } catch (error) {
+            // Another writer appended to one of its products: decide again on the newer state (what
+            // this attempt appended is found by its keys). A random wait keeps racers out of step.
+            if (!(error instanceof ExpectedVersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 8)));
+          }
         }
-      }
-    },
+      }),
   };
 }
 

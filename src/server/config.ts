@@ -3,6 +3,7 @@ import { DEFAULT_SNAPSHOT_EVERY } from '../application/snapshots/loadAggregate.j
 import type { TokenConfig } from '../auth/tokens.js';
 import type { Clock } from '../clock/clock.js';
 import type { NatsConfig } from '../integration/nats/natsJetStreamPublisher.js';
+import type { TracingOptions } from '../observability/tracing.js';
 import type { PostgresConnectionOptions } from '../eventstore/postgres/connection.js';
 import { LOG_LEVELS, type LogLevel, type LogOptions } from '../logging/logger.js';
 
@@ -43,6 +44,8 @@ export type ServerConfig = {
    * the browser and open its WebSocket; none by default (the server's own pages need no entry).
    */
   corsOrigins: readonly string[];
+  /** OpenTelemetry tracing; off (undefined) unless OTEL_EXPORTER_OTLP_ENDPOINT is set (src/observability/tracing.ts). */
+  tracing?: TracingOptions;
   /** Publish the log to NATS JetStream; off (undefined) unless NATS_URL is set. */
   nats?: NatsConfig;
   /** LOG_LEVEL and LOG_FORMAT; tests set `level: 'silent'`, or a `destination` to read the lines. */
@@ -144,6 +147,10 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
   const developmentTokens = developmentMode(env, problems);
   problems.push(...tokenKeyProblems({ secret, publicKeyPem, developmentTokens, production, requireTokenKey }));
   const corsOrigins = originList(env, problems);
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (otlpEndpoint && !/^https?:\/\/\S+$/.test(otlpEndpoint)) {
+    problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT must look like http://collector:4318, got "${otlpEndpoint}"`);
+  }
   if (env.NATS_URL && !/^(nats|tls):\/\/\S+$/.test(env.NATS_URL)) {
     problems.push(`NATS_URL must look like nats://host:4222, got "${env.NATS_URL}"`);
   }
@@ -197,6 +204,7 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
     },
     developmentTokens,
     corsOrigins,
+    tracing: otlpEndpoint ? { endpoint: otlpEndpoint, serviceName: env.OTEL_SERVICE_NAME || 'orderstream' } : undefined,
     nats: env.NATS_URL
       ? { url: env.NATS_URL, stream: env.NATS_STREAM || 'ORDERSTREAM', subjectPrefix: env.NATS_SUBJECT_PREFIX || 'orderstream' }
       : undefined,

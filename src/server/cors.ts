@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { VerifyClientCallbackAsync } from 'ws';
 
-/**
- * What a page on an allowed origin may send to /graphql (apollo-require-preflight is csrfPrevention's
- * header) and /graphql/stream (SSE: PUT reserves a stream, DELETE ends an operation, the stream token header names it).
- */
-const ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
-const ALLOWED_HEADERS = 'authorization, content-type, x-correlation-id, apollo-require-preflight, x-graphql-event-stream-token';
+/** What a page on an allowed origin may send to /graphql (apollo-require-preflight is csrfPrevention's header). */
+const GRAPHQL_REQUESTS = { methods: 'GET, POST', headers: 'authorization, content-type, x-correlation-id, apollo-require-preflight' };
+/** And to /graphql/stream (SSE): PUT reserves a stream, DELETE ends an operation, the stream token header names the stream. */
+export const STREAM_REQUESTS = {
+  methods: 'GET, POST, PUT, DELETE',
+  headers: 'authorization, content-type, x-correlation-id, x-graphql-event-stream-token',
+};
 /** How long a browser may reuse a preflight's answer (Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
@@ -17,13 +18,13 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  * a preflight from it is answered 403. Tokens travel in the Authorization header, never in cookies,
  * so credentials are not allowed. Same-origin requests (the server's own pages) need none of this.
  */
-export function cors(origins: readonly string[]): RequestHandler {
-  const allowed = new Set(origins);
+export function cors(origins: readonly string[], allowed: { methods: string; headers: string } = GRAPHQL_REQUESTS): RequestHandler {
+  const listed = new Set(origins);
   return (req, res, next) => {
     // The answer depends on Origin: caches must not give one origin's answer to another.
     res.vary('Origin');
     const origin = req.headers.origin;
-    const permitted = origin !== undefined && allowed.has(origin);
+    const permitted = origin !== undefined && listed.has(origin);
     if (permitted) res.setHeader('Access-Control-Allow-Origin', origin);
     const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     if (!preflight) return next();
@@ -34,8 +35,8 @@ export function cors(origins: readonly string[]): RequestHandler {
       });
       return;
     }
-    res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+    res.setHeader('Access-Control-Allow-Methods', allowed.methods);
+    res.setHeader('Access-Control-Allow-Headers', allowed.headers);
     res.setHeader('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
     res.status(204).end();
   };

@@ -22,14 +22,16 @@ import { graphqlLimits } from '../graphql/limits/index.js';
 import { subscribeSharingExecution } from '../graphql/sharedExecution.js';
 import { subscriptionLimit, websocketHooks } from '../graphql/websocketHooks.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import { type ConnectionExtra, expiredTokenRefusal, requireToken, websocketAuthentication } from './authentication.js';
 import { boundedRequest } from './boundedRequest.js';
 import { assertTokenKeyAllowed, type ServerConfig } from './config.js';
 import { ConnectionLimit } from './connectionLimit.js';
-import { cors, verifyWebSocketOrigin } from './cors.js';
+import { cors, STREAM_REQUESTS, verifyWebSocketOrigin } from './cors.js';
 import { healthRoutes } from './health.js';
 import { ServerMetrics } from './metrics.js';
 import { requestBodyErrors } from './requestBody.js';
+import { traceRequests, tracedExecute } from './requestTracing.js';
 import { type OperationHooks, sseTransport } from './sseTransport.js';
 import { webRoutes } from './web/webRoutes.js';
 import { NATS_PUBLISHER, openServices, type RunningServices } from './services.js';
@@ -70,6 +72,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const tokenClock = config.tokenClock ?? systemClock;
   const verifier = new TokenVerifier(config.auth, tokenClock);
   const logger = createLogger(config.log);
+  // Before anything that could start a span.
+  const tracingStarted = config.tracing ? startTracing(config.tracing) : undefined;
   const metrics = new ServerMetrics();
   const services = await openServices(config, {
     logger,
@@ -106,14 +110,16 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   const wsCleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
-      context: (ctx): GraphQLContext => ({
+      context: (ctx, _id, payload): GraphQLContext => ({
         ...contextFor(
           services,
           { principal: ctx.extra.principal, authError: undefined },
           ctx.connectionParams?.correlationId ?? ctx.extra.request.headers['x-correlation-id'],
         ),
         closeConnection: (code, reason) => closeSlowSocket(ctx.extra.socket, code, reason),
+        traceparent: stringOr(payload.extensions?.traceparent, ctx.connectionParams?.traceparent),
       }),
+      execute: tracedExecute,
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       subscribe,
       ...websocketAuthentication(verifier, connections, tokenClock),
@@ -161,16 +167,17 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
   // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
   // Before /graphql, whose middleware would take every path under it.
-  // Both endpoints: CORS, then the token (a request without a valid one is refused before its body is
-  // even read), then the body within its limits.
+  // Both endpoints, after CORS: the token (a request without a valid one is refused before its body is
+  // even read), then the body within its limits, then a span while tracing is on.
   const guarded = [
-    cors(config.corsOrigins),
     requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
     express.json({ limit: config.maxMessageBytes }),
     boundedRequest(limits.variableBounds, metrics.countRefusal),
+    traceRequests(),
   ];
   app.use(
     SSE_PATH,
+    cors(config.corsOrigins, STREAM_REQUESTS),
     ...guarded,
     sseTransport({
       hooks: websocketHooks(
@@ -187,6 +194,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   );
   app.use(
     GRAPHQL_PATH,
+    cors(config.corsOrigins),
     ...guarded,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => contextFor(services, res.locals.caller as Caller, req.headers['x-correlation-id']),
@@ -207,8 +215,14 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     async close() {
       await apollo.stop();
       await services.close();
+      await tracingStarted?.stop();
     },
   };
+}
+
+/** The first of `values` that is a string. */
+function stringOr(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string');
 }
 
 function contextFor(services: RunningServices, caller: Caller, correlationId: unknown): GraphQLContext {

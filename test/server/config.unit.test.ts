@@ -117,6 +117,18 @@ describe('readConfig', () => {
     );
   });
 
+  it('should trace only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and refuse an endpoint that is not an http(s) URL', () => {
+    expect(readConfig(KEY).tracing).toBeUndefined();
+    expect(readConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({
+      endpoint: 'http://collector:4318',
+      serviceName: 'orderstream',
+    });
+    expect(readConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c', OTEL_SERVICE_NAME: 'shop' }).tracing?.serviceName).toBe('shop');
+    expect(() => readConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT must look like/,
+    );
+  });
+
   it('should keep the log in PostgreSQL only with DATABASE_URL, and refuse a bad URL or schema without echoing the URL', () => {
     expect(readConfig(KEY).postgres).toBeUndefined();
     expect(readConfig({ ...KEY, DATABASE_URL: 'postgresql://shop:pw@db:5432/orders', DATABASE_SCHEMA: 'shop_1' }).postgres).toEqual({

@@ -24,6 +24,8 @@ export async function natsReachable(url: string): Promise<boolean> {
 export type Received = {
   subject: string;
   messageId: string | undefined;
+  /** The W3C traceparent header, sent while the server traces. */
+  traceparent: string | undefined;
   envelope: { position: number; eventId: string; streamId: string; version: number; type: string };
 };
 
@@ -40,7 +42,12 @@ export async function consumeAll(url: string, stream: string, durable: string): 
       let count = 0;
       for await (const message of batch) {
         count++;
-        received.push({ subject: message.subject, messageId: message.headers?.get('Nats-Msg-Id'), envelope: message.json() });
+        received.push({
+          subject: message.subject,
+          messageId: message.headers?.get('Nats-Msg-Id'),
+          traceparent: message.headers?.get('traceparent') || undefined,
+          envelope: message.json(),
+        });
         message.ack();
       }
       if (count === 0) return received;

@@ -1,5 +1,6 @@
-import { connect, type JetStreamClient, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
+import { connect, headers, type JetStreamClient, type MsgHdrs, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
+import { contextOf, inSpan, SpanKind, traceparentOf } from '../../observability/tracing.js';
 import type { EventPublisher } from '../eventPublisher.js';
 import { subjectFor } from './subjectFor.js';
 
@@ -35,12 +36,32 @@ export class NatsJetStreamPublisher implements EventPublisher {
     const { jetstream } = await this.connected();
     // One connection sends in order, so JetStream stores an order's events in position order.
     await Promise.all(
-      events.map((event) =>
-        jetstream.publish(subjectFor(this.config.subjectPrefix, event), JSON.stringify(envelope(event)), {
-          msgID: event.eventId,
-          timeout: ACK_TIMEOUT_MS,
-        }),
-      ),
+      events.map((event) => {
+        const subject = subjectFor(this.config.subjectPrefix, event);
+        // While tracing is on: a span under the trace that wrote the event, passed on in the message's
+        // traceparent header, so a consumer continues the trace.
+        return inSpan(
+          `nats publish ${subject}`,
+          async (span) => {
+            const traceparent = span && traceparentOf(span);
+            let messageHeaders: MsgHdrs | undefined;
+            if (traceparent !== undefined) {
+              messageHeaders = headers();
+              messageHeaders.set('traceparent', traceparent);
+            }
+            return jetstream.publish(subject, JSON.stringify(envelope(event)), {
+              msgID: event.eventId,
+              timeout: ACK_TIMEOUT_MS,
+              ...(messageHeaders && { headers: messageHeaders }),
+            });
+          },
+          {
+            parent: contextOf(event.metadata.traceparent),
+            kind: SpanKind.PRODUCER,
+            attributes: { 'orderstream.position': event.position },
+          },
+        );
+      }),
     );
   }
 

@@ -1,4 +1,6 @@
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type pg from 'pg';
+import type { EventStore, StoredEvent } from '../../eventstore/eventStore.js';
+import { startBatchSpan } from '../../observability/tracing.js';
 import { CoalescedRuns } from '../../concurrency/coalescedRuns.js';
 import { BundledStatements } from './bundledStatements.js';
 import { BATCH_SETTINGS } from './generationFeed.js';
@@ -80,7 +82,7 @@ export class JointFeed {
    * turn back: those it fed once committed, the others (at or past its end) as they were.
    */
   private async commit(turns: JointTurn[]): Promise<boolean> {
-    const { store, batchSize, channel } = this.context;
+    const { store, batchSize } = this.context;
     const events = await store.readAll({ afterPosition: Math.min(...turns.map((turn) => turn.row.position)), limit: batchSize });
     const to = events.at(-1)?.position ?? 0;
     // A read model a step of its own took further must not have its checkpoint moved back.
@@ -88,6 +90,16 @@ export class JointFeed {
     for (const turn of turns) if (turn.row.position >= to) turn.leave('unchanged');
     if (fed.length === 0) return false;
     const client = fed[0]!.client;
+    const span = startBatchSpan('read models', events, { 'orderstream.read_models': fed.map(({ row }) => row.name) });
+    try {
+      return await this.commitBatch(client, fed, events, to);
+    } finally {
+      span?.end();
+    }
+  }
+
+  private async commitBatch(client: pg.Client, fed: JointTurn[], events: StoredEvent[], to: number): Promise<boolean> {
+    const { batchSize, channel } = this.context;
     // The read models work out the batch side by side, so each step's statements of all of them go in one round trip.
     const bundled = new BundledStatements(client);
     let announced: { position: number; change: unknown }[][];

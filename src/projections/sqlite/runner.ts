@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { startBatchSpan } from '../../observability/tracing.js';
 import { StorageUnavailableError } from '../../eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../../eventstore/eventStore.js';
 import { toStorageError } from '../../eventstore/sqlite/storageErrors.js';
@@ -152,11 +153,16 @@ export class ProjectionRunner<Change> {
           if (events.length === 0 || this.paused) break;
           this.fullBatches = events.length === this.batchSize ? this.fullBatches + 1 : 0;
           const thread = this.usesThread() ? this.options.thread!() : undefined;
-          if (thread) await this.sendToThread(thread, events);
-          else {
-            // Batches still with the thread commit first; if one failed, these events are read again.
-            await this.drain();
-            if (this.planned === from) this.applyAll(events);
+          const span = startBatchSpan(`read model ${this.name}`, events);
+          try {
+            if (thread) await this.sendToThread(thread, events);
+            else {
+              // Batches still with the thread commit first; if one failed, these events are read again.
+              await this.drain();
+              if (this.planned === from) this.applyAll(events);
+            }
+          } finally {
+            span?.end();
           }
           // SQLite work is synchronous: let requests and other runners in between batches.
           await new Promise((resolve) => setImmediate(resolve));

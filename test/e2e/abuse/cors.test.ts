@@ -8,12 +8,12 @@ const ELSEWHERE = 'https://evil.example';
 const query = JSON.stringify({ query: '{ order(id: "none") { id } }' });
 
 /** A browser's preflight for a JSON POST with a token and a correlation id. */
-function preflight(url: string, origin: string): Promise<Response> {
+function preflight(url: string, origin: string, method = 'POST'): Promise<Response> {
   return fetch(url, {
     method: 'OPTIONS',
     headers: {
       origin,
-      'access-control-request-method': 'POST',
+      'access-control-request-method': method,
       'access-control-request-headers': 'authorization, content-type, x-correlation-id',
     },
   });
@@ -74,6 +74,18 @@ describe('CORS with CORS_ORIGINS set', () => {
     );
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
+  });
+
+  it("should answer a listed origin's preflight for Server-Sent Events with what graphql-sse's client sends", async () => {
+    const response = await preflight(`${server.url}/stream`, SHOP, 'PUT');
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, DELETE');
+    expect(response.headers.get('access-control-allow-headers')?.split(', ')).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'x-graphql-event-stream-token']),
+    );
+    const refused = await preflight(`${server.url}/stream`, 'https://evil.example', 'PUT');
+    expect(refused.status).toBe(403);
   });
 
   it("should refuse another origin's preflight, with no Access-Control-Allow-Origin", async () => {
