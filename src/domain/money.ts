@@ -1,3 +1,5 @@
+import { minorUnitsOf } from './currencies.js';
+
 /**
  * Money is integer minor units (cents) plus an ISO 4217 currency code. Amounts never pass through
  * floating point: decimal text is parsed digit by digit, and sums and products are checked to stay
@@ -6,12 +8,6 @@
 export type Money = { amountMinor: number; currency: string };
 
 const DECIMAL_AMOUNT = /^(-?)(\d{1,15})(?:\.(\d{1,2}))?$/;
-/**
- * The ISO 4217 codes of the currencies in use, from the runtime's ICU data (CLDR, updated with Node):
- * three capital letters are not enough ("ABC"), and test or retired codes (XXX) are not among them.
- */
-const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
-
 /**
  * Parses decimal text with at most two fraction digits ("29.99", "5", "0.5") into minor units.
  * Returns undefined for anything else ("abc", "0.001", "1e3", "") and for amounts too large to be exact.
@@ -25,17 +21,35 @@ export function parseAmountMinor(text: string): number | undefined {
   return sign === '-' ? -minor : minor;
 }
 
-/** Formats minor units as decimal text with two fraction digits: 10997 → "109.97". */
-export function formatAmountMinor(amountMinor: number): string {
+/**
+ * Formats minor units (hundredths) as decimal text: 10997 → "109.97"; with a currency of fewer
+ * decimals, in its own: 300000 JPY → "3000". An amount stored before currencies had their own decimals
+ * (a yen fraction) keeps its two, so nothing it says is lost.
+ */
+export function formatAmountMinor(amountMinor: number, currency?: string): string {
   const sign = amountMinor < 0 ? '-' : '';
   const absolute = Math.abs(amountMinor);
   const whole = Math.floor(absolute / 100);
   const fraction = String(absolute % 100).padStart(2, '0');
-  return `${sign}${whole}.${fraction}`;
+  const decimals = currency === undefined ? 2 : Math.min(2, minorUnitsOf(currency) ?? 2);
+  const shown = fraction.slice(0, decimals);
+  if (decimals < 2 && fraction.slice(decimals) !== '0'.repeat(2 - decimals)) return `${sign}${whole}.${fraction}`;
+  return shown === '' ? `${sign}${whole}` : `${sign}${whole}.${shown}`;
 }
 
+/** An ISO 4217 code of a currency in use, such as "USD" (see currencies.ts). */
 export function isCurrencyCode(code: string): boolean {
-  return KNOWN_CURRENCIES.has(code);
+  return minorUnitsOf(code) !== undefined;
+}
+
+/**
+ * Whether an amount (in hundredths, as every amount is stored) exists in `currency`: 12.34 has no
+ * place in JPY, which has no minor units. Amounts carry at most two decimals, so a currency of three
+ * (KWD) takes those with none in its third.
+ */
+export function fitsCurrency(amountMinor: number, currency: string): boolean {
+  const decimals = minorUnitsOf(currency) ?? 2;
+  return decimals >= 2 || amountMinor % 10 ** (2 - decimals) === 0;
 }
 
 /** unit price × quantity, or undefined when the result would not be a safe integer. */

@@ -1,5 +1,6 @@
 import { ValidationError } from './errors.js';
-import { formatAmountMinor, isCurrencyCode } from './money.js';
+import { minorUnitsOf } from './currencies.js';
+import { fitsCurrency, formatAmountMinor, isCurrencyCode } from './money.js';
 import { MAX_AMOUNT_MINOR } from './order/limits.js';
 
 /**
@@ -8,11 +9,21 @@ import { MAX_AMOUNT_MINOR } from './order/limits.js';
  * ValidationError naming `field`.
  */
 
-/** A three-letter ISO 4217 code such as "USD". */
+/** An ISO 4217 code of a currency in use, such as "USD" (funds, metals and retired codes are refused). */
 export function requireCurrency(currency: string, field: string): void {
   if (!isCurrencyCode(currency)) {
     throw new ValidationError(`Currency must be a three-letter ISO 4217 code such as "USD", got "${currency}"`, field);
   }
+}
+
+/** An amount that exists in `currency` (checked with requireCurrency first): no yen fractions. */
+export function requireAmountIn(amountMinor: number, currency: string, field: string): void {
+  if (fitsCurrency(amountMinor, currency)) return;
+  const decimals = minorUnitsOf(currency)!;
+  throw new ValidationError(
+    `${currency} amounts have ${decimals === 0 ? 'no decimals' : `at most ${decimals} decimal`}, got ${formatAmountMinor(amountMinor)}`,
+    field,
+  );
 }
 
 /** Whole minor units, positive, at most MAX_AMOUNT_MINOR (1,000,000.00). */

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
 import type { Money } from '../money.js';
-import { requireCurrency, requireUnitPrice } from '../price.js';
+import { requireAmountIn, requireCurrency, requireUnitPrice } from '../price.js';
 import type { AddProduct, ChangePrice, InventoryCommand, ReserveStock, Restock } from './commands.js';
 import type { InventoryEvent } from './events.js';
 import { heldFor } from './reservations.js';
@@ -87,6 +87,7 @@ function requireProduct(state: Product, productId: string): ActiveProduct {
 function requirePrice({ amountMinor, currency }: Money): Money {
   requireUnitPrice(amountMinor, 'unitPrice');
   requireCurrency(currency, 'currency');
+  requireAmountIn(amountMinor, currency, 'unitPrice');
   return { amountMinor, currency };
 }
 

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, IllegalStateError, NotFoundError, ValidationError } from '../errors.js';
 import { formatAmountMinor, multiplyMinor, sumMinor } from '../money.js';
-import { requireCurrency, requireUnitPrice } from '../price.js';
+import { requireAmountIn, requireCurrency, requireUnitPrice } from '../price.js';
 import type { CancelOrder, ExpireOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
 import {
   type OrderCancelled,
@@ -53,6 +53,7 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
       throw new ValidationError(`Quantity must be at most ${MAX_QUANTITY}, got ${item.quantity}`, `${field}.quantity`);
     }
     requireUnitPrice(item.unitPriceMinor, `${field}.unitPrice`);
+    requireAmountIn(item.unitPriceMinor, data.currency, `${field}.unitPrice`);
     return multiplyMinor(item.unitPriceMinor, item.quantity);
   });
   const totalMinor = lineTotals.includes(undefined) ? undefined : sumMinor(lineTotals as number[]);
@@ -90,8 +91,8 @@ function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived
   }
   if (data.amountMinor !== order.totalMinor) {
     throw new ValidationError(
-      `Payment of ${formatAmountMinor(data.amountMinor)} ${order.currency} does not match the order total ` +
-        `${formatAmountMinor(order.totalMinor)} ${order.currency}`,
+      `Payment of ${formatAmountMinor(data.amountMinor, order.currency)} ${order.currency} does not match the order total ` +
+        `${formatAmountMinor(order.totalMinor, order.currency)} ${order.currency}`,
       'amount',
     );
   }

@@ -7,12 +7,17 @@ import { formatAmountMinor, parseAmountMinor } from '../../domain/money.js';
  * NaN, Infinity, exponents ("1e309"), negative zero and float noise (0.30000000000000004) are
  * refused with the reason, never rounded.
  */
+const DECIMAL_TEXT = /^-?\d+(\.\d{1,2})?$/;
+
 export const DecimalScalar = new GraphQLScalarType<number, string>({
   name: 'Decimal',
   description:
-    'A money amount with at most two fraction digits. Output is a string such as "109.97"; input may be ' +
-    'such a string or a number such as 109.97. Never rounded: "0.001" is refused.',
+    'A money amount with at most two fraction digits, and no more than its currency has (none for JPY). ' +
+    'Output is a string with the currency\'s decimals, such as "109.97" or "3000" (JPY); input may be such a ' +
+    'string or a number such as 109.97. Never rounded: "0.001" is refused.',
   serialize(value) {
+    // Money formats its amount with its currency's decimals ("3000" JPY) before it gets here.
+    if (typeof value === 'string' && DECIMAL_TEXT.test(value)) return value;
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
       throw new GraphQLError(`Decimal cannot represent ${String(value)}`);
     }
