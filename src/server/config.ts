@@ -79,6 +79,8 @@ export type ServerConfig = {
    * payment deadlines. Tests pass a ManualClock to expire a token without waiting. Never read from the environment.
    */
   tokenClock?: Clock;
+  /** How long a reserved SSE stream may wait to be opened before it is dropped (30 s when absent). Never read from the environment. */
+  sseReservationTimeoutMs?: number;
   /** ORDERSTREAM_MAX_PENDING_ORDERS: unpaid orders a customer may hold; the next is refused (FAILED_PRECONDITION). */
   maxPendingOrders: number;
   /** ORDERSTREAM_LOG_READ_BUDGET: events a caller may read per second through the event queries; past it (and a burst as large), it waits. */

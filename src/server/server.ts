@@ -190,6 +190,7 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
       context: (caller, correlationId, closeConnection) => ({ ...contextFor(services, caller, correlationId), closeConnection }),
       connections,
       clock: tokenClock,
+      reservationTimeoutMs: config.sseReservationTimeoutMs,
     }),
   );
   app.use(

@@ -174,4 +174,22 @@ describe('Subscriptions over Server-Sent Events (graphql-sse)', () => {
     );
     expect(ended).not.toBe('a result');
   });
+
+  it("should drop a reserved stream nobody opens, giving its user's connection back", async () => {
+    const quick = await startTestServer({ config: { maxConnectionsPerUser: 1, sseReservationTimeoutMs: 200 } });
+    try {
+      const authorization = await bearer({ role: 'staff', sub: 'staff-sse-abandoned' });
+      const url = `${quick.url}/stream`;
+      const first = await fetch(url, { method: 'PUT', headers: { authorization } });
+      expect(first.status).toBe(201);
+      const token = await first.text();
+      expect((await fetch(url, { method: 'PUT', headers: { authorization } })).status).toBe(429);
+      // Never opened: after the timeout the slot is free, and the token names no stream any more.
+      await expect.poll(async () => (await fetch(url, { method: 'PUT', headers: { authorization } })).status, { timeout: 5_000 }).toBe(201);
+      const late = await fetch(`${url}?token=${token}`, { headers: { authorization, accept: 'text/event-stream' } });
+      expect(late.status).toBe(404);
+    } finally {
+      await quick.dispose();
+    }
+  });
 });
