@@ -168,12 +168,11 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
   // Before /graphql, whose middleware would take every path under it.
   // Both endpoints, after CORS: the token (a request without a valid one is refused before its body is
-  // even read), then the body within its limits, then a span while tracing is on.
+  // even read), then the body within its limits.
   const guarded = [
     requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
     express.json({ limit: config.maxMessageBytes }),
     boundedRequest(limits.variableBounds, metrics.countRefusal),
-    traceRequests(),
   ];
   app.use(
     SSE_PATH,
@@ -197,6 +196,8 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
     GRAPHQL_PATH,
     cors(config.corsOrigins),
     ...guarded,
+    // While tracing is on (streams over SSE live for hours: not traced).
+    traceRequests(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => contextFor(services, res.locals.caller as Caller, req.headers['x-correlation-id']),
     }),

@@ -92,7 +92,11 @@ export function sseTransport(options: SseTransportOptions): RequestHandler {
         return token;
       }
       const token = tokenOf(req);
-      if (token === undefined) return null; // distinct connections mode: this request is its own stream
+      if (token === undefined) {
+        // Distinct connections mode: this request is its own stream. Anything else needs a reserved stream.
+        if (req.headers.get('accept') === 'text/event-stream') return null;
+        return refusal(400, 'Bad Request', 'Send Accept: text/event-stream, or reserve a stream with PUT and name it', 'BAD_REQUEST');
+      }
       const stream = streams.get(token);
       if (!stream || stream.userId !== principal.userId)
         return refusal(404, 'Not Found', 'No such stream: reserve one with PUT first', 'NOT_FOUND');

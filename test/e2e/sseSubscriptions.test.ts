@@ -123,6 +123,19 @@ describe('Subscriptions over Server-Sent Events (graphql-sse)', () => {
     await opened.body?.cancel();
   });
 
+  it('should refuse a request that is neither an event stream nor on a reserved stream, saying what to send', async () => {
+    const authorization = await bearer(ADMIN);
+    const response = await fetch(streamUrl, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(OrdersChangedDocument) }),
+    });
+    expect(response.status).toBe(400);
+    const { errors } = await refusalOf(response);
+    expect(errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    expect(errors[0]!.message).toMatch(/Accept: text\/event-stream/);
+  });
+
   it('should answer refusals over the stream with the codes the WebSocket gives', async () => {
     const client = await sseClient({ role: 'staff', sub: 'staff-sse-refusals' });
     const firstResult = async (query: string) => {
