@@ -85,6 +85,18 @@ describe('OpenTelemetry tracing (on when OTEL_EXPORTER_OTLP_ENDPOINT is set; her
     expect(parentOf(publish!)).toBe(command!.spanContext().spanId);
   });
 
+  it('should start a trace of its own when the traceparent a caller sends is not one', async () => {
+    for (const [n, traceparent] of ['garbage', `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`, 'x'.repeat(4000)].entries()) {
+      const orderId = `traced-bad-${n}`;
+      const response = await request(server.url, PlaceOrderDocument, { input: referenceOrder({ orderId }) }, { traceparent });
+      expect(response.errors).toBeUndefined();
+      const [placed] = await server.services.store.readStream(`order-${orderId}`);
+      // A valid traceparent of a new trace: W3C's format, not the caller's text.
+      expect(placed!.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect(traceIdIn(placed!.metadata.traceparent)).not.toBe('0'.repeat(32));
+    }
+  });
+
   it('should continue the trace a WebSocket operation names in its extensions', async () => {
     const client = wsClient(server.wsUrl);
     const traceId = 'a'.repeat(32);
