@@ -76,10 +76,7 @@ export class LiveTransport implements SubscriptionClient {
       retryAttempts: 0,
       on: {
         connecting: (reconnecting) => this.listener.connecting(reconnecting),
-        connected: () => {
-          this.connectedOnce = true;
-          this.listener.connected('Server-Sent Events');
-        },
+        connected: () => this.listener.connected('Server-Sent Events'),
       },
     });
   }

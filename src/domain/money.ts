@@ -31,10 +31,9 @@ export function formatAmountMinor(amountMinor: number, currency?: string): strin
   const absolute = Math.abs(amountMinor);
   const whole = Math.floor(absolute / 100);
   const fraction = String(absolute % 100).padStart(2, '0');
-  const decimals = currency === undefined ? 2 : Math.min(2, minorUnitsOf(currency) ?? 2);
-  const shown = fraction.slice(0, decimals);
-  if (decimals < 2 && fraction.slice(decimals) !== '0'.repeat(2 - decimals)) return `${sign}${whole}.${fraction}`;
-  return shown === '' ? `${sign}${whole}` : `${sign}${whole}.${shown}`;
+  // A code no longer listed (stored when it was, as HRK) keeps two.
+  const decimals = currency !== undefined && fitsCurrency(absolute, currency) ? Math.min(2, minorUnitsOf(currency) ?? 2) : 2;
+  return decimals === 0 ? `${sign}${whole}` : `${sign}${whole}.${fraction.slice(0, decimals)}`;
 }
 
 /** An ISO 4217 code of a currency in use, such as "USD" (see currencies.ts). */

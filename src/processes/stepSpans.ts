@@ -2,8 +2,8 @@ import type { Span } from '@opentelemetry/api';
 import type { StoredEvent } from '../eventstore/eventStore.js';
 import { contextOf, startSpan, traceparentOf } from '../observability/tracing.js';
 
-/** The span of each trigger being handled, while withStepSpans runs. */
-const spans = new WeakMap<StoredEvent, Span>();
+/** The traceparent of each trigger's span, while withStepSpans runs. */
+const traceparents = new WeakMap<StoredEvent, string | undefined>();
 
 /**
  * Runs `work` with one span per trigger a process handles in a batch, each continuing the trace of
@@ -18,7 +18,7 @@ export async function withStepSpans<T>(process: string, triggers: readonly Store
       'orderstream.position': trigger.position,
     });
     if (!span) continue;
-    spans.set(trigger, span);
+    traceparents.set(trigger, traceparentOf(span));
     started.push(span);
   }
   try {
@@ -30,6 +30,5 @@ export async function withStepSpans<T>(process: string, triggers: readonly Store
 
 /** What a step's commands and events carry: the traceparent of its trigger's span, if traced. */
 export function stepTraceparent(trigger: StoredEvent): string | undefined {
-  const span = spans.get(trigger);
-  return span ? traceparentOf(span) : undefined;
+  return traceparents.get(trigger);
 }

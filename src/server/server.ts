@@ -165,15 +165,15 @@ export async function startServer(config: ServerConfig): Promise<OrderstreamServ
   app.use(webRoutes(config));
   // /healthz, /readyz and /metrics: no token asked, so keep them off the public network.
   app.use(healthRoutes({ services, metrics, maxLagEvents: config.readyMaxLagEvents, unchecked: [NATS_PUBLISHER], logger }));
-  // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
-  // Before /graphql, whose middleware would take every path under it.
-  // Both endpoints, after CORS: the token (a request without a valid one is refused before its body is
-  // even read), then the body within its limits.
+  // Both GraphQL endpoints, after CORS: the token (a request without a valid one is refused before its
+  // body is even read), then the body within its limits.
   const guarded = [
     requireToken(verifier, () => metrics.countRefusal('unauthenticated')),
     express.json({ limit: config.maxMessageBytes }),
     boundedRequest(limits.variableBounds, metrics.countRefusal),
   ];
+  // Subscriptions over Server-Sent Events, for clients and proxies that refuse WebSocket upgrades.
+  // Before /graphql, whose middleware would take every path under it.
   app.use(
     SSE_PATH,
     cors(config.corsOrigins, STREAM_REQUESTS),

@@ -162,12 +162,14 @@ export async function openServices(
   // Placements at once price their lines with one read of the catalog between them.
   const catalogReads = new GroupedReads<Money | null>(async (productIds) => readSide.products.pricesOf(productIds));
 
-  // Whether the customer summary shows every placement the cap no longer counts as under way: those
-  // whose wait for the read models ended. It does once that wait ended with every live read model
-  // showing them; not when the summary failed, was on its first build, or did not catch up in time.
+  // Placements before this instance started are in the log, none under way here.
+  const headAtStart = await store.headPosition();
+  // Whether the customer summary shows every placement the cap does not count as under way: those of
+  // the log when this instance started, and those whose wait for the read models ended since. Not
+  // while the summary is on its first build, has failed, or did not catch up in time.
   const summaryCurrent = (): boolean => {
     try {
-      projections.assertCurrent('customerSummary', answeredWrites.waitedUpTo);
+      projections.assertCurrent('customerSummary', Math.max(headAtStart, answeredWrites.waitedUpTo));
       return true;
     } catch {
       return false;

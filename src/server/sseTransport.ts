@@ -79,7 +79,7 @@ export function sseTransport(options: SseTransportOptions): RequestHandler {
       const principal = principalOf(req);
       if (req.method === 'PUT') {
         const token = randomUUID();
-        const connection: Connection = { subscriptions: {}, extra: { principal } };
+        const connection = newConnection(principal);
         const tooMany = options.connections.admit(connection, principal.userId);
         if (tooMany) return refusal(429, 'Too Many Requests', tooMany, 'BAD_REQUEST');
         const reservation = setTimeout(() => {
@@ -114,7 +114,7 @@ export function sseTransport(options: SseTransportOptions): RequestHandler {
       const principal = principalOf(req);
       const token = tokenOf(req);
       const stream = token === undefined ? undefined : streams.get(token);
-      const connection = stream?.connection ?? { subscriptions: {}, extra: { principal } };
+      const connection = stream?.connection ?? newConnection(principal);
       const id = stream ? String(params.extensions?.operationId) : randomUUID();
       const operation: Operation = { connection, id, payload: params, refused: false };
       operations.set(req.raw, operation);
@@ -177,6 +177,11 @@ export function sseTransport(options: SseTransportOptions): RequestHandler {
       next(error);
     }
   };
+}
+
+/** A connection's record; its operations by the ids clients chose, so no inherited key ("constructor") may pass for one. */
+function newConnection(principal: Principal): Connection {
+  return { subscriptions: Object.create(null) as Record<string, unknown>, extra: { principal } };
 }
 
 /** graphql-ws's context type, for hooks that read only `subscriptions` and `extra.principal`. */

@@ -32,5 +32,7 @@ describe('Currencies by ISO 4217', () => {
     expect(formatAmountMinor(1230, 'KWD')).toBe('12.30');
     // Stored before currencies had their own decimals: a yen fraction is shown, not dropped.
     expect(formatAmountMinor(1234, 'JPY')).toBe('12.34');
+    // A code ISO no longer lists (stored while the runtime's table had it): two decimals, as ever.
+    expect(formatAmountMinor(1234, 'HRK')).toBe('12.34');
   });
 });
