@@ -108,7 +108,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     const at = (step: number) => iso(BASE_TIME + index * 10 + step);
     const streamId = productStreamId(productId);
     const price = priceOf(productId);
-    const previousPrice = { amountMinor: price.amountMinor + 100, currency: 'USD' };
+    const previousPrice = { amountMinor: price.amountMinor + 100, currency: 'USD', scale: 2 };
     await emit(
       streamId,
       PRODUCT_STREAM_TYPE,
@@ -118,7 +118,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
     await emit(
       streamId,
       PRODUCT_STREAM_TYPE,
-      { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: at(1) } },
+      { type: 'PriceChanged', data: { productId, previousPrice, price: { ...price, scale: 2 }, changedAt: at(1) } },
       byClient('admin-1', at(1)),
     );
     await emit(
@@ -149,7 +149,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
       ORDER_STREAM_TYPE,
       {
         type: 'OrderPlaced',
-        data: { orderId, customerId, items, currency: 'USD', totalMinor, placedAt: at(0) },
+        data: { orderId, customerId, items, currency: 'USD', totalMinor, scale: 2, placedAt: at(0) },
       },
       byClient(`user-${customerId}`, at(0)),
     );
@@ -176,7 +176,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
       ORDER_STREAM_TYPE,
       {
         type: 'PaymentReceived',
-        data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, method: 'card', receivedAt: at(1) },
+        data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, scale: 2, method: 'card', receivedAt: at(1) },
       },
       byClient('staff-1', at(1)),
     );
@@ -189,7 +189,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
             type: 'OrderShipped',
             data: { orderId, trackingNumber: `1Z${index}`, carrier: 'UPS', estimatedDelivery: null, shippedAt: at(2) },
           }
-        : { type: 'OrderCancelled', data: { orderId, reason: 'customer request', refundMinor: totalMinor, cancelledAt: at(2) } },
+        : { type: 'OrderCancelled', data: { orderId, reason: 'customer request', refundMinor: totalMinor, scale: 2, cancelledAt: at(2) } },
       byClient('staff-1', at(2)),
     );
     for (const productId of lines) {

@@ -18,11 +18,26 @@ export function lifecycle(index: number): OrderEvent[] {
   const totalMinor = items.reduce((sum, item) => sum + item.quantity * item.unitPriceMinor, 0);
   const placed: OrderEvent = {
     type: 'OrderPlaced',
-    data: { orderId, customerId: `cust-${index % 5_000}`, items, currency: index % 10 === 0 ? 'EUR' : 'USD', totalMinor, placedAt: at(0) },
+    data: {
+      orderId,
+      customerId: `cust-${index % 5_000}`,
+      items,
+      currency: index % 10 === 0 ? 'EUR' : 'USD',
+      totalMinor,
+      scale: 2,
+      placedAt: at(0),
+    },
   };
   const paid: OrderEvent = {
     type: 'PaymentReceived',
-    data: { orderId, paymentId: `pay-${index}`, amountMinor: totalMinor, method: index % 2 ? 'card' : 'paypal', receivedAt: at(1) },
+    data: {
+      orderId,
+      paymentId: `pay-${index}`,
+      amountMinor: totalMinor,
+      scale: 2,
+      method: index % 2 ? 'card' : 'paypal',
+      receivedAt: at(1),
+    },
   };
   const shipped: OrderEvent = {
     type: 'OrderShipped',
@@ -30,7 +45,7 @@ export function lifecycle(index: number): OrderEvent[] {
   };
   const cancelled = (refundMinor: number, step: number): OrderEvent => ({
     type: 'OrderCancelled',
-    data: { orderId, reason: 'customer request', refundMinor, cancelledAt: at(step) },
+    data: { orderId, reason: 'customer request', refundMinor, scale: 2, cancelledAt: at(step) },
   });
   switch (index % 6) {
     case 3:

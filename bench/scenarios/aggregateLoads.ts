@@ -164,7 +164,13 @@ async function appendProductStream(store: EventStore, productId: string, length:
     if (version === 1)
       return {
         type: 'ProductAdded',
-        data: { productId, name: `Product ${productId}`, onHand: 1_000, price: { amountMinor: 1_000, currency: 'USD' }, addedAt: at },
+        data: {
+          productId,
+          name: `Product ${productId}`,
+          onHand: 1_000,
+          price: { amountMinor: 1_000, currency: 'USD', scale: 2 },
+          addedAt: at,
+        },
       };
     if (version === length && length % 2 === 0)
       return { type: 'StockRestocked', data: { productId, quantity: 1, onHand: 1_001, restockedAt: at } };

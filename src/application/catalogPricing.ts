@@ -1,7 +1,7 @@
-import { formatAmountMinor, type Money } from '../domain/money.js';
+import { formatKeptDigits, type Money } from '../domain/money.js';
 import { DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 
-/** An order line as sent: the price may be left to the catalog. */
+/** An order line as sent: the price may be left to the catalog. Prices in the units the order's currency is kept in (see Money). */
 export type LineToPrice = { productId: string; name: string; quantity: number; unitPriceMinor?: number | null };
 export type PricedLine = LineToPrice & { unitPriceMinor: number };
 
@@ -35,12 +35,12 @@ export async function priceLines(
       // The current price in extensions, so a frontend can show it without another request.
       throw new DomainError(
         'FAILED_PRECONDITION',
-        `items[${index}]: product ${line.productId} costs ${formatAmountMinor(price.amountMinor)} ${price.currency} now, ` +
-          `not ${formatAmountMinor(line.unitPriceMinor)}; send the current price, or none to pay the catalog's`,
+        `items[${index}]: product ${line.productId} costs ${formatKeptDigits(price.amountMinor, currency)} ${price.currency} now, ` +
+          `not ${formatKeptDigits(line.unitPriceMinor, currency)}; send the current price, or none to pay the catalog's`,
         {
           field: `items[${index}].unitPrice`,
           productId: line.productId,
-          unitPrice: formatAmountMinor(price.amountMinor),
+          unitPrice: formatKeptDigits(price.amountMinor, currency),
           currency: price.currency,
         },
       );

@@ -1,22 +1,39 @@
-import { inventoryEventSchemaVersions, upcastProductAddedV1 } from '../domain/inventory/index.js';
-import { orderEventSchemaVersions, upcastOrderPlacedV1, upcastPaymentTakenV1 } from '../domain/order/index.js';
+import {
+  inventoryEventSchemaVersions,
+  upcastPriceChangedV1,
+  upcastProductAddedV1,
+  upcastProductAddedV2,
+} from '../domain/inventory/index.js';
+import {
+  orderEventSchemaVersions,
+  upcastOrderCancelledV1,
+  upcastOrderPlacedV1,
+  upcastOrderPlacedV2,
+  upcastPaymentReceivedV1,
+  upcastPaymentTakenV1,
+} from '../domain/order/index.js';
 import { EventSchemaRegistry } from '../eventstore/upcasting/eventSchemaRegistry.js';
+import type { Upcaster } from '../eventstore/upcasting/upcaster.js';
+
+/** One step: `type` at `from` reads as `type` at from + 1. */
+const step = (type: string, from: number, upcast: Upcaster['upcast']): Upcaster => ({
+  from: { type, schemaVersion: from },
+  to: { type, schemaVersion: from + 1 },
+  upcast,
+});
 
 /** Every event type this server reads and writes, and how older stored shapes are read. */
 export const eventSchemas = new EventSchemaRegistry({ ...orderEventSchemaVersions, ...inventoryEventSchemaVersions }, [
-  {
-    from: { type: 'OrderPlaced', schemaVersion: 1 },
-    to: { type: 'OrderPlaced', schemaVersion: 2 },
-    upcast: upcastOrderPlacedV1,
-  },
+  step('OrderPlaced', 1, upcastOrderPlacedV1),
+  step('OrderPlaced', 2, upcastOrderPlacedV2),
   {
     from: { type: 'PaymentTaken', schemaVersion: 1 },
     to: { type: 'PaymentReceived', schemaVersion: 1 },
     upcast: upcastPaymentTakenV1,
   },
-  {
-    from: { type: 'ProductAdded', schemaVersion: 1 },
-    to: { type: 'ProductAdded', schemaVersion: 2 },
-    upcast: upcastProductAddedV1,
-  },
+  step('PaymentReceived', 1, upcastPaymentReceivedV1),
+  step('OrderCancelled', 1, upcastOrderCancelledV1),
+  step('ProductAdded', 1, upcastProductAddedV1),
+  step('ProductAdded', 2, upcastProductAddedV2),
+  step('PriceChanged', 1, upcastPriceChangedV1),
 ]);

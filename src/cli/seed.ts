@@ -2,7 +2,7 @@ import type { CommandMetadata } from '../application/handleCommand.js';
 import { InventoryCommands } from '../application/inventoryCommands.js';
 import { OrderCommands } from '../application/orderCommands.js';
 import { PRODUCT_STATE_SCHEMA_VERSION } from '../domain/inventory/index.js';
-import { formatAmountMinor } from '../domain/money.js';
+import { amountScaleOf, formatAmountMinor } from '../domain/money.js';
 import { ORDER_STATE_SCHEMA_VERSION, type OrderPlaced, orderStreamId } from '../domain/order/index.js';
 import { fallbackLogger } from '../logging/logger.js';
 import { isoNow } from '../clock/clock.js';
@@ -167,7 +167,10 @@ export async function seedDatabase(
           // The payment provider confirms it (a staff service); one that comes after the deadline is refused.
           const received = await unlessExpired(orderId, () =>
             orders.execute(
-              { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor: totalMinor, method, now } },
+              {
+                type: 'ReceivePayment',
+                data: { orderId, paymentId, amountMinor: totalMinor, scale: amountScaleOf(currency), method, now },
+              },
               as('payment-provider', `seed-${orderId}`),
             ),
           );
@@ -282,7 +285,7 @@ export function formatSeedSummary(summary: SeedSummary, databaseFile: string, se
       ? 'none'
       : Object.entries(sums)
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([currency, amountMinor]) => `${currency} ${groupThousands(formatAmountMinor(amountMinor))}`)
+          .map(([currency, amountMinor]) => `${currency} ${groupThousands(formatAmountMinor(amountMinor, currency))}`)
           .join(', ');
   return (
     `Seeded ${databaseFile}: ${count(summary.orders)} orders of ${count(summary.customers)} customers, ${count(summary.products)} products; ` +

@@ -1,3 +1,4 @@
+import { inCurrencyUnits } from '../domain/money.js';
 import { ORDER_STREAM_TYPE, type OrderEvent, type OrderPlaced } from '../domain/order/index.js';
 import type { StoredEvent } from '../eventstore/eventStore.js';
 import type { OrderViewStatus } from './orderView/view.js';
@@ -54,10 +55,10 @@ export function asOrderEvent(stored: StoredEvent): OrderEvent | undefined {
   return stored.streamType === ORDER_STREAM_TYPE ? (stored as unknown as OrderEvent) : undefined;
 }
 
-/** Money the event moves to the business: a payment in, a refund out, nothing otherwise. */
-export function revenueMinor(event: OrderEvent): number {
-  if (event.type === 'PaymentReceived') return event.data.amountMinor;
-  if (event.type === 'OrderCancelled') return -event.data.refundMinor;
+/** Money the event moves to the business: a payment in, a refund out, nothing otherwise; in `currency`'s kept units. */
+export function revenueMinor(event: OrderEvent, currency: string): number {
+  if (event.type === 'PaymentReceived') return inCurrencyUnits(event.data.amountMinor, event.data.scale, currency);
+  if (event.type === 'OrderCancelled') return -inCurrencyUnits(event.data.refundMinor, event.data.scale, currency);
   return 0;
 }
 

@@ -63,7 +63,7 @@ describe('A command on a stream whose id it just made (newStream)', () => {
     const paid = await commands.execute(
       {
         type: 'ReceivePayment',
-        data: { orderId: 'o-stored', paymentId: 'pay-1', amountMinor: 2999, method: 'card', now: '2026-12-04T12:01:00.000Z' },
+        data: { orderId: 'o-stored', paymentId: 'pay-1', amountMinor: 2999, scale: 2, method: 'card', now: '2026-12-04T12:01:00.000Z' },
       },
       META,
     );

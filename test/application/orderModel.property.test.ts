@@ -97,7 +97,7 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       const { customerId, currency, now } = command.data;
       return {
         status: 'PENDING',
-        event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, placedAt: now } },
+        event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, scale: 2, placedAt: now } },
       };
     }
     case 'ReceivePayment': {
@@ -106,7 +106,10 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       // Only the exact total is taken: not a cent more or less.
       if (command.data.amountMinor !== order.totalMinor) return refuse('BAD_USER_INPUT', { field: 'amount' });
       const { paymentId, amountMinor, method, now } = command.data;
-      return { status: 'PAID', event: { type: 'PaymentReceived', data: { orderId, paymentId, amountMinor, method, receivedAt: now } } };
+      return {
+        status: 'PAID',
+        event: { type: 'PaymentReceived', data: { orderId, paymentId, amountMinor, scale: 2, method, receivedAt: now } },
+      };
     }
     case 'ShipOrder': {
       if (!order) return notFound;
@@ -125,7 +128,10 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       const refundMinor = order.status === 'PAID' ? order.paidMinor : 0;
       return {
         status: 'CANCELLED',
-        event: { type: 'OrderCancelled', data: { orderId, reason: command.data.reason, refundMinor, cancelledAt: command.data.now } },
+        event: {
+          type: 'OrderCancelled',
+          data: { orderId, reason: command.data.reason, refundMinor, scale: 2, cancelledAt: command.data.now },
+        },
       };
     }
     case 'ExpireOrder': {
@@ -134,7 +140,10 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       if (order.status !== 'PENDING') return wrongStatus(order);
       return {
         status: 'CANCELLED',
-        event: { type: 'OrderCancelled', data: { orderId, reason: 'payment not received', refundMinor: 0, cancelledAt: command.data.now } },
+        event: {
+          type: 'OrderCancelled',
+          data: { orderId, reason: 'payment not received', refundMinor: 0, scale: 2, cancelledAt: command.data.now },
+        },
       };
     }
   }
@@ -266,7 +275,7 @@ function toSent(current: Step, model: Model, sent: readonly Sent[], now: string)
     case 'pay': {
       const total = order?.totalMinor ?? 1000;
       const amountMinor = current.amount === 'right' ? total : current.amount === 'over' ? total + 1 : Math.max(1, total - 1);
-      const data = { orderId: current.orderId, paymentId: `pay-${current.orderId}`, amountMinor, method: 'card', now };
+      const data = { orderId: current.orderId, paymentId: `pay-${current.orderId}`, amountMinor, scale: 2, method: 'card', now };
       return { ...common, command: { type: 'ReceivePayment', data } };
     }
     case 'ship': {

@@ -56,7 +56,7 @@ describe('orderstream seed, stats, export and import', () => {
     const human = await cli(['stats'], { ORDERSTREAM_DB: source });
     expect(human.stdout).toContain(`events       ${before.events.count}, head position ${before.events.headPosition}`);
     expect(human.stdout).toMatch(/streams {6}44: Order 30 \(\d+ events\), Product 14 \(\d+ events\)/);
-    expect(human.stdout).toMatch(/orderView +1 +[\d,]+ +0 +caught up/);
+    expect(human.stdout).toMatch(/orderView +2 +[\d,]+ +0 +caught up/);
 
     const logFile = join(directory, 'log.ndjson');
     await cli(['export', logFile], { ORDERSTREAM_DB: source });

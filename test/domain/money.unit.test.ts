@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAmountMinor, multiplyMinor, parseAmountMinor, sumMinor } from '../../src/domain/money.js';
+import { atScale, formatAmountMinor, multiplyMinor, parseAmountMinor, parseDecimal, sumMinor } from '../../src/domain/money.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -17,6 +17,31 @@ describe('Money', () => {
 
     it.each(['abc', '0.001', '1e3', '', '1.', '.5', '90071992547409.93', '999999999999999.99'])('should refuse %j', (text) => {
       expect(parseAmountMinor(text)).toBeUndefined();
+    });
+  });
+
+  describe('parseDecimal', () => {
+    it.each([
+      ['29.99', { units: 2999, scale: 2 }],
+      ['1.230', { units: 1230, scale: 3 }],
+      ['0.0001', { units: 1, scale: 4 }],
+      ['5', { units: 5, scale: 0 }],
+      ['-0.5', { units: -5, scale: 1 }],
+    ])('should read %j exactly, with the decimals it was written with', (text, amount) => {
+      expect(parseDecimal(text)).toEqual(amount);
+    });
+
+    it.each(['abc', '0.00001', '1e3', '', '1.', '.5', '999999999999999.9999'])('should refuse %j', (text) => {
+      expect(parseDecimal(text)).toBeUndefined();
+    });
+  });
+
+  describe('atScale', () => {
+    it('should convert exactly, or not at all', () => {
+      expect(atScale({ units: 1230, scale: 3 }, 2)).toBe(123);
+      expect(atScale({ units: 1235, scale: 3 }, 2)).toBeUndefined();
+      expect(atScale({ units: 5, scale: 0 }, 3)).toBe(5000);
+      expect(atScale({ units: MAX, scale: 0 }, 1)).toBeUndefined();
     });
   });
 

@@ -58,10 +58,16 @@ describe('Order service given bad input', () => {
       message: /Unit price must be positive, got -1.00/,
       send: () => request(server.url, PlaceOrderDocument, { input: withItem({ unitPrice: '-1' }) }),
     },
-    ...['0.001', 'abc', 0.001].map((unitPrice) => ({
+    ...['0.001', 0.001].map((unitPrice) => ({
       name: `price ${JSON.stringify(unitPrice)}`,
       code: 'BAD_USER_INPUT',
-      message: /Decimal expects an amount with at most two fraction digits/,
+      message: /^USD amounts have at most 2 decimals, got 0\.001$/,
+      send: () => request(server.url, PlaceOrderDocument, { input: withItem({ unitPrice }) }),
+    })),
+    ...['abc', '0.00001'].map((unitPrice) => ({
+      name: `price ${JSON.stringify(unitPrice)}`,
+      code: 'BAD_USER_INPUT',
+      message: /Decimal expects an amount with at most 4 fraction digits/,
       send: () => request(server.url, PlaceOrderDocument, { input: withItem({ unitPrice }) }),
     })),
     {

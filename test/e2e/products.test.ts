@@ -379,9 +379,15 @@ describe('Products: stock on the read side, addProduct, restock, productStockCha
           message: /^Unit price must be at most 1000000\.00, got 1000000\.01$/,
         },
         {
-          name: 'three fraction digits',
+          name: 'three fraction digits in USD',
           unitPrice: '29.999',
-          message: /Decimal expects an amount with at most two fraction digits.*3 fraction digits; amounts are never rounded/,
+          field: 'unitPrice',
+          message: /^USD amounts have at most 2 decimals, got 29\.999$/,
+        },
+        {
+          name: 'five fraction digits',
+          unitPrice: '29.99999',
+          message: /Decimal expects an amount with at most 4 fraction digits.*5 fraction digits; amounts are never rounded/,
         },
         { name: 'a float with noise', unitPrice: 0.30000000000000004, message: /floating-point arithmetic/ },
         {

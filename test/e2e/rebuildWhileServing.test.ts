@@ -175,6 +175,7 @@ describe('Rebuilding the order view while the server serves', () => {
           items: [{ productId: 'p1', name: 'Widget', quantity: 1, unitPriceMinor: 500 }],
           currency: 'USD',
           totalMinor: 500,
+          scale: 2,
           placedAt: new Date().toISOString(),
         },
       };
@@ -228,17 +229,19 @@ async function seedLog(databaseFile: string, orders: number): Promise<void> {
               items: [{ productId: 'p1', name: 'Widget', quantity: 1 + (index % 3), unitPriceMinor: 1999 }],
               currency: 'USD',
               totalMinor: 1999 * (1 + (index % 3)),
+              scale: 2,
               placedAt: occurredAt,
             },
           },
           index % 3 === 0
-            ? { type: 'OrderCancelled', data: { orderId, reason: 'seeded', refundMinor: 0, cancelledAt: occurredAt } }
+            ? { type: 'OrderCancelled', data: { orderId, reason: 'seeded', refundMinor: 0, scale: 2, cancelledAt: occurredAt } }
             : {
                 type: 'PaymentReceived',
                 data: {
                   orderId,
                   paymentId: `seed-pay-${index}`,
                   amountMinor: 1999 * (1 + (index % 3)),
+                  scale: 2,
                   method: 'card',
                   receivedAt: occurredAt,
                 },

@@ -20,7 +20,7 @@ describe("Upcasting the older system's events", () => {
   it("should read a legacy OrderPlaced v1 as today's OrderPlaced, in exact cents", () => {
     expect(eventSchemas.upcast(legacy(1))).toMatchObject({
       type: 'OrderPlaced',
-      schemaVersion: 2,
+      schemaVersion: 3,
       data: {
         orderId: 'L-1001',
         customerId: 'cust-legacy-1',
@@ -30,6 +30,7 @@ describe("Upcasting the older system's events", () => {
         ],
         currency: 'USD',
         totalMinor: 10997,
+        scale: 2,
         placedAt: '2023-03-01T10:00:00.000Z',
       },
     });
@@ -44,16 +45,57 @@ describe("Upcasting the older system's events", () => {
   it('should read PaymentTaken v1 as PaymentReceived, the transaction id as the payment id', () => {
     expect(eventSchemas.upcast(legacy(2))).toMatchObject({
       type: 'PaymentReceived',
-      schemaVersion: 1,
+      schemaVersion: 2,
       position: 2,
       eventId: legacy(2).eventId,
-      data: { orderId: 'L-1001', paymentId: 'txn-9001', amountMinor: 10997, method: 'card', receivedAt: '2023-03-01T10:05:00.000Z' },
+      data: {
+        orderId: 'L-1001',
+        paymentId: 'txn-9001',
+        amountMinor: 10997,
+        scale: 2,
+        method: 'card',
+        receivedAt: '2023-03-01T10:05:00.000Z',
+      },
     });
   });
 
   it("should read an OrderPlaced v1 written by orderstream's first releases unchanged", () => {
     const early = legacy(8);
-    expect(eventSchemas.upcast(early)).toEqual({ ...early, schemaVersion: 2 });
+    expect(eventSchemas.upcast(early)).toEqual({ ...early, schemaVersion: 3, data: { ...(early.data as object), scale: 2 } });
+  });
+
+  it('should read the money events from before amounts recorded their scale as hundredths, amounts untouched', () => {
+    const stored = (type: string, schemaVersion: number, data: object) => ({ ...legacy(6), type, schemaVersion, data });
+    const kwdOrder = {
+      orderId: 'k',
+      customerId: 'c',
+      items: [{ productId: 'p', name: 'n', quantity: 1, unitPriceMinor: 1234 }],
+      currency: 'KWD',
+      totalMinor: 1234,
+      placedAt: 'x',
+    };
+    expect(eventSchemas.upcast(stored('OrderPlaced', 2, kwdOrder))).toMatchObject({ schemaVersion: 3, data: { ...kwdOrder, scale: 2 } });
+    const payment = { orderId: 'k', paymentId: 'p', amountMinor: 1234, method: 'card', receivedAt: 'x' };
+    expect(eventSchemas.upcast(stored('PaymentReceived', 1, payment))).toMatchObject({ schemaVersion: 2, data: { ...payment, scale: 2 } });
+    const cancelled = { orderId: 'k', reason: 'r', refundMinor: 1234, cancelledAt: 'x' };
+    expect(eventSchemas.upcast(stored('OrderCancelled', 1, cancelled))).toMatchObject({
+      schemaVersion: 2,
+      data: { ...cancelled, scale: 2 },
+    });
+    const kwd = { amountMinor: 1234, currency: 'KWD' };
+    const added = { productId: 'p', name: 'n', onHand: 1, price: kwd, addedAt: 'x' };
+    expect(eventSchemas.upcast(stored('ProductAdded', 2, added))).toMatchObject({
+      schemaVersion: 3,
+      data: { ...added, price: { ...kwd, scale: 2 } },
+    });
+    const repriced = { productId: 'p', previousPrice: null, price: kwd, changedAt: 'x' };
+    expect(eventSchemas.upcast(stored('PriceChanged', 1, repriced))).toMatchObject({
+      schemaVersion: 2,
+      data: { ...repriced, price: { ...kwd, scale: 2 } },
+    });
+    expect(() => eventSchemas.upcast({ ...stored('PriceChanged', 1, { ...repriced, price: null }), position: 14 })).toThrow(
+      /position 14 \(PriceChanged v1\).*price must be an object/,
+    );
   });
 
   it('should leave events in the current shape as they are', () => {
@@ -74,7 +116,7 @@ describe("Upcasting the older system's events", () => {
     expect(() => eventSchemas.upcast(newer)).toThrow(/position 9 \(OrderShipped v3\).*newer than this server's v1/);
   });
 
-  it('should read a ProductAdded v1, from before products had prices, as v2 without a price', () => {
+  it('should read a ProductAdded v1, from before products had prices, as current shape without a price', () => {
     const v1 = {
       ...legacy(6),
       streamId: 'product-lamp',
@@ -83,7 +125,7 @@ describe("Upcasting the older system's events", () => {
       schemaVersion: 1,
       data: { productId: 'lamp', name: 'Desk lamp', onHand: 4, addedAt: '2024-06-01T09:00:00.000Z' },
     };
-    expect(eventSchemas.upcast(v1)).toEqual({ ...v1, schemaVersion: 2, data: { ...v1.data, price: null } });
+    expect(eventSchemas.upcast(v1)).toEqual({ ...v1, schemaVersion: 3, data: { ...v1.data, price: null } });
     expect(() => eventSchemas.upcast({ ...v1, position: 13, data: 'lamp' })).toThrow(
       /position 13 \(ProductAdded v1\).*data must be an object/,
     );
@@ -123,8 +165,8 @@ describe('UpcastingEventStore over a SQLite log holding legacy events', () => {
   it('should upcast on every read and never rewrite what is stored', async () => {
     const history = await store.readStream('order-L-1001');
     expect(history.map((event) => [event.type, event.schemaVersion])).toEqual([
-      ['OrderPlaced', 2],
-      ['PaymentReceived', 1],
+      ['OrderPlaced', 3],
+      ['PaymentReceived', 2],
       ['OrderShipped', 1],
     ]);
     expect((await store.readAll()).map((event) => event.type)).not.toContain('PaymentTaken');

@@ -283,7 +283,7 @@ async function toCommand(
         generated.amount === 'exact' ? total : 'offBy' in generated.amount ? total + generated.amount.offBy : generated.amount.fixed;
       return {
         type: 'ReceivePayment',
-        data: { orderId: generated.orderId, paymentId: generated.paymentId, amountMinor, method: generated.method, now: time },
+        data: { orderId: generated.orderId, paymentId: generated.paymentId, amountMinor, scale: 2, method: generated.method, now: time },
       };
     }
   }

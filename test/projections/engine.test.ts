@@ -55,7 +55,16 @@ describe('ProjectionEngine', () => {
       const engine = await startEngine([orderViewModel]);
       const head = await store.headPosition();
       expect(await engine.status()).toMatchObject([
-        { name: 'orderView', version: 1, state: 'LIVE', position: head, headPosition: head, lagEvents: 0, lagMs: 0, lastError: null },
+        {
+          name: 'orderView',
+          version: orderViewModel.version,
+          state: 'LIVE',
+          position: head,
+          headPosition: head,
+          lagEvents: 0,
+          lagMs: 0,
+          lastError: null,
+        },
       ]);
       expect(db.prepare('SELECT order_id, status, version FROM order_views ORDER BY order_id').all()).toEqual([
         { order_id: 'o-1', status: 'SHIPPED', version: 3 },
@@ -73,7 +82,7 @@ describe('ProjectionEngine', () => {
 
       const commands = new OrderCommands(store);
       await commands.execute(
-        { type: 'ReceivePayment', data: { orderId: 'o-3', paymentId: 'p3', amountMinor: 5998, method: 'card', now: NOW } },
+        { type: 'ReceivePayment', data: { orderId: 'o-3', paymentId: 'p3', amountMinor: 5998, scale: 2, method: 'card', now: NOW } },
         META,
       );
       await commands.execute(
@@ -126,9 +135,9 @@ describe('ProjectionEngine', () => {
       const live = dumpOrderViews(db);
       await engine!.stop();
 
-      const next = { ...orderViewModel, version: 2 };
+      const next = { ...orderViewModel, version: orderViewModel.version + 1 };
       const restarted = await startEngine([next]);
-      expect((await restarted.status())[0]).toMatchObject({ version: 2, position: await store.headPosition() });
+      expect((await restarted.status())[0]).toMatchObject({ version: next.version, position: await store.headPosition() });
       expect(dumpOrderViews(db)).toEqual(live);
       expect(tableNames(db)).toEqual(['order_view_items__g2', 'order_views__g2']);
     });
@@ -189,7 +198,7 @@ async function writeOrders(commands: OrderCommands): Promise<void> {
     await commands.execute({ type: 'PlaceOrder', data: { orderId, customerId: 'c-1', items, currency: 'USD', now: NOW } }, META);
   }
   await commands.execute(
-    { type: 'ReceivePayment', data: { orderId: 'o-1', paymentId: 'pay', amountMinor: 5998, method: 'card', now: NOW } },
+    { type: 'ReceivePayment', data: { orderId: 'o-1', paymentId: 'pay', amountMinor: 5998, scale: 2, method: 'card', now: NOW } },
     META,
   );
   await commands.execute(

@@ -39,7 +39,10 @@ export class OrderLogFixture {
   }
 
   pay(at: string, orderId: string, amountMinor: number) {
-    return this.run(at, { type: 'ReceivePayment', data: { orderId, paymentId: `pay-${orderId}`, amountMinor, method: 'card', now: at } });
+    return this.run(at, {
+      type: 'ReceivePayment',
+      data: { orderId, paymentId: `pay-${orderId}`, amountMinor, scale: 2, method: 'card', now: at },
+    });
   }
 
   ship(at: string, orderId: string) {

@@ -23,7 +23,7 @@ export type ChangePriceInput = {
   expectedVersion?: number | null | undefined;
   /** 1 to 100 of A-Z a-z 0-9 . _ : - */
   productId: string | number;
-  /** The new catalog price of one unit: positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". The price it has already changes nothing and writes no event. */
+  /** The new catalog price of one unit: positive, at most 1000000.00, with no more decimals than the currency has, e.g. "29.99". The price it has already changes nothing and writes no event. */
   unitPrice: string;
 };
 
@@ -34,7 +34,7 @@ export type OrderItemInput = {
   productId: string | number;
   /** A whole number from 1 to 10,000. */
   quantity: number;
-  /** Positive, at most 1000000.00, at most two fraction digits, e.g. "29.99". Absent: the catalog's current price. A customer's order is priced by the catalog: a price given must be the current one (else FAILED_PRECONDITION with the current price); staff and admins may send any price, for products outside the catalog too. */
+  /** Positive, at most 1000000.00, with no more decimals than the currency has, e.g. "29.99". Absent: the catalog's current price. A customer's order is priced by the catalog: a price given must be the current one (else FAILED_PRECONDITION with the current price); staff and admins may send any price, for products outside the catalog too. */
   unitPrice?: string | null | undefined;
 };
 

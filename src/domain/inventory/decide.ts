@@ -1,5 +1,5 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
-import type { Money } from '../money.js';
+import { type Money, recordedMoney } from '../money.js';
 import { requireAmountIn, requireCurrency, requireUnitPrice } from '../price.js';
 import type { AddProduct, ChangePrice, InventoryCommand, ReserveStock, Restock } from './commands.js';
 import type { InventoryEvent } from './events.js';
@@ -47,7 +47,7 @@ function addProduct({ data }: AddProduct, state: Product): InventoryEvent {
   if (state.status !== 'Empty') throw new AlreadyExistsError(`Product ${data.productId} exists already`, 'Product', data.productId);
   if (data.name.trim() === '') throw new ValidationError('A product needs a name', 'name');
   requireQuantity(data.quantity, 'quantity', 0);
-  const price = data.price ? requirePrice(data.price) : null;
+  const price = data.price ? recordedMoney(requirePrice(data.price)) : null;
   return { type: 'ProductAdded', data: { productId: data.productId, name: data.name, onHand: data.quantity, price, addedAt: data.now } };
 }
 
@@ -55,7 +55,17 @@ function changePrice({ data }: ChangePrice, product: ActiveProduct): InventoryEv
   const price = requirePrice(data.price);
   const previousPrice = product.price;
   if (previousPrice?.amountMinor === price.amountMinor && previousPrice.currency === price.currency) return [];
-  return [{ type: 'PriceChanged', data: { productId: data.productId, previousPrice, price, changedAt: data.now } }];
+  return [
+    {
+      type: 'PriceChanged',
+      data: {
+        productId: data.productId,
+        previousPrice: previousPrice && recordedMoney(previousPrice),
+        price: recordedMoney(price),
+        changedAt: data.now,
+      },
+    },
+  ];
 }
 
 function restock({ data }: Restock, product: ActiveProduct): InventoryEvent {
@@ -85,7 +95,7 @@ function requireProduct(state: Product, productId: string): ActiveProduct {
 
 /** The same rules as an order line's unit price and currency, with the fields the API names; the price as recorded. */
 function requirePrice({ amountMinor, currency }: Money): Money {
-  requireUnitPrice(amountMinor, 'unitPrice');
+  requireUnitPrice(amountMinor, currency, 'unitPrice');
   requireCurrency(currency, 'currency');
   requireAmountIn(amountMinor, currency, 'unitPrice');
   return { amountMinor, currency };

@@ -1,17 +1,21 @@
 import type { TypedRecord } from '../decider.js';
-import type { Money } from '../money.js';
+import type { RecordedMoney } from '../money.js';
 
 /**
  * v2: `price` is the catalog price, null for a product added without one. v1 (before products had
- * prices) had no `price` and reads as v2 with null (see legacy/productAddedV1.ts).
+ * prices) had no `price` and reads as v2 with null (see legacy/productAddedV1.ts). v3: the price
+ * records its `scale` (see Money); v2 prices read as scale 2.
  */
 export type ProductAdded = TypedRecord<
   'ProductAdded',
-  { productId: string; name: string; onHand: number; price: Money | null; addedAt: string }
+  { productId: string; name: string; onHand: number; price: RecordedMoney | null; addedAt: string }
 >;
 
-/** The catalog price changed; `previousPrice` is null when the product had none. */
-export type PriceChanged = TypedRecord<'PriceChanged', { productId: string; previousPrice: Money | null; price: Money; changedAt: string }>;
+/** The catalog price changed; `previousPrice` is null when the product had none. v2: prices record their `scale`, as in ProductAdded v3. */
+export type PriceChanged = TypedRecord<
+  'PriceChanged',
+  { productId: string; previousPrice: RecordedMoney | null; price: RecordedMoney; changedAt: string }
+>;
 
 export type StockRestocked = TypedRecord<'StockRestocked', { productId: string; quantity: number; onHand: number; restockedAt: string }>;
 
@@ -44,10 +48,10 @@ export type InventoryEvent =
   | ReservationReleased
   | ReservationCommitted;
 
-/** The version of each event's data shape this code writes. ProductAdded v1 had no price. */
+/** The version of each event's data shape this code writes. ProductAdded v1 had no price; prices gained `scale` in ProductAdded v3 and PriceChanged v2. */
 export const inventoryEventSchemaVersions = {
-  ProductAdded: 2,
-  PriceChanged: 1,
+  ProductAdded: 3,
+  PriceChanged: 2,
   StockRestocked: 1,
   StockReserved: 1,
   StockReservationRejected: 1,

@@ -12,5 +12,6 @@ export type { Product } from './state.js';
 export { availableOf, PRODUCT_STATE_SCHEMA_VERSION } from './state.js';
 export { allHeld } from './reservations.js';
 export { inventoryEventSchemaVersions, inventoryEventTypes } from './events.js';
+export { upcastPriceChangedV1, upcastProductAddedV2 } from './legacy/pricesInHundredths.js';
 export { upcastProductAddedV1 } from './legacy/productAddedV1.js';
 export { PRODUCT_STREAM_TYPE, productStreamId } from './stream.js';

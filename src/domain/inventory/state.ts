@@ -1,4 +1,4 @@
-import type { Money } from '../money.js';
+import { keptMoney, type Money } from '../money.js';
 import type { InventoryEvent } from './events.js';
 import { heldFor, noReservations, type Reservations, withHeld, withoutHeld } from './reservations.js';
 
@@ -20,7 +20,7 @@ export type Product =
       /**
        * The catalog price; null for a product added without one (every product from before prices
        * existed): not sellable to customers until priced. Null rather than absent, so a snapshot's
-       * JSON keeps the key.
+       * JSON keeps the key. In the units its currency is kept in (see Money).
        */
       price: Money | null;
       onHand: number;
@@ -33,9 +33,10 @@ export type Product =
 /**
  * The version of Product's shape in snapshots: bump it when Product or `evolve` changes, so older
  * snapshots are discarded (the stream is read again), never misread. 2: `price`. 3: no `settled`
- * (ended reservations), `reservedTotal`. 4: `reserved` in buckets (reservations.ts).
+ * (ended reservations), `reservedTotal`. 4: `reserved` in buckets (reservations.ts). 5: `price` in
+ * its currency's kept units (thousandths for KWD).
  */
-export const PRODUCT_STATE_SCHEMA_VERSION = 4;
+export const PRODUCT_STATE_SCHEMA_VERSION = 5;
 
 export const initialState = (): Product => ({ status: 'Empty' });
 
@@ -47,12 +48,20 @@ export function availableOf(product: Extract<Product, { status: 'Active' }>): nu
 export function evolve(state: Product, event: InventoryEvent): Product {
   if (event.type === 'ProductAdded') {
     const { productId, name, onHand, price } = event.data;
-    return { status: 'Active', productId, name, price: price ?? null, onHand, reserved: noReservations(), reservedTotal: 0 };
+    return {
+      status: 'Active',
+      productId,
+      name,
+      price: price ? keptMoney(price) : null,
+      onHand,
+      reserved: noReservations(),
+      reservedTotal: 0,
+    };
   }
   if (state.status !== 'Active') return state;
   switch (event.type) {
     case 'PriceChanged':
-      return { ...state, price: event.data.price };
+      return { ...state, price: keptMoney(event.data.price) };
     case 'StockRestocked':
       return { ...state, onHand: event.data.onHand };
     case 'StockReserved': {

@@ -1,15 +1,19 @@
 import type { TypedRecord } from '../decider.js';
 import type { OrderLine } from './events.js';
 
-/** `now` is the command's time (ISO 8601), chosen by the caller: the domain reads no clock. */
+/**
+ * `now` is the command's time (ISO 8601), chosen by the caller: the domain reads no clock. Unit
+ * prices are in the units the currency is kept in (see Money: thousandths for KWD).
+ */
 export type PlaceOrder = TypedRecord<
   'PlaceOrder',
   { orderId: string; customerId: string; items: OrderLine[]; currency: string; now: string }
 >;
 
+/** The amount as the payer wrote it, at `scale` decimals (1234 at 3 is 1.234), before the order's currency is known. */
 export type ReceivePayment = TypedRecord<
   'ReceivePayment',
-  { orderId: string; paymentId: string; amountMinor: number; method: string; now: string }
+  { orderId: string; paymentId: string; amountMinor: number; scale: number; method: string; now: string }
 >;
 
 export type ShipOrder = TypedRecord<

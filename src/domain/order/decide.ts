@@ -1,6 +1,7 @@
 import { AlreadyExistsError, IllegalStateError, NotFoundError, ValidationError } from '../errors.js';
-import { formatAmountMinor, multiplyMinor, sumMinor } from '../money.js';
-import { requireAmountIn, requireCurrency, requireUnitPrice } from '../price.js';
+import { minorUnitsOf } from '../currencies.js';
+import { amountScaleOf, formatAmountMinor, formatKeptDigits, MAX_DECIMALS, multiplyMinor, sumMinor } from '../money.js';
+import { amountIn, requireAmountIn, requireCurrency, requireUnitPrice } from '../price.js';
 import type { CancelOrder, ExpireOrder, OrderCommand, PlaceOrder, ReceivePayment, ShipOrder } from './commands.js';
 import {
   type OrderCancelled,
@@ -10,7 +11,7 @@ import {
   PAYMENT_NOT_RECEIVED,
   type PaymentReceived,
 } from './events.js';
-import { MAX_AMOUNT_MINOR, MAX_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, MAX_TEXT_LENGTH } from './limits.js';
+import { maxAmountMinor, MAX_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, MAX_TEXT_LENGTH } from './limits.js';
 import type { Order } from './state.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -52,14 +53,16 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
     if (item.quantity > MAX_QUANTITY) {
       throw new ValidationError(`Quantity must be at most ${MAX_QUANTITY}, got ${item.quantity}`, `${field}.quantity`);
     }
-    requireUnitPrice(item.unitPriceMinor, `${field}.unitPrice`);
+    requireUnitPrice(item.unitPriceMinor, data.currency, `${field}.unitPrice`);
     requireAmountIn(item.unitPriceMinor, data.currency, `${field}.unitPrice`);
     return multiplyMinor(item.unitPriceMinor, item.quantity);
   });
   const totalMinor = lineTotals.includes(undefined) ? undefined : sumMinor(lineTotals as number[]);
-  if (totalMinor === undefined || totalMinor > MAX_AMOUNT_MINOR) {
-    const total = totalMinor === undefined ? '' : `, got ${formatAmountMinor(totalMinor)} ${data.currency}`;
-    throw new ValidationError(`The order total must be at most ${formatAmountMinor(MAX_AMOUNT_MINOR)} ${data.currency}${total}`, 'items');
+  const scale = amountScaleOf(data.currency);
+  const max = maxAmountMinor(data.currency);
+  if (totalMinor === undefined || totalMinor > max) {
+    const total = totalMinor === undefined ? '' : `, got ${formatKeptDigits(totalMinor, data.currency)} ${data.currency}`;
+    throw new ValidationError(`The order total must be at most ${formatKeptDigits(max, data.currency)} ${data.currency}${total}`, 'items');
   }
 
   if (state.status !== 'Empty') {
@@ -73,6 +76,7 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
       items: data.items.map(({ productId, name, quantity, unitPriceMinor }) => ({ productId, name, quantity, unitPriceMinor })),
       currency: data.currency,
       totalMinor,
+      scale,
       placedAt: data.now,
     },
   };
@@ -82,16 +86,20 @@ function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived
   const order = requireStatus(state, data.orderId, 'Pending', 'receive a payment');
   requireText(data.paymentId, 'paymentId', MAX_ID_LENGTH);
   requireText(data.method, 'method', MAX_TEXT_LENGTH);
-  if (!Number.isSafeInteger(data.amountMinor) || data.amountMinor <= 0 || data.amountMinor > MAX_AMOUNT_MINOR) {
+  const written = Number.isSafeInteger(data.amountMinor) && Number.isInteger(data.scale) && data.scale >= 0 && data.scale <= MAX_DECIMALS;
+  const amountMinor = written ? amountIn({ units: data.amountMinor, scale: data.scale }, order.currency, 'amount') : Number.NaN;
+  const max = maxAmountMinor(order.currency);
+  if (!written || amountMinor <= 0 || amountMinor > max) {
+    const smallest = 10 ** (amountScaleOf(order.currency) - Math.min(amountScaleOf(order.currency), minorUnitsOf(order.currency)!));
     throw new ValidationError(
-      `A payment must be a whole number of cents from 0.01 to ${formatAmountMinor(MAX_AMOUNT_MINOR)}, got ` +
-        (Number.isSafeInteger(data.amountMinor) ? formatAmountMinor(data.amountMinor) : String(data.amountMinor)),
+      `A payment must be a whole number of cents from ${formatAmountMinor(smallest, order.currency)} to ${formatAmountMinor(max, order.currency)}, got ` +
+        (written ? formatAmountMinor(data.amountMinor, undefined, data.scale) : String(data.amountMinor)),
       'amount',
     );
   }
-  if (data.amountMinor !== order.totalMinor) {
+  if (amountMinor !== order.totalMinor) {
     throw new ValidationError(
-      `Payment of ${formatAmountMinor(data.amountMinor, order.currency)} ${order.currency} does not match the order total ` +
+      `Payment of ${formatAmountMinor(amountMinor, order.currency)} ${order.currency} does not match the order total ` +
         `${formatAmountMinor(order.totalMinor, order.currency)} ${order.currency}`,
       'amount',
     );
@@ -101,7 +109,8 @@ function receivePayment({ data }: ReceivePayment, state: Order): PaymentReceived
     data: {
       orderId: data.orderId,
       paymentId: data.paymentId,
-      amountMinor: data.amountMinor,
+      amountMinor,
+      scale: amountScaleOf(order.currency),
       method: data.method,
       receivedAt: data.now,
     },
@@ -136,6 +145,7 @@ function cancelOrder({ data }: CancelOrder, state: Order): OrderCancelled {
       orderId: data.orderId,
       reason: data.reason,
       refundMinor: order.status === 'Paid' ? order.paidMinor : 0,
+      scale: amountScaleOf(order.currency),
       cancelledAt: data.now,
     },
   };
@@ -143,10 +153,16 @@ function cancelOrder({ data }: CancelOrder, state: Order): OrderCancelled {
 
 /** Only a pending order expires, and with nothing to refund: a paid, shipped or cancelled one is refused. */
 function expireOrder({ data }: ExpireOrder, state: Order): OrderCancelled {
-  requireStatus(state, data.orderId, 'Pending', 'expire for want of payment');
+  const order = requireStatus(state, data.orderId, 'Pending', 'expire for want of payment');
   return {
     type: 'OrderCancelled',
-    data: { orderId: data.orderId, reason: PAYMENT_NOT_RECEIVED, refundMinor: 0, cancelledAt: data.now },
+    data: {
+      orderId: data.orderId,
+      reason: PAYMENT_NOT_RECEIVED,
+      refundMinor: 0,
+      scale: amountScaleOf(order.currency),
+      cancelledAt: data.now,
+    },
   };
 }
 

@@ -7,6 +7,10 @@ export type OrderLine = {
   unitPriceMinor: number;
 };
 
+/**
+ * v3: `scale` is the number of decimals unitPriceMinor and totalMinor are written in (3 for KWD:
+ * 1234 is 1.234). v2 and older kept hundredths in every currency and read as scale 2.
+ */
 export type OrderPlaced = TypedRecord<
   'OrderPlaced',
   {
@@ -15,13 +19,15 @@ export type OrderPlaced = TypedRecord<
     items: OrderLine[];
     currency: string;
     totalMinor: number;
+    scale: number;
     placedAt: string;
   }
 >;
 
+/** v2: `scale` as in OrderPlaced, in the order's currency; v1 read as scale 2. */
 export type PaymentReceived = TypedRecord<
   'PaymentReceived',
-  { orderId: string; paymentId: string; amountMinor: number; method: string; receivedAt: string }
+  { orderId: string; paymentId: string; amountMinor: number; scale: number; method: string; receivedAt: string }
 >;
 
 export type OrderShipped = TypedRecord<
@@ -38,8 +44,14 @@ export type OrderShipped = TypedRecord<
 /** The reason of an OrderCancelled that ExpireOrder records: the order was not paid in time. */
 export const PAYMENT_NOT_RECEIVED = 'payment not received';
 
-/** refundMinor is what was paid: 0 for a pending order, the payment for a paid one. */
-export type OrderCancelled = TypedRecord<'OrderCancelled', { orderId: string; reason: string; refundMinor: number; cancelledAt: string }>;
+/**
+ * refundMinor is what was paid: 0 for a pending order, the payment for a paid one. v2: `scale` as in
+ * OrderPlaced; v1 read as scale 2.
+ */
+export type OrderCancelled = TypedRecord<
+  'OrderCancelled',
+  { orderId: string; reason: string; refundMinor: number; scale: number; cancelledAt: string }
+>;
 
 export type OrderEvent = OrderPlaced | PaymentReceived | OrderShipped | OrderCancelled;
 
@@ -51,12 +63,13 @@ export const orderEventTypes = [
 ] as const satisfies readonly OrderEvent['type'][];
 
 /**
- * The version of each event's data shape that this code writes. OrderPlaced is at 2: version 1 is
- * the older system's shape (see legacy/), read through an upcaster.
+ * The version of each event's data shape that this code writes. OrderPlaced v1 is the older system's
+ * shape (see legacy/); the money events gained `scale` in OrderPlaced v3, PaymentReceived v2 and
+ * OrderCancelled v2. Older versions are read through upcasters.
  */
 export const orderEventSchemaVersions = {
-  OrderPlaced: 2,
-  PaymentReceived: 1,
+  OrderPlaced: 3,
+  PaymentReceived: 2,
   OrderShipped: 1,
-  OrderCancelled: 1,
+  OrderCancelled: 2,
 } as const satisfies Record<OrderEvent['type'], number>;

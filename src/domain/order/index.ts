@@ -11,6 +11,8 @@ export type * from './events.js';
 export type { Order, OrderStatus } from './state.js';
 export { ORDER_STATE_SCHEMA_VERSION } from './state.js';
 export { orderEventSchemaVersions, orderEventTypes, PAYMENT_NOT_RECEIVED } from './events.js';
+export { upcastOrderCancelledV1, upcastOrderPlacedV2, upcastPaymentReceivedV1 } from './legacy/hundredths.js';
 export { upcastOrderPlacedV1 } from './legacy/orderPlacedV1.js';
 export { upcastPaymentTakenV1 } from './legacy/paymentTakenV1.js';
+export { placedInKeptUnits } from './keptUnits.js';
 export { ORDER_STREAM_TYPE, orderStreamId } from './stream.js';

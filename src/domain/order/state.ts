@@ -1,8 +1,10 @@
+import { inCurrencyUnits } from '../money.js';
 import type { OrderEvent } from './events.js';
+import { placedInKeptUnits } from './keptUnits.js';
 
 type Placed = { orderId: string; customerId: string; currency: string; totalMinor: number };
 
-/** What the decider needs to know about an order; the read side keeps the rest. */
+/** What the decider needs to know about an order; the read side keeps the rest. Amounts in the currency's kept units (see Money). */
 export type Order =
   | { status: 'Empty' }
   | ({ status: 'Pending' } & Placed)
@@ -12,8 +14,8 @@ export type Order =
 
 export type OrderStatus = Order['status'];
 
-/** The version of Order's shape in snapshots: bump it when Order or `evolve` changes. */
-export const ORDER_STATE_SCHEMA_VERSION = 1;
+/** The version of Order's shape in snapshots: bump it when Order or `evolve` changes. 2: amounts in kept units. */
+export const ORDER_STATE_SCHEMA_VERSION = 2;
 
 export const initialState = (): Order => ({ status: 'Empty' });
 
@@ -21,12 +23,14 @@ export const initialState = (): Order => ({ status: 'Empty' });
 export function evolve(state: Order, event: OrderEvent): Order {
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, customerId, currency, totalMinor } = event.data;
+      const { orderId, customerId, currency, totalMinor } = placedInKeptUnits(event.data);
       return { status: 'Pending', orderId, customerId, currency, totalMinor };
     }
     // Each event moves only the states decide emits it from; anything else leaves the state as it is.
     case 'PaymentReceived':
-      return state.status === 'Pending' ? { ...state, status: 'Paid', paidMinor: event.data.amountMinor } : state;
+      return state.status === 'Pending'
+        ? { ...state, status: 'Paid', paidMinor: inCurrencyUnits(event.data.amountMinor, event.data.scale, state.currency) }
+        : state;
     case 'OrderShipped':
       return state.status === 'Paid' ? { ...state, status: 'Shipped' } : state;
     case 'OrderCancelled':

@@ -1,3 +1,4 @@
+import { amountIn } from '../../domain/price.js';
 import { timeOrderedId } from '../../eventstore/timeOrderedId.js';
 import { isoNow } from '../../clock/clock.js';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
@@ -30,11 +31,11 @@ export class OrderCommandsResolver {
     }
     const idempotency = idempotencyFor(principal, 'placeOrder', input);
     const isRetry = async () => idempotency !== undefined && (await ctx.commands.isRecorded(idempotency.key));
-    const lines = input.items.map(({ productId, name, quantity, unitPrice }) => ({
+    const lines = input.items.map(({ productId, name, quantity, unitPrice }, index) => ({
       productId,
       name,
       quantity,
-      unitPriceMinor: unitPrice,
+      unitPriceMinor: unitPrice == null ? unitPrice : amountIn(unitPrice, input.currency, `items[${index}].unitPrice`),
     }));
     // A customer's lines are priced while the cap counts the customer's unpaid orders, not after.
     const pricing = isCustomer ? priceLines(lines, input.currency, 'catalog', ctx.catalogPrices) : undefined;
@@ -67,7 +68,11 @@ export class OrderCommandsResolver {
     );
     const now = isoNow(ctx.clock);
     const { orderId, paymentId, amount, method } = input;
-    const command = { type: 'ReceivePayment' as const, data: { orderId, paymentId, amountMinor: amount, method, now } };
+    // The order's currency decides how many decimals the amount may have: the decider converts it.
+    const command = {
+      type: 'ReceivePayment' as const,
+      data: { orderId, paymentId, amountMinor: amount.units, scale: amount.scale, method, now },
+    };
     return runCommand(ctx, 'receivePayment', input, command, now, { principal });
   }
 

@@ -22,7 +22,10 @@ export class OrderEvent {
   @Field(() => GraphQLDateTime)
   occurredAt!: string;
 
-  @Field(() => GraphQLJSON, { description: 'The payload as stored; amounts are integer minor units (amountMinor).' })
+  @Field(() => GraphQLJSON, {
+    description:
+      "The payload in its current shape; amounts are integers at the payload's `scale` decimals (amountMinor 1234 at scale 3 is 1.234).",
+  })
   data!: unknown;
 
   @Field(() => String, { description: 'Who sent the command.' })

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { formatAmountMinor } from '../../domain/money.js';
+import { type DecimalAmount, formatAmountMinor } from '../../domain/money.js';
 import { MAX_AMOUNT_MINOR, MAX_ITEMS, MAX_QUANTITY } from '../../domain/order/limits.js';
 import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
 import { DecimalScalar } from '../scalars/decimal.js';
@@ -21,11 +21,11 @@ export class OrderItemInput {
   @Field(() => DecimalScalar, {
     nullable: true,
     description:
-      `Positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, at most two fraction digits, e.g. "29.99". Absent: the catalog's ` +
+      `Positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, with no more decimals than the currency has, e.g. "29.99". Absent: the catalog's ` +
       "current price. A customer's order is priced by the catalog: a price given must be the current one (else FAILED_PRECONDITION " +
       'with the current price); staff and admins may send any price, for products outside the catalog too.',
   })
-  unitPrice?: number | null;
+  unitPrice?: DecimalAmount | null;
 }
 
 @InputType()

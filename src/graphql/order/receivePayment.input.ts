@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { formatAmountMinor } from '../../domain/money.js';
+import { type DecimalAmount, formatAmountMinor } from '../../domain/money.js';
 import { MAX_AMOUNT_MINOR } from '../../domain/order/limits.js';
 import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
 import { DecimalScalar } from '../scalars/decimal.js';
@@ -14,7 +14,7 @@ export class ReceivePaymentInput extends OrderCommandInput {
   @Field(() => DecimalScalar, {
     description: `Must equal the order's total exactly (at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}).`,
   })
-  amount!: number;
+  amount!: DecimalAmount;
 
   @Field(() => String, { description: `How the customer paid, e.g. "credit_card". ${TEXT_DESCRIPTION}.` })
   @ValidText()

@@ -1,3 +1,4 @@
+import type { DecimalAmount } from '../../domain/money.js';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotencyKey.js';
@@ -21,7 +22,7 @@ export class AddProductInput {
     nullable: true,
     description: `The catalog price of one unit: ${UNIT_PRICE_DESCRIPTION}. Absent: the product is in stock but customers cannot order it until changePrice prices it.`,
   })
-  unitPrice?: number | null;
+  unitPrice?: DecimalAmount | null;
 
   @Field(() => String, {
     nullable: true,

@@ -1,3 +1,4 @@
+import type { DecimalAmount } from '../../domain/money.js';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { formatAmountMinor } from '../../domain/money.js';
 import { MAX_AMOUNT_MINOR } from '../../domain/order/limits.js';
@@ -6,7 +7,7 @@ import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotencyKey.js';
 import { DecimalScalar } from '../scalars/decimal.js';
 
 /** The rules of a catalog price, as an order line's unit price has them. */
-export const UNIT_PRICE_DESCRIPTION = `positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, at most two fraction digits, e.g. "29.99"`;
+export const UNIT_PRICE_DESCRIPTION = `positive, at most ${formatAmountMinor(MAX_AMOUNT_MINOR)}, with no more decimals than the currency has, e.g. "29.99"`;
 
 @InputType()
 export class ChangePriceInput {
@@ -17,7 +18,7 @@ export class ChangePriceInput {
   @Field(() => DecimalScalar, {
     description: `The new catalog price of one unit: ${UNIT_PRICE_DESCRIPTION}. The price it has already changes nothing and writes no event.`,
   })
-  unitPrice!: number;
+  unitPrice!: DecimalAmount;
 
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of unitPrice.' })
   currency!: string;

@@ -1,3 +1,5 @@
+import { amountIn } from '../../domain/price.js';
+import type { DecimalAmount, Money } from '../../domain/money.js';
 import { isoNow } from '../../clock/clock.js';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requireRole } from '../../auth/access.js';
@@ -21,7 +23,7 @@ export class ProductCommandsResolver {
     const { productId, name, quantity, unitPrice, currency } = input;
     if (unitPrice == null && currency != null)
       throw badUserInput('currency is the currency of unitPrice; send both, or neither', 'currency');
-    const price = unitPrice == null ? null : { amountMinor: unitPrice, currency: currency ?? 'USD' };
+    const price = unitPrice == null ? null : keptPrice(unitPrice, currency ?? 'USD');
     return runProductCommand(
       ctx,
       'addProduct',
@@ -39,7 +41,7 @@ export class ProductCommandsResolver {
     const principal = requireRole(ctx, MANAGERS, 'manage prices');
     const now = isoNow(ctx.clock);
     const { productId, unitPrice, currency } = input;
-    const command = { type: 'ChangePrice' as const, data: { productId, price: { amountMinor: unitPrice, currency }, now } };
+    const command = { type: 'ChangePrice' as const, data: { productId, price: keptPrice(unitPrice, currency), now } };
     return runProductCommand(ctx, 'changePrice', input, command, now, principal);
   }
 
@@ -50,4 +52,9 @@ export class ProductCommandsResolver {
     const { productId, quantity } = input;
     return runProductCommand(ctx, 'restock', input, { type: 'Restock', data: { productId, quantity, now } }, now, principal);
   }
+}
+
+/** A written catalog price in the units its currency is kept in. */
+function keptPrice(unitPrice: DecimalAmount, currency: string): Money {
+  return { amountMinor: amountIn(unitPrice, currency, 'unitPrice'), currency };
 }

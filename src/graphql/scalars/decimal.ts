@@ -1,23 +1,25 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { formatAmountMinor, parseAmountMinor } from '../../domain/money.js';
+import { type DecimalAmount, formatAmountMinor, MAX_DECIMALS, parseDecimal } from '../../domain/money.js';
 
 /**
- * A money amount. On the wire: a string with two fraction digits ("109.97"). As input: such a
- * string, or a JSON number with at most two fraction digits. Inside the server: integer minor units.
- * NaN, Infinity, exponents ("1e309"), negative zero and float noise (0.30000000000000004) are
- * refused with the reason, never rounded.
+ * A money amount. On the wire: a string with the currency's decimals ("109.97", "3000" JPY, "1.234"
+ * KWD). As input: such a string, or a JSON number, with at most MAX_DECIMALS fraction digits; the
+ * resolver, knowing the currency, refuses more than it has. Inside the server: a DecimalAmount,
+ * then integer units of the currency. NaN, Infinity, exponents ("1e309"), negative zero and float
+ * noise (0.30000000000000004) are refused with the reason, never rounded.
  */
-const DECIMAL_TEXT = /^-?\d+(\.\d{1,2})?$/;
+const DECIMAL_TEXT = new RegExp(`^-?\\d+(\\.\\d{1,${MAX_DECIMALS}})?$`);
 
-export const DecimalScalar = new GraphQLScalarType<number, string>({
+export const DecimalScalar = new GraphQLScalarType<DecimalAmount, string>({
   name: 'Decimal',
   description:
-    'A money amount with at most two fraction digits, and no more than its currency has (none for JPY). ' +
-    'Output is a string with the currency\'s decimals, such as "109.97" or "3000" (JPY); input may be such a ' +
-    'string or a number such as 109.97. Never rounded: "0.001" is refused.',
+    'A money amount with no more fraction digits than its currency has: two for USD, none for JPY, three for KWD. ' +
+    'Output is a string with the currency\'s decimals, such as "109.97", "3000" (JPY) or "1.234" (KWD); input may be ' +
+    'such a string or a number such as 109.97. Never rounded: "0.001" is refused in USD (BAD_USER_INPUT).',
   serialize(value) {
     // Money formats its amount with its currency's decimals ("3000" JPY) before it gets here.
     if (typeof value === 'string' && DECIMAL_TEXT.test(value)) return value;
+    // A plain number is hundredths, as amounts were kept before currencies had their own decimals.
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
       throw new GraphQLError(`Decimal cannot represent ${String(value)}`);
     }
@@ -35,10 +37,11 @@ export const DecimalScalar = new GraphQLScalarType<number, string>({
 });
 
 const MAX_SHOWN_LENGTH = 40;
+const TOO_MANY_FRACTION_DIGITS = new RegExp(`^-?\\d+\\.(\\d{${MAX_DECIMALS + 1},})$`);
 /** So many fraction digits are no one's price: a float sum's rounding error (0.30000000000000004). */
 const FLOAT_NOISE_DIGITS = 10;
 
-function toMinor(value: unknown): number {
+function toMinor(value: unknown): DecimalAmount {
   if (typeof value === 'number') {
     if (Number.isNaN(value)) throw refusal('NaN', 'not a number');
     if (!Number.isFinite(value)) throw refusal(String(value), 'not a finite number (a JSON number such as 1e309 overflows to Infinity)');
@@ -48,11 +51,11 @@ function toMinor(value: unknown): number {
       value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`,
     );
   }
-  // A JSON number's shortest text form is exact for two-decimal amounts: 29.99 prints as "29.99".
+  // A JSON number's shortest text form is exact for amounts of a few decimals: 29.99 prints as "29.99".
   const text = String(value);
   const shown = typeof value === 'string' ? JSON.stringify(value) : text;
   if (text.length > MAX_SHOWN_LENGTH) throw refusal(`a${typeof value === 'string' ? ' string' : 'n amount'} of ${text.length} characters`);
-  const minor = reasonFor(text) === undefined ? parseAmountMinor(text) : undefined;
+  const minor = reasonFor(text) === undefined ? parseDecimal(text) : undefined;
   if (minor === undefined) throw refusal(shown, reasonFor(text));
   return minor;
 }
@@ -64,7 +67,7 @@ function reasonFor(text: string): string | undefined {
   if (/^[+-]?infinity$/i.test(trimmed)) return 'not a finite number';
   if (/^[+-]?[\d.]+e[+-]?\d+$/i.test(trimmed)) return 'exponent notation is not accepted; write the digits';
   if (/^-0*(\.0*)?$/.test(trimmed) && /\d/.test(trimmed)) return 'negative zero is not an amount';
-  const fraction = /^-?\d+\.(\d{3,})$/.exec(trimmed)?.[1];
+  const fraction = TOO_MANY_FRACTION_DIGITS.exec(trimmed)?.[1];
   if (fraction && fraction.length >= FLOAT_NOISE_DIGITS) {
     return (
       `${fraction.length} fraction digits, the noise of floating-point arithmetic (0.1 + 0.2 is ` +
@@ -78,6 +81,6 @@ function reasonFor(text: string): string | undefined {
 
 function refusal(shown: string, reason?: string): GraphQLError {
   return new GraphQLError(
-    `Decimal expects an amount with at most two fraction digits, such as "29.99", but got ${shown}${reason ? `: ${reason}` : ''}`,
+    `Decimal expects an amount with at most ${MAX_DECIMALS} fraction digits, such as "29.99", but got ${shown}${reason ? `: ${reason}` : ''}`,
   );
 }

@@ -29,11 +29,12 @@ const COUNT_OF: Record<OrderViewStatus, keyof CustomerSummaryRow> = {
 
 /**
  * One summary row per customer (order counts by status, first and last order) and their spend per
- * currency, from the Order streams. Announces nothing.
+ * currency, from the Order streams. Announces nothing. Version 2: spend in kept units of the
+ * currency (see Money: thousandths for KWD).
  */
 export const customerSummaryModel: ReadModel<CustomerOrder, never> = {
   name: 'customerSummary',
-  version: 1,
+  version: 2,
   tables: {
     /** One row per customer with at least one order: counts by current status, first and last order. */
     customer_summaries: table(
@@ -87,7 +88,7 @@ export const customerSummaryModel: ReadModel<CustomerOrder, never> = {
         },
       },
     ];
-    const delta = revenueMinor(event);
+    const delta = revenueMinor(event, order.currency);
     if (delta !== 0) {
       updates.push({
         table: 'customer_summary_spend',

@@ -1,3 +1,4 @@
+import { placedInKeptUnits } from '../../domain/order/index.js';
 import type { OrderEvent } from '../../domain/order/index.js';
 import { asOrderEvent, eventTime, orderStatusDocuments, revenueMinor } from '../orderTransitions.js';
 import type { ReadModel } from '../readModel.js';
@@ -20,11 +21,12 @@ const KIND: Record<OrderEvent['type'], ActivityKind> = {
 /**
  * The dashboard's figures from the Order streams: each order's current status and total, and one
  * activity row per event that moved an order, at its event time (occurredAt), so that any
- * [from, to) window sums exactly. Announces nothing.
+ * [from, to) window sums exactly. Announces nothing. Version 2: amounts in kept units of the
+ * currency (see Money: thousandths for KWD).
  */
 export const dashboardModel: ReadModel<DashboardOrder, never> = {
   name: 'dashboard',
-  version: 1,
+  version: 2,
   tables: {
     dashboard_orders: table('order_id text, currency text, status text, total_minor integer, placed_at_ms integer, version integer', {
       primaryKey: ['order_id'],
@@ -41,7 +43,7 @@ export const dashboardModel: ReadModel<DashboardOrder, never> = {
     order_id: data.orderId,
     currency: data.currency,
     status: 'PENDING',
-    total_minor: data.totalMinor,
+    total_minor: placedInKeptUnits(data).totalMinor,
     placed_at_ms: eventTime(stored).atMs,
     version: stored.version,
   })),
@@ -57,7 +59,7 @@ export const dashboardModel: ReadModel<DashboardOrder, never> = {
       currency: order.currency,
       at_ms: atMs,
       day,
-      revenue_minor: revenueMinor(event),
+      revenue_minor: revenueMinor(event, order.currency),
     };
     // Recorded once whatever happens: a second line of defence behind the version.
     return [{ table: 'dashboard_activity', record: activity }];

@@ -1,3 +1,5 @@
+import { inCurrencyUnits } from '../../domain/money.js';
+import { placedInKeptUnits } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { foldInMemory } from '../fold.js';
 import { asOrderEvent } from '../orderTransitions.js';
@@ -40,11 +42,12 @@ type OrderDocument = { order_views: [OrderViewRow]; order_view_items: OrderItemR
 
 /**
  * Every order as the read side serves it: one order_views row per order, its lines in
- * order_view_items. Each applied event announces the order's view as of that event.
+ * order_view_items. Each applied event announces the order's view as of that event. Version 2:
+ * amounts in kept units of the currency (see Money: thousandths for KWD).
  */
 export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
   name: 'orderView',
-  version: 1,
+  version: 2,
   tables: {
     order_views: table(
       `order_id text, customer_id text, status text, currency text, total_minor integer, item_count integer,
@@ -67,7 +70,7 @@ export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
       const event = asOrderEvent(stored)!;
       const touched = { version: stored.version, position: stored.position, updated_at: stored.metadata.occurredAt };
       if (event.type === 'OrderPlaced') {
-        const { orderId, customerId, currency, totalMinor, items, placedAt } = event.data;
+        const { orderId, customerId, currency, totalMinor, items, placedAt } = placedInKeptUnits(event.data);
         const row: OrderViewRow = {
           order_id: orderId,
           customer_id: customerId,
@@ -120,7 +123,7 @@ export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
             ...touched,
             status: 'CANCELLED',
             cancellation_reason: event.data.reason,
-            refund_minor: event.data.refundMinor,
+            refund_minor: inCurrencyUnits(event.data.refundMinor, event.data.scale, row.currency),
           });
         default: {
           const _exhaustive: never = event;

@@ -1,5 +1,5 @@
 import { type InventoryEvent, PRODUCT_STREAM_TYPE } from '../../domain/inventory/index.js';
-import type { Money } from '../../domain/money.js';
+import { keptMoney, type Money } from '../../domain/money.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { foldInMemory } from '../fold.js';
 import type { ReadModel } from '../readModel.js';
@@ -24,10 +24,11 @@ type ProductDocument = { product_views: [ProductViewRow] };
 /**
  * Stock on hand, reserved and available per product, and its catalog price, from the Product
  * streams. Each applied event announces the product's view as of that event. Version 2: the price.
+ * 3: prices in their currency's kept units (thousandths for KWD).
  */
 export const productViewModel: ReadModel<ProductDocument, ProductViewChange> = {
   name: 'productView',
-  version: 2,
+  version: 3,
   tables: {
     /**
      * One row per product; `available` is derived, so it can never disagree with on hand and reserved.
@@ -53,7 +54,16 @@ export const productViewModel: ReadModel<ProductDocument, ProductViewChange> = {
       if (event.type === 'ProductAdded') {
         const { productId, name, onHand, price } = event.data;
         return {
-          product_views: [stock({ product_id: productId, name, ...priceColumns(price ?? null), on_hand: onHand, reserved: 0, ...touched })],
+          product_views: [
+            stock({
+              product_id: productId,
+              name,
+              ...priceColumns(price ? keptMoney(price) : null),
+              on_hand: onHand,
+              reserved: 0,
+              ...touched,
+            }),
+          ],
         };
       }
       // Stock events of a product never added change nothing, as in the domain's evolve.
@@ -63,7 +73,7 @@ export const productViewModel: ReadModel<ProductDocument, ProductViewChange> = {
       // moves keep reserved equal to the sum of the orders' reservations.
       switch (event.type) {
         case 'PriceChanged':
-          return { product_views: [{ ...row, ...priceColumns(event.data.price), ...touched }] };
+          return { product_views: [{ ...row, ...priceColumns(keptMoney(event.data.price)), ...touched }] };
         case 'StockRestocked':
           return { product_views: [stock({ ...row, on_hand: event.data.onHand, ...touched })] };
         case 'StockReserved':

@@ -1,4 +1,4 @@
-import type { OrderLine } from '../../domain/order/index.js';
+import { type OrderLine, placedInKeptUnits } from '../../domain/order/index.js';
 import type { StoredEvent } from '../../eventstore/eventStore.js';
 import { eventTime, orderStatusDocuments } from '../orderTransitions.js';
 import { andThen, inList, type Maybe, type ReadDb } from '../readDb.js';
@@ -31,12 +31,12 @@ type SalesOrder = { sales_orders: [SalesOrderRow] };
 /**
  * Units sold and revenue per product per UTC day, from the Order streams. A sale counts on the day
  * its payment is received; a paid order cancelled (and refunded) takes its units and revenue back
- * on the day of the cancellation. Amounts are minor units of the order's currency, never added
- * across currencies.
+ * on the day of the cancellation. Amounts are kept units of the order's currency (see Money), never
+ * added across currencies. Version 2: kept units (thousandths for KWD).
  */
 export const salesByProductModel: ReadModel<SalesOrder, SalesChange> = {
   name: 'salesByProduct',
-  version: 1,
+  version: 2,
   tables: {
     sales_orders: table(
       `order_id text, currency text, status text, lines text, counted integer, counted_version integer,
@@ -54,7 +54,7 @@ export const salesByProductModel: ReadModel<SalesOrder, SalesChange> = {
       order_id: data.orderId,
       currency: data.currency,
       status: 'PENDING',
-      lines: JSON.stringify(data.items.map(saleLine)),
+      lines: JSON.stringify(placedInKeptUnits(data).items.map(saleLine)),
       counted: 0,
       counted_version: stored.version,
       version: stored.version,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, type DomainError, NotFoundError, ValidationError } from '../../../src/domain/errors.js';
+import type { Money, RecordedMoney } from '../../../src/domain/money.js';
 import {
   type AddProduct,
   allHeld,
@@ -35,7 +36,7 @@ describe('Product', () => {
     it('should add it with its catalog price', () => {
       given([])
         .when(addProduct({ price: { amountMinor: 2999, currency: 'USD' } }))
-        .then([{ type: 'ProductAdded', data: { ...added.data, price: { amountMinor: 2999, currency: 'USD' } } }]);
+        .then([{ type: 'ProductAdded', data: { ...added.data, price: { amountMinor: 2999, currency: 'USD', scale: 2 } } }]);
     });
 
     it('should add it without a price, recorded as none', () => {
@@ -50,7 +51,7 @@ describe('Product', () => {
     it('should add it at the highest price an order line may have, 1,000,000.00', () => {
       given([])
         .when(addProduct({ price: usd(MAX_AMOUNT_MINOR) }))
-        .then([{ type: 'ProductAdded', data: { ...added.data, price: usd(MAX_AMOUNT_MINOR) } }]);
+        .then([{ type: 'ProductAdded', data: { ...added.data, price: inHundredths(usd(MAX_AMOUNT_MINOR)) } }]);
     });
 
     it.each(BAD_AMOUNTS)('should refuse to add it at %s (%s)', (_name, amountMinor, message) => {
@@ -427,7 +428,10 @@ const MAX_AMOUNT_MINOR = 100_000_000;
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const WIDGET_PRICE = usd(2999);
 
-const added: ProductAdded = { type: 'ProductAdded', data: { productId, name: 'Widget', onHand: 10, price: WIDGET_PRICE, addedAt: now } };
+const added: ProductAdded = {
+  type: 'ProductAdded',
+  data: { productId, name: 'Widget', onHand: 10, price: inHundredths(WIDGET_PRICE), addedAt: now },
+};
 const unpriced: ProductAdded = { type: 'ProductAdded', data: { ...added.data, price: null } };
 
 /** Amounts in minor units the rules of a price refuse; 2999.5 is 29.995, a third fraction digit. */
@@ -441,8 +445,16 @@ const BAD_AMOUNTS: [string, number, string][] = [
 /** Not three capital letters, or three that name no currency in ISO 4217 (ABC), or its test code (XXX). */
 const BAD_CURRENCIES = ['usd', 'US', 'EURO', '', '€', 'ABC', 'XXX'];
 
-function priceChanged(previousPrice: PriceChanged['data']['previousPrice'], price: PriceChanged['data']['price']): PriceChanged {
-  return { type: 'PriceChanged', data: { productId, previousPrice, price, changedAt: now } };
+/** A PriceChanged as the decider records it: each price with its scale (two decimals for USD and EUR). */
+function priceChanged(previousPrice: Money | null, price: Money): PriceChanged {
+  return {
+    type: 'PriceChanged',
+    data: { productId, previousPrice: previousPrice && inHundredths(previousPrice), price: inHundredths(price), changedAt: now },
+  };
+}
+
+function inHundredths(price: Money): RecordedMoney {
+  return { ...price, scale: 2 };
 }
 
 function restocked(quantity: number, onHand: number): StockRestocked {

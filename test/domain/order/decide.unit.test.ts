@@ -370,13 +370,14 @@ const placed: OrderPlaced = {
     items: [widget, { productId: 'p2', name: 'Gadget', quantity: 1, unitPriceMinor: 4999 }],
     currency: 'USD',
     totalMinor: 10997,
+    scale: 2,
     placedAt: '2025-01-10T09:00:00.000Z',
   },
 };
 
 const paid: PaymentReceived = {
   type: 'PaymentReceived',
-  data: { orderId, paymentId: 'pay-1', amountMinor: 10997, method: 'card', receivedAt: '2025-01-10T09:05:00.000Z' },
+  data: { orderId, paymentId: 'pay-1', amountMinor: 10997, scale: 2, method: 'card', receivedAt: '2025-01-10T09:05:00.000Z' },
 };
 
 const shipped: OrderShipped = {
@@ -392,7 +393,7 @@ const shipped: OrderShipped = {
 
 const cancelled: OrderCancelled = {
   type: 'OrderCancelled',
-  data: { orderId, reason: 'Changed my mind', refundMinor: 0, cancelledAt: '2025-01-10T10:00:00.000Z' },
+  data: { orderId, reason: 'Changed my mind', refundMinor: 0, scale: 2, cancelledAt: '2025-01-10T10:00:00.000Z' },
 };
 
 function placeOrder(data: Partial<PlaceOrder['data']> = {}): PlaceOrder {
@@ -401,8 +402,8 @@ function placeOrder(data: Partial<PlaceOrder['data']> = {}): PlaceOrder {
 }
 
 function receivePayment(data: Partial<ReceivePayment['data']> = {}): ReceivePayment {
-  const { paymentId, amountMinor, method, receivedAt } = paid.data;
-  return { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor, method, now: receivedAt, ...data } };
+  const { paymentId, amountMinor, scale, method, receivedAt } = paid.data;
+  return { type: 'ReceivePayment', data: { orderId, paymentId, amountMinor, scale, method, now: receivedAt, ...data } };
 }
 
 function shipOrder(data: Partial<ShipOrder['data']> = {}): ShipOrder {

@@ -92,13 +92,14 @@ const placed: OrderPlaced = {
     items: [{ productId: 'p1', name: 'Widget', quantity: 2, unitPriceMinor: 2999 }],
     currency: 'USD',
     totalMinor: 5998,
+    scale: 2,
     placedAt,
   },
 };
 
 const paid: PaymentReceived = {
   type: 'PaymentReceived',
-  data: { orderId, paymentId: 'pay-1', amountMinor: 5998, method: 'card', receivedAt: '2025-01-10T09:05:00.000Z' },
+  data: { orderId, paymentId: 'pay-1', amountMinor: 5998, scale: 2, method: 'card', receivedAt: '2025-01-10T09:05:00.000Z' },
 };
 
 const shipped: OrderShipped = {
@@ -108,19 +109,19 @@ const shipped: OrderShipped = {
 
 const cancelledByCustomer: OrderCancelled = {
   type: 'OrderCancelled',
-  data: { orderId, reason: 'changed my mind', refundMinor: 0, cancelledAt: '2025-01-10T09:10:00.000Z' },
+  data: { orderId, reason: 'changed my mind', refundMinor: 0, scale: 2, cancelledAt: '2025-01-10T09:10:00.000Z' },
 };
 
 const expireOrder: ExpireOrder = { type: 'ExpireOrder', data: { orderId, now: deadline } };
 
 const expired: OrderCancelled = {
   type: 'OrderCancelled',
-  data: { orderId, reason: PAYMENT_NOT_RECEIVED, refundMinor: 0, cancelledAt: deadline },
+  data: { orderId, reason: PAYMENT_NOT_RECEIVED, refundMinor: 0, scale: 2, cancelledAt: deadline },
 };
 
 const receivePayment: ReceivePayment = {
   type: 'ReceivePayment',
-  data: { orderId, paymentId: 'pay-late', amountMinor: 5998, method: 'card', now: '2025-01-10T09:31:00.000Z' },
+  data: { orderId, paymentId: 'pay-late', amountMinor: 5998, scale: 2, method: 'card', now: '2025-01-10T09:31:00.000Z' },
 };
 
 const cancelOrder: CancelOrder = { type: 'CancelOrder', data: { orderId, reason: 'too late', now: '2025-01-10T09:32:00.000Z' } };

@@ -73,7 +73,7 @@ await describeWithPostgres('PostgreSQL read models shared by several instances',
     commands.execute(
       {
         type: 'ReceivePayment',
-        data: { orderId, paymentId: `pay-${orderId}`, amountMinor: 10997, method: 'card', now: new Date().toISOString() },
+        data: { orderId, paymentId: `pay-${orderId}`, amountMinor: 10997, scale: 2, method: 'card', now: new Date().toISOString() },
       },
       { userId: 'test', correlationId: orderId },
     );

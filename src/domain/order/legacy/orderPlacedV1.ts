@@ -1,5 +1,6 @@
 import { minorFromLegacyFloat, sumMinor, multiplyMinor } from '../../money.js';
-import type { OrderLine, OrderPlaced } from '../events.js';
+import type { OrderLine } from '../events.js';
+import type { OrderPlacedV2 } from './hundredths.js';
 import { isRecord, type LegacyOrderEvent, orderIdOfStream, requireString } from './legacyEvent.js';
 
 /** The older system sold in one currency and did not record it. */
@@ -12,10 +13,10 @@ const LEGACY_CURRENCY = 'USD';
  * - orderstream's first releases, already in today's shape (recognised by `totalMinor`).
  * The total is recomputed from the lines in exact cents: the float total was a float sum.
  */
-export function upcastOrderPlacedV1(event: LegacyOrderEvent): OrderPlaced['data'] {
+export function upcastOrderPlacedV1(event: LegacyOrderEvent): OrderPlacedV2 {
   const data = event.data;
   if (!isRecord(data)) throw new Error('data must be an object');
-  if (typeof data.totalMinor === 'number') return data as OrderPlaced['data'];
+  if (typeof data.totalMinor === 'number') return data as OrderPlacedV2;
 
   if (!Array.isArray(data.items) || data.items.length === 0) throw new Error('items must be a non-empty array');
   const items = data.items.map(legacyLine);
