@@ -1,7 +1,9 @@
 # orderstream: the GraphQL server (HTTP and WebSocket on port 4000) over an SQLite file in /data.
 #   docker build -t orderstream .
-#   docker run -p 4000:4000 -v orderstream-data:/data -e ORDERSTREAM_JWT_SECRET=<32+ characters> orderstream
-#   (it refuses to start without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY; development mode is refused here, NODE_ENV=production)
+#   docker run -p 4000:4000 -v orderstream-data:/data -e ORDERSTREAM_JWT_SECRET=<32+ characters> \
+#     -e ORDERSTREAM_MASTER_KEY=<openssl rand -base64 32> orderstream
+#   (it refuses to start without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY, or without ORDERSTREAM_MASTER_KEY;
+#   development mode is refused here, NODE_ENV=production)
 # compose.yaml does the same with a named volume; see docs/operations.md, "Container".
 # scripts/imageSteps.sh runs this file's steps without a container engine (CI runs it).
 

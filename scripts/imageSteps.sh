@@ -37,6 +37,7 @@ if find "$image/dist" -name '*.ts' | grep -q .; then echo "imageSteps: TypeScrip
 cd "$image"
 export NODE_ENV=production ORDERSTREAM_DB="$image/data/orderstream.db" HOST=127.0.0.1
 export ORDERSTREAM_JWT_SECRET=image-steps-secret-0123456789abcdef0123
+export ORDERSTREAM_MASTER_KEY="$(node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")"
 PORT="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 export PORT
 # The installed command, without tsx, runs the compiled code too.

@@ -9,6 +9,7 @@ import { importLog } from './cli/importLog.js';
 import { logLocation } from './cli/logLocation.js';
 import { readPostgresLogStats } from './cli/postgresStats.js';
 import { rebuildOffline, rebuildThroughServer } from './cli/rebuild.js';
+import { forgetCustomerThroughServer } from './cli/forgetCustomer.js';
 import { formatSeedSummary, seedDatabase } from './cli/seed.js';
 import { formatLogStats, readLogStats } from './cli/stats.js';
 import { printToken } from './cli/token.js';
@@ -116,6 +117,16 @@ program
     else {
       await rebuildThroughServer(options.url, names, await adminToken(process.env, config));
     }
+  });
+
+program
+  .command('forget-customer')
+  .description("erase a customer's personal data (shipping details) by destroying their data keys, through the running server")
+  .argument('<customerId>', 'the customer to forget')
+  .option('--url <url>', 'GraphQL URL of the running server', `http://localhost:${process.env.PORT || 4000}/graphql`)
+  .action(async (customerId: string, options: { url: string }) => {
+    const config = readConfig(process.env, { requireTokenKey: false });
+    console.log(await forgetCustomerThroughServer(options.url, customerId, await adminToken(process.env, config)));
   });
 
 program

@@ -104,6 +104,7 @@ export class OrdersView {
       ['Total', money(order.total)],
       ['Placed', formatTime(order.placedAt)],
       ['Last change', `${formatTime(order.updatedAt)} (version ${order.version}, position ${order.position})`],
+      ['Ship to', order.shipping && shipTo(order.shipping)],
       ['Payment', order.paymentId],
       ['Shipment', order.trackingNumber && `${order.carrier ?? ''} ${order.trackingNumber}`],
       ['Cancelled', order.cancellationReason && `${order.cancellationReason}${order.refund ? `, refunded ${money(order.refund)}` : ''}`],
@@ -141,4 +142,13 @@ export class OrdersView {
 
 export function money(value: { amount: string; currency: string }): string {
   return `${value.amount} ${value.currency}`;
+}
+
+/** The shipping details on one line, or what became of them: a forgotten customer's are erased. */
+function shipTo(shipping: NonNullable<OrderRowFragment['shipping']>): string {
+  if (shipping.status === 'ERASED') return 'erased (the customer was forgotten)';
+  if (shipping.status === 'UNREADABLE') return 'unreadable (see the server log)';
+  const { recipientName, addressLines, postalCode, city, region, country, email } = shipping;
+  const place = [postalCode, city].filter(Boolean).join(' ');
+  return `${[recipientName, ...addressLines, place, region, country].filter(Boolean).join(', ')} · ${email}`;
 }

@@ -149,7 +149,7 @@ export async function writeAgedShop(file: string, { orders, products }: AgedShop
       ORDER_STREAM_TYPE,
       {
         type: 'OrderPlaced',
-        data: { orderId, customerId, items, currency: 'USD', totalMinor, scale: 2, placedAt: at(0) },
+        data: { orderId, customerId, items, currency: 'USD', totalMinor, scale: 2, shipping: null, placedAt: at(0) },
       },
       byClient(`user-${customerId}`, at(0)),
     );

@@ -25,6 +25,7 @@ export function lifecycle(index: number): OrderEvent[] {
       currency: index % 10 === 0 ? 'EUR' : 'USD',
       totalMinor,
       scale: 2,
+      shipping: null,
       placedAt: at(0),
     },
   };

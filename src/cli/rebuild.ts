@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../server/config.js';
 import { openApp } from '../server/openApp.js';
 import { logLocation } from './logLocation.js';
+import { graphql } from './serverRequest.js';
 import { progressReporter } from './progressBar.js';
 
 const POLL_MS = 250;
@@ -78,15 +79,4 @@ async function projectionStatuses(url: string, token: string): Promise<StatusRow
     '{ projections { name state position headPosition rebuildPosition } }',
   );
   return data.projections;
-}
-
-async function graphql<Data>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Data; errors?: { message: string }[] };
-  if (body.errors?.length || !body.data) throw new Error(body.errors?.map((error) => error.message).join('; ') ?? 'no data');
-  return body.data;
 }

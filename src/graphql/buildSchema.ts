@@ -3,6 +3,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
 import { CustomerResolver } from './customer/customer.resolver.js';
+import { ForgetCustomerResolver } from './customer/forgetCustomer.resolver.js';
 import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
 import { requireSignIn } from './requireSignIn.js';
@@ -29,6 +30,7 @@ export function buildSchema(): Promise<GraphQLSchema> {
       EventSubscriptionsResolver,
       ProjectionsResolver,
       CustomerResolver,
+      ForgetCustomerResolver,
       DashboardResolver,
       ProductResolver,
       ProductCommandsResolver,

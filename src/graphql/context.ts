@@ -1,4 +1,6 @@
 import type { LogReadBudget } from '../server/logReadBudget.js';
+import type { Forgotten } from '../application/forgetCustomer.js';
+import type { Keyring } from '../privacy/keyring.js';
 import type { AnsweredWrites } from '../projections/answeredWrites.js';
 import type { CatalogPrices } from '../application/catalogPricing.js';
 import type { Clock } from '../clock/clock.js';
@@ -52,6 +54,10 @@ export type OrderServices = {
   readYourWrites: (position: number, projection?: string) => Promise<void>;
   /** Changes answered before the read models showed them: the read-side fields here wait for them first. */
   answeredWrites: AnsweredWrites;
+  /** Seals and opens customers' personal data (shipping details) under their data keys. */
+  personalData: Keyring;
+  /** Destroys the customer's data keys and records CustomerForgotten (src/application/forgetCustomer.ts). */
+  forgetCustomer: (customerId: string, by: { userId: string; correlationId: string; now: string }) => Promise<Forgotten>;
   /** The order's events from the log: for history and time-travel queries only. */
   orderHistory: (orderId: string) => Promise<StoredEvent[]>;
   /** The product's events from the log: for answering a retried stock mutation as it first ran. */

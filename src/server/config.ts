@@ -1,3 +1,4 @@
+import { parseMasterKey } from '../privacy/masterKey.js';
 import { createPublicKey } from 'node:crypto';
 import { DEFAULT_SNAPSHOT_EVERY } from '../application/snapshots/loadAggregate.js';
 import type { TokenConfig } from '../auth/tokens.js';
@@ -85,6 +86,11 @@ export type ServerConfig = {
   maxPendingOrders: number;
   /** ORDERSTREAM_LOG_READ_BUDGET: events a caller may read per second through the event queries; past it (and a burst as large), it waits. */
   logReadBudget: number;
+  /**
+   * ORDERSTREAM_MASTER_KEY: wraps every customer's data key (src/privacy/). Required with
+   * NODE_ENV=production; otherwise a development key is made beside the database file.
+   */
+  masterKey?: Buffer;
 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -116,7 +122,7 @@ const MIN_SECRET_LENGTH = 32;
 /**
  * Reads PORT, HOST, ORDERSTREAM_DB, DATABASE_URL, DATABASE_SCHEMA, ORDERSTREAM_SYNCHRONOUS, ORDERSTREAM_SNAPSHOT_EVERY, ORDERSTREAM_SUBSCRIBER_BUFFER,
  * ORDERSTREAM_MAX_SUBSCRIPTIONS_PER_USER, ORDERSTREAM_MAX_CONNECTIONS_PER_USER, ORDERSTREAM_MAX_MESSAGE_BYTES, ORDERSTREAM_MAX_PENDING_ORDERS, ORDERSTREAM_LOG_READ_BUDGET, ORDERSTREAM_PAYMENT_TIMEOUT, NODE_ENV,
- * the ORDERSTREAM_JWT_* and the NATS_* variables, ORDERSTREAM_DEV_AUTH, CORS_ORIGINS, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
+ * ORDERSTREAM_MASTER_KEY, the ORDERSTREAM_JWT_* and the NATS_* variables, ORDERSTREAM_DEV_AUTH, CORS_ORIGINS, LOG_LEVEL, LOG_FORMAT and ORDERSTREAM_READY_MAX_LAG;
  * throws one message listing every bad value.
  *
  * Fails closed: without ORDERSTREAM_JWT_SECRET or ORDERSTREAM_JWT_PUBLIC_KEY it throws, naming them,
@@ -189,6 +195,7 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
   );
   const paymentTimeoutMs = duration(env, 'ORDERSTREAM_PAYMENT_TIMEOUT', DEFAULT_CONFIG.paymentTimeoutMs, problems);
   const postgres = postgresOptions(env, problems);
+  const masterKey = masterKeyOf(env, { production, requireTokenKey }, problems);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     port,
@@ -219,6 +226,7 @@ export function readConfig(env: NodeJS.ProcessEnv, { requireTokenKey = true }: {
     maxSubscriptionsPerUser,
     maxConnectionsPerUser,
     paymentTimeoutMs,
+    ...(masterKey ? { masterKey } : {}),
   };
 }
 
@@ -344,4 +352,22 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: number, proble
     );
   }
   return ms;
+}
+
+/** ORDERSTREAM_MASTER_KEY, required in production by the commands that serve (they read personal data). */
+function masterKeyOf(
+  env: NodeJS.ProcessEnv,
+  { production, requireTokenKey }: { production: boolean; requireTokenKey: boolean },
+  problems: string[],
+): Buffer | undefined {
+  const text = env.ORDERSTREAM_MASTER_KEY || undefined;
+  if (text === undefined) {
+    if (production && requireTokenKey) {
+      problems.push('ORDERSTREAM_MASTER_KEY is required with NODE_ENV=production: 32 random bytes as base64 (openssl rand -base64 32)');
+    }
+    return undefined;
+  }
+  const key = parseMasterKey(text);
+  if (!key) problems.push('ORDERSTREAM_MASTER_KEY must be 32 bytes as base64 (44 characters, openssl rand -base64 32) or hex (64)');
+  return key;
 }

@@ -11,6 +11,10 @@ import { SqliteSnapshotStore } from '../eventstore/sqlite/sqliteSnapshotStore.js
 import { UpcastingEventStore } from '../eventstore/upcasting/upcastingEventStore.js';
 import { fallbackLogger, type Logger } from '../logging/logger.js';
 import { ChangeFeeds } from '../subscriptions/changeFeeds.js';
+import { Keyring } from '../privacy/keyring.js';
+import { developmentMasterKey } from '../privacy/masterKey.js';
+import { PostgresKeyStore } from '../privacy/postgresKeyStore.js';
+import { SqliteKeyStore } from '../privacy/sqliteKeyStore.js';
 import type { ServerConfig } from './config.js';
 import { openEventLog } from './eventLog.js';
 import { postgresReadSide, type ReadSide, sqliteReadSide } from './readSide.js';
@@ -25,6 +29,11 @@ export type App = {
   store: EventStore;
   /** Aggregate snapshots, every `snapshotEvery` events, in `db`; the latest of busy streams also in memory. */
   snapshotsOf(stateSchemaVersion: number): { store: SnapshotStore; every?: number; stateSchemaVersion: number };
+  /**
+   * Customers' data keys, beside the log (SQLite file or PostgreSQL), opened with the master key on
+   * first use: MasterKeyMismatchError when it is not the key they were wrapped with.
+   */
+  keyring(): Promise<Keyring>;
   /** Starts the read models where the log is (SQLite file or PostgreSQL); announced changes go to `feeds`. */
   openReadSide(feeds?: ChangeFeeds): Promise<ReadSide>;
   /** Closes the read side if opened, the log and the file. */
@@ -37,7 +46,7 @@ export type App = {
  * `rebuild` all start here.
  */
 export async function openApp(
-  config: Pick<ServerConfig, 'databaseFile'> & Partial<Pick<ServerConfig, 'synchronous' | 'postgres' | 'snapshotEvery'>>,
+  config: Pick<ServerConfig, 'databaseFile'> & Partial<Pick<ServerConfig, 'synchronous' | 'postgres' | 'snapshotEvery' | 'masterKey'>>,
   logger?: Logger,
 ): Promise<App> {
   const db = openDatabase(config.databaseFile, { synchronous: config.synchronous });
@@ -53,11 +62,21 @@ export async function openApp(
   const store = config.postgres ? new RecentLogWindow(upcasting) : upcasting;
   const snapshotStore = new RecentSnapshots(new SqliteSnapshotStore(db));
   let readSide: ReadSide | undefined;
+  let keyring: Promise<Keyring> | undefined;
   return {
     db,
     log,
     store,
     snapshotsOf: (stateSchemaVersion) => ({ store: snapshotStore, every: config.snapshotEvery, stateSchemaVersion }),
+    keyring() {
+      keyring ??= Keyring.open(
+        'pool' in log ? new PostgresKeyStore(log.pool) : new SqliteKeyStore(db),
+        config.masterKey ?? developmentKey(config.databaseFile, logger),
+        (customerId, reason) =>
+          (logger ?? fallbackLogger()).error({ customerId }, `Personal data of customer ${customerId} cannot be read: ${reason}`),
+      );
+      return keyring;
+    },
     async openReadSide(feeds = new ChangeFeeds()) {
       // A command's progress is on stderr: only warnings and errors are logged there.
       const readSideLogger = logger ?? fallbackLogger().child({}, { level: 'warn' });
@@ -73,4 +92,15 @@ export async function openApp(
       if (db.open) db.close();
     },
   };
+}
+
+/** Without ORDERSTREAM_MASTER_KEY (never in production: readConfig refuses), the development key beside the file, said so. */
+function developmentKey(databaseFile: string, logger: Logger | undefined): Buffer {
+  const { key, file, created } = developmentMasterKey(databaseFile);
+  (logger ?? fallbackLogger()).warn(
+    { file },
+    `${created ? 'Made a development master key' : 'Using the development master key'} in ${file}: ` +
+      "set ORDERSTREAM_MASTER_KEY in production (customers' personal data cannot be read without the key)",
+  );
+  return key;
 }

@@ -28,6 +28,7 @@ import { PaymentExpiry } from '../processes/paymentExpiry.js';
 import { isoNow, systemClock } from '../clock/clock.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { openApp } from './openApp.js';
+import { forgetCustomer, recordErasures } from '../application/forgetCustomer.js';
 import { PostgresProjectionEngine } from '../projections/postgres/postgresEngine.js';
 import { PostgresProcessLead } from '../processes/postgresProcessLead.js';
 import { RecentLogWindow } from '../eventstore/recentLogWindow.js';
@@ -70,12 +71,25 @@ export async function openServices(
     Partial<
       Pick<
         ServerConfig,
-        'snapshotEvery' | 'nats' | 'subscriberBuffer' | 'postgres' | 'maxPendingOrders' | 'logReadBudget' | 'paymentTimeoutMs' | 'clock'
+        | 'snapshotEvery'
+        | 'nats'
+        | 'subscriberBuffer'
+        | 'postgres'
+        | 'maxPendingOrders'
+        | 'logReadBudget'
+        | 'paymentTimeoutMs'
+        | 'clock'
+        | 'masterKey'
       >
     >,
   observers: ServiceObservers = {},
 ): Promise<RunningServices> {
   const app = await openApp(config, observers.logger);
+  // A master key that cannot open the stored keys stops the start here, before anything serves.
+  const keyring = await app.keyring().catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   // Snapshots stay valid beside a shared log: a snapshot is the state at a version, and events never change.
   const { db, log, store, snapshotsOf } = app;
   const clock = config.clock ?? systemClock;
@@ -129,6 +143,8 @@ export async function openServices(
         })),
   );
   processes.start();
+  // Erasures a crash left without their event get it now (any instance may; the event is written once).
+  await recordErasures(keyring, store, { userId: 'orderstream', correlationId: 'start', now: isoNow(clock) });
   paymentExpiry.start();
   // Another instance's appends: LISTEN/NOTIFY wakes the readers at once. Only a hint: each reads the
   // log from its own position, the poll timers stay as the fallback, and a reconnect wakes them too.
@@ -200,6 +216,14 @@ export async function openServices(
     async readYourWrites(position, projection = 'orderView') {
       await projections.waitFor(position, [projection]);
       projections.assertCurrent(projection, position);
+    },
+    personalData: keyring,
+    async forgetCustomer(customerId, by) {
+      const started = performance.now();
+      const forgotten = await forgetCustomer(keyring, store, customerId, by);
+      const durationSeconds = (performance.now() - started) / 1000;
+      wakeReaders({ command: 'ForgetCustomer', durationSeconds, appended: [{ type: 'CustomerForgotten' }] });
+      return forgotten;
     },
     orderHistory: (orderId) => store.readStream(orderStreamId(orderId)),
     productHistory: (productId) => store.readStream(productStreamId(productId)),

@@ -97,7 +97,7 @@ function modelDecide(order: ModelOrder | undefined, command: OrderCommand): { ev
       const { customerId, currency, now } = command.data;
       return {
         status: 'PENDING',
-        event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, scale: 2, placedAt: now } },
+        event: { type: 'OrderPlaced', data: { orderId, customerId, items, currency, totalMinor, scale: 2, shipping: null, placedAt: now } },
       };
     }
     case 'ReceivePayment': {

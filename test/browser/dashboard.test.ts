@@ -5,6 +5,7 @@ import {
   AddProductDocument,
   CancelOrderDocument,
   ChangePriceDocument,
+  ForgetCustomerDocument,
   GetProductDocument,
   PlaceOrderDocument,
   ReceivePaymentDocument,
@@ -70,11 +71,38 @@ describe.skipIf(chromiumMissing)('The dashboard page', () => {
       expect(await page.textContent('#detail [data-field="status"]')).toBe('PAID');
     });
 
+    it('should show where an order ships, and show it erased once its customer is forgotten', async () => {
+      const shipping = {
+        recipientName: 'Quintessa Marchbanks',
+        addressLines: ['17 Zebrastraat'],
+        city: 'Utrechtburg',
+        postalCode: '3512 ZX',
+        country: 'NL',
+        email: 'quintessa@example.org',
+      };
+      await requestData(server.url, PlaceOrderDocument, {
+        input: referenceOrder({ orderId: 'ship-to', customerId: 'cust-ship', shipping }),
+      });
+      await expect.poll(() => cell(page, 'ship-to', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PENDING');
+      await page.click('tr[data-order-id="ship-to"]');
+      await expect
+        .poll(() => page.textContent('#detail [data-field="ship to"]'), SETTLE)
+        .toBe('Quintessa Marchbanks, 17 Zebrastraat, 3512 ZX Utrechtburg, NL · quintessa@example.org');
+
+      await requestData(server.url, ForgetCustomerDocument, { customerId: 'cust-ship' });
+      await requestData(server.url, ReceivePaymentDocument, {
+        input: { orderId: 'ship-to', paymentId: 'pay-ship-to', amount: '109.97', method: 'credit_card' },
+      });
+      await expect.poll(() => cell(page, 'ship-to', 'status'), { timeout: LIVE_WITHIN_MS }).toBe('PAID');
+      await expect.poll(() => page.textContent('#detail [data-field="ship to"]'), SETTLE).toBe('erased (the customer was forgotten)');
+      expect(await page.content()).not.toContain('Zebrastraat');
+    });
+
     it('should show stock as the order process reserves it', async () => {
-      // before-open and live-1 reserved 2 widgets each (p1 × 2 in the reference order).
-      await expect.poll(() => productCell(page, 'p1', 'reserved'), SETTLE).toBe('4');
+      // before-open, live-1 and ship-to reserved 2 widgets each (p1 × 2 in the reference order).
+      await expect.poll(() => productCell(page, 'p1', 'reserved'), SETTLE).toBe('6');
       await placeOrder(server, 'live-2');
-      await expect.poll(() => productCell(page, 'p1', 'available'), SETTLE).toBe('4');
+      await expect.poll(() => productCell(page, 'p1', 'available'), SETTLE).toBe('2');
       expect(errors).toEqual([]);
     });
   });

@@ -9,6 +9,7 @@ import { readModels } from '../../src/projections/definitions.js';
 import { GetOrderDocument, GetProductDocument, ListOrdersDocument } from '../generated/graphql.js';
 import { requestData } from '../support/graphqlClient.js';
 import { newTempDirectory, startTestServer } from '../support/startServer.js';
+import { orderViewModel } from '../../src/projections/orderView/readModel.js';
 
 const run = promisify(execFile);
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -56,7 +57,7 @@ describe('orderstream seed, stats, export and import', () => {
     const human = await cli(['stats'], { ORDERSTREAM_DB: source });
     expect(human.stdout).toContain(`events       ${before.events.count}, head position ${before.events.headPosition}`);
     expect(human.stdout).toMatch(/streams {6}44: Order 30 \(\d+ events\), Product 14 \(\d+ events\)/);
-    expect(human.stdout).toMatch(/orderView +2 +[\d,]+ +0 +caught up/);
+    expect(human.stdout).toMatch(new RegExp(`orderView +${orderViewModel.version} +[\\d,]+ +0 +caught up`));
 
     const logFile = join(directory, 'log.ndjson');
     await cli(['export', logFile], { ORDERSTREAM_DB: source });

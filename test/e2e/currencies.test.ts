@@ -94,7 +94,7 @@ describe('Currencies by ISO 4217', () => {
     expect(paid.receivePayment.status).toBe('PAID');
     const stored = await server.services.store.readStream('order-kwd-1');
     expect(stored.map(({ type, schemaVersion, data }) => ({ type, schemaVersion, scale: (data as { scale: number }).scale }))).toEqual([
-      { type: 'OrderPlaced', schemaVersion: 3, scale: 3 },
+      { type: 'OrderPlaced', schemaVersion: 4, scale: 3 },
       { type: 'PaymentReceived', schemaVersion: 2, scale: 3 },
     ]);
     expect(stored[0]!.data).toMatchObject({ totalMinor: 2468, items: [{ unitPriceMinor: 1234 }] });
@@ -177,7 +177,7 @@ describe('Currencies by ISO 4217', () => {
     expect(await totalOf('kwd-old-pending')).toEqual({ amount: '12.340', currency: 'KWD' });
     const { orderHistory } = await requestData(server.url, OrderHistoryDocument, { id: 'kwd-old-paid' });
     expect(orderHistory.map((event) => [event.schemaVersion, (event.data as { scale: number }).scale])).toEqual([
-      [3, 2],
+      [4, 2],
       [2, 2],
     ]);
 

@@ -63,7 +63,7 @@ describe("A log holding the older system's events (imported from NDJSON)", () =>
       version: 3,
     });
     expect(order!.history.map((event) => [event.type, event.schemaVersion, event.data])).toEqual([
-      ['OrderPlaced', 3, expect.objectContaining({ orderId: 'L-1001', totalMinor: 10997, scale: 2, currency: 'USD' })],
+      ['OrderPlaced', 4, expect.objectContaining({ orderId: 'L-1001', totalMinor: 10997, scale: 2, currency: 'USD' })],
       ['PaymentReceived', 2, expect.objectContaining({ paymentId: 'txn-9001', amountMinor: 10997, scale: 2 })],
       ['OrderShipped', 1, expect.objectContaining({ trackingNumber: 'UPS-123' })],
     ]);

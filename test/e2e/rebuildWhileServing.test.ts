@@ -176,6 +176,7 @@ describe('Rebuilding the order view while the server serves', () => {
           currency: 'USD',
           totalMinor: 500,
           scale: 2,
+          shipping: null,
           placedAt: new Date().toISOString(),
         },
       };
@@ -230,6 +231,7 @@ async function seedLog(databaseFile: string, orders: number): Promise<void> {
               currency: 'USD',
               totalMinor: 1999 * (1 + (index % 3)),
               scale: 2,
+              shipping: null,
               placedAt: occurredAt,
             },
           },

@@ -70,7 +70,7 @@ describe('Order service over HTTP', () => {
       ['PaymentReceived', 2],
       ['OrderShipped', 3],
     ]);
-    expect(order!.history.map((event) => event.schemaVersion)).toEqual([3, 2, 1]);
+    expect(order!.history.map((event) => event.schemaVersion)).toEqual([4, 2, 1]);
     expect(order!.history.map((event) => event.userId)).toEqual(['user-cust-1', 'payment-provider', 'staff-7']);
     for (const event of order!.history) {
       expect(event).toMatchObject({ correlationId: 'demo-correlation-1' });

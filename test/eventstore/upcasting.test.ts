@@ -20,7 +20,7 @@ describe("Upcasting the older system's events", () => {
   it("should read a legacy OrderPlaced v1 as today's OrderPlaced, in exact cents", () => {
     expect(eventSchemas.upcast(legacy(1))).toMatchObject({
       type: 'OrderPlaced',
-      schemaVersion: 3,
+      schemaVersion: 4,
       data: {
         orderId: 'L-1001',
         customerId: 'cust-legacy-1',
@@ -61,7 +61,11 @@ describe("Upcasting the older system's events", () => {
 
   it("should read an OrderPlaced v1 written by orderstream's first releases unchanged", () => {
     const early = legacy(8);
-    expect(eventSchemas.upcast(early)).toEqual({ ...early, schemaVersion: 3, data: { ...(early.data as object), scale: 2 } });
+    expect(eventSchemas.upcast(early)).toEqual({
+      ...early,
+      schemaVersion: 4,
+      data: { ...(early.data as object), scale: 2, shipping: null },
+    });
   });
 
   it('should read the money events from before amounts recorded their scale as hundredths, amounts untouched', () => {
@@ -74,7 +78,10 @@ describe("Upcasting the older system's events", () => {
       totalMinor: 1234,
       placedAt: 'x',
     };
-    expect(eventSchemas.upcast(stored('OrderPlaced', 2, kwdOrder))).toMatchObject({ schemaVersion: 3, data: { ...kwdOrder, scale: 2 } });
+    expect(eventSchemas.upcast(stored('OrderPlaced', 2, kwdOrder))).toMatchObject({
+      schemaVersion: 4,
+      data: { ...kwdOrder, scale: 2, shipping: null },
+    });
     const payment = { orderId: 'k', paymentId: 'p', amountMinor: 1234, method: 'card', receivedAt: 'x' };
     expect(eventSchemas.upcast(stored('PaymentReceived', 1, payment))).toMatchObject({ schemaVersion: 2, data: { ...payment, scale: 2 } });
     const cancelled = { orderId: 'k', reason: 'r', refundMinor: 1234, cancelledAt: 'x' };
@@ -165,7 +172,7 @@ describe('UpcastingEventStore over a SQLite log holding legacy events', () => {
   it('should upcast on every read and never rewrite what is stored', async () => {
     const history = await store.readStream('order-L-1001');
     expect(history.map((event) => [event.type, event.schemaVersion])).toEqual([
-      ['OrderPlaced', 3],
+      ['OrderPlaced', 4],
       ['PaymentReceived', 2],
       ['OrderShipped', 1],
     ]);

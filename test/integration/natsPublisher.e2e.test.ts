@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { PlaceOrderDocument, ProjectionsDocument, ReceivePaymentDocument, ShipOrderDocument } from '../generated/graphql.js';
+import {
+  ForgetCustomerDocument,
+  PlaceOrderDocument,
+  ProjectionsDocument,
+  ReceivePaymentDocument,
+  ShipOrderDocument,
+} from '../generated/graphql.js';
 import { killHard, startChildServer } from '../support/childServer.js';
 import '../support/killChildServersAfterAll.js';
 import { request, requestData } from '../support/graphqlClient.js';
 import { consumeAll, deleteStream, natsReachable, OwnNatsServer, type Received, SHARED_NATS_URL } from '../support/nats.js';
 import { referenceOrder } from '../support/orders.js';
+import { ALICE, expectNoneOf, valuesOf } from '../support/personalData.js';
 import { settled } from '../support/processes.js';
 import { startTestServer } from '../support/startServer.js';
 
@@ -76,6 +83,27 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
     expect(
       received.filter((message) => message.subject === `${nats.subjectPrefix}.Order.order-nats-0`).map((m) => m.envelope.type),
     ).toEqual(['OrderPlaced', 'PaymentReceived', 'OrderShipped']);
+    await server.dispose();
+  });
+
+  it("should publish a customer's shipping details only sealed, and their CustomerForgotten for consumers to erase copies", async () => {
+    const nats = isolatedNats(SHARED_NATS_URL);
+    streamsToDelete.push(nats);
+    const server = await startTestServer({ config: { nats } });
+    await requestData(server.url, PlaceOrderDocument, {
+      input: referenceOrder({ orderId: 'nats-ship', customerId: 'cust-alice', shipping: ALICE }),
+    });
+    await requestData(server.url, ForgetCustomerDocument, { customerId: 'cust-alice' });
+    await settled(server.url);
+
+    const received = await consumeAll(nats.url, nats.stream, 'consumer-personal');
+    expectEveryEventOnce(received, server.databaseFile, nats.subjectPrefix);
+    const placed = received.find((message) => message.envelope.type === 'OrderPlaced')!;
+    expect((placed.envelope.data as { shipping: string }).shipping).toMatch(/^ps1\./);
+    expect(received.find((message) => message.subject === `${nats.subjectPrefix}.Customer.customer-cust-alice`)?.envelope.type).toBe(
+      'CustomerForgotten',
+    );
+    expectNoneOf(valuesOf(ALICE), JSON.stringify(received), 'the NATS messages');
     await server.dispose();
   });
 

@@ -3,6 +3,8 @@ import { DEVELOPMENT_JWT_SECRET, readConfig } from '../../src/server/config.js';
 
 /** A configured key, for the cases about something else. */
 const KEY = { ORDERSTREAM_JWT_SECRET: 'k'.repeat(32) };
+/** What production requires besides a token key: the master key of customers' data keys. */
+const MASTER_KEY = { ORDERSTREAM_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
 
 describe('readConfig', () => {
   describe('when no token key is configured', () => {
@@ -97,7 +99,12 @@ describe('readConfig', () => {
 
   it('should use the configured secret, issuer and audience', () => {
     const secret = 'a'.repeat(40);
-    const config = readConfig({ NODE_ENV: 'production', ORDERSTREAM_JWT_SECRET: secret, ORDERSTREAM_JWT_ISSUER: 'https://id.example' });
+    const config = readConfig({
+      NODE_ENV: 'production',
+      ORDERSTREAM_JWT_SECRET: secret,
+      ORDERSTREAM_JWT_ISSUER: 'https://id.example',
+      ...MASTER_KEY,
+    });
     expect(config).toMatchObject({
       production: true,
       developmentTokens: false,
@@ -149,7 +156,7 @@ describe('readConfig', () => {
   });
 
   it('should read the log settings and the readiness bound, and refuse bad ones', () => {
-    expect(readConfig({ NODE_ENV: 'production', ORDERSTREAM_JWT_SECRET: 'x'.repeat(32) })).toMatchObject({
+    expect(readConfig({ NODE_ENV: 'production', ORDERSTREAM_JWT_SECRET: 'x'.repeat(32), ...MASTER_KEY })).toMatchObject({
       log: { level: 'info', format: 'json' },
       readyMaxLagEvents: 1000,
     });
@@ -184,6 +191,20 @@ describe('readConfig', () => {
       expect(() => timeout(bad), bad).toThrow(
         `ORDERSTREAM_PAYMENT_TIMEOUT must be a duration from 1s to 30 days: seconds (1800) or with units h, m, s (90s, 30m, 1h30m), got "${bad}"`,
       );
+    }
+  });
+
+  it("should read the master key of customers' data keys, require it in production and refuse a malformed one", () => {
+    const hex = 'ab'.repeat(32);
+    expect(readConfig({ ...KEY, ORDERSTREAM_MASTER_KEY: hex }).masterKey).toEqual(Buffer.from(hex, 'hex'));
+    expect(readConfig({ ...KEY, ...MASTER_KEY }).masterKey).toEqual(Buffer.alloc(32, 1));
+    // Development: none configured, the server makes one beside the database file.
+    expect(readConfig(KEY).masterKey).toBeUndefined();
+    expect(() => readConfig({ ...KEY, NODE_ENV: 'production' })).toThrow(/ORDERSTREAM_MASTER_KEY is required with NODE_ENV=production/);
+    // The commands that serve nothing (export, import, stats) read no personal data.
+    expect(readConfig({ NODE_ENV: 'production' }, { requireTokenKey: false }).masterKey).toBeUndefined();
+    for (const bad of ['short', Buffer.alloc(16).toString('base64'), 'ab'.repeat(31), `${'ab'.repeat(32)}00`]) {
+      expect(() => readConfig({ ...KEY, ORDERSTREAM_MASTER_KEY: bad }), bad).toThrow(/ORDERSTREAM_MASTER_KEY must be 32 bytes as base64/);
     }
   });
 });

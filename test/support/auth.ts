@@ -2,6 +2,9 @@ import { mintToken } from '../../src/auth/tokens.js';
 import type { Role } from '../../src/auth/principal.js';
 
 /** The key test servers check tokens with (not the development one, so config is exercised). */
+/** The master key every test server shares (instances of one PostgreSQL log must), unless a test asks for another. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 0x5e);
+
 export const TEST_AUTH = { secret: 'orderstream-test-secret-0123456789abcdef', issuer: 'orderstream', audience: 'orderstream' };
 
 export type TestUser = { role: Role; customerId?: string; sub?: string; expiresIn?: string | number };

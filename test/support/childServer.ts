@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_AUTH } from './auth.js';
+import { TEST_AUTH, TEST_MASTER_KEY } from './auth.js';
 
 // Free of vitest, so bench scripts can use it too; tests sweep leftovers with killChildServersAfterAll.ts.
 
@@ -39,7 +39,15 @@ export function startChildServer(
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: options.checkout ?? REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ORDERSTREAM_DB: databaseFile, ORDERSTREAM_JWT_SECRET: TEST_AUTH.secret, ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ORDERSTREAM_DB: databaseFile,
+      ORDERSTREAM_JWT_SECRET: TEST_AUTH.secret,
+      ORDERSTREAM_MASTER_KEY: TEST_MASTER_KEY.toString('base64'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options.user,
   });

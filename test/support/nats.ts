@@ -26,7 +26,7 @@ export type Received = {
   messageId: string | undefined;
   /** The W3C traceparent header, sent while the server traces. */
   traceparent: string | undefined;
-  envelope: { position: number; eventId: string; streamId: string; version: number; type: string };
+  envelope: { position: number; eventId: string; streamId: string; version: number; type: string; data: unknown };
 };
 
 /** Everything in `stream`, read by a new durable pull consumer that acks each message. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { type OrderstreamServer, startServer } from '../../src/server/server.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/server/config.js';
-import { TEST_AUTH } from './auth.js';
+import { TEST_AUTH, TEST_MASTER_KEY } from './auth.js';
 
 export type TestServer = OrderstreamServer & {
   databaseFile: string;
@@ -24,6 +24,7 @@ export async function startTestServer(options: { databaseFile?: string; config?:
     host: '127.0.0.1',
     databaseFile,
     auth: TEST_AUTH,
+    masterKey: TEST_MASTER_KEY,
     developmentTokens: false,
     // Quiet unless a test asks: pass `log: { …, destination }` to read the lines.
     log: { level: 'silent', format: 'json' },

@@ -45,6 +45,12 @@ export type OrderStatus =
   | 'PENDING'
   | 'SHIPPED';
 
+/** AVAILABLE: shown as given. ERASED: the customer was forgotten (forgetCustomer); every field reads ERASED_PLACEHOLDER. UNREADABLE: the value's key is missing or it does not authenticate; every field reads the placeholder and the server logs why. */
+export type PersonalDataStatus =
+  | 'AVAILABLE'
+  | 'ERASED'
+  | 'UNREADABLE';
+
 export type PlaceOrderInput = {
   /** Idempotency key (1 to 128 of A-Z a-z 0-9 . _ : -). Sending a command again with the same commandId and input returns the original result and writes nothing; the same commandId with other input is a CONFLICT. Scoped to the user who sends it: recorded in the events' metadata as client:<user id>:<commandId>; a new uuid when absent. */
   commandId?: string | number | null | undefined;
@@ -56,6 +62,8 @@ export type PlaceOrderInput = {
   items: Array<OrderItemInput>;
   /** Chosen by the client (1 to 100 of A-Z a-z 0-9 . _ : -), or a new uuid when absent. */
   orderId?: string | number | null | undefined;
+  /** Where the order ships; absent for an order that ships nowhere (or not yet known). */
+  shipping?: ShippingDetailsInput | null | undefined;
 };
 
 export type ReceivePaymentInput = {
@@ -88,6 +96,24 @@ export type ShipOrderInput = {
   trackingNumber: string;
 };
 
+/** Where the order ships and whom to tell. Personal data: sealed under the customer's own key before it is stored, erased with it (forgetCustomer). */
+export type ShippingDetailsInput = {
+  /** 1 to 3 lines of at most 200 characters: street and number, building, apartment. */
+  addressLines: Array<string>;
+  /** At most 100 characters. */
+  city: string;
+  /** ISO 3166-1 alpha-2 code in upper case: "DE", "US", "GB". */
+  country: string;
+  /** Contact email for the delivery: name@example.com, at most 254 characters. */
+  email: string;
+  /** At most 20 letters, digits, spaces and hyphens; absent where the country has none. */
+  postalCode?: string | null | undefined;
+  /** At most 200 characters. */
+  recipientName: string;
+  /** State, province or county; at most 100 characters. */
+  region?: string | null | undefined;
+};
+
 export type FiguresQueryVariables = Exact<{
   currency: string;
 }>;
@@ -95,21 +121,21 @@ export type FiguresQueryVariables = Exact<{
 
 export type FiguresQuery = { dashboard: { currency: string, currencies: Array<string>, ordersPlaced: number, revenue: { amount: string, currency: string }, byStatus: Array<{ status: OrderStatus, count: number, amount: { amount: string, currency: string } }>, days: Array<{ date: string, ordersPlaced: number }> } };
 
-export type OrderRowFragment = { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null };
+export type OrderRowFragment = { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null };
 
 export type OrdersQueryVariables = Exact<{
   first: number;
 }>;
 
 
-export type OrdersQuery = { orders: { totalCount: number, nodes: Array<{ id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null }> } };
+export type OrdersQuery = { orders: { totalCount: number, nodes: Array<{ id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null }> } };
 
 export type OrdersChangedSubscriptionVariables = Exact<{
   afterPosition?: number | null | undefined;
 }>;
 
 
-export type OrdersChangedSubscription = { ordersChanged: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+export type OrdersChangedSubscription = { ordersChanged: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null } };
 
 export type OrderEventsSubscriptionVariables = Exact<{
   orderId: string | number;
@@ -124,28 +150,28 @@ export type PlaceOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceOrderMutation = { placeOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+export type PlaceOrderMutation = { placeOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null } };
 
 export type ReceivePaymentMutationVariables = Exact<{
   input: ReceivePaymentInput;
 }>;
 
 
-export type ReceivePaymentMutation = { receivePayment: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+export type ReceivePaymentMutation = { receivePayment: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null } };
 
 export type ShipOrderMutationVariables = Exact<{
   input: ShipOrderInput;
 }>;
 
 
-export type ShipOrderMutation = { shipOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+export type ShipOrderMutation = { shipOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null } };
 
 export type CancelOrderMutationVariables = Exact<{
   input: CancelOrderInput;
 }>;
 
 
-export type CancelOrderMutation = { cancelOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null } };
+export type CancelOrderMutation = { cancelOrder: { id: string, customerId: string, status: OrderStatus, itemCount: number, placedAt: string, updatedAt: string, version: number, position: number, paymentId: string | null, trackingNumber: string | null, carrier: string | null, cancellationReason: string | null, total: { amount: string, currency: string }, items: Array<{ productId: string, name: string, quantity: number, unitPrice: { amount: string } }>, refund: { amount: string, currency: string } | null, shipping: { status: PersonalDataStatus, recipientName: string, addressLines: Array<string>, city: string, postalCode: string | null, region: string | null, country: string, email: string } | null } };
 
 export type ProductRowFragment = { id: string, name: string, onHand: number, reserved: number, available: number, version: number, updatedAt: string, price: { amount: string, currency: string } | null };
 
@@ -218,6 +244,16 @@ export const OrderRowFragmentDoc = new TypedDocumentString(`
   refund {
     amount
     currency
+  }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
   }
 }
     `, {"fragmentName":"OrderRow"}) as unknown as TypedDocumentString<OrderRowFragment, unknown>;
@@ -299,6 +335,16 @@ export const OrdersDocument = new TypedDocumentString(`
     amount
     currency
   }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
+  }
 }`) as unknown as TypedDocumentString<OrdersQuery, OrdersQueryVariables>;
 export const OrdersChangedDocument = new TypedDocumentString(`
     subscription OrdersChanged($afterPosition: SafeInt) {
@@ -334,6 +380,16 @@ export const OrdersChangedDocument = new TypedDocumentString(`
   refund {
     amount
     currency
+  }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
   }
 }`) as unknown as TypedDocumentString<OrdersChangedSubscription, OrdersChangedSubscriptionVariables>;
 export const OrderEventsDocument = new TypedDocumentString(`
@@ -385,6 +441,16 @@ export const PlaceOrderDocument = new TypedDocumentString(`
     amount
     currency
   }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
+  }
 }`) as unknown as TypedDocumentString<PlaceOrderMutation, PlaceOrderMutationVariables>;
 export const ReceivePaymentDocument = new TypedDocumentString(`
     mutation ReceivePayment($input: ReceivePaymentInput!) {
@@ -420,6 +486,16 @@ export const ReceivePaymentDocument = new TypedDocumentString(`
   refund {
     amount
     currency
+  }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
   }
 }`) as unknown as TypedDocumentString<ReceivePaymentMutation, ReceivePaymentMutationVariables>;
 export const ShipOrderDocument = new TypedDocumentString(`
@@ -457,6 +533,16 @@ export const ShipOrderDocument = new TypedDocumentString(`
     amount
     currency
   }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
+  }
 }`) as unknown as TypedDocumentString<ShipOrderMutation, ShipOrderMutationVariables>;
 export const CancelOrderDocument = new TypedDocumentString(`
     mutation CancelOrder($input: CancelOrderInput!) {
@@ -492,6 +578,16 @@ export const CancelOrderDocument = new TypedDocumentString(`
   refund {
     amount
     currency
+  }
+  shipping {
+    status
+    recipientName
+    addressLines
+    city
+    postalCode
+    region
+    country
+    email
   }
 }`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
 export const ProductsDocument = new TypedDocumentString(`

@@ -3,11 +3,12 @@ import type { OrderLine } from './events.js';
 
 /**
  * `now` is the command's time (ISO 8601), chosen by the caller: the domain reads no clock. Unit
- * prices are in the units the currency is kept in (see Money: thousandths for KWD).
+ * prices are in the units the currency is kept in (see Money: thousandths for KWD). `shipping` is
+ * sealed already (src/privacy/): the domain never sees personal data in the clear.
  */
 export type PlaceOrder = TypedRecord<
   'PlaceOrder',
-  { orderId: string; customerId: string; items: OrderLine[]; currency: string; now: string }
+  { orderId: string; customerId: string; items: OrderLine[]; currency: string; shipping?: string | null; now: string }
 >;
 
 /** The amount as the payer wrote it, at `scale` decimals (1234 at 3 is 1.234), before the order's currency is known. */

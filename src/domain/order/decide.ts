@@ -77,6 +77,7 @@ function placeOrder({ data }: PlaceOrder, state: Order): OrderPlaced {
       currency: data.currency,
       totalMinor,
       scale,
+      shipping: data.shipping ?? null,
       placedAt: data.now,
     },
   };

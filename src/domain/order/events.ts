@@ -10,6 +10,8 @@ export type OrderLine = {
 /**
  * v3: `scale` is the number of decimals unitPriceMinor and totalMinor are written in (3 for KWD:
  * 1234 is 1.234). v2 and older kept hundredths in every currency and read as scale 2.
+ * v4: `shipping`, the ShippingDetails as JSON sealed under the customer's data key (src/privacy/),
+ * or null; v3 and older read as null.
  */
 export type OrderPlaced = TypedRecord<
   'OrderPlaced',
@@ -20,6 +22,7 @@ export type OrderPlaced = TypedRecord<
     currency: string;
     totalMinor: number;
     scale: number;
+    shipping: string | null;
     placedAt: string;
   }
 >;
@@ -65,10 +68,10 @@ export const orderEventTypes = [
 /**
  * The version of each event's data shape that this code writes. OrderPlaced v1 is the older system's
  * shape (see legacy/); the money events gained `scale` in OrderPlaced v3, PaymentReceived v2 and
- * OrderCancelled v2. Older versions are read through upcasters.
+ * OrderCancelled v2, OrderPlaced its sealed `shipping` in v4. Older versions are read through upcasters.
  */
 export const orderEventSchemaVersions = {
-  OrderPlaced: 3,
+  OrderPlaced: 4,
   PaymentReceived: 2,
   OrderShipped: 1,
   OrderCancelled: 2,

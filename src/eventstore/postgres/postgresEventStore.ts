@@ -66,7 +66,8 @@ export class PostgresEventStore implements EventStore {
   private readonly settlement: Settlement;
 
   constructor(
-    private readonly pool: pg.Pool,
+    /** Also the customers' keys' (src/privacy/postgresKeyStore.ts), in tables beside the log. */
+    readonly pool: pg.Pool,
     /** The NOTIFY channel; `logChannel(options)`. */
     readonly channel: string,
     /** The server processes of the pool's connections (backendsOf, from before its first connection): the sources of this store's NOTIFYs. */

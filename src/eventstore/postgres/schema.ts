@@ -236,6 +236,28 @@ const MIGRATIONS: readonly { version: number; description: string; sql: string }
       END $$;
     `,
   },
+  {
+    version: 6,
+    description: "customers' data keys, wrapped by the master key, and their erasures (src/privacy/)",
+    sql: `
+      CREATE TABLE IF NOT EXISTS customer_keys (
+        key_id text PRIMARY KEY,
+        customer_id text NOT NULL UNIQUE,
+        wrapped text NOT NULL,
+        created_at text NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS customer_erasures (
+        erasure_id text PRIMARY KEY,
+        customer_id text NOT NULL,
+        key_ids text[] NOT NULL,
+        erased_at text NOT NULL,
+        recorded boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX IF NOT EXISTS customer_erasures_by_customer ON customer_erasures (customer_id, erased_at);
+      CREATE TABLE IF NOT EXISTS erased_keys (key_id text PRIMARY KEY, erasure_id text NOT NULL);
+      CREATE TABLE IF NOT EXISTS master_key_check (id integer PRIMARY KEY CHECK (id = 1), sealed text NOT NULL);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to differ from other advisory locks taken on the same database. */

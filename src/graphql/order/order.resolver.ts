@@ -12,6 +12,8 @@ import { Order, toOrder } from './order.type.js';
 import { OrderConnection } from './orderConnection.type.js';
 import { OrderEvent, toOrderEvent } from './orderEvent.type.js';
 import { OrderStatus } from './orderStatus.enum.js';
+import { openShipping } from './openShipping.js';
+import { ShippingDetails } from './shippingDetails.type.js';
 
 const MAX_PAGE_SIZE = 100;
 
@@ -81,6 +83,14 @@ export class OrderResolver {
     const events = await visibleHistory(ctx, id);
     if (events.length === 0) throw orderNotFound(id);
     return events.map(toOrderEvent);
+  }
+
+  @FieldResolver(() => ShippingDetails, {
+    nullable: true,
+    description: "Where the order ships, opened with the customer's key for whoever may see the order; null when it was placed without.",
+  })
+  shipping(@Root() order: Order, @Ctx() ctx: GraphQLContext): Promise<ShippingDetails | null> {
+    return openShipping(ctx.personalData, order.sealedShipping ?? null, order.customerId);
   }
 
   @FieldResolver(() => [OrderEvent])

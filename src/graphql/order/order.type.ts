@@ -76,6 +76,9 @@ export class Order {
   @Field(() => GraphQLSafeInt, { description: 'The global log position of the last event applied.' })
   position!: number;
 
+  /** The shipping details as stored, sealed; OrderResolver's `shipping` opens them for whoever may see the order. */
+  sealedShipping!: string | null;
+
   /** Resolved by OrderResolver from the event log. */
   @Field(() => [OrderEvent], { description: "The order's events, oldest first, read from the event log." })
   history?: OrderEvent[];

@@ -1,3 +1,4 @@
+import { requireShippingDetails } from '../../domain/order/shippingDetails.js';
 import { amountIn } from '../../domain/price.js';
 import { timeOrderedId } from '../../eventstore/timeOrderedId.js';
 import { isoNow } from '../../clock/clock.js';
@@ -29,7 +30,13 @@ export class OrderCommandsResolver {
     if (isCustomer && input.customerId !== principal.customerId) {
       throw new ForbiddenError(`You can place orders only for yourself (customerId ${principal.customerId})`);
     }
-    const idempotency = idempotencyFor(principal, 'placeOrder', input);
+    const shipping = input.shipping ? requireShippingDetails(input.shipping) : null;
+    // A retried order's fingerprint keeps no personal data: the shipping details' digest under the customer's key.
+    const fingerprinted =
+      shipping && input.commandId != null
+        ? { ...input, shipping: await ctx.personalData.digestFor(input.customerId, JSON.stringify(shipping)) }
+        : input;
+    const idempotency = idempotencyFor(principal, 'placeOrder', fingerprinted);
     const isRetry = async () => idempotency !== undefined && (await ctx.commands.isRecorded(idempotency.key));
     const lines = input.items.map(({ productId, name, quantity, unitPrice }, index) => ({
       productId,
@@ -46,9 +53,21 @@ export class OrderCommandsResolver {
       const items = retry
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
         : await (pricing ?? priceLines(lines, input.currency, 'caller', ctx.catalogPrices));
-      const data = { orderId: input.orderId ?? timeOrderedId(), customerId: input.customerId, items, currency: input.currency, now };
+      // Sealed before the command: the log, and everything read from it, holds the details only sealed.
+      const sealed = shipping && !retry ? await ctx.personalData.sealFor(input.customerId, JSON.stringify(shipping)) : null;
+      const data = {
+        orderId: input.orderId ?? timeOrderedId(),
+        customerId: input.customerId,
+        items,
+        currency: input.currency,
+        shipping: sealed,
+        now,
+      };
       // An order id made here names no stream yet: the command loads nothing.
-      return runCommand(ctx, 'placeOrder', input, { type: 'PlaceOrder', data }, now, { principal, newOrder: input.orderId == null });
+      return runCommand(ctx, 'placeOrder', fingerprinted, { type: 'PlaceOrder', data }, now, {
+        principal,
+        newOrder: input.orderId == null,
+      });
     };
     if (!isCustomer) return place(await isRetry());
     return ctx.pendingOrderCap.run(input.customerId, place, isRetry, () => ctx.answeredWrites.shown());

@@ -4,6 +4,7 @@ import { MAX_AMOUNT_MINOR, MAX_ITEMS, MAX_QUANTITY } from '../../domain/order/li
 import { ID_DESCRIPTION, TEXT_DESCRIPTION, ValidId, ValidText } from '../input/index.js';
 import { DecimalScalar } from '../scalars/decimal.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotencyKey.js';
+import { ShippingDetailsInput } from './shippingDetails.input.js';
 
 @InputType()
 export class OrderItemInput {
@@ -43,6 +44,12 @@ export class PlaceOrderInput {
 
   @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 currency code of every price.' })
   currency!: string;
+
+  @Field(() => ShippingDetailsInput, {
+    nullable: true,
+    description: 'Where the order ships; absent for an order that ships nowhere (or not yet known).',
+  })
+  shipping?: ShippingDetailsInput | null;
 
   @Field(() => ID, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
   commandId?: string;

@@ -21,6 +21,8 @@ export type OrderViewRow = {
   estimated_delivery: string | null;
   cancellation_reason: string | null;
   refund_minor: number | null;
+  /** The shipping details as the log holds them, sealed (src/privacy/): opened when answered, so a forgotten customer's read as erased. */
+  shipping_sealed: string | null;
   placed_at: string;
   placed_position: number;
   updated_at: string;
@@ -43,16 +45,18 @@ type OrderDocument = { order_views: [OrderViewRow]; order_view_items: OrderItemR
 /**
  * Every order as the read side serves it: one order_views row per order, its lines in
  * order_view_items. Each applied event announces the order's view as of that event. Version 2:
- * amounts in kept units of the currency (see Money: thousandths for KWD).
+ * amounts in kept units of the currency (see Money: thousandths for KWD). 3: shipping details,
+ * kept sealed: the read model never holds personal data in the clear, so forgetting a customer
+ * (destroying their key) needs no purge here and a rebuild gives the same erased answers.
  */
 export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
   name: 'orderView',
-  version: 2,
+  version: 3,
   tables: {
     order_views: table(
       `order_id text, customer_id text, status text, currency text, total_minor integer, item_count integer,
          payment_id text?, payment_method text?, tracking_number text?, carrier text?,
-         estimated_delivery text?, cancellation_reason text?, refund_minor integer?, placed_at text,
+         estimated_delivery text?, cancellation_reason text?, refund_minor integer?, shipping_sealed text?, placed_at text,
          placed_position integer unique, updated_at text, version integer, position integer`,
       { primaryKey: ['order_id'], indexes: { by_customer: ['customer_id', 'placed_position'], by_status: ['status', 'placed_position'] } },
     ),
@@ -70,7 +74,7 @@ export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
       const event = asOrderEvent(stored)!;
       const touched = { version: stored.version, position: stored.position, updated_at: stored.metadata.occurredAt };
       if (event.type === 'OrderPlaced') {
-        const { orderId, customerId, currency, totalMinor, items, placedAt } = placedInKeptUnits(event.data);
+        const { orderId, customerId, currency, totalMinor, items, shipping, placedAt } = placedInKeptUnits(event.data);
         const row: OrderViewRow = {
           order_id: orderId,
           customer_id: customerId,
@@ -85,6 +89,7 @@ export const orderViewModel: ReadModel<OrderDocument, OrderViewChange> = {
           estimated_delivery: null,
           cancellation_reason: null,
           refund_minor: null,
+          shipping_sealed: shipping,
           placed_at: placedAt,
           placed_position: stored.position,
           ...touched,
@@ -162,6 +167,7 @@ export function toOrderView(row: OrderViewRow, items: OrderItemRow[]): OrderView
     estimatedDelivery: row.estimated_delivery,
     cancellationReason: row.cancellation_reason,
     refundMinor: row.refund_minor,
+    sealedShipping: row.shipping_sealed,
     placedAt: row.placed_at,
     updatedAt: row.updated_at,
     version: row.version,

@@ -15,6 +15,8 @@ export type OrderView = {
   estimatedDelivery: string | null;
   cancellationReason: string | null;
   refundMinor: number | null;
+  /** ShippingDetails as JSON sealed under the customer's data key, or null: opened only when answered. */
+  sealedShipping: string | null;
   placedAt: string;
   updatedAt: string;
   /** The stream version of the last event applied. */

@@ -371,6 +371,7 @@ const placed: OrderPlaced = {
     currency: 'USD',
     totalMinor: 10997,
     scale: 2,
+    shipping: null,
     placedAt: '2025-01-10T09:00:00.000Z',
   },
 };

@@ -93,6 +93,7 @@ const placed: OrderPlaced = {
     currency: 'USD',
     totalMinor: 5998,
     scale: 2,
+    shipping: null,
     placedAt,
   },
 };
