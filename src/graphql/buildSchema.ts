@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
 import { CustomerResolver } from './customer/customer.resolver.js';
 import { ForgetCustomerResolver } from './customer/forgetCustomer.resolver.js';
+import { OrderEventResolver } from './order/orderEvent.resolver.js';
 import { DashboardResolver } from './dashboard/dashboard.resolver.js';
 import { mapErrors } from './errors.js';
 import { requireSignIn } from './requireSignIn.js';
@@ -31,6 +32,7 @@ export function buildSchema(): Promise<GraphQLSchema> {
       ProjectionsResolver,
       CustomerResolver,
       ForgetCustomerResolver,
+      OrderEventResolver,
       DashboardResolver,
       ProductResolver,
       ProductCommandsResolver,

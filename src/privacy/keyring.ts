@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Erasure, KeyStore, StoredKey } from './keyStore.js';
 import { MASTER_KEY_BYTES } from './masterKey.js';
 import { keyIdOf, open, seal, UnreadableSealError } from './sealedValue.js';
@@ -66,7 +66,8 @@ export class Keyring {
    * must not keep personal data.
    */
   async digestFor(customerId: string, plaintext: string): Promise<string> {
-    const key = this.unwrap(await this.liveKeyOf(customerId));
+    // A key of its own for the HMAC, derived from the data key: one key, one purpose.
+    const key = Buffer.from(hkdfSync('sha256', this.unwrap(await this.liveKeyOf(customerId)), '', 'orderstream fingerprint', 32));
     return createHmac('sha256', key).update(plaintext, 'utf8').digest('base64url');
   }
 

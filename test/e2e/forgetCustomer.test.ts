@@ -69,6 +69,11 @@ describe('Forgetting a customer (crypto-shredding) on SQLite', () => {
     const asBob = { authorization: await bearer({ role: 'customer', customerId: 'cust-bob' }) };
     expect((await requestData(server.url, GetOrderDocument, { id: 'a-paid' }, asBob)).order).toBeNull();
     expect((await requestData(server.url, GetOrderDocument, { id: 'a-plain' })).order?.shipping).toBeNull();
+    const history = (await requestData(server.url, OrderHistoryDocument, { id: 'a-paid' })).orderHistory;
+    expect(history.map((event) => event.shipping)).toEqual([
+      { status: 'AVAILABLE', recipientName: ALICE.recipientName, email: ALICE.email },
+      null,
+    ]);
     // The log and the read model hold the details only sealed.
     const db = new Database(server.databaseFile, { readonly: true });
     try {
@@ -129,6 +134,7 @@ describe('Forgetting a customer (crypto-shredding) on SQLite', () => {
     for (const { order } of answers.aliceOrders) expect(order?.shipping).toEqual(ERASED);
     expect(answers.aliceOrders.map(({ order }) => order?.status)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'CANCELLED']);
     expect(answers.orderAt.map(({ orderAt }) => orderAt?.shipping)).toEqual([ERASED, ERASED]);
+    expect(answers.history.orderHistory[0]?.shipping).toEqual({ status: 'ERASED', recipientName: '[erased]', email: '[erased]' });
     // Bob is untouched.
     expect((await requestData(server.url, GetOrderDocument, { id: 'b-1' })).order?.shipping).toEqual({ status: 'AVAILABLE', ...BOB });
 
