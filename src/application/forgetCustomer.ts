@@ -10,7 +10,7 @@ export type Forgotten = { customerId: string; forgottenAt: string; keysDestroyed
  * Forgets a customer: destroys their data keys (one transaction in the key store, so from then on
  * every sealed value of theirs reads as erased, on every instance), then records CustomerForgotten in
  * the log. A crash between the two leaves the keys gone and the event unwritten: `recordErasures`
- * (run at start) writes it. The event's idempotency key is the erasure's id, so it is written once
+ * (run at start and after every forget) writes it. The event's idempotency key is the erasure's id, so it is written once
  * however often this runs; forgetting a forgotten customer answers with the first erasure.
  */
 export async function forgetCustomer(
@@ -21,6 +21,8 @@ export async function forgetCustomer(
 ): Promise<Forgotten> {
   const erasure = await keyring.destroyKeys(customerId, by.now);
   const position = await record(keyring, store, erasure, by);
+  // Any other erasure still without its event (a crash, or a repeat answered with an older erasure) gets it now.
+  await recordErasures(keyring, store, by);
   return { customerId, forgottenAt: erasure.erasedAt, keysDestroyed: erasure.keyIds.length, position };
 }
 

@@ -72,8 +72,9 @@ export class Keyring {
   }
 
   /**
-   * Opens a value sealed for `customerId`. Never throws: a destroyed key reads as ERASED, a missing
-   * key or a value that does not authenticate (tampered with, or another customer's) as UNREADABLE.
+   * Opens a value sealed for `customerId`. Throws only when the key store cannot be read: a destroyed
+   * key reads as ERASED, a missing key or a value that does not authenticate (tampered with, or
+   * another customer's) as UNREADABLE.
    * Values opened in the same tick share one look-up of their keys.
    */
   async open(sealed: string, customerId: string): Promise<Unsealed> {

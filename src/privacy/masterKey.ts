@@ -25,13 +25,17 @@ export function parseMasterKey(text: string): Buffer | undefined {
  */
 export function developmentMasterKey(databaseFile: string): { key: Buffer; file: string; created: boolean } {
   const file = `${databaseFile}.master-key`;
-  if (existsSync(file)) {
-    const key = parseMasterKey(readFileSync(file, 'utf8'));
-    if (!key) throw new Error(`${file} holds no master key (32 bytes as base64); delete it only with the data it protects`);
-    return { key, file, created: false };
+  if (!existsSync(file)) {
+    const key = randomBytes(MASTER_KEY_BYTES);
+    try {
+      // 'wx': never overwrite a key another process wrote meanwhile; read theirs instead.
+      writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      return { key, file, created: true };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
-  const key = randomBytes(MASTER_KEY_BYTES);
-  // 'wx': never overwrite a key another process wrote meanwhile.
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  return { key, file, created: true };
+  const key = parseMasterKey(readFileSync(file, 'utf8'));
+  if (!key) throw new Error(`${file} holds no master key (32 bytes as base64); delete it only with the data it protects`);
+  return { key, file, created: false };
 }

@@ -18,11 +18,11 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async addKey(key: StoredKey): Promise<StoredKey> {
+    // DO UPDATE (a no-op) rather than DO NOTHING: it waits for a concurrent insert to commit and
+    // returns the row that won, where a separate SELECT could miss a row committed meanwhile.
     const { rows } = await this.pool.query<KeyRow>(
-      `WITH added AS (
-         INSERT INTO customer_keys VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO NOTHING RETURNING *
-       )
-       SELECT * FROM added UNION ALL SELECT * FROM customer_keys WHERE customer_id = $2 AND NOT EXISTS (SELECT 1 FROM added)`,
+      `INSERT INTO customer_keys VALUES ($1, $2, $3, $4)
+       ON CONFLICT (customer_id) DO UPDATE SET wrapped = customer_keys.wrapped RETURNING *`,
       [key.keyId, key.customerId, key.wrapped, key.createdAt],
     );
     return toKey(rows[0]!);
@@ -70,9 +70,9 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async masterKeyCheck(first: string): Promise<string> {
+    // As in addKey: instances starting together on a new database all get the one value stored.
     const { rows } = await this.pool.query<{ sealed: string }>(
-      `WITH added AS (INSERT INTO master_key_check VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING sealed)
-       SELECT sealed FROM added UNION ALL SELECT sealed FROM master_key_check WHERE NOT EXISTS (SELECT 1 FROM added)`,
+      'INSERT INTO master_key_check VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET sealed = master_key_check.sealed RETURNING sealed',
       [first],
     );
     return rows[0]!.sealed;

@@ -2,9 +2,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
  * A value sealed with AES-256-GCM under one data key: `ps1.<keyId>.<nonce>.<ciphertext>.<tag>`
- * (base64url parts). A fresh 96-bit nonce per value; `context` (the customer's id, or the key's
- * own id for a wrapped key) is authenticated with it, so a sealed value moved to another customer's
- * record does not open there. Naming the key lets a reader tell an erased key from a missing one.
+ * (base64url parts). A fresh 96-bit nonce per value; `context` (the customer's id, or for a wrapped
+ * key its own id and its customer's) is authenticated with it, so a sealed value moved to another
+ * customer's record does not open there (one moved between a customer's own orders does). Naming the key lets a reader tell an erased key from a missing one.
  */
 const PREFIX = 'ps1';
 const NONCE_BYTES = 12;

@@ -77,13 +77,14 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async destroyKeys(customerId: string, erasure: { erasureId: string; erasedAt: string }): Promise<Erasure> {
-    // secure_delete overwrites the deleted rows' bytes in the file (the WAL keeps them until a checkpoint).
-    const previous = this.db.pragma('secure_delete', { simple: true });
+    // secure_delete writes the pages of the deleted rows zeroed; the old images of those pages stay in
+    // the WAL, and in the file until a checkpoint copies the new ones (see docs/security.md).
+    const previous = Number(this.db.pragma('secure_delete', { simple: true }));
     this.db.pragma('secure_delete = ON');
     try {
       return this.destroy(customerId, erasure);
     } finally {
-      this.db.pragma(`secure_delete = ${previous ? 'ON' : 'OFF'}`);
+      this.db.pragma(`secure_delete = ${previous}`);
     }
   }
 

@@ -144,7 +144,12 @@ export async function openServices(
   );
   processes.start();
   // Erasures a crash left without their event get it now (any instance may; the event is written once).
-  await recordErasures(keyring, store, { userId: 'orderstream', correlationId: 'start', now: isoNow(clock) });
+  await recordErasures(keyring, store, { userId: 'orderstream', correlationId: 'start', now: isoNow(clock) }).catch((error: unknown) =>
+    (observers.logger ?? fallbackLogger()).warn(
+      { err: error },
+      'Could not record forgotten customers at start; the next forget or start will',
+    ),
+  );
   paymentExpiry.start();
   // Another instance's appends: LISTEN/NOTIFY wakes the readers at once. Only a hint: each reads the
   // log from its own position, the poll timers stay as the fallback, and a reconnect wakes them too.

@@ -52,6 +52,25 @@ await describeWithPostgres('Forgetting a customer with two instances on PostgreS
     expect(await shippingOn(a, 'pg-alice-2')).toEqual({ status: 'AVAILABLE', ...ALICE });
   });
 
+  it("should give a new customer's first orders, placed at once on both instances, one key", async () => {
+    const place = (server: TestServer, n: number) =>
+      requestData(server.url, PlaceOrderDocument, {
+        input: referenceOrder({ orderId: `pg-carol-${n}`, customerId: 'cust-carol', shipping: BOB }),
+      });
+    await Promise.all(Array.from({ length: 8 }, (_, n) => place(n % 2 ? a : b, n)));
+    for (let n = 0; n < 8; n++) expect((await shippingOn(a, `pg-carol-${n}`))?.status, `pg-carol-${n}`).toBe('AVAILABLE');
+    const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS keys FROM ${schema.schema}.customer_keys WHERE customer_id = 'cust-carol'`,
+      );
+      expect(rows).toEqual([{ keys: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('should erase on both instances at once when forgotten through one, and keep the other customer and the totals', async () => {
     const ordersBefore = await requestData(b.url, ListOrdersDocument, { first: 100 });
     const { forgetCustomer } = await requestData(a.url, ForgetCustomerDocument, { customerId: 'cust-alice' });
@@ -89,7 +108,7 @@ await describeWithPostgres('Forgetting a customer with two instances on PostgreS
       expect(everything).toContain('cust-alice'); // the search finds what is there
       expectNoneOf([...valuesOf(ALICE), ...valuesOf(BOB)], everything, 'the PostgreSQL tables');
       const keys = await client.query(`SELECT customer_id FROM ${schema.schema}.customer_keys ORDER BY customer_id`);
-      expect(keys.rows).toEqual([{ customer_id: 'cust-bob' }]);
+      expect(keys.rows).toEqual([{ customer_id: 'cust-bob' }, { customer_id: 'cust-carol' }]);
     } finally {
       await client.end();
     }
