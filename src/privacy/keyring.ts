@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Erasure, KeyStore, StoredKey } from './keyStore.js';
 import { MASTER_KEY_BYTES } from './masterKey.js';
-import { keyIdOf, open, seal, UnreadableSealError } from './sealedValue.js';
+import { open, seal, sealOf, UnreadableSealError } from './sealedValue.js';
 
 /** What a sealed value reads as: its plaintext, erased (its customer was forgotten), or unreadable (and why). */
 export type Unsealed = { status: 'AVAILABLE'; plaintext: string } | { status: 'ERASED' } | { status: 'UNREADABLE'; reason: string };
@@ -45,7 +45,7 @@ export class Keyring {
     onUnreadable: (customerId: string, reason: string) => void = () => {},
   ): Promise<Keyring> {
     if (master.length !== MASTER_KEY_BYTES) throw new Error(`The master key must be ${MASTER_KEY_BYTES} bytes`);
-    const check = await store.masterKeyCheck(seal(master, MASTER, CHECK_PLAINTEXT, MASTER));
+    const check = await store.masterKeyCheck(seal(master, MASTER, CHECK_PLAINTEXT, MASTER, 'ps1'));
     try {
       if (open(master, check, MASTER) !== CHECK_PLAINTEXT) throw new MasterKeyMismatchError();
     } catch {
@@ -54,10 +54,13 @@ export class Keyring {
     return new Keyring(store, master, onUnreadable);
   }
 
-  /** `plaintext` sealed under the customer's live key, made now when they have none. */
-  async sealFor(customerId: string, plaintext: string): Promise<string> {
+  /**
+   * `plaintext` sealed under the customer's live key (made now when they have none), for one record
+   * of theirs (`order o-1`): it opens for that record only.
+   */
+  async sealFor(customerId: string, record: string, plaintext: string): Promise<string> {
     const stored = await this.liveKeyOf(customerId);
-    return seal(this.unwrap(stored), stored.keyId, plaintext, contextOf(customerId));
+    return seal(this.unwrap(stored), stored.keyId, plaintext, contextOf(customerId, record), 'ps2');
   }
 
   /**
@@ -77,16 +80,20 @@ export class Keyring {
    * another customer's) as UNREADABLE.
    * Values opened in the same tick share one look-up of their keys.
    */
-  async open(sealed: string, customerId: string): Promise<Unsealed> {
-    const opened = await this.tryOpen(sealed, customerId);
+  async open(sealed: string, customerId: string, record: string): Promise<Unsealed> {
+    const opened = await this.tryOpen(sealed, customerId, record);
     if (opened.status === 'UNREADABLE') this.onUnreadable(customerId, opened.reason);
     return opened;
   }
 
-  private async tryOpen(sealed: string, customerId: string): Promise<Unsealed> {
+  private async tryOpen(sealed: string, customerId: string, record: string): Promise<Unsealed> {
     let keyId: string;
+    let context: string;
     try {
-      keyId = keyIdOf(sealed);
+      const { keyId: id, format } = sealOf(sealed);
+      keyId = id;
+      // ps1: sealed for the customer, before values were bound to their record.
+      context = format === 'ps1' ? contextOf(customerId) : contextOf(customerId, record);
     } catch (error) {
       return unreadable(error);
     }
@@ -99,7 +106,7 @@ export class Keyring {
     }
     if (key.customerId !== customerId) return { status: 'UNREADABLE', reason: `its key ${keyId} belongs to another customer` };
     try {
-      return { status: 'AVAILABLE', plaintext: open(this.unwrap(key), sealed, contextOf(customerId)) };
+      return { status: 'AVAILABLE', plaintext: open(this.unwrap(key), sealed, context) };
     } catch (error) {
       return unreadable(error);
     }
@@ -124,7 +131,7 @@ export class Keyring {
 
   private newKey(customerId: string): StoredKey {
     const keyId = randomUUID();
-    const wrapped = seal(this.master, MASTER, randomBytes(32).toString('base64'), wrapContext(keyId, customerId));
+    const wrapped = seal(this.master, MASTER, randomBytes(32).toString('base64'), wrapContext(keyId, customerId), 'ps1');
     return { keyId, customerId, wrapped, createdAt: new Date().toISOString() };
   }
 
@@ -147,7 +154,8 @@ export class Keyring {
   }
 }
 
-const contextOf = (customerId: string) => `customer ${customerId}`;
+const contextOf = (customerId: string, record?: string) =>
+  record === undefined ? `customer ${customerId}` : `customer ${customerId} ${record}`;
 const wrapContext = (keyId: string, customerId: string) => `data key ${keyId} of customer ${customerId}`;
 
 function unreadable(error: unknown): Unsealed {

@@ -1,12 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * A value sealed with AES-256-GCM under one data key: `ps1.<keyId>.<nonce>.<ciphertext>.<tag>`
- * (base64url parts). A fresh 96-bit nonce per value; `context` (the customer's id, or for a wrapped
- * key its own id and its customer's) is authenticated with it, so a sealed value moved to another
- * customer's record does not open there (one moved between a customer's own orders does). Naming the key lets a reader tell an erased key from a missing one.
+ * A value sealed with AES-256-GCM under one data key: `<format>.<keyId>.<nonce>.<ciphertext>.<tag>`
+ * (base64url parts). A fresh 96-bit nonce per value; `context` is authenticated with it, so a sealed
+ * value moved to another record does not open there. The format says which context the sealer used
+ * (the Keyring's business): `ps1` a customer's (and wrapped keys'), `ps2` a customer's record.
+ * Naming the key lets a reader tell an erased key from a missing one.
  */
-const PREFIX = 'ps1';
+export type SealFormat = 'ps1' | 'ps2';
+const FORMATS: readonly string[] = ['ps1', 'ps2'] satisfies SealFormat[];
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -17,12 +19,12 @@ export class UnreadableSealError extends Error {
   }
 }
 
-export function seal(key: Buffer, keyId: string, plaintext: string, context: string): string {
+export function seal(key: Buffer, keyId: string, plaintext: string, context: string, format: SealFormat): string {
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [PREFIX, keyId, nonce, ciphertext, cipher.getAuthTag()].map(part).join('.');
+  return [format, keyId, nonce, ciphertext, cipher.getAuthTag()].map(part).join('.');
 }
 
 /** The plaintext; UnreadableSealError when the value is not one, or was sealed under another key or context, or changed since. */
@@ -38,22 +40,23 @@ export function open(key: Buffer, sealed: string, context: string): string {
   }
 }
 
-/** The id of the key a value was sealed under; UnreadableSealError when it is no sealed value. */
-export function keyIdOf(sealed: string): string {
-  return partsOf(sealed).keyId;
+/** The id of the key a value was sealed under, and its format; UnreadableSealError when it is no sealed value. */
+export function sealOf(sealed: string): { keyId: string; format: SealFormat } {
+  const { keyId, format } = partsOf(sealed);
+  return { keyId, format };
 }
 
-function partsOf(sealed: string): { keyId: string; nonce: Buffer; ciphertext: Buffer; tag: Buffer } {
+function partsOf(sealed: string): { format: SealFormat; keyId: string; nonce: Buffer; ciphertext: Buffer; tag: Buffer } {
   const parts = sealed.split('.');
-  if (parts.length !== 5 || parts[0] !== PREFIX || parts[1] === '') throw new UnreadableSealError('it is not a sealed value');
-  const [, keyId, nonce, ciphertext, tag] = parts as [string, string, string, string, string];
+  if (parts.length !== 5 || !FORMATS.includes(parts[0]!) || parts[1] === '') throw new UnreadableSealError('it is not a sealed value');
+  const [format, keyId, nonce, ciphertext, tag] = parts as [SealFormat, string, string, string, string];
   const bytes = {
     nonce: Buffer.from(nonce, 'base64url'),
     ciphertext: Buffer.from(ciphertext, 'base64url'),
     tag: Buffer.from(tag, 'base64url'),
   };
   if (bytes.nonce.length !== NONCE_BYTES || bytes.tag.length !== TAG_BYTES) throw new UnreadableSealError('it is not a sealed value');
-  return { keyId, ...bytes };
+  return { format, keyId, ...bytes };
 }
 
 function part(value: string | Buffer): string {

@@ -99,7 +99,7 @@ describe.skipIf(!reachable)('Publishing the log to NATS JetStream', () => {
     const received = await consumeAll(nats.url, nats.stream, 'consumer-personal');
     expectEveryEventOnce(received, server.databaseFile, nats.subjectPrefix);
     const placed = received.find((message) => message.envelope.type === 'OrderPlaced')!;
-    expect((placed.envelope.data as { shipping: string }).shipping).toMatch(/^ps1\./);
+    expect((placed.envelope.data as { shipping: string }).shipping).toMatch(/^ps2\./);
     expect(received.find((message) => message.subject === `${nats.subjectPrefix}.Customer.customer-cust-alice`)?.envelope.type).toBe(
       'CustomerForgotten',
     );

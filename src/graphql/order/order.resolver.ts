@@ -90,7 +90,7 @@ export class OrderResolver {
     description: "Where the order ships, opened with the customer's key for whoever may see the order; null when it was placed without.",
   })
   shipping(@Root() order: Order, @Ctx() ctx: GraphQLContext): Promise<ShippingDetails | null> {
-    return openShipping(ctx.personalData, order.sealedShipping ?? null, order.customerId);
+    return openShipping(ctx.personalData, order.sealedShipping ?? null, order);
   }
 
   @FieldResolver(() => [OrderEvent])

@@ -1,4 +1,5 @@
 import { requireShippingDetails } from '../../domain/order/shippingDetails.js';
+import { shippingRecord } from './openShipping.js';
 import { amountIn } from '../../domain/price.js';
 import { timeOrderedId } from '../../eventstore/timeOrderedId.js';
 import { isoNow } from '../../clock/clock.js';
@@ -53,10 +54,12 @@ export class OrderCommandsResolver {
       const items = retry
         ? lines.map((line) => ({ ...line, unitPriceMinor: line.unitPriceMinor ?? 0 }))
         : await (pricing ?? priceLines(lines, input.currency, 'caller', ctx.catalogPrices));
-      // Sealed before the command: the log, and everything read from it, holds the details only sealed.
-      const sealed = shipping && !retry ? await ctx.personalData.sealFor(input.customerId, JSON.stringify(shipping)) : null;
+      const orderId = input.orderId ?? timeOrderedId();
+      // Sealed before the command, for this order: the log, and everything read from it, holds the details only sealed.
+      const sealed =
+        shipping && !retry ? await ctx.personalData.sealFor(input.customerId, shippingRecord(orderId), JSON.stringify(shipping)) : null;
       const data = {
-        orderId: input.orderId ?? timeOrderedId(),
+        orderId,
         customerId: input.customerId,
         items,
         currency: input.currency,

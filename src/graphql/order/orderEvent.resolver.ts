@@ -14,7 +14,7 @@ export class OrderEventResolver {
   })
   shipping(@Root() event: OrderEvent, @Ctx() ctx: GraphQLContext): Promise<ShippingDetails | null> | null {
     if (event.type !== 'OrderPlaced') return null;
-    const { shipping, customerId } = event.data as { shipping?: string | null; customerId: string };
-    return openShipping(ctx.personalData, shipping ?? null, customerId);
+    const { shipping, customerId, orderId } = event.data as { shipping?: string | null; customerId: string; orderId: string };
+    return openShipping(ctx.personalData, shipping ?? null, { id: orderId, customerId });
   }
 }
